@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make                 diode.ko for the running kernel (KVER=, KDIR= select another)
+#   make modules-all     diode.ko for both test kernels (6.1 and 6.12), staged
+#                        into their module trees so that guests can modprobe it
+#   make tools           diodectl and the other user-space tools
+#   make unit            host unit tests of the pure logic
+#   make check           everything: deps, builds, unit tests, selftests on both kernels
+#   make demo            the main job, in a guest
+#   make install         install diode.ko and the tools on this machine
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+CACHE ?= $(TOP)/.cache
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := $(TOP)/build
+
+KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/kmod/Kbuild) \
+	$(wildcard $(TOP)/uapi/linux/*.h)
+
+.PHONY: all module modules-all tools unit check demo install clean help
+
+all: module tools
+
+help:
+	@sed -n 's/^#   //p' $(TOP)/Makefile
+
+# The module is built outside the source tree, one folder per kernel, so that
+# builds for different kernels never mix their objects.
+define build_module
+	@if [ ! -e "$(2)/Makefile" ]; then \
+		echo "error: no kernel headers for $(1) at $(2)" >&2; \
+		echo "  install them: apt-get install linux-headers-$(1)" >&2; \
+		echo "  or build for the test kernels: scripts/install-deps && make modules-all" >&2; \
+		exit 1; \
+	fi
+	@mkdir -p $(BUILD)/$(1)/kmod
+	@ln -sfn $(TOP)/uapi $(BUILD)/$(1)/uapi
+	@ln -sf $(TOP)/Kbuild $(BUILD)/$(1)/Kbuild
+	@find $(BUILD)/$(1)/kmod -maxdepth 1 -type l -delete
+	@ln -sf $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/kmod/Kbuild $(BUILD)/$(1)/kmod/
+	$(MAKE) -C $(2) M=$(BUILD)/$(1) modules
+endef
+
+module:
+	$(call build_module,$(KVER),$(KDIR))
+
+modules-all:
+	@for s in 6.1 6.12; do \
+		v=$$(readlink $(CACHE)/kernels/$$s) || { echo "error: no test kernel $$s: run scripts/install-deps" >&2; exit 1; }; \
+		$(MAKE) --no-print-directory module KVER=$$v KDIR=/usr/src/linux-headers-$$v || exit 1; \
+		install -D -m 0644 $(BUILD)/$$v/kmod/diode.ko $(CACHE)/kernels/$$v/lib/modules/$$v/updates/diode.ko; \
+		depmod -b $(CACHE)/kernels/$$v $$v; \
+	done
+
+tools:
+	$(MAKE) -C $(TOP)/tools
+
+unit:
+	$(MAKE) -C $(TOP)/selftests/unit run
+
+check:
+	$(TOP)/scripts/check
+
+demo:
+	$(TOP)/scripts/demo
+
+install: module tools
+	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KVER) modules_install
+	depmod -a $(KVER)
+	$(MAKE) -C $(TOP)/tools install
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C $(TOP)/tools clean
+	$(MAKE) -C $(TOP)/selftests/unit clean

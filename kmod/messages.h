@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sizes of the wire format (docs/protocol.md) that the device depends on. */
+#ifndef _DIODE_MESSAGES_H
+#define _DIODE_MESSAGES_H
+
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+
+enum {
+	DIODE_HEADER_LEN = 12,
+	DIODE_TAG_LEN = 16,
+	DIODE_OVERHEAD = DIODE_HEADER_LEN + DIODE_TAG_LEN,
+	/* The largest outer header: IPv6 and UDP. */
+	DIODE_OUTER_MAX = sizeof(struct ipv6hdr) + sizeof(struct udphdr),
+	DIODE_HEADROOM = LL_MAX_HEADER + DIODE_OUTER_MAX + DIODE_HEADER_LEN,
+	DIODE_TAILROOM = DIODE_TAG_LEN,
+	/* Fits an Ethernet link of 1500 bytes with an IPv6 outer header. */
+	DIODE_DEFAULT_MTU = ETH_DATA_LEN - DIODE_OUTER_MAX - DIODE_OVERHEAD,
+	DIODE_MAX_MTU = IP_MAX_MTU - DIODE_OUTER_MAX - DIODE_OVERHEAD,
+};
+
+#endif /* _DIODE_MESSAGES_H */

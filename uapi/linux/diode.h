@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * diode: encrypted one-way network link. User-space API.
+ *
+ * Devices are created and deleted through rtnetlink:
+ *
+ *   ip link add diode0 type diode
+ *
+ * and configured through the generic netlink family "diode" (DIODE_GENL_NAME,
+ * version DIODE_GENL_VERSION). Every command needs CAP_NET_ADMIN in the
+ * network namespace of the device and works only on diode devices, named by
+ * DIODE_A_IFINDEX or DIODE_A_IFNAME.
+ *
+ * DIODE_CMD_GET_DEVICE
+ *   With DIODE_A_IFINDEX or DIODE_A_IFNAME: one device. As a dump (NLM_F_DUMP)
+ *   without them: every diode device of the namespace. The reply carries
+ *   DIODE_A_IFINDEX, DIODE_A_IFNAME, DIODE_A_MODE, DIODE_A_PUBLIC_KEY (when a
+ *   private key is set), DIODE_A_PEER_PUBLIC_KEY, DIODE_A_HAS_PRESHARED_KEY,
+ *   DIODE_A_LOCAL, DIODE_A_REMOTE, DIODE_A_REPLAY_WINDOW, DIODE_A_SESSIONS and
+ *   DIODE_A_STATS. Private keys and preshared keys are never returned.
+ *
+ * DIODE_CMD_SET_DEVICE
+ *   Changes the attributes given and keeps the others. It is all or nothing:
+ *   when any attribute is invalid the device is left as it was and the error
+ *   carries an extended ack message. The device must be down to change
+ *   DIODE_A_MODE, DIODE_A_LOCAL or DIODE_A_REMOTE. A sender (tx) starts a new
+ *   session every time it is brought up and whenever its keys change.
+ */
+#ifndef _UAPI_LINUX_DIODE_H
+#define _UAPI_LINUX_DIODE_H
+
+#define DIODE_GENL_NAME		"diode"
+#define DIODE_GENL_VERSION	1
+
+#define DIODE_KEY_LEN		32
+
+/* The UDP port used when none is configured. */
+#define DIODE_DEFAULT_PORT	51555
+
+#define DIODE_REPLAY_WINDOW_DEFAULT	8192
+#define DIODE_REPLAY_WINDOW_MIN		64
+#define DIODE_REPLAY_WINDOW_MAX		65536
+
+enum diode_cmd {
+	DIODE_CMD_UNSPEC,
+	DIODE_CMD_GET_DEVICE,
+	DIODE_CMD_SET_DEVICE,
+	__DIODE_CMD_MAX
+};
+#define DIODE_CMD_MAX (__DIODE_CMD_MAX - 1)
+
+enum diode_mode {
+	DIODE_MODE_NONE,	/* not configured: sends and receives nothing */
+	DIODE_MODE_TX,		/* sender: seals packets routed into the device */
+	DIODE_MODE_RX,		/* receiver: opens frames and delivers packets */
+	__DIODE_MODE_MAX
+};
+#define DIODE_MODE_MAX (__DIODE_MODE_MAX - 1)
+
+enum diode_attr {
+	DIODE_A_UNSPEC,
+	DIODE_A_IFINDEX,		/* u32 */
+	DIODE_A_IFNAME,			/* string, less than IFNAMSIZ */
+	DIODE_A_MODE,			/* u8, enum diode_mode */
+	DIODE_A_PRIVATE_KEY,		/* DIODE_KEY_LEN bytes, X25519; write only;
+					 * all zeros removes the key */
+	DIODE_A_PUBLIC_KEY,		/* DIODE_KEY_LEN bytes; read only */
+	DIODE_A_PEER_PUBLIC_KEY,	/* DIODE_KEY_LEN bytes, X25519;
+					 * all zeros removes the key */
+	DIODE_A_PRESHARED_KEY,		/* DIODE_KEY_LEN bytes; write only;
+					 * all zeros removes the key */
+	DIODE_A_HAS_PRESHARED_KEY,	/* u8 0 or 1; read only */
+	DIODE_A_LOCAL,			/* struct sockaddr_in or sockaddr_in6:
+					 * the address and UDP port to send from
+					 * (tx) or to receive on (rx); the
+					 * unspecified address means any */
+	DIODE_A_REMOTE,			/* struct sockaddr_in or sockaddr_in6: where
+					 * a sender sends to */
+	DIODE_A_REPLAY_WINDOW,		/* u32, frames, DIODE_REPLAY_WINDOW_MIN to
+					 * DIODE_REPLAY_WINDOW_MAX, a multiple of 64 */
+	DIODE_A_SESSIONS,		/* nest of DIODE_A_SESSION; read only */
+	DIODE_A_STATS,			/* nest of enum diode_stat, each u64; read only */
+	DIODE_A_PAD,
+	__DIODE_A_MAX
+};
+#define DIODE_A_MAX (__DIODE_A_MAX - 1)
+
+/* A session as seen by a sender (its own) or a receiver (those it holds). */
+enum diode_session_attr {
+	DIODE_SESSION_A_UNSPEC,
+	DIODE_SESSION_A_SLOT,		/* u8, enum diode_session_slot */
+	DIODE_SESSION_A_TAG,		/* u16, the session tag of the header */
+	DIODE_SESSION_A_CREATED,	/* u64, sender's clock, ns since the epoch */
+	DIODE_SESSION_A_EPHEMERAL,	/* DIODE_KEY_LEN bytes, public E */
+	DIODE_SESSION_A_COUNTER,	/* u64: tx, the last counter sent; rx, the
+					 * highest counter authenticated */
+	DIODE_SESSION_A_PAD,
+	__DIODE_SESSION_A_MAX
+};
+#define DIODE_SESSION_A_MAX (__DIODE_SESSION_A_MAX - 1)
+
+enum diode_session_slot {
+	DIODE_SESSION_PREVIOUS,
+	DIODE_SESSION_CURRENT,
+	DIODE_SESSION_NEXT,
+};
+
+/*
+ * Counters of a device, in DIODE_A_STATS. Every frame a receiver drops is
+ * counted under exactly one reason.
+ */
+enum diode_stat {
+	DIODE_STAT_UNSPEC,
+	DIODE_STAT_TX_PACKETS,		/* inner packets sealed and sent */
+	DIODE_STAT_TX_BYTES,		/* their inner bytes */
+	DIODE_STAT_TX_ANNOUNCES,	/* ANNOUNCE frames sent */
+	DIODE_STAT_TX_SESSIONS,		/* sessions started */
+	DIODE_STAT_TX_DROPPED,		/* packets not sent: no session, no route,
+					 * not IP, counter exhausted, no memory */
+	DIODE_STAT_RX_PACKETS,		/* inner packets delivered */
+	DIODE_STAT_RX_BYTES,		/* their inner bytes */
+	DIODE_STAT_RX_ANNOUNCES,	/* ANNOUNCE frames that authenticated */
+	DIODE_STAT_RX_SESSIONS,		/* sessions accepted */
+	DIODE_STAT_RX_MALFORMED,	/* too short, bad version, type or flags */
+	DIODE_STAT_RX_UNKNOWN_SESSION,	/* no session holds the tag */
+	DIODE_STAT_RX_UNAUTHENTIC,	/* authentication failed */
+	DIODE_STAT_RX_REPLAYED,		/* counter older than the replay window */
+	DIODE_STAT_RX_DUPLICATE,	/* counter seen before, inside the window */
+	DIODE_STAT_RX_BAD_INNER,	/* authentic, but not a valid IP packet */
+	DIODE_STAT_RX_STALE_SESSION,	/* authentic ANNOUNCE not newer than the
+					 * newest session accepted */
+	DIODE_STAT_RX_DROPPED,		/* dropped for lack of memory or queue */
+	DIODE_STAT_PAD,
+	__DIODE_STAT_MAX
+};
+#define DIODE_STAT_MAX (__DIODE_STAT_MAX - 1)
+
+#endif /* _UAPI_LINUX_DIODE_H */

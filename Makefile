@@ -58,6 +58,7 @@ tools:
 
 unit:
 	$(MAKE) -C $(TOP)/selftests/unit run
+	$(MAKE) -C $(TOP)/tools check
 
 check:
 	$(TOP)/scripts/check

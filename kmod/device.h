@@ -2,14 +2,69 @@
 #ifndef _DIODE_DEVICE_H
 #define _DIODE_DEVICE_H
 
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/workqueue.h>
+#include <net/dst_cache.h>
+#include <net/gro_cells.h>
 
-/* Per-device state; grows with the data path and the key schedule. */
+#include "keys.h"
+#include "stats.h"
+
+union diode_sockaddr {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
+enum { DIODE_RX_PREVIOUS, DIODE_RX_CURRENT, DIODE_RX_SLOTS };
+
+struct diode_session;
+
+/*
+ * Configuration (mode, keys, addresses) changes under rtnl and @lock; the
+ * data path reads the mode with READ_ONCE() and reaches the socket and the
+ * sessions through RCU.
+ */
 struct diode_device {
 	struct net_device *dev;
+	/* The namespace the device was created in; its UDP socket lives there. */
+	struct net *creating_net;
+	struct list_head device_list;
+	struct mutex lock;
+
+	enum diode_mode mode;
+	struct diode_static_keys keys;
+	union diode_sockaddr local, remote;	/* sa_family 0 when unset */
+	u32 replay_window;
+
+	struct socket __rcu *sock;
+	struct dst_cache dst_cache;
+	struct gro_cells gro_cells;
+	struct diode_pcpu_stats __percpu *stats;
+
+	/* Sender. */
+	struct diode_session __rcu *tx_session;
+	u16 recent_tags[2];
+	struct delayed_work announce_work;
+
+	/* Receiver: sessions and the ANNOUNCE frames waiting for a key derivation. */
+	struct diode_session __rcu *rx_sessions[DIODE_RX_SLOTS];
+	u64 newest_created;
+	struct sk_buff_head announce_queue;
+	struct work_struct announce_rx_work;
+	unsigned long derive_tokens, derive_refill_at;
 };
 
 int diode_device_init(void);
 void diode_device_uninit(void);
+bool diode_is_device(const struct net_device *dev);
+
+/* Under rtnl and @lock. */
+int diode_device_start_session(struct diode_device *diode);
+void diode_device_stop_sessions(struct diode_device *diode);
 
 #endif /* _DIODE_DEVICE_H */

@@ -3,9 +3,11 @@
  * diode: an encrypted one-way network link. See docs/ in the source tree.
  */
 #include <linux/module.h>
+#include <net/genetlink.h>
 #include <net/rtnetlink.h>
 
 #include "device.h"
+#include "netlink.h"
 #include "version.h"
 
 static int __init diode_mod_init(void)
@@ -15,13 +17,21 @@ static int __init diode_mod_init(void)
 	ret = diode_device_init();
 	if (ret)
 		return ret;
+	ret = diode_genetlink_init();
+	if (ret)
+		goto err_device;
 
 	pr_info("diode " DIODE_VERSION " loaded\n");
 	return 0;
+
+err_device:
+	diode_device_uninit();
+	return ret;
 }
 
 static void __exit diode_mod_exit(void)
 {
+	diode_genetlink_uninit();
 	diode_device_uninit();
 }
 
@@ -31,3 +41,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Encrypted one-way network link for data diodes");
 MODULE_VERSION(DIODE_VERSION);
 MODULE_ALIAS_RTNL_LINK(KBUILD_MODNAME);
+MODULE_ALIAS_GENL_FAMILY(DIODE_GENL_NAME);

@@ -7,14 +7,14 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 
+#include "frame.h"
+
 enum {
-	DIODE_HEADER_LEN = 12,
-	DIODE_TAG_LEN = 16,
-	DIODE_OVERHEAD = DIODE_HEADER_LEN + DIODE_TAG_LEN,
+	DIODE_OVERHEAD = DIODE_HEADER_LEN + DIODE_AUTHTAG_LEN,
 	/* The largest outer header: IPv6 and UDP. */
 	DIODE_OUTER_MAX = sizeof(struct ipv6hdr) + sizeof(struct udphdr),
 	DIODE_HEADROOM = LL_MAX_HEADER + DIODE_OUTER_MAX + DIODE_HEADER_LEN,
-	DIODE_TAILROOM = DIODE_TAG_LEN,
+	DIODE_TAILROOM = DIODE_AUTHTAG_LEN,
 	/* Fits an Ethernet link of 1500 bytes with an IPv6 outer header. */
 	DIODE_DEFAULT_MTU = ETH_DATA_LEN - DIODE_OUTER_MAX - DIODE_OVERHEAD,
 	DIODE_MAX_MTU = IP_MAX_MTU - DIODE_OUTER_MAX - DIODE_OVERHEAD,

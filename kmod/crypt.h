@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What a packet carries through an asynchronous AEAD operation. */
+#ifndef _DIODE_CRYPT_H
+#define _DIODE_CRYPT_H
+
+#include <linux/skbuff.h>
+
+struct diode_session;
+struct aead_request;
+
+struct diode_skb_cb {
+	struct diode_session *session;	/* holds a reference */
+	struct aead_request *req;
+	u64 counter;
+};
+
+static inline struct diode_skb_cb *diode_skb_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct diode_skb_cb) > sizeof(skb->cb));
+	return (struct diode_skb_cb *)skb->cb;
+}
+
+#endif /* _DIODE_CRYPT_H */

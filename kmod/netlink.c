@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "diode": reading and changing the configuration
+ * of diode devices. Every attribute is under a strict policy; SET applies all
+ * of its attributes or none.
+ */
+#include <linux/if.h>
+#include <net/genetlink.h>
+#include <net/ipv6.h>
+#include <net/rtnetlink.h>
+
+#include "device.h"
+#include "netlink.h"
+#include "session.h"
+#include "socket.h"
+#include "version.h"
+
+static struct netlink_range_validation diode_replay_window_range __ro_after_init = {
+	.min = DIODE_REPLAY_WINDOW_MIN,
+	.max = DIODE_REPLAY_WINDOW_MAX,
+};
+
+static const struct nla_policy diode_policy[DIODE_A_MAX + 1] = {
+	[DIODE_A_IFINDEX] = { .type = NLA_U32 },
+	[DIODE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[DIODE_A_MODE] = NLA_POLICY_MAX(NLA_U8, DIODE_MODE_MAX),
+	[DIODE_A_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(DIODE_KEY_LEN),
+	[DIODE_A_PUBLIC_KEY] = { .type = NLA_REJECT },
+	[DIODE_A_PEER_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(DIODE_KEY_LEN),
+	[DIODE_A_PRESHARED_KEY] = NLA_POLICY_EXACT_LEN(DIODE_KEY_LEN),
+	[DIODE_A_HAS_PRESHARED_KEY] = { .type = NLA_REJECT },
+	[DIODE_A_LOCAL] = { .type = NLA_BINARY, .len = sizeof(struct sockaddr_in6) },
+	[DIODE_A_REMOTE] = { .type = NLA_BINARY, .len = sizeof(struct sockaddr_in6) },
+	[DIODE_A_REPLAY_WINDOW] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							&diode_replay_window_range),
+	[DIODE_A_SESSIONS] = { .type = NLA_REJECT },
+	[DIODE_A_STATS] = { .type = NLA_REJECT },
+};
+
+static struct genl_family diode_family;
+
+/* Under rtnl: the diode device the request names, or an error pointer. */
+static struct net_device *diode_lookup(struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct nlattr **attrs = info->attrs;
+	struct net_device *dev;
+
+	if (attrs[DIODE_A_IFINDEX]) {
+		dev = __dev_get_by_index(net, nla_get_u32(attrs[DIODE_A_IFINDEX]));
+	} else if (attrs[DIODE_A_IFNAME]) {
+		dev = __dev_get_by_name(net, nla_data(attrs[DIODE_A_IFNAME]));
+	} else {
+		GENL_SET_ERR_MSG(info, "name the device with DIODE_A_IFINDEX or DIODE_A_IFNAME");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!dev) {
+		GENL_SET_ERR_MSG(info, "no such device");
+		return ERR_PTR(-ENODEV);
+	}
+	if (!diode_is_device(dev)) {
+		GENL_SET_ERR_MSG(info, "not a diode device");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return dev;
+}
+
+static int diode_put_sockaddr(struct sk_buff *msg, int attr,
+			      const union diode_sockaddr *addr)
+{
+	switch (addr->sa.sa_family) {
+	case AF_INET:
+		return nla_put(msg, attr, sizeof(addr->sin), &addr->sin);
+	case AF_INET6:
+		return nla_put(msg, attr, sizeof(addr->sin6), &addr->sin6);
+	}
+	return 0;
+}
+
+static int diode_put_session(struct sk_buff *msg, struct diode_session *session,
+			     enum diode_session_slot slot, bool sender)
+{
+	struct nlattr *nest;
+	u64 counter;
+
+	if (!session)
+		return 0;
+	if (sender) {
+		counter = atomic64_read(&session->tx_counter);
+	} else {
+		spin_lock_bh(&session->replay_lock);
+		counter = diode_replay_top(session->replay);
+		spin_unlock_bh(&session->replay_lock);
+	}
+	nest = nla_nest_start(msg, DIODE_A_SESSIONS);
+	if (!nest ||
+	    nla_put_u8(msg, DIODE_SESSION_A_SLOT, slot) ||
+	    nla_put_u16(msg, DIODE_SESSION_A_TAG, session->tag) ||
+	    nla_put_u64_64bit(msg, DIODE_SESSION_A_CREATED, session->created,
+			      DIODE_SESSION_A_PAD) ||
+	    nla_put(msg, DIODE_SESSION_A_EPHEMERAL, DIODE_KEY_LEN,
+		    session->ephemeral_pub) ||
+	    nla_put_u64_64bit(msg, DIODE_SESSION_A_COUNTER, counter,
+			      DIODE_SESSION_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int diode_put_stats(struct sk_buff *msg, struct diode_device *diode)
+{
+	u64 counters[__DIODE_STAT_MAX];
+	struct nlattr *nest;
+	int i;
+
+	diode_stats_read(diode->stats, counters);
+	nest = nla_nest_start(msg, DIODE_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = DIODE_STAT_UNSPEC + 1; i < DIODE_STAT_PAD; i++)
+		if (nla_put_u64_64bit(msg, i, counters[i], DIODE_STAT_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* Under rtnl: one device, as DIODE_CMD_GET_DEVICE answers. */
+static int diode_fill_device(struct sk_buff *msg, struct net_device *dev,
+			     u32 portid, u32 seq, int flags)
+{
+	struct diode_device *diode = netdev_priv(dev);
+	struct nlattr *sessions;
+	void *hdr;
+	int slot;
+
+	hdr = genlmsg_put(msg, portid, seq, &diode_family, flags,
+			  DIODE_CMD_GET_DEVICE);
+	if (!hdr)
+		return -EMSGSIZE;
+	mutex_lock(&diode->lock);
+	if (nla_put_u32(msg, DIODE_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(msg, DIODE_A_IFNAME, dev->name) ||
+	    nla_put_u8(msg, DIODE_A_MODE, diode->mode) ||
+	    (diode->keys.has_private &&
+	     nla_put(msg, DIODE_A_PUBLIC_KEY, DIODE_KEY_LEN, diode->keys.public_key)) ||
+	    (diode->keys.has_peer &&
+	     nla_put(msg, DIODE_A_PEER_PUBLIC_KEY, DIODE_KEY_LEN, diode->keys.peer_key)) ||
+	    nla_put_u8(msg, DIODE_A_HAS_PRESHARED_KEY, diode->keys.has_psk) ||
+	    diode_put_sockaddr(msg, DIODE_A_LOCAL, &diode->local) ||
+	    diode_put_sockaddr(msg, DIODE_A_REMOTE, &diode->remote) ||
+	    nla_put_u32(msg, DIODE_A_REPLAY_WINDOW, diode->replay_window))
+		goto err;
+
+	sessions = nla_nest_start(msg, DIODE_A_SESSIONS);
+	if (!sessions ||
+	    diode_put_session(msg, rcu_dereference_protected(diode->tx_session,
+				lockdep_is_held(&diode->lock)),
+			      DIODE_SESSION_CURRENT, true))
+		goto err;
+	for (slot = 0; slot < DIODE_RX_SLOTS; slot++)
+		if (diode_put_session(msg, rcu_dereference_protected(diode->rx_sessions[slot],
+					lockdep_is_held(&diode->lock)),
+				      slot == DIODE_RX_PREVIOUS ? DIODE_SESSION_PREVIOUS :
+								  DIODE_SESSION_CURRENT,
+				      false))
+			goto err;
+	nla_nest_end(msg, sessions);
+	if (diode_put_stats(msg, diode))
+		goto err;
+	mutex_unlock(&diode->lock);
+	genlmsg_end(msg, hdr);
+	return 0;
+
+err:
+	mutex_unlock(&diode->lock);
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+static int diode_get_device(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net_device *dev;
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	rtnl_lock();
+	dev = diode_lookup(info);
+	if (IS_ERR(dev))
+		ret = PTR_ERR(dev);
+	else
+		ret = diode_fill_device(msg, dev, info->snd_portid, info->snd_seq, 0);
+	rtnl_unlock();
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0]: the ifindex to continue the dump from. */
+static int diode_dump_devices(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	struct net_device *dev;
+	int ret = 0;
+
+	rtnl_lock();
+	for_each_netdev(net, dev) {
+		if (!diode_is_device(dev) || dev->ifindex < cb->args[0])
+			continue;
+		ret = diode_fill_device(skb, dev, NETLINK_CB(cb->skb).portid,
+					cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (ret)
+			break;
+		cb->args[0] = dev->ifindex + 1;
+	}
+	rtnl_unlock();
+	/* A full message ends this part of the dump; the next continues. */
+	return ret == -EMSGSIZE ? skb->len : ret ? ret : skb->len;
+}
+
+static int diode_parse_sockaddr(struct genl_info *info, int attr,
+				union diode_sockaddr *out)
+{
+	const struct nlattr *nla = info->attrs[attr];
+	const struct sockaddr *sa = nla_data(nla);
+	int len = nla_len(nla);
+
+	memset(out, 0, sizeof(*out));
+	if (len >= sizeof(struct sockaddr_in) && sa->sa_family == AF_INET &&
+	    len == sizeof(struct sockaddr_in)) {
+		memcpy(&out->sin, sa, sizeof(out->sin));
+		return 0;
+	}
+	if (IS_ENABLED(CONFIG_IPV6) && len == sizeof(struct sockaddr_in6) &&
+	    sa->sa_family == AF_INET6) {
+		memcpy(&out->sin6, sa, sizeof(out->sin6));
+		return 0;
+	}
+	NL_SET_ERR_MSG_ATTR(info->extack, nla,
+			    "address must be a struct sockaddr_in or sockaddr_in6");
+	return -EINVAL;
+}
+
+static bool diode_sockaddr_any(const union diode_sockaddr *addr)
+{
+	if (addr->sa.sa_family == AF_INET)
+		return addr->sin.sin_addr.s_addr == htonl(INADDR_ANY);
+	return ipv6_addr_any(&addr->sin6.sin6_addr);
+}
+
+static __be16 diode_sockaddr_port(const union diode_sockaddr *addr)
+{
+	return addr->sa.sa_family == AF_INET ? addr->sin.sin_port :
+					       addr->sin6.sin6_port;
+}
+
+/* A new key, or all zeros to remove the key. */
+static void diode_take_key(const struct nlattr *nla, u8 key[DIODE_KEY_LEN],
+			   bool *present)
+{
+	memcpy(key, nla_data(nla), DIODE_KEY_LEN);
+	*present = memchr_inv(key, 0, DIODE_KEY_LEN) != NULL;
+}
+
+/* The new configuration is built aside and committed only when all of it is valid. */
+struct diode_config {
+	enum diode_mode mode;
+	struct diode_static_keys keys;
+	union diode_sockaddr local, remote;
+	u32 replay_window;
+};
+
+static int diode_set_device_locked(struct diode_device *diode,
+				   struct genl_info *info, struct diode_config *new)
+{
+	struct nlattr **attrs = info->attrs;
+	bool running = netif_running(diode->dev);
+	bool keys_changed = false;
+	int ret;
+
+	new->mode = diode->mode;
+	new->keys = diode->keys;
+	new->local = diode->local;
+	new->remote = diode->remote;
+	new->replay_window = diode->replay_window;
+
+	if (attrs[DIODE_A_MODE])
+		new->mode = nla_get_u8(attrs[DIODE_A_MODE]);
+	if (attrs[DIODE_A_LOCAL]) {
+		ret = diode_parse_sockaddr(info, DIODE_A_LOCAL, &new->local);
+		if (ret)
+			return ret;
+	}
+	if (attrs[DIODE_A_REMOTE]) {
+		ret = diode_parse_sockaddr(info, DIODE_A_REMOTE, &new->remote);
+		if (ret)
+			return ret;
+		if (diode_sockaddr_any(&new->remote) || !diode_sockaddr_port(&new->remote)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_REMOTE],
+					    "remote needs an address and a port");
+			return -EINVAL;
+		}
+	}
+	if (new->local.sa.sa_family && new->remote.sa.sa_family &&
+	    new->local.sa.sa_family != new->remote.sa.sa_family) {
+		GENL_SET_ERR_MSG(info, "local and remote must be of the same address family");
+		return -EINVAL;
+	}
+	if (running && (new->mode != diode->mode ||
+			memcmp(&new->local, &diode->local, sizeof(new->local)) ||
+			memcmp(&new->remote, &diode->remote, sizeof(new->remote)))) {
+		GENL_SET_ERR_MSG(info, "bring the device down to change its mode, local or remote");
+		return -EBUSY;
+	}
+	if (attrs[DIODE_A_REPLAY_WINDOW]) {
+		new->replay_window = nla_get_u32(attrs[DIODE_A_REPLAY_WINDOW]);
+		if (new->replay_window % 64) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_REPLAY_WINDOW],
+					    "replay window must be a multiple of 64");
+			return -EINVAL;
+		}
+	}
+	if (attrs[DIODE_A_PRIVATE_KEY]) {
+		diode_take_key(attrs[DIODE_A_PRIVATE_KEY], new->keys.private_key,
+			       &new->keys.has_private);
+		curve25519_clamp_secret(new->keys.private_key);
+		keys_changed = true;
+	}
+	if (attrs[DIODE_A_PEER_PUBLIC_KEY]) {
+		diode_take_key(attrs[DIODE_A_PEER_PUBLIC_KEY], new->keys.peer_key,
+			       &new->keys.has_peer);
+		keys_changed = true;
+	}
+	if (attrs[DIODE_A_PRESHARED_KEY]) {
+		diode_take_key(attrs[DIODE_A_PRESHARED_KEY], new->keys.psk,
+			       &new->keys.has_psk);
+		keys_changed = true;
+	}
+	if (keys_changed || new->mode != diode->mode) {
+		ret = diode_keys_prepare(&new->keys, new->mode == DIODE_MODE_TX);
+		if (ret) {
+			GENL_SET_ERR_MSG(info, "the peer public key is not usable (low-order point)");
+			return ret;
+		}
+	}
+
+	/* Commit. Only the new session can still fail, and it comes first. */
+	if (keys_changed || new->mode != diode->mode) {
+		struct diode_static_keys old_keys = diode->keys;
+		enum diode_mode old_mode = diode->mode;
+
+		diode->keys = new->keys;
+		diode->mode = new->mode;
+		ret = diode_device_start_session(diode);
+		if (ret) {
+			diode->keys = old_keys;
+			diode->mode = old_mode;
+			memzero_explicit(&old_keys, sizeof(old_keys));
+			GENL_SET_ERR_MSG(info, "cannot start a session with these keys");
+			return ret;
+		}
+		memzero_explicit(&old_keys, sizeof(old_keys));
+		if (diode->mode == DIODE_MODE_RX) {
+			/* Sessions derived from the old keys mean nothing now. */
+			diode_device_stop_sessions(diode);
+			diode->newest_created = 0;
+		}
+	}
+	WRITE_ONCE(diode->mode, new->mode);
+	diode->local = new->local;
+	diode->remote = new->remote;
+	diode->replay_window = new->replay_window;
+	return 0;
+}
+
+static int diode_set_device(struct sk_buff *skb, struct genl_info *info)
+{
+	struct diode_config *new;
+	struct net_device *dev;
+	int ret;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	rtnl_lock();
+	dev = diode_lookup(info);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+	} else {
+		struct diode_device *diode = netdev_priv(dev);
+
+		mutex_lock(&diode->lock);
+		ret = diode_set_device_locked(diode, info, new);
+		mutex_unlock(&diode->lock);
+	}
+	rtnl_unlock();
+	kfree_sensitive(new);
+	return ret;
+}
+
+static const struct genl_ops diode_ops[] = {
+	{
+		.cmd = DIODE_CMD_GET_DEVICE,
+		.doit = diode_get_device,
+		.dumpit = diode_dump_devices,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = DIODE_CMD_SET_DEVICE,
+		.doit = diode_set_device,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family diode_family __ro_after_init = {
+	.name = DIODE_GENL_NAME,
+	.version = DIODE_GENL_VERSION,
+	.maxattr = DIODE_A_MAX,
+	.policy = diode_policy,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = diode_ops,
+	.n_ops = ARRAY_SIZE(diode_ops),
+	.resv_start_op = DIODE_CMD_SET_DEVICE + 1,
+};
+
+int __init diode_genetlink_init(void)
+{
+	return genl_register_family(&diode_family);
+}
+
+void diode_genetlink_uninit(void)
+{
+	genl_unregister_family(&diode_family);
+}

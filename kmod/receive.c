@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receiver: frames arrive on the UDP socket, are checked, opened under
+ * the session their tag names, pass the replay window (after authentication
+ * only) and are delivered on the device through GRO. ANNOUNCE frames of
+ * unknown sessions go to a worker that derives keys at a bounded rate.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/scatterlist.h>
+#include <linux/udp.h>
+#include <net/gro_cells.h>
+
+#include "compat.h"
+#include "crypt.h"
+#include "device.h"
+#include "receive.h"
+#include "session.h"
+
+/* ANNOUNCE frames that may wait for the worker; more are dropped. */
+#define DIODE_ANNOUNCE_QUEUE_LEN 16
+/* Key derivations for unknown sessions: a burst of this many, then one per
+ * DIODE_DERIVE_INTERVAL.
+ */
+#define DIODE_DERIVE_BURST 8
+#define DIODE_DERIVE_INTERVAL (HZ / 10)
+
+static void diode_rx_drop(struct diode_device *diode, struct sk_buff *skb,
+			  enum diode_stat reason)
+{
+	diode_stat_inc(diode->stats, reason);
+	if (reason == DIODE_STAT_RX_DROPPED)
+		dev_core_stats_rx_dropped_inc(diode->dev);
+	else
+		DEV_STATS_INC(diode->dev, rx_errors);
+	kfree_skb(skb);
+}
+
+/* Find the session a tag names; returns it with a reference held. */
+static struct diode_session *diode_rx_session_get(struct diode_device *diode,
+						  u16 tag)
+{
+	struct diode_session *session;
+	int slot;
+
+	rcu_read_lock_bh();
+	for (slot = 0; slot < DIODE_RX_SLOTS; slot++) {
+		session = rcu_dereference_bh(diode->rx_sessions[slot]);
+		if (session && session->tag == tag &&
+		    kref_get_unless_zero(&session->ref))
+			goto out;
+	}
+	session = NULL;
+out:
+	rcu_read_unlock_bh();
+	return session;
+}
+
+static bool diode_rx_session_known(struct diode_device *diode,
+				   const struct diode_frame *frame)
+{
+	struct diode_session *session;
+	bool known = false;
+	int slot;
+
+	rcu_read_lock_bh();
+	for (slot = 0; slot < DIODE_RX_SLOTS && !known; slot++) {
+		session = rcu_dereference_bh(diode->rx_sessions[slot]);
+		known = session && session->tag == frame->session_tag &&
+			!memcmp(session->ephemeral_pub, frame->ephemeral,
+				DIODE_KEY_LEN);
+	}
+	rcu_read_unlock_bh();
+	return known;
+}
+
+/* An authentic inner packet must be a whole IPv4 or IPv6 packet. */
+static bool diode_inner_valid(struct sk_buff *skb)
+{
+	unsigned int len = skb->len, ip_len;
+
+	if (len < 1)
+		return false;
+	switch (skb->data[0] >> 4) {
+	case 4: {
+		const struct iphdr *iph = (const struct iphdr *)skb->data;
+
+		if (len < sizeof(*iph) || iph->ihl < 5)
+			return false;
+		ip_len = ntohs(iph->tot_len);
+		if (ip_len < iph->ihl * 4 || ip_len > len)
+			return false;
+		skb->protocol = htons(ETH_P_IP);
+		break;
+	}
+	case 6: {
+		const struct ipv6hdr *ip6h = (const struct ipv6hdr *)skb->data;
+
+		if (len < sizeof(*ip6h))
+			return false;
+		ip_len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+		if (ip_len > len)
+			return false;
+		skb->protocol = htons(ETH_P_IPV6);
+		break;
+	}
+	default:
+		return false;
+	}
+	return !pskb_trim(skb, ip_len);
+}
+
+static void diode_open_finish(struct sk_buff *skb, int err)
+{
+	struct diode_device *diode = netdev_priv(skb->dev);
+	struct diode_skb_cb *cb = diode_skb_cb(skb);
+	struct diode_session *session = cb->session;
+	struct net_device *dev = skb->dev;
+	enum diode_replay_verdict verdict;
+	unsigned int len;
+
+	kfree_sensitive(cb->req);
+	if (err) {
+		diode_rx_drop(diode, skb, err == -EBADMSG ? DIODE_STAT_RX_UNAUTHENTIC :
+						     DIODE_STAT_RX_DROPPED);
+		goto out;
+	}
+	spin_lock_bh(&session->replay_lock);
+	verdict = diode_replay_update(session->replay, cb->counter);
+	spin_unlock_bh(&session->replay_lock);
+	if (verdict != DIODE_REPLAY_NEW) {
+		diode_rx_drop(diode, skb, verdict == DIODE_REPLAY_DUPLICATE ?
+				   DIODE_STAT_RX_DUPLICATE : DIODE_STAT_RX_REPLAYED);
+		goto out;
+	}
+
+	__skb_pull(skb, DIODE_HEADER_LEN);
+	if (pskb_trim(skb, skb->len - DIODE_AUTHTAG_LEN) || !diode_inner_valid(skb)) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_BAD_INNER);
+		goto out;
+	}
+	len = skb->len;
+	skb_scrub_packet(skb, true);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb->dev = dev;
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	skb_probe_transport_header(skb);
+	skb->pkt_type = PACKET_HOST;
+	/* Authenticated end to end: the inner checksums need no second look. */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->csum_level = ~0;
+
+	local_bh_disable();
+	if (gro_cells_receive(&diode->gro_cells, skb) == NET_RX_SUCCESS) {
+		diode_stat_inc(diode->stats, DIODE_STAT_RX_PACKETS);
+		diode_stat_add(diode->stats, DIODE_STAT_RX_BYTES, len);
+		dev_sw_netstats_rx_add(dev, len);
+	} else {
+		diode_stat_inc(diode->stats, DIODE_STAT_RX_DROPPED);
+	}
+	local_bh_enable();
+out:
+	diode_session_put(session);
+	dev_put(dev);
+}
+
+static void diode_open_done(diode_crypto_cb_arg arg, int err)
+{
+	diode_open_finish(diode_crypto_cb_data(arg), err);
+}
+
+static void diode_data_receive(struct diode_device *diode, struct sk_buff *skb,
+			       u16 tag, u64 counter)
+{
+	struct diode_skb_cb *cb = diode_skb_cb(skb);
+	enum diode_replay_verdict verdict;
+	struct diode_session *session;
+	struct scatterlist *sg;
+	int ret;
+	u8 *iv;
+
+	session = diode_rx_session_get(diode, tag);
+	if (!session) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_UNKNOWN_SESSION);
+		return;
+	}
+	/* A read-only look first, so that hopeless frames cost no decryption;
+	 * the window itself changes only after authentication.
+	 */
+	spin_lock_bh(&session->replay_lock);
+	verdict = diode_replay_check(session->replay, counter);
+	spin_unlock_bh(&session->replay_lock);
+	if (verdict != DIODE_REPLAY_NEW) {
+		diode_rx_drop(diode, skb, verdict == DIODE_REPLAY_DUPLICATE ?
+				   DIODE_STAT_RX_DUPLICATE : DIODE_STAT_RX_REPLAYED);
+		goto put;
+	}
+	if (skb_linearize_cow(skb)) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
+		goto put;
+	}
+	cb->req = diode_aead_request_alloc(session->aead, &iv, &sg, GFP_ATOMIC);
+	if (!cb->req) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
+		goto put;
+	}
+	diode_nonce(iv, session->salt4, counter);
+	sg_init_one(sg, skb->data, skb->len);
+	aead_request_set_callback(cb->req, 0, diode_open_done, skb);
+	aead_request_set_ad(cb->req, DIODE_HEADER_LEN);
+	aead_request_set_crypt(cb->req, sg, sg, skb->len - DIODE_HEADER_LEN, iv);
+	cb->session = session;
+	cb->counter = counter;
+	skb->dev = diode->dev;
+	dev_hold(diode->dev);
+
+	ret = crypto_aead_decrypt(cb->req);
+	if (ret != -EINPROGRESS)
+		diode_open_finish(skb, ret);
+	return;
+put:
+	diode_session_put(session);
+}
+
+static void diode_announce_receive(struct diode_device *diode,
+				   struct sk_buff *skb,
+				   const struct diode_frame *frame)
+{
+	/* The common case, a repeat of a session already held, costs a
+	 * comparison.
+	 */
+	if (diode_rx_session_known(diode, frame)) {
+		consume_skb(skb);
+		return;
+	}
+	if (skb_queue_len_lockless(&diode->announce_queue) >= DIODE_ANNOUNCE_QUEUE_LEN ||
+	    skb_linearize_cow(skb)) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
+		return;
+	}
+	skb->dev = NULL;
+	skb_queue_tail(&diode->announce_queue, skb);
+	queue_work(system_unbound_wq, &diode->announce_rx_work);
+}
+
+/* The encap_rcv hook of the UDP socket: consumes every frame (returns 0). */
+int diode_udp_receive(struct sock *sk, struct sk_buff *skb)
+{
+	struct diode_device *diode = rcu_dereference_sk_user_data(sk);
+	struct diode_frame frame;
+
+	if (!diode) {
+		kfree_skb(skb);
+		return 0;
+	}
+	/* A sender never takes anything from the link. */
+	if (READ_ONCE(diode->mode) != DIODE_MODE_RX) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
+		return 0;
+	}
+	if (!pskb_may_pull(skb, sizeof(struct udphdr)) ||
+	    skb_linearize(skb)) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
+		return 0;
+	}
+	__skb_pull(skb, sizeof(struct udphdr));
+	if (diode_frame_parse(skb->data, skb->len, &frame)) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
+		return 0;
+	}
+	switch (frame.type) {
+	case DIODE_FRAME_DATA:
+		diode_data_receive(diode, skb, frame.session_tag, frame.counter);
+		break;
+	case DIODE_FRAME_ANNOUNCE:
+		diode_announce_receive(diode, skb, &frame);
+		break;
+	default:
+		/* HEARTBEAT and PARITY are not handled yet. */
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
+		break;
+	}
+	return 0;
+}
+
+static bool diode_derive_allowed(struct diode_device *diode)
+{
+	unsigned long now = jiffies;
+	unsigned long refill = (now - diode->derive_refill_at) / DIODE_DERIVE_INTERVAL;
+
+	if (refill) {
+		diode->derive_tokens = min_t(unsigned long, DIODE_DERIVE_BURST,
+					     diode->derive_tokens + refill);
+		diode->derive_refill_at = now;
+	}
+	if (!diode->derive_tokens)
+		return false;
+	diode->derive_tokens--;
+	return true;
+}
+
+/* Under @diode->lock: authenticate one ANNOUNCE and install its session. */
+static enum diode_stat diode_announce_process(struct diode_device *diode,
+					      struct sk_buff *skb)
+{
+	struct diode_announce_params params;
+	struct diode_session *session, *old;
+	struct diode_frame frame;
+
+	if (diode->mode != DIODE_MODE_RX || !diode->keys.ready)
+		return DIODE_STAT_RX_DROPPED;
+	/* The skb is a private linear copy, parsed once already. */
+	if (diode_frame_parse(skb->data, skb->len, &frame) ||
+	    frame.type != DIODE_FRAME_ANNOUNCE)
+		return DIODE_STAT_RX_MALFORMED;
+	if (diode_rx_session_known(diode, &frame))
+		return __DIODE_STAT_MAX;
+	if (!diode_derive_allowed(diode))
+		return DIODE_STAT_RX_DROPPED;
+
+	session = diode_session_new_rx(&diode->keys, frame.ephemeral,
+				       frame.session_tag, frame.created,
+				       diode->replay_window);
+	if (IS_ERR(session))
+		return PTR_ERR(session) == -EINVAL ? DIODE_STAT_RX_UNAUTHENTIC :
+						     DIODE_STAT_RX_DROPPED;
+	if (diode_session_open_announce(session, skb->data, skb->len, &params)) {
+		diode_session_put(session);
+		return DIODE_STAT_RX_UNAUTHENTIC;
+	}
+	diode_stat_inc(diode->stats, DIODE_STAT_RX_ANNOUNCES);
+	if (frame.created <= diode->newest_created) {
+		diode_session_put(session);
+		return DIODE_STAT_RX_STALE_SESSION;
+	}
+
+	diode->newest_created = frame.created;
+	old = rcu_replace_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS],
+				  rcu_dereference_protected(diode->rx_sessions[DIODE_RX_CURRENT],
+							    lockdep_is_held(&diode->lock)),
+				  lockdep_is_held(&diode->lock));
+	rcu_assign_pointer(diode->rx_sessions[DIODE_RX_CURRENT], session);
+	diode_session_put(old);
+	diode_stat_inc(diode->stats, DIODE_STAT_RX_SESSIONS);
+	return __DIODE_STAT_MAX;
+}
+
+void diode_announce_rx_worker(struct work_struct *work)
+{
+	struct diode_device *diode = container_of(work, struct diode_device,
+						  announce_rx_work);
+	enum diode_stat result;
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&diode->announce_queue))) {
+		mutex_lock(&diode->lock);
+		result = diode_announce_process(diode, skb);
+		mutex_unlock(&diode->lock);
+		if (result == __DIODE_STAT_MAX) {
+			consume_skb(skb);
+		} else {
+			diode_stat_inc(diode->stats, result);
+			kfree_skb(skb);
+		}
+		cond_resched();
+	}
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _DIODE_SEND_H
+#define _DIODE_SEND_H
+
+#include <linux/netdevice.h>
+#include <linux/workqueue.h>
+
+netdev_tx_t diode_xmit(struct sk_buff *skb, struct net_device *dev);
+void diode_announce_worker(struct work_struct *work);
+
+#endif /* _DIODE_SEND_H */

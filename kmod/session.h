@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sessions: one ephemeral X25519 key of the sender and the AEAD key under it. */
+#ifndef _DIODE_SESSION_H
+#define _DIODE_SESSION_H
+
+#include <crypto/aead.h>
+#include <linux/kref.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+
+#include "frame.h"
+#include "keys.h"
+#include "replay.h"
+
+/* The encrypted body of an ANNOUNCE: the session's parameters. */
+struct diode_announce_params {
+	__be32 heartbeat_ms;
+	u8 redundancy;
+	u8 fec_data;
+	u8 fec_parity;
+	u8 reserved;
+} __packed;
+
+#define DIODE_ANNOUNCE_FRAME_LEN (DIODE_HEADER_LEN + DIODE_ANNOUNCE_CLEAR_LEN + \
+				  sizeof(struct diode_announce_params) + \
+				  DIODE_AUTHTAG_LEN)
+
+struct diode_session {
+	struct kref ref;
+	struct rcu_head rcu;
+	struct crypto_aead *aead;
+	u8 salt4[DIODE_SALT4_LEN];
+	u16 tag;
+	u64 created;
+	u8 ephemeral_pub[DIODE_KEY_LEN];
+
+	/* Sender: the last counter taken; 0 is the ANNOUNCE's. */
+	atomic64_t tx_counter;
+	/* Sender: the ANNOUNCE, sealed once and sent as is. */
+	u8 announce[DIODE_ANNOUNCE_FRAME_LEN];
+
+	/* Receiver: the replay window, updated after authentication only. */
+	spinlock_t replay_lock;
+	struct diode_replay *replay;
+};
+
+struct diode_session *diode_session_new_tx(const struct diode_static_keys *keys,
+					   const struct diode_announce_params *params,
+					   const u16 avoid_tags[2]);
+struct diode_session *diode_session_new_rx(const struct diode_static_keys *keys,
+					   const u8 ephemeral_pub[DIODE_KEY_LEN],
+					   u16 tag, u64 created, u32 replay_window);
+int diode_session_open_announce(struct diode_session *session, u8 *frame,
+				unsigned int len,
+				struct diode_announce_params *params);
+void diode_session_put(struct diode_session *session);
+
+static inline struct diode_session *diode_session_get(struct diode_session *s)
+{
+	kref_get(&s->ref);
+	return s;
+}
+
+/*
+ * Per-packet AEAD request, with the IV and one scatterlist entry behind it,
+ * in a single allocation. Freed with kfree_sensitive().
+ */
+struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
+					      u8 **iv, struct scatterlist **sg,
+					      gfp_t gfp);
+
+#endif /* _DIODE_SESSION_H */

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Parsing and formatting for diodectl; see parse.h. No netlink in here.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "parse.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+int parse_fail(struct parse_error *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The rules of the kernel's dev_valid_name(), so that bad names fail here. */
+int parse_ifname(const char *word, struct parse_error *e)
+{
+	const char *c;
+
+	if (!*word || strlen(word) >= IFNAMSIZ)
+		return parse_fail(e, "invalid interface name '%s' (1 to %d characters)",
+				  word, IFNAMSIZ - 1);
+	if (!strcmp(word, ".") || !strcmp(word, ".."))
+		return parse_fail(e, "invalid interface name '%s'", word);
+	for (c = word; *c; c++) {
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c))
+			return parse_fail(e, "invalid interface name '%s' (no '/', ':' or spaces)",
+					  word);
+	}
+	return 0;
+}
+
+static const char *const mode_names[] = {
+	[DIODE_MODE_NONE] = "none",
+	[DIODE_MODE_TX] = "tx",
+	[DIODE_MODE_RX] = "rx",
+};
+
+const char *mode_name(uint8_t mode)
+{
+	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : NULL;
+}
+
+int parse_mode(const char *word, uint8_t *mode, struct parse_error *e)
+{
+	uint8_t m;
+
+	for (m = 0; m < ARRAY_SIZE(mode_names); m++) {
+		if (!strcmp(word, mode_names[m])) {
+			*mode = m;
+			return 0;
+		}
+	}
+	return parse_fail(e, "invalid mode '%s' (expected tx, rx or none)", word);
+}
+
+/* Plain decimal only: no sign, no spaces, no hex, no overflow. */
+static bool parse_u32(const char *word, uint32_t *value)
+{
+	uint64_t v = 0;
+
+	if (!*word)
+		return false;
+	for (; *word; word++) {
+		if (*word < '0' || *word > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*word - '0');
+		if (v > UINT32_MAX)
+			return false;
+	}
+	*value = v;
+	return true;
+}
+
+int parse_port(const char *word, uint16_t *port, struct parse_error *e)
+{
+	uint32_t v;
+
+	if (!parse_u32(word, &v) || v < 1 || v > 65535)
+		return parse_fail(e, "invalid port '%s' (1 to 65535)", word);
+	*port = v;
+	return 0;
+}
+
+int parse_replay_window(const char *word, uint32_t *window,
+			struct parse_error *e)
+{
+	uint32_t v;
+
+	if (!parse_u32(word, &v) || v < DIODE_REPLAY_WINDOW_MIN ||
+	    v > DIODE_REPLAY_WINDOW_MAX || v % 64)
+		return parse_fail(e, "invalid replay window '%s' (a multiple of 64 from %d to %d)",
+				  word, DIODE_REPLAY_WINDOW_MIN,
+				  DIODE_REPLAY_WINDOW_MAX);
+	*window = v;
+	return 0;
+}
+
+/* The zone of a link-local IPv6 address: an interface name or index. */
+static bool parse_ipv6_scope(const char *scope, uint32_t *scope_id)
+{
+	if (parse_u32(scope, scope_id))
+		return *scope_id != 0;
+	*scope_id = if_nametoindex(scope);
+	return *scope_id != 0;
+}
+
+static bool parse_ipv6_host(char *host, struct diode_addr *addr)
+{
+	char *percent = strchr(host, '%');
+	uint32_t scope_id = 0;
+
+	if (percent) {
+		*percent = '\0';
+		if (!parse_ipv6_scope(percent + 1, &scope_id))
+			return false;
+	}
+	if (inet_pton(AF_INET6, host, &addr->in6.sin6_addr) != 1)
+		return false;
+	addr->in6.sin6_family = AF_INET6;
+	addr->in6.sin6_scope_id = scope_id;
+	addr->len = sizeof(addr->in6);
+	return true;
+}
+
+static bool parse_ipv4_host(const char *host, struct diode_addr *addr)
+{
+	if (!strcmp(host, "any"))
+		host = "0.0.0.0";
+	if (inet_pton(AF_INET, host, &addr->in.sin_addr) != 1)
+		return false;
+	addr->in.sin_family = AF_INET;
+	addr->len = sizeof(addr->in);
+	return true;
+}
+
+/*
+ * Splits word into host and port text: "[HOST]:PORT", "[HOST]", "HOST:PORT"
+ * when HOST has no colon, else all of word is HOST (a bare IPv6 address).
+ */
+static bool split_host_port(const char *word, char *host, size_t host_size,
+			    const char **port, bool *bracketed)
+{
+	const char *host_end, *colon;
+
+	*port = NULL;
+	*bracketed = word[0] == '[';
+	if (*bracketed) {
+		word++;
+		host_end = strchr(word, ']');
+		if (!host_end)
+			return false;
+		if (host_end[1] == ':')
+			*port = host_end + 2;
+		else if (host_end[1])
+			return false;
+	} else {
+		colon = strchr(word, ':');
+		if (colon && colon == strrchr(word, ':')) {
+			host_end = colon;
+			*port = colon + 1;
+		} else {
+			host_end = word + strlen(word);
+		}
+	}
+	if ((size_t)(host_end - word) >= host_size)
+		return false;
+	memcpy(host, word, host_end - word);
+	host[host_end - word] = '\0';
+	return true;
+}
+
+int parse_addr(const char *word, struct diode_addr *addr,
+	       struct parse_error *e)
+{
+	char host[INET6_ADDRSTRLEN + IFNAMSIZ + 1];
+	uint16_t port = DIODE_DEFAULT_PORT;
+	const char *port_text;
+	bool bracketed, ok;
+
+	memset(addr, 0, sizeof(*addr));
+	if (!split_host_port(word, host, sizeof(host), &port_text, &bracketed))
+		goto bad_address;
+	if (bracketed || strchr(host, ':'))
+		ok = parse_ipv6_host(host, addr);
+	else
+		ok = parse_ipv4_host(host, addr);
+	if (!ok)
+		goto bad_address;
+	if (port_text && parse_port(port_text, &port, e))
+		return parse_fail(e, "invalid port '%s' in '%s' (1 to 65535)",
+				  port_text, word);
+	if (addr->sa.sa_family == AF_INET)
+		addr->in.sin_port = htons(port);
+	else
+		addr->in6.sin6_port = htons(port);
+	return 0;
+
+bad_address:
+	return parse_fail(e, "invalid address '%s' (expected 192.0.2.1[:PORT], [2001:db8::1][:PORT] or any[:PORT])",
+			  word);
+}
+
+static void format_ipv6_scope(uint32_t scope_id, char *text, size_t size)
+{
+	char name[IF_NAMESIZE];
+
+	if (!scope_id)
+		*text = '\0';
+	else if (if_indextoname(scope_id, name))
+		snprintf(text, size, "%%%s", name);
+	else
+		snprintf(text, size, "%%%u", scope_id);
+}
+
+void format_addr(const struct diode_addr *addr, char text[ADDR_TEXT_SIZE])
+{
+	char host[INET6_ADDRSTRLEN], scope[IFNAMSIZ + 12];
+
+	if (addr->sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &addr->in.sin_addr, host, sizeof(host));
+		snprintf(text, ADDR_TEXT_SIZE, "%s:%u", host,
+			 ntohs(addr->in.sin_port));
+	} else if (addr->sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &addr->in6.sin6_addr, host, sizeof(host));
+		format_ipv6_scope(addr->in6.sin6_scope_id, scope, sizeof(scope));
+		snprintf(text, ADDR_TEXT_SIZE, "[%s%s]:%u", host, scope,
+			 ntohs(addr->in6.sin6_port));
+	} else {
+		snprintf(text, ADDR_TEXT_SIZE, "(family %u)", addr->sa.sa_family);
+	}
+}
+
+int key_from_base64(const char *text, size_t len,
+		    uint8_t key[DIODE_KEY_LEN], struct parse_error *e)
+{
+	size_t key_len;
+
+	while (len && isspace((unsigned char)*text)) {
+		text++;
+		len--;
+	}
+	while (len && isspace((unsigned char)text[len - 1]))
+		len--;
+	if (len != KEY_BASE64_SIZE - 1)
+		return parse_fail(e, "a key is %d base64 characters, not %zu",
+				  KEY_BASE64_SIZE - 1, len);
+	/* libsodium also rejects a key whose unused low bits are not zero. */
+	if (sodium_base642bin(key, DIODE_KEY_LEN, text, len, NULL, &key_len,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) ||
+	    key_len != DIODE_KEY_LEN) {
+		sodium_memzero(key, DIODE_KEY_LEN);
+		return parse_fail(e, "the key is not valid base64");
+	}
+	return 0;
+}
+
+void key_to_base64(const uint8_t key[DIODE_KEY_LEN],
+		   char text[KEY_BASE64_SIZE])
+{
+	sodium_bin2base64(text, KEY_BASE64_SIZE, key, DIODE_KEY_LEN,
+			  sodium_base64_VARIANT_ORIGINAL);
+}
+
+bool key_is_zero(const uint8_t key[DIODE_KEY_LEN])
+{
+	return sodium_is_zero(key, DIODE_KEY_LEN);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if none. */
+static size_t utf8_sequence_len(const unsigned char *s)
+{
+	uint32_t code_point;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		code_point = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		code_point = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		code_point = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	/* A NUL terminator is no continuation byte: the loop stops on it. */
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		code_point = code_point << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && code_point < 0x800) ||
+	    (len == 4 && code_point < 0x10000) || code_point > 0x10ffff ||
+	    (code_point >= 0xd800 && code_point <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void json_write_string(FILE *f, const char *s)
+{
+	const unsigned char *c = (const unsigned char *)s;
+	size_t len;
+
+	fputc('"', f);
+	while (*c) {
+		switch (*c) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*c < 0x20 || *c == 0x7f) {
+				fprintf(f, "\\u%04x", *c);
+				break;
+			}
+			len = utf8_sequence_len(c);
+			if (!len) {
+				/* Not UTF-8: JSON cannot carry the byte. */
+				fputs("\\ufffd", f);
+				break;
+			}
+			fwrite(c, 1, len, f);
+			c += len - 1;
+		}
+		c++;
+	}
+	fputc('"', f);
+}
+
+void json_init(struct json_writer *j, FILE *f)
+{
+	j->f = f;
+	j->depth = 0;
+	j->need_comma = false;
+}
+
+static void json_begin_value(struct json_writer *j, const char *key)
+{
+	if (j->need_comma)
+		fputc(',', j->f);
+	if (j->depth)
+		fprintf(j->f, "\n%*s", 2 * j->depth, "");
+	if (key) {
+		json_write_string(j->f, key);
+		fputs(": ", j->f);
+	}
+	j->need_comma = true;
+}
+
+void json_open(struct json_writer *j, const char *key, char bracket)
+{
+	json_begin_value(j, key);
+	fputc(bracket, j->f);
+	j->depth++;
+	j->need_comma = false;
+}
+
+void json_close(struct json_writer *j, char bracket)
+{
+	bool empty = !j->need_comma;
+
+	j->depth--;
+	if (!empty)
+		fprintf(j->f, "\n%*s", 2 * j->depth, "");
+	fputc(bracket, j->f);
+	if (!j->depth)
+		fputc('\n', j->f);
+	j->need_comma = true;
+}
+
+void json_string(struct json_writer *j, const char *key, const char *value)
+{
+	json_begin_value(j, key);
+	if (value)
+		json_write_string(j->f, value);
+	else
+		fputs("null", j->f);
+}
+
+void json_u64(struct json_writer *j, const char *key, uint64_t value)
+{
+	json_begin_value(j, key);
+	fprintf(j->f, "%" PRIu64, value);
+}
+
+void json_bool(struct json_writer *j, const char *key, bool value)
+{
+	json_begin_value(j, key);
+	fputs(value ? "true" : "false", j->f);
+}
+
+void json_null(struct json_writer *j, const char *key)
+{
+	json_begin_value(j, key);
+	fputs("null", j->f);
+}
+
+void text_write_safe(FILE *f, const char *s)
+{
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\\')
+			fputs("\\\\", f);
+		else if (*c < 0x20 || *c > 0x7e)
+			fprintf(f, "\\x%02x", *c);
+		else
+			fputc(*c, f);
+	}
+}
+
+/* "none" removes a key; any other value names the file holding it. */
+static const char *key_path(const char *value)
+{
+	return strcmp(value, "none") ? value : NULL;
+}
+
+static int set_mode(const char *value, struct set_args *a,
+		    struct parse_error *e)
+{
+	return parse_mode(value, &a->mode, e);
+}
+
+static int set_private_key(const char *value, struct set_args *a,
+			   struct parse_error *e)
+{
+	(void)e;
+	a->private_key_path = key_path(value);
+	return 0;
+}
+
+static int set_peer(const char *value, struct set_args *a,
+		    struct parse_error *e)
+{
+	if (!strcmp(value, "none")) {
+		memset(a->peer_key, 0, sizeof(a->peer_key));
+		return 0;
+	}
+	if (key_from_base64(value, strlen(value), a->peer_key, e))
+		return parse_fail(e, "invalid peer key '%s' (expected 44 base64 characters, as printed by diodectl pubkey, or none)",
+				  value);
+	return 0;
+}
+
+static int set_preshared_key(const char *value, struct set_args *a,
+			     struct parse_error *e)
+{
+	(void)e;
+	a->preshared_key_path = key_path(value);
+	return 0;
+}
+
+static int set_local(const char *value, struct set_args *a,
+		     struct parse_error *e)
+{
+	return parse_addr(value, &a->local, e);
+}
+
+static int set_remote(const char *value, struct set_args *a,
+		      struct parse_error *e)
+{
+	return parse_addr(value, &a->remote, e);
+}
+
+static int set_replay_window(const char *value, struct set_args *a,
+			     struct parse_error *e)
+{
+	return parse_replay_window(value, &a->replay_window, e);
+}
+
+static const struct set_word {
+	const char *word;
+	enum set_field field;
+	int (*parse)(const char *value, struct set_args *a,
+		     struct parse_error *e);
+} set_words[] = {
+	{ "mode", SET_MODE, set_mode },
+	{ "private-key", SET_PRIVATE_KEY, set_private_key },
+	{ "peer", SET_PEER, set_peer },
+	{ "preshared-key", SET_PRESHARED_KEY, set_preshared_key },
+	{ "local", SET_LOCAL, set_local },
+	{ "remote", SET_REMOTE, set_remote },
+	{ "replay-window", SET_REPLAY_WINDOW, set_replay_window },
+};
+
+static const struct set_word *find_set_word(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(set_words); i++) {
+		if (!strcmp(word, set_words[i].word))
+			return &set_words[i];
+	}
+	return NULL;
+}
+
+static bool reads_stdin(const char *path)
+{
+	return path && !strcmp(path, "-");
+}
+
+int parse_set_args(int argc, char *const argv[], struct set_args *args,
+		   struct parse_error *e)
+{
+	const struct set_word *w;
+	int i;
+
+	memset(args, 0, sizeof(*args));
+	if (argc < 1)
+		return parse_fail(e, "a device name is needed (diodectl set DEV ...)");
+	if (parse_ifname(argv[0], e))
+		return -1;
+	args->ifname = argv[0];
+	for (i = 1; i < argc; i += 2) {
+		w = find_set_word(argv[i]);
+		if (!w)
+			return parse_fail(e, "unknown word '%s' (expected mode, private-key, peer, preshared-key, local, remote or replay-window)",
+					  argv[i]);
+		if (args->fields & w->field)
+			return parse_fail(e, "'%s' is given twice", w->word);
+		if (i + 1 == argc)
+			return parse_fail(e, "'%s' needs a value", w->word);
+		if (w->parse(argv[i + 1], args, e))
+			return -1;
+		args->fields |= w->field;
+	}
+	if (!args->fields)
+		return parse_fail(e, "nothing to set (give at least one of mode, private-key, peer, preshared-key, local, remote, replay-window)");
+	if (reads_stdin(args->private_key_path) &&
+	    reads_stdin(args->preshared_key_path))
+		return parse_fail(e, "private-key and preshared-key cannot both be read from '-' (stdin)");
+	return 0;
+}

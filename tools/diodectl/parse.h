@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The pure logic of diodectl: parsing and checking of command-line words,
+ * keys and addresses, and the text and JSON formatting of values. Nothing
+ * here talks to the kernel, so all of it is covered by host unit tests.
+ */
+#ifndef _DIODECTL_PARSE_H
+#define _DIODECTL_PARSE_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include <linux/diode.h>
+
+/* A key in base64: 44 characters and the terminating NUL. */
+#define KEY_BASE64_SIZE		45
+
+/* Longest text of an address: "[IPv6%IFNAME]:PORT" and the NUL. */
+#define ADDR_TEXT_SIZE		(INET6_ADDRSTRLEN + IFNAMSIZ + 9)
+
+/* A failed parse leaves a one-line message here, naming the bad word. */
+struct parse_error {
+	char msg[256];
+};
+
+int parse_fail(struct parse_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The UDP address of DIODE_A_LOCAL and DIODE_A_REMOTE. */
+struct diode_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	};
+	socklen_t len;
+};
+
+int parse_ifname(const char *word, struct parse_error *e);
+int parse_mode(const char *word, uint8_t *mode, struct parse_error *e);
+int parse_port(const char *word, uint16_t *port, struct parse_error *e);
+int parse_addr(const char *word, struct diode_addr *addr,
+	       struct parse_error *e);
+int parse_replay_window(const char *word, uint32_t *window,
+			struct parse_error *e);
+
+const char *mode_name(uint8_t mode);
+void format_addr(const struct diode_addr *addr, char text[ADDR_TEXT_SIZE]);
+
+/*
+ * Keys as text. A key read from a file or stdin may be surrounded by
+ * whitespace (a trailing newline, usually); the messages of these functions
+ * never quote the text, which may be secret.
+ */
+int key_from_base64(const char *text, size_t len,
+		    uint8_t key[DIODE_KEY_LEN], struct parse_error *e);
+void key_to_base64(const uint8_t key[DIODE_KEY_LEN],
+		   char text[KEY_BASE64_SIZE]);
+bool key_is_zero(const uint8_t key[DIODE_KEY_LEN]);
+
+/* A JSON string literal, quotes included, valid whatever the bytes of s. */
+void json_write_string(FILE *f, const char *s);
+
+/*
+ * Writes indented JSON, one member per line, and puts the commas where they
+ * belong. key is NULL for the values of an array and for the outermost value.
+ */
+struct json_writer {
+	FILE *f;
+	int depth;
+	bool need_comma;
+};
+
+void json_init(struct json_writer *j, FILE *f);
+void json_open(struct json_writer *j, const char *key, char bracket);
+void json_close(struct json_writer *j, char bracket);
+/* A NULL value is written as null. */
+void json_string(struct json_writer *j, const char *key, const char *value);
+void json_u64(struct json_writer *j, const char *key, uint64_t value);
+void json_bool(struct json_writer *j, const char *key, bool value);
+void json_null(struct json_writer *j, const char *key);
+/* s for a terminal: bytes that are not printable ASCII become \xNN. */
+void text_write_safe(FILE *f, const char *s);
+
+/* What `diodectl set` was asked to do; fields tells which parts are given. */
+enum set_field {
+	SET_MODE		= 1 << 0,
+	SET_PRIVATE_KEY		= 1 << 1,
+	SET_PEER		= 1 << 2,
+	SET_PRESHARED_KEY	= 1 << 3,
+	SET_LOCAL		= 1 << 4,
+	SET_REMOTE		= 1 << 5,
+	SET_REPLAY_WINDOW	= 1 << 6,
+};
+
+struct set_args {
+	const char *ifname;
+	unsigned int fields;
+	uint8_t mode;
+	/* Files to read the secret keys from; NULL for "none" (remove). */
+	const char *private_key_path;
+	const char *preshared_key_path;
+	uint8_t private_key[DIODE_KEY_LEN];
+	uint8_t preshared_key[DIODE_KEY_LEN];
+	uint8_t peer_key[DIODE_KEY_LEN];
+	struct diode_addr local;
+	struct diode_addr remote;
+	uint32_t replay_window;
+};
+
+/*
+ * argv: DEV and then pairs of WORD VALUE. Fills args, except the secret keys,
+ * which the caller reads from their files once all words are known good.
+ */
+int parse_set_args(int argc, char *const argv[], struct set_args *args,
+		   struct parse_error *e);
+
+#endif /* _DIODECTL_PARSE_H */

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diodectl set: every word is checked and every key file read before the
+ * one request goes out, and the kernel applies that request all or nothing,
+ * so a mistake anywhere leaves the device as it was.
+ */
+#include <sodium.h>
+
+#include "diodectl.h"
+#include "keys.h"
+#include "set.h"
+
+static void put_addr(struct nlmsghdr *nlh, uint16_t type,
+		     const struct diode_addr *addr)
+{
+	mnl_attr_put(nlh, type, addr->len, &addr->sa);
+}
+
+struct nlmsghdr *set_build_request(void *buf, uint16_t family,
+				   const struct set_args *args)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = genl_msg_start(buf, family, DIODE_CMD_SET_DEVICE, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, args->ifname);
+	if (args->fields & SET_MODE)
+		mnl_attr_put_u8(nlh, DIODE_A_MODE, args->mode);
+	if (args->fields & SET_PRIVATE_KEY)
+		mnl_attr_put(nlh, DIODE_A_PRIVATE_KEY, DIODE_KEY_LEN,
+			     args->private_key);
+	if (args->fields & SET_PEER)
+		mnl_attr_put(nlh, DIODE_A_PEER_PUBLIC_KEY, DIODE_KEY_LEN,
+			     args->peer_key);
+	if (args->fields & SET_PRESHARED_KEY)
+		mnl_attr_put(nlh, DIODE_A_PRESHARED_KEY, DIODE_KEY_LEN,
+			     args->preshared_key);
+	if (args->fields & SET_LOCAL)
+		put_addr(nlh, DIODE_A_LOCAL, &args->local);
+	if (args->fields & SET_REMOTE)
+		put_addr(nlh, DIODE_A_REMOTE, &args->remote);
+	if (args->fields & SET_REPLAY_WINDOW)
+		mnl_attr_put_u32(nlh, DIODE_A_REPLAY_WINDOW,
+				 args->replay_window);
+	return nlh;
+}
+
+/* A key given as "none" stays all zeros, which removes it. */
+static int read_secret_keys(struct set_args *args, struct parse_error *e)
+{
+	if ((args->fields & SET_PRIVATE_KEY) && args->private_key_path &&
+	    key_read_file("private-key", args->private_key_path,
+			  args->private_key, e))
+		return -1;
+	if ((args->fields & SET_PRESHARED_KEY) && args->preshared_key_path &&
+	    key_read_file("preshared-key", args->preshared_key_path,
+			  args->preshared_key, e))
+		return -1;
+	return 0;
+}
+
+static int send_request(const struct set_args *args, const char *context)
+{
+	char buf[SET_REQUEST_SIZE];
+	struct nlmsghdr *nlh;
+	struct genl g;
+	int ret;
+
+	if (genl_open(&g, context))
+		return 1;
+	nlh = set_build_request(buf, g.family, args);
+	ret = genl_request(&g, nlh, NULL, NULL);
+	sodium_memzero(buf, sizeof(buf));
+	if (ret)
+		genl_print_error(context, ret, g.extack);
+	else if (g.extack[0])
+		print_error("%s: warning: %s", context, g.extack);
+	genl_close(&g);
+	return ret ? 1 : 0;
+}
+
+int cmd_set(int argc, char *argv[])
+{
+	char context[sizeof("set ") + IFNAMSIZ];
+	struct set_args args;
+	struct parse_error e;
+	int ret;
+
+	if (parse_set_args(argc, argv, &args, &e) ||
+	    read_secret_keys(&args, &e)) {
+		print_error("set%s%s: %s", args.ifname ? " " : "",
+			    args.ifname ? args.ifname : "", e.msg);
+		ret = 1;
+	} else {
+		snprintf(context, sizeof(context), "set %s", args.ifname);
+		ret = send_request(&args, context);
+	}
+	sodium_memzero(&args, sizeof(args));
+	return ret;
+}

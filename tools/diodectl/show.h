@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _DIODECTL_SHOW_H
+#define _DIODECTL_SHOW_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <libmnl/libmnl.h>
+
+#include "parse.h"
+
+/* The kernel keeps three sessions; a few more leave room to grow. */
+#define SESSIONS_MAX	8
+/* Room for all of enum diode_stat, and for counters of newer kernels. */
+#define STATS_MAX	64
+
+struct session_info {
+	unsigned int present;	/* 1 << DIODE_SESSION_A_* */
+	uint8_t slot;
+	uint16_t tag;
+	uint64_t created;
+	uint8_t ephemeral[DIODE_KEY_LEN];
+	uint64_t counter;
+};
+
+struct stat_value {
+	uint16_t type;		/* enum diode_stat */
+	uint64_t value;
+};
+
+/* One DIODE_CMD_GET_DEVICE reply. */
+struct device_info {
+	unsigned int present;	/* 1 << DIODE_A_* */
+	uint32_t ifindex;
+	char ifname[IFNAMSIZ];
+	uint8_t mode;
+	uint8_t public_key[DIODE_KEY_LEN];
+	uint8_t peer_key[DIODE_KEY_LEN];
+	bool has_preshared_key;
+	struct diode_addr local;
+	struct diode_addr remote;
+	uint32_t replay_window;
+	unsigned int n_sessions;
+	struct session_info sessions[SESSIONS_MAX];
+	unsigned int n_stats;
+	struct stat_value stats[STATS_MAX];
+};
+
+/* Returns 0, or -1 with errno EBADMSG when the reply is malformed. */
+int device_parse(const struct nlmsghdr *nlh, struct device_info *dev);
+void device_print_text(FILE *f, const struct device_info *dev);
+void device_print_json(struct json_writer *j, const struct device_info *dev);
+
+#endif /* _DIODECTL_SHOW_H */

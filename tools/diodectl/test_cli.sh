@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_cli.sh DIODECTL: host tests of the command line of diodectl, with no
+# diode module needed: usage, keys, and that every bad input is refused with
+# one line on stderr naming the bad word, exit status 1 and no output, before
+# anything is sent to the kernel. Prints KTAP; exits 1 when any test fails.
+
+DIODECTL=$(realpath "${1:-./diodectl}")
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# RFC 7748, section 6.1: Alice's key pair.
+ALICE_PRIVATE=dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=
+ALICE_PUBLIC=hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=
+
+fail() {
+	echo "# FAIL: $*"
+	exit 1
+}
+
+# run ARGS...: runs diodectl with stdin from $STDIN (default empty), leaving
+# the exit status in $rc and the output in $TMP/out and $TMP/err.
+run() {
+	"$DIODECTL" "$@" <"${STDIN:-/dev/null}" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+# refused WORD ARGS...: diodectl ARGS fails cleanly with a message naming WORD.
+refused() {
+	local word=$1
+	shift
+	run "$@"
+	[ "$rc" = 1 ] || fail "diodectl $*: exit status $rc, not 1"
+	[ ! -s "$TMP/out" ] || fail "diodectl $*: wrote to stdout"
+	[ "$(wc -l <"$TMP/err")" = 1 ] ||
+		fail "diodectl $*: not one line on stderr: $(cat "$TMP/err")"
+	grep -q '^diodectl: ' "$TMP/err" || fail "diodectl $*: no 'diodectl:' prefix"
+	grep -qF -- "$word" "$TMP/err" ||
+		fail "diodectl $*: '$word' not in: $(cat "$TMP/err")"
+	echo "# $(cat "$TMP/err")"
+}
+
+test_help() {
+	local opt
+	for opt in help --help -h; do
+		run "$opt"
+		[ "$rc" = 0 ] || fail "$opt: exit status $rc"
+		grep -q '^Usage: diodectl' "$TMP/out" || fail "$opt: no usage"
+		grep -q 'replay-window' "$TMP/out" || fail "$opt: usage lacks set"
+	done
+	run --version
+	[ "$rc" = 0 ] && grep -qE '^diodectl [0-9]+\.[0-9]+' "$TMP/out" ||
+		fail "--version: $(cat "$TMP/out")"
+}
+
+test_bad_commands() {
+	refused "'frobnicate'" frobnicate
+	refused "'extra'" genkey extra
+	refused "'x'" pubkey x
+	refused "'--json'" help --json
+}
+
+test_genkey_pubkey() {
+	local private public
+	private=$("$DIODECTL" genkey) || fail "genkey failed"
+	[[ $private =~ ^[A-Za-z0-9+/]{43}=$ ]] || fail "genkey printed '$private'"
+	[ "$private" != "$("$DIODECTL" genkey)" ] || fail "genkey repeats"
+	public=$(echo "$private" | "$DIODECTL" pubkey) || fail "pubkey failed"
+	[[ $public =~ ^[A-Za-z0-9+/]{43}=$ ]] || fail "pubkey printed '$public'"
+	[ "$public" = "$(echo "$private" | "$DIODECTL" pubkey)" ] ||
+		fail "pubkey not deterministic"
+	public=$(echo "$ALICE_PRIVATE" | "$DIODECTL" pubkey)
+	[ "$public" = "$ALICE_PUBLIC" ] || fail "pubkey of RFC 7748 key: $public"
+	public=$(printf '%s' "$ALICE_PRIVATE" | "$DIODECTL" pubkey)
+	[ "$public" = "$ALICE_PUBLIC" ] || fail "pubkey without newline: $public"
+	psk=$("$DIODECTL" genpsk) || fail "genpsk failed"
+	[[ $psk =~ ^[A-Za-z0-9+/]{43}=$ ]] || fail "genpsk printed '$psk'"
+}
+
+test_pubkey_refuses() {
+	STDIN=$TMP/key
+	echo "not a key" >"$TMP/key"
+	refused "stdin holds no valid key" pubkey
+	echo "${ALICE_PRIVATE%=}" >"$TMP/key"
+	refused "44 base64 characters" pubkey
+	head -c 4096 /dev/zero | tr '\0' 'A' >"$TMP/key"
+	refused "too long" pubkey
+	: >"$TMP/key"
+	refused "not 0" pubkey
+	unset STDIN
+}
+
+# A world-readable file gets a warning; a pipe or a private file none.
+test_genkey_umask_warning() {
+	(umask 022 && "$DIODECTL" genkey >"$TMP/k1" 2>"$TMP/err")
+	grep -q 'umask 077' "$TMP/err" || fail "no warning for a readable file"
+	(umask 077 && "$DIODECTL" genkey >"$TMP/k2" 2>"$TMP/err")
+	[ ! -s "$TMP/err" ] || fail "warning for a private file: $(cat "$TMP/err")"
+}
+
+test_set_refuses_words() {
+	refused "device name" set
+	refused "nothing to set" set diode0
+	refused "'bad/name'" set bad/name mode tx
+	refused "'0123456789abcdef'" set 0123456789abcdef mode tx
+	refused "'mode' needs a value" set diode0 mode
+	refused "'mode' is given twice" set diode0 mode tx mode rx
+	refused "'sideways'" set diode0 mode sideways
+	refused "'listen-port'" set diode0 listen-port 5
+	refused "'YWJj'" set diode0 peer YWJj
+	refused "'${ALICE_PUBLIC%=}'" set diode0 peer "${ALICE_PUBLIC%=}"
+}
+
+test_set_refuses_addresses() {
+	refused "'1.2.3'" set diode0 local 1.2.3
+	refused "'1.2.3.4:0'" set diode0 remote 1.2.3.4:0
+	refused "'65536'" set diode0 remote 1.2.3.4:65536
+	refused "'[2001:db8::1'" set diode0 remote '[2001:db8::1'
+	refused "'2001:db8::x'" set diode0 remote 2001:db8::x
+	refused "'[::1]:x'" set diode0 local '[::1]:x'
+	refused "'example.com'" set diode0 remote example.com
+}
+
+test_set_refuses_windows() {
+	refused "'32'" set diode0 replay-window 32
+	refused "'65600'" set diode0 replay-window 65600
+	refused "'100'" set diode0 replay-window 100
+	refused "'8k'" set diode0 replay-window 8k
+}
+
+test_set_refuses_keys() {
+	refused "no-such-file" set diode0 private-key "$TMP/no-such-file"
+	echo garbage >"$TMP/bad"
+	refused "preshared-key" set diode0 preshared-key "$TMP/bad"
+	refused "stdin" set diode0 private-key - preshared-key -
+	# A key where its file belongs: refused without echoing it.
+	refused "not the key itself" set diode0 private-key "$ALICE_PRIVATE"
+	grep -qF "$ALICE_PRIVATE" "$TMP/err" && fail "the key was echoed"
+	# The file is read, and a bad key in it is not echoed either.
+	echo "${ALICE_PRIVATE%=}" >"$TMP/bad"
+	refused "holds no valid key" set diode0 private-key "$TMP/bad"
+	grep -qF "${ALICE_PRIVATE%=}" "$TMP/err" && fail "the key was echoed"
+	return 0
+}
+
+test_show_refuses() {
+	refused "'bad/name'" show bad/name
+	refused "'two'" show one two
+}
+
+# Without the module, valid input gets as far as the kernel and no further.
+test_without_module() {
+	run show
+	if ! grep -q 'not loaded' "$TMP/err"; then
+		echo "# the diode module is loaded here"
+		return 4
+	fi
+	refused "the diode kernel module is not loaded (modprobe diode)" show
+	refused "show diode0: the diode kernel module" show diode0 --json
+	refused "show: the diode kernel module" # no command: show
+	echo "$ALICE_PRIVATE" >"$TMP/key"
+	STDIN=$TMP/key refused "set diode0: the diode kernel module" set diode0 \
+		mode tx private-key - peer "$ALICE_PUBLIC" preshared-key none \
+		local any remote '[2001:db8::1]:4000' replay-window 65536
+}
+
+tests=(
+	test_help test_bad_commands test_genkey_pubkey test_pubkey_refuses
+	test_genkey_umask_warning test_set_refuses_words
+	test_set_refuses_addresses test_set_refuses_windows
+	test_set_refuses_keys test_show_refuses test_without_module
+)
+
+echo "TAP version 13"
+echo "1..${#tests[@]}"
+failed=0
+for i in "${!tests[@]}"; do
+	name=${tests[$i]}
+	( "$name" )
+	case $? in
+	0) echo "ok $((i + 1)) ${name#test_}" ;;
+	4) echo "ok $((i + 1)) ${name#test_} # SKIP" ;;
+	*) echo "not ok $((i + 1)) ${name#test_}"; failed=1 ;;
+	esac
+done
+exit $failed

@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the netlink messages of diodectl, without a kernel:
+ * the request `set` builds, the parsing and printing of the replies of
+ * `show`, and the reading of errors with their extended ack. Prints KTAP;
+ * exits non-zero when any test fails.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/genetlink.h>
+#include <sodium.h>
+
+#include "../../selftests/unit/ktap.h"
+#include "genl.h"
+#include "set.h"
+#include "show.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define TEST_FAMILY	0x1234
+
+/* The attributes of a message, by type; later ones replace earlier ones. */
+struct attrs {
+	const struct nlattr *tb[DIODE_A_MAX + 1];
+	unsigned int count;
+};
+
+static int collect_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct attrs *attrs = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type <= DIODE_A_MAX)
+		attrs->tb[type] = attr;
+	attrs->count++;
+	return MNL_CB_OK;
+}
+
+static bool attr_is(const struct nlattr *attr, const void *payload,
+		    size_t len)
+{
+	return attr && mnl_attr_get_payload_len(attr) == len &&
+	       !memcmp(mnl_attr_get_payload(attr), payload, len);
+}
+
+static void fill_set_args(struct set_args *args, const char *const *words,
+			  size_t n)
+{
+	struct parse_error e;
+
+	if (parse_set_args(n, (char *const *)words, args, &e))
+		ktap_diag("parse_set_args: %s", e.msg);
+}
+
+static bool test_set_request_all(void)
+{
+	static const char *const words[] = {
+		"diode0", "mode", "rx", "peer",
+		"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=",
+		"private-key", "none", "preshared-key", "/dev/null",
+		"local", "192.0.2.1:4000", "remote", "[2001:db8::2]",
+		"replay-window", "4096",
+	};
+	char buf[SET_REQUEST_SIZE];
+	struct sockaddr_in6 remote;
+	struct sockaddr_in local;
+	const struct genlmsghdr *genl;
+	struct set_args args;
+	struct nlmsghdr *nlh;
+	struct attrs attrs = { 0 };
+
+	fill_set_args(&args, words, ARRAY_SIZE(words));
+	memset(args.preshared_key, 0xaa, DIODE_KEY_LEN);
+	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	KTAP_EXPECT(nlh->nlmsg_len <= sizeof(buf));
+	KTAP_EXPECT(nlh->nlmsg_type == TEST_FAMILY);
+	KTAP_EXPECT(nlh->nlmsg_flags == (NLM_F_REQUEST | NLM_F_ACK));
+	genl = mnl_nlmsg_get_payload(nlh);
+	KTAP_EXPECT(genl->cmd == DIODE_CMD_SET_DEVICE);
+	KTAP_EXPECT(genl->version == DIODE_GENL_VERSION);
+	KTAP_EXPECT(mnl_attr_parse(nlh, sizeof(*genl), collect_attr_cb,
+				   &attrs) == MNL_CB_OK);
+	KTAP_EXPECT(attrs.count == 8);
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_IFNAME], "diode0", 7));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_MODE],
+			    &(uint8_t){ DIODE_MODE_RX }, 1));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PEER_PUBLIC_KEY], args.peer_key,
+			    DIODE_KEY_LEN));
+	/* "none": 32 zero bytes remove the key. */
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PRIVATE_KEY],
+			    (uint8_t[DIODE_KEY_LEN]){ 0 }, DIODE_KEY_LEN));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PRESHARED_KEY],
+			    args.preshared_key, DIODE_KEY_LEN));
+	memset(&local, 0, sizeof(local));
+	local.sin_family = AF_INET;
+	local.sin_port = htons(4000);
+	inet_pton(AF_INET, "192.0.2.1", &local.sin_addr);
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_LOCAL], &local, sizeof(local)));
+	memset(&remote, 0, sizeof(remote));
+	remote.sin6_family = AF_INET6;
+	remote.sin6_port = htons(DIODE_DEFAULT_PORT);
+	inet_pton(AF_INET6, "2001:db8::2", &remote.sin6_addr);
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REMOTE], &remote,
+			    sizeof(remote)));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REPLAY_WINDOW],
+			    &(uint32_t){ 4096 }, 4));
+	return true;
+}
+
+static bool test_set_request_some(void)
+{
+	static const char *const words[] = { "d", "mode", "tx" };
+	char buf[SET_REQUEST_SIZE];
+	struct set_args args;
+	struct nlmsghdr *nlh;
+	struct attrs attrs = { 0 };
+
+	fill_set_args(&args, words, ARRAY_SIZE(words));
+	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb,
+		       &attrs);
+	KTAP_EXPECT(attrs.count == 2);
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_IFNAME], "d", 2));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_MODE],
+			    &(uint8_t){ DIODE_MODE_TX }, 1));
+	return true;
+}
+
+/* A reply as the kernel would send it, with padding and a future attribute. */
+static struct nlmsghdr *build_reply(char *buf, const char *ifname)
+{
+	struct nlmsghdr *nlh = genl_msg_start(buf, TEST_FAMILY,
+					      DIODE_CMD_GET_DEVICE, 0);
+	struct sockaddr_in6 local = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(DIODE_DEFAULT_PORT),
+	};
+	struct sockaddr_in remote = {
+		.sin_family = AF_INET,
+		.sin_port = htons(9),
+	};
+	struct nlattr *nest, *session;
+	uint8_t key[DIODE_KEY_LEN];
+
+	inet_pton(AF_INET, "192.0.2.7", &remote.sin_addr);
+	mnl_attr_put_u32(nlh, DIODE_A_IFINDEX, 5);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, ifname);
+	mnl_attr_put_u8(nlh, DIODE_A_MODE, DIODE_MODE_TX);
+	memset(key, 1, sizeof(key));
+	mnl_attr_put(nlh, DIODE_A_PUBLIC_KEY, sizeof(key), key);
+	memset(key, 0, sizeof(key));
+	mnl_attr_put(nlh, DIODE_A_PEER_PUBLIC_KEY, sizeof(key), key);
+	mnl_attr_put_u8(nlh, DIODE_A_HAS_PRESHARED_KEY, 1);
+	mnl_attr_put(nlh, DIODE_A_LOCAL, sizeof(local), &local);
+	mnl_attr_put(nlh, DIODE_A_REMOTE, sizeof(remote), &remote);
+	mnl_attr_put_u32(nlh, DIODE_A_REPLAY_WINDOW, 8192);
+	mnl_attr_put(nlh, DIODE_A_MAX + 7, 3, "new");
+
+	nest = mnl_attr_nest_start(nlh, DIODE_A_SESSIONS);
+	session = mnl_attr_nest_start(nlh, 0);
+	mnl_attr_put_u8(nlh, DIODE_SESSION_A_SLOT, DIODE_SESSION_CURRENT);
+	mnl_attr_put_u16(nlh, DIODE_SESSION_A_TAG, 0x1a2b);
+	mnl_attr_put(nlh, DIODE_SESSION_A_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, DIODE_SESSION_A_CREATED,
+			 1700000000123456789ULL);
+	memset(key, 2, sizeof(key));
+	mnl_attr_put(nlh, DIODE_SESSION_A_EPHEMERAL, sizeof(key), key);
+	mnl_attr_put_u64(nlh, DIODE_SESSION_A_COUNTER, 42);
+	mnl_attr_nest_end(nlh, session);
+	session = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_u8(nlh, DIODE_SESSION_A_SLOT, 9);
+	mnl_attr_nest_end(nlh, session);
+	mnl_attr_nest_end(nlh, nest);
+
+	nest = mnl_attr_nest_start(nlh, DIODE_A_STATS);
+	mnl_attr_put(nlh, DIODE_STAT_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, DIODE_STAT_TX_PACKETS, 3);
+	mnl_attr_put_u64(nlh, DIODE_STAT_RX_UNKNOWN_SESSION, 4);
+	mnl_attr_put_u64(nlh, DIODE_STAT_MAX + 1, 5);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+static char *render(const struct device_info *dev, bool json)
+{
+	struct json_writer j;
+	char *text = NULL;
+	size_t size;
+	FILE *f = open_memstream(&text, &size);
+
+	if (json) {
+		json_init(&j, f);
+		json_open(&j, NULL, '[');
+		device_print_json(&j, dev);
+		json_close(&j, ']');
+	} else {
+		device_print_text(f, dev);
+	}
+	fclose(f);
+	return text;
+}
+
+static bool text_is(const struct device_info *dev, bool json,
+		    const char *expected)
+{
+	char *text = render(dev, json);
+	bool ok = !strcmp(text, expected);
+
+	if (!ok)
+		ktap_diag("got:\n%s", text);
+	free(text);
+	return ok;
+}
+
+static bool test_reply_text(void)
+{
+	char buf[GENL_RECV_SIZE];
+	struct device_info dev;
+
+	KTAP_EXPECT(!device_parse(build_reply(buf, "diode0"), &dev));
+	KTAP_EXPECT(dev.ifindex == 5 && dev.n_sessions == 2 &&
+		    dev.n_stats == 3);
+	KTAP_EXPECT(text_is(&dev, false,
+		"interface: diode0\n"
+		"  mode: tx\n"
+		"  public key: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n"
+		"  preshared key: (set)\n"
+		"  local: [::]:51555\n"
+		"  remote: 192.0.2.7:9\n"
+		"  replay window: 8192\n"
+		"  session current:\n"
+		"    tag: 0x1a2b\n"
+		"    created: 2023-11-14T22:13:20.123456789Z\n"
+		"    ephemeral key: AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\n"
+		"    counter: 42\n"
+		"  session slot9:\n"
+		"  statistics:\n"
+		"    tx packets: 3\n"
+		"    rx unknown session: 4\n"
+		"    stat 19: 5\n"));
+	return true;
+}
+
+static bool test_reply_json(void)
+{
+	char buf[GENL_RECV_SIZE];
+	struct device_info dev;
+
+	KTAP_EXPECT(!device_parse(build_reply(buf, "d\"\\\x01"), &dev));
+	KTAP_EXPECT(text_is(&dev, true,
+		"[\n"
+		"  {\n"
+		"    \"interface\": \"d\\\"\\\\\\u0001\",\n"
+		"    \"ifindex\": 5,\n"
+		"    \"mode\": \"tx\",\n"
+		"    \"public_key\": \"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\",\n"
+		"    \"peer\": null,\n"
+		"    \"preshared_key\": true,\n"
+		"    \"local\": \"[::]:51555\",\n"
+		"    \"remote\": \"192.0.2.7:9\",\n"
+		"    \"replay_window\": 8192,\n"
+		"    \"sessions\": [\n"
+		"      {\n"
+		"        \"slot\": \"current\",\n"
+		"        \"tag\": 6699,\n"
+		"        \"created\": \"2023-11-14T22:13:20.123456789Z\",\n"
+		"        \"created_ns\": 1700000000123456789,\n"
+		"        \"ephemeral_key\": \"AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\",\n"
+		"        \"counter\": 42\n"
+		"      },\n"
+		"      {\n"
+		"        \"slot\": \"slot9\",\n"
+		"        \"tag\": null,\n"
+		"        \"created\": null,\n"
+		"        \"created_ns\": null,\n"
+		"        \"ephemeral_key\": null,\n"
+		"        \"counter\": null\n"
+		"      }\n"
+		"    ],\n"
+		"    \"stats\": {\n"
+		"      \"tx_packets\": 3,\n"
+		"      \"rx_unknown_session\": 4,\n"
+		"      \"stat_19\": 5\n"
+		"    }\n"
+		"  }\n"
+		"]\n"));
+	return true;
+}
+
+/* A minimal device: only what the kernel always sends. */
+static bool test_reply_minimal(void)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct device_info dev;
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode1");
+	mnl_attr_put_u8(nlh, DIODE_A_MODE, DIODE_MODE_NONE);
+	mnl_attr_put(nlh, DIODE_A_REMOTE, sizeof(unspec), &unspec);
+	KTAP_EXPECT(!device_parse(nlh, &dev));
+	KTAP_EXPECT(text_is(&dev, false,
+			    "interface: diode1\n  mode: none\n"));
+	return true;
+}
+
+static bool reply_rejected(uint16_t type, const void *payload, size_t len)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct device_info dev;
+
+	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
+	mnl_attr_put(nlh, type, len, payload);
+	errno = 0;
+	return device_parse(nlh, &dev) && errno == EBADMSG;
+}
+
+static bool test_reply_malformed(void)
+{
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	uint8_t bytes[64] = { 0 };
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct device_info dev;
+
+	KTAP_EXPECT(reply_rejected(DIODE_A_PUBLIC_KEY, bytes, 31));
+	KTAP_EXPECT(reply_rejected(DIODE_A_PEER_PUBLIC_KEY, bytes, 33));
+	KTAP_EXPECT(reply_rejected(DIODE_A_MODE, bytes, 4));
+	KTAP_EXPECT(reply_rejected(DIODE_A_REPLAY_WINDOW, bytes, 2));
+	KTAP_EXPECT(reply_rejected(DIODE_A_IFNAME, "abcdefghijklmnop", 17));
+	KTAP_EXPECT(reply_rejected(DIODE_A_IFNAME, "abc", 3));
+	KTAP_EXPECT(reply_rejected(DIODE_A_LOCAL, &in, sizeof(in) - 1));
+	KTAP_EXPECT(reply_rejected(DIODE_A_LOCAL, &in6, sizeof(in)));
+	KTAP_EXPECT(reply_rejected(DIODE_A_REMOTE, &in, 1));
+	in.sin_family = AF_UNIX;
+	KTAP_EXPECT(reply_rejected(DIODE_A_REMOTE, &in, sizeof(in)));
+
+	/* No interface name. */
+	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	mnl_attr_put_u8(nlh, DIODE_A_MODE, DIODE_MODE_TX);
+	KTAP_EXPECT(device_parse(nlh, &dev));
+
+	/* A counter that is not a u64. */
+	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
+	nest = mnl_attr_nest_start(nlh, DIODE_A_STATS);
+	mnl_attr_put_u32(nlh, DIODE_STAT_TX_PACKETS, 1);
+	mnl_attr_nest_end(nlh, nest);
+	KTAP_EXPECT(device_parse(nlh, &dev));
+
+	/* A session that is no nest. */
+	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
+	nest = mnl_attr_nest_start(nlh, DIODE_A_SESSIONS);
+	mnl_attr_put(nlh, 0, 2, "xx");
+	mnl_attr_nest_end(nlh, nest);
+	KTAP_EXPECT(device_parse(nlh, &dev));
+
+	/* Only a header. */
+	nlh = mnl_nlmsg_put_header(buf);
+	KTAP_EXPECT(device_parse(nlh, &dev));
+	return true;
+}
+
+/* An NLMSG_ERROR as the kernel sends it, optionally echoing the request. */
+static struct nlmsghdr *build_error(char *buf, int error, bool capped,
+				    const char *msg)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	char request_buf[128];
+	struct nlmsghdr *request;
+	struct nlmsgerr *err;
+
+	request = genl_msg_start(request_buf, TEST_FAMILY,
+				 DIODE_CMD_SET_DEVICE, NLM_F_ACK);
+	mnl_attr_put_u32(request, DIODE_A_REPLAY_WINDOW, 100);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	if (capped) {
+		err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+		err->msg = *request;
+		nlh->nlmsg_flags |= NLM_F_CAPPED;
+	} else {
+		err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err) +
+						 request->nlmsg_len -
+						 sizeof(*request));
+		memcpy(&err->msg, request, request->nlmsg_len);
+	}
+	err->error = error;
+	if (msg) {
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 32);
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
+	}
+	return nlh;
+}
+
+static bool test_error_status(void)
+{
+	static const char msg[] = "replay window must be a multiple of 64";
+	char buf[512], extack[256];
+	struct nlmsghdr *nlh;
+
+	nlh = build_error(buf, -EINVAL, true, msg);
+	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == -EINVAL);
+	KTAP_EXPECT(!strcmp(extack, msg));
+
+	nlh = build_error(buf, -EINVAL, false, msg);
+	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == -EINVAL);
+	KTAP_EXPECT(!strcmp(extack, msg));
+
+	nlh = build_error(buf, -ENODEV, true, NULL);
+	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == -ENODEV);
+	KTAP_EXPECT(!extack[0]);
+
+	/* An ack may carry a warning. */
+	nlh = build_error(buf, 0, true, "careful");
+	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == 0);
+	KTAP_EXPECT(!strcmp(extack, "careful"));
+
+	/* A message longer than the buffer is cut, not overflowed. */
+	nlh = build_error(buf, -EINVAL, true, msg);
+	KTAP_EXPECT(genl_msg_status(nlh, extack, 7) == -EINVAL);
+	KTAP_EXPECT(!strcmp(extack, "replay"));
+
+	/* Truncated: no room for struct nlmsgerr. */
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	mnl_nlmsg_put_extra_header(nlh, 4);
+	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == -EBADMSG);
+	return true;
+}
+
+static bool test_done_status(void)
+{
+	char buf[256], extack[256];
+	struct nlmsghdr *nlh;
+	int *status;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_DONE;
+	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == 0);
+
+	status = mnl_nlmsg_put_extra_header(nlh, sizeof(*status));
+	*status = 0;
+	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == 0);
+
+	*status = -EMSGSIZE;
+	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "dump failed");
+	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) ==
+		    -EMSGSIZE);
+	KTAP_EXPECT(!strcmp(extack, "dump failed"));
+	return true;
+}
+
+static const struct {
+	const char *name;
+	bool (*run)(void);
+} tests[] = {
+	{ "set_request_all", test_set_request_all },
+	{ "set_request_some", test_set_request_some },
+	{ "reply_text", test_reply_text },
+	{ "reply_json", test_reply_json },
+	{ "reply_minimal", test_reply_minimal },
+	{ "reply_malformed", test_reply_malformed },
+	{ "error_status", test_error_status },
+	{ "done_status", test_done_status },
+};
+
+int main(void)
+{
+	size_t i;
+
+	if (sodium_init() < 0)
+		return 1;
+	ktap_plan(ARRAY_SIZE(tests));
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		ktap_result(tests[i].run(), tests[i].name);
+	return ktap_exit();
+}

@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the pure logic of diodectl: words, addresses, numbers,
+ * keys and JSON. Prints KTAP; exits non-zero when any test fails.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "../../selftests/unit/ktap.h"
+#include "keys.h"
+#include "parse.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* RFC 7748, section 6.1: Alice's and Bob's key pairs. */
+static const char alice_private[] = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=";
+static const char alice_public[] = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";
+static const char bob_private[] = "XasIfmJKikt54X+Lg4AO5m87sSkmGLb9HC+LJ/+I4Os=";
+static const char bob_public[] = "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08=";
+
+static bool addr_is(const char *word, int family, const char *host,
+		    uint16_t port)
+{
+	struct diode_addr addr;
+	struct parse_error e;
+	char text[INET6_ADDRSTRLEN];
+	const void *bytes;
+
+	if (parse_addr(word, &addr, &e)) {
+		ktap_diag("'%s' rejected: %s", word, e.msg);
+		return false;
+	}
+	if (addr.sa.sa_family != family)
+		return false;
+	if (family == AF_INET) {
+		bytes = &addr.in.sin_addr;
+		if (addr.len != sizeof(addr.in) || ntohs(addr.in.sin_port) != port)
+			return false;
+	} else {
+		bytes = &addr.in6.sin6_addr;
+		if (addr.len != sizeof(addr.in6) ||
+		    ntohs(addr.in6.sin6_port) != port)
+			return false;
+	}
+	inet_ntop(family, bytes, text, sizeof(text));
+	if (strcmp(text, host)) {
+		ktap_diag("'%s' parsed as %s, not %s", word, text, host);
+		return false;
+	}
+	return true;
+}
+
+/* Rejected, with a message that names the word. */
+static bool addr_rejected(const char *word)
+{
+	struct diode_addr addr;
+	struct parse_error e;
+
+	if (!parse_addr(word, &addr, &e)) {
+		ktap_diag("'%s' accepted", word);
+		return false;
+	}
+	return strstr(e.msg, word) != NULL;
+}
+
+static bool test_ipv4_addresses(void)
+{
+	KTAP_EXPECT(addr_is("192.0.2.1", AF_INET, "192.0.2.1",
+			    DIODE_DEFAULT_PORT));
+	KTAP_EXPECT(addr_is("192.0.2.1:4000", AF_INET, "192.0.2.1", 4000));
+	KTAP_EXPECT(addr_is("0.0.0.0", AF_INET, "0.0.0.0", DIODE_DEFAULT_PORT));
+	KTAP_EXPECT(addr_is("any", AF_INET, "0.0.0.0", DIODE_DEFAULT_PORT));
+	KTAP_EXPECT(addr_is("any:1", AF_INET, "0.0.0.0", 1));
+	KTAP_EXPECT(addr_is("255.255.255.255:65535", AF_INET,
+			    "255.255.255.255", 65535));
+	return true;
+}
+
+static bool test_ipv6_addresses(void)
+{
+	KTAP_EXPECT(addr_is("[2001:db8::1]:4000", AF_INET6, "2001:db8::1",
+			    4000));
+	KTAP_EXPECT(addr_is("[2001:db8::1]", AF_INET6, "2001:db8::1",
+			    DIODE_DEFAULT_PORT));
+	KTAP_EXPECT(addr_is("2001:db8::1", AF_INET6, "2001:db8::1",
+			    DIODE_DEFAULT_PORT));
+	KTAP_EXPECT(addr_is("[::]", AF_INET6, "::", DIODE_DEFAULT_PORT));
+	KTAP_EXPECT(addr_is("[::]:9", AF_INET6, "::", 9));
+	KTAP_EXPECT(addr_is("::1", AF_INET6, "::1", DIODE_DEFAULT_PORT));
+	KTAP_EXPECT(addr_is("[::ffff:192.0.2.1]:80", AF_INET6,
+			    "::ffff:192.0.2.1", 80));
+	/* Without brackets the last group is part of the address. */
+	KTAP_EXPECT(addr_is("2001:db8::1:80", AF_INET6, "2001:db8::1:80",
+			    DIODE_DEFAULT_PORT));
+	return true;
+}
+
+static bool test_ipv6_scope(void)
+{
+	struct diode_addr addr;
+	struct parse_error e;
+	char text[ADDR_TEXT_SIZE];
+
+	KTAP_EXPECT(!parse_addr("[fe80::1%7]:80", &addr, &e));
+	KTAP_EXPECT(addr.in6.sin6_scope_id == 7);
+	KTAP_EXPECT(!parse_addr("fe80::1%lo", &addr, &e));
+	KTAP_EXPECT(addr.in6.sin6_scope_id == if_nametoindex("lo"));
+	KTAP_EXPECT(addr_rejected("[fe80::1%no-such-if0]"));
+	KTAP_EXPECT(addr_rejected("[fe80::1%0]"));
+	KTAP_EXPECT(addr_rejected("[fe80::1%]"));
+	KTAP_EXPECT(addr_rejected("192.0.2.1%lo"));
+	KTAP_EXPECT(!parse_addr("[fe80::1%4000000]:80", &addr, &e));
+	format_addr(&addr, text);
+	KTAP_EXPECT(!strcmp(text, "[fe80::1%4000000]:80"));
+	return true;
+}
+
+static bool test_bad_addresses(void)
+{
+	static const char *const bad[] = {
+		"", "192.0.2", "192.0.2.256", "192.0.2.1.5", "01.2.3.4",
+		"192.0.2.1:", "192.0.2.1:x", "192.0.2.1:80:81", "host.example",
+		"anything", "[192.0.2.1]", "[::1", "::1]", "[::1]x", "[::1]:",
+		"[::1]80", "[]", "[::1]:80:", "2001:db8::g", "[2001:db8:::1]",
+		"any:0",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (!addr_rejected(bad[i])) {
+			ktap_diag("'%s' not rejected well", bad[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool port_rejected(const char *word)
+{
+	struct parse_error e;
+	uint16_t port;
+
+	return parse_port(word, &port, &e) && strstr(e.msg, word);
+}
+
+static bool test_ports(void)
+{
+	struct parse_error e;
+	uint16_t port;
+
+	KTAP_EXPECT(!parse_port("1", &port, &e) && port == 1);
+	KTAP_EXPECT(!parse_port("65535", &port, &e) && port == 65535);
+	KTAP_EXPECT(!parse_port("051555", &port, &e) && port == 51555);
+	KTAP_EXPECT(port_rejected("0"));
+	KTAP_EXPECT(port_rejected("65536"));
+	KTAP_EXPECT(port_rejected("4294967297"));
+	KTAP_EXPECT(port_rejected("-1"));
+	KTAP_EXPECT(port_rejected("+80"));
+	KTAP_EXPECT(port_rejected(" 80"));
+	KTAP_EXPECT(port_rejected("80 "));
+	KTAP_EXPECT(port_rejected("0x50"));
+	KTAP_EXPECT(parse_port("", &port, &e));
+	/* The address parser reports the port and the whole word. */
+	KTAP_EXPECT(parse_addr("192.0.2.1:0", &(struct diode_addr){}, &e));
+	KTAP_EXPECT(strstr(e.msg, "port '0'") && strstr(e.msg, "192.0.2.1:0"));
+	KTAP_EXPECT(parse_addr("[::1]:65536", &(struct diode_addr){}, &e));
+	KTAP_EXPECT(strstr(e.msg, "port '65536'"));
+	return true;
+}
+
+static bool test_format_addr(void)
+{
+	static const char *const words[] = {
+		"192.0.2.1:80", "0.0.0.0:51555", "[2001:db8::1]:65535",
+		"[::]:51555",
+	};
+	struct diode_addr addr;
+	struct parse_error e;
+	char text[ADDR_TEXT_SIZE];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		KTAP_EXPECT(!parse_addr(words[i], &addr, &e));
+		format_addr(&addr, text);
+		if (strcmp(text, words[i])) {
+			ktap_diag("'%s' printed as '%s'", words[i], text);
+			return false;
+		}
+	}
+	KTAP_EXPECT(!parse_addr("any", &addr, &e));
+	format_addr(&addr, text);
+	KTAP_EXPECT(!strcmp(text, "0.0.0.0:51555"));
+	return true;
+}
+
+static bool window_is(const char *word, uint32_t expected)
+{
+	struct parse_error e;
+	uint32_t window;
+
+	return !parse_replay_window(word, &window, &e) && window == expected;
+}
+
+static bool window_rejected(const char *word)
+{
+	struct parse_error e;
+	uint32_t window;
+
+	return parse_replay_window(word, &window, &e) && strstr(e.msg, word);
+}
+
+static bool test_replay_window(void)
+{
+	KTAP_EXPECT(window_is("64", 64));
+	KTAP_EXPECT(window_is("8192", 8192));
+	KTAP_EXPECT(window_is("65536", 65536));
+	KTAP_EXPECT(window_rejected("0"));
+	KTAP_EXPECT(window_rejected("63"));
+	KTAP_EXPECT(window_rejected("100"));
+	KTAP_EXPECT(window_rejected("96"));
+	KTAP_EXPECT(window_rejected("65504"));
+	KTAP_EXPECT(window_rejected("65472") == false);
+	KTAP_EXPECT(window_rejected("65600"));
+	KTAP_EXPECT(window_rejected("131072"));
+	KTAP_EXPECT(window_rejected("4294967296"));
+	KTAP_EXPECT(window_rejected("18446744073709551680"));
+	KTAP_EXPECT(window_rejected("-64"));
+	KTAP_EXPECT(window_rejected("8k"));
+	KTAP_EXPECT(window_rejected("0x2000"));
+	return true;
+}
+
+static bool test_modes_and_names(void)
+{
+	struct parse_error e;
+	uint8_t mode;
+
+	KTAP_EXPECT(!parse_mode("tx", &mode, &e) && mode == DIODE_MODE_TX);
+	KTAP_EXPECT(!parse_mode("rx", &mode, &e) && mode == DIODE_MODE_RX);
+	KTAP_EXPECT(!parse_mode("none", &mode, &e) && mode == DIODE_MODE_NONE);
+	KTAP_EXPECT(parse_mode("TX", &mode, &e) && strstr(e.msg, "'TX'"));
+	KTAP_EXPECT(!strcmp(mode_name(DIODE_MODE_RX), "rx"));
+	KTAP_EXPECT(mode_name(DIODE_MODE_MAX + 1) == NULL);
+
+	KTAP_EXPECT(!parse_ifname("diode0", &e));
+	KTAP_EXPECT(!parse_ifname("abcdefghijklmno", &e));
+	KTAP_EXPECT(parse_ifname("abcdefghijklmnop", &e));
+	KTAP_EXPECT(parse_ifname("", &e));
+	KTAP_EXPECT(parse_ifname(".", &e));
+	KTAP_EXPECT(parse_ifname("..", &e));
+	KTAP_EXPECT(parse_ifname("a/b", &e) && strstr(e.msg, "'a/b'"));
+	KTAP_EXPECT(parse_ifname("a:b", &e));
+	KTAP_EXPECT(parse_ifname("a b", &e));
+	KTAP_EXPECT(parse_ifname("a\tb", &e));
+	return true;
+}
+
+static bool key_matches(const char *text, const char *expected_base64)
+{
+	uint8_t key[DIODE_KEY_LEN];
+	char out[KEY_BASE64_SIZE];
+	struct parse_error e;
+
+	if (key_from_base64(text, strlen(text), key, &e))
+		return false;
+	key_to_base64(key, out);
+	return !strcmp(out, expected_base64);
+}
+
+/* Rejected, with a message that never quotes the (maybe secret) text. */
+static bool key_rejected(const char *text)
+{
+	uint8_t key[DIODE_KEY_LEN];
+	struct parse_error e;
+
+	if (!key_from_base64(text, strlen(text), key, &e))
+		return false;
+	return !*text || !strstr(e.msg, text);
+}
+
+static bool test_base64_keys(void)
+{
+	KTAP_EXPECT(key_matches(alice_public, alice_public));
+	KTAP_EXPECT(key_matches("  hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=\r\n",
+				alice_public));
+	KTAP_EXPECT(key_rejected(""));
+	KTAP_EXPECT(key_rejected("\n"));
+	/* 43 characters, 45, and the padding missing. */
+	KTAP_EXPECT(key_rejected("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo"));
+	KTAP_EXPECT(key_rejected("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=="));
+	KTAP_EXPECT(key_rejected("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmoA"));
+	/* A character outside the alphabet, URL-safe base64, inner space. */
+	KTAP_EXPECT(key_rejected("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066Spjqqb*mo="));
+	KTAP_EXPECT(key_rejected("hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo="));
+	KTAP_EXPECT(key_rejected("hSDwCYkwp1R0i33ctD73Wg2 Og0mOBr066SpjqqbTmo="));
+	/* 'p' leaves low bits set that a 32-byte key cannot have. */
+	KTAP_EXPECT(key_rejected("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmp="));
+	/* 48 characters: 36 bytes. */
+	KTAP_EXPECT(key_rejected("hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmoAAAA="));
+	return true;
+}
+
+static bool public_key_of(const char *private_base64, const char *expected)
+{
+	uint8_t private_key[DIODE_KEY_LEN], public_key[DIODE_KEY_LEN];
+	char text[KEY_BASE64_SIZE];
+	struct parse_error e;
+
+	if (key_from_base64(private_base64, strlen(private_base64),
+			    private_key, &e) ||
+	    key_public_from_private(public_key, private_key))
+		return false;
+	key_to_base64(public_key, text);
+	return !strcmp(text, expected);
+}
+
+static bool test_rfc7748_public_keys(void)
+{
+	KTAP_EXPECT(public_key_of(alice_private, alice_public));
+	KTAP_EXPECT(public_key_of(bob_private, bob_public));
+	return true;
+}
+
+static bool test_genkey(void)
+{
+	uint8_t a[DIODE_KEY_LEN], b[DIODE_KEY_LEN], pub[DIODE_KEY_LEN];
+	char text[KEY_BASE64_SIZE];
+
+	key_generate_private(a);
+	key_generate_private(b);
+	KTAP_EXPECT(memcmp(a, b, DIODE_KEY_LEN));
+	/* Clamped as RFC 7748 says. */
+	KTAP_EXPECT((a[0] & 7) == 0);
+	KTAP_EXPECT((a[31] & 0xc0) == 0x40);
+	key_to_base64(a, text);
+	KTAP_EXPECT(strlen(text) == 44 && text[43] == '=');
+	KTAP_EXPECT(!key_public_from_private(pub, a));
+	KTAP_EXPECT(!key_is_zero(pub));
+	key_generate_preshared(a);
+	key_generate_preshared(b);
+	KTAP_EXPECT(memcmp(a, b, DIODE_KEY_LEN));
+	return true;
+}
+
+static bool write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return false;
+	fputs(text, f);
+	return !fclose(f);
+}
+
+static bool test_key_files(void)
+{
+	char path[] = "/tmp/diodectl-test-XXXXXX";
+	uint8_t key[DIODE_KEY_LEN];
+	char text[KEY_BASE64_SIZE];
+	struct parse_error e;
+	char long_text[KEY_FILE_MAX + 2];
+	int fd;
+
+	fd = mkstemp(path);
+	KTAP_EXPECT(fd >= 0);
+	close(fd);
+
+	KTAP_EXPECT(write_file(path, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=\n"));
+	KTAP_EXPECT(!key_read_file("private-key", path, key, &e));
+	key_to_base64(key, text);
+	KTAP_EXPECT(!strcmp(text, alice_private));
+
+	KTAP_EXPECT(write_file(path, "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LC=\n"));
+	KTAP_EXPECT(key_read_file("private-key", path, key, &e));
+	KTAP_EXPECT(strstr(e.msg, "private-key") && strstr(e.msg, path));
+	KTAP_EXPECT(!strstr(e.msg, "dwdtCnMY"));
+
+	/* Whitespace around a key fits, a longer file does not. */
+	memset(long_text, ' ', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	memcpy(long_text + 10, alice_private, 44);
+	long_text[sizeof(long_text) - 2] = '\0';
+	KTAP_EXPECT(write_file(path, long_text));
+	KTAP_EXPECT(!key_read_file("private-key", path, key, &e));
+	long_text[sizeof(long_text) - 2] = ' ';
+	KTAP_EXPECT(write_file(path, long_text));
+	KTAP_EXPECT(key_read_file("private-key", path, key, &e));
+	KTAP_EXPECT(strstr(e.msg, "too long"));
+
+	KTAP_EXPECT(write_file(path, ""));
+	KTAP_EXPECT(key_read_file("preshared-key", path, key, &e));
+
+	unlink(path);
+	KTAP_EXPECT(key_read_file("preshared-key", path, key, &e));
+	KTAP_EXPECT(strstr(e.msg, "No such file"));
+	return true;
+}
+
+static char *json_of(const char *s)
+{
+	char *text = NULL;
+	size_t size;
+	FILE *f = open_memstream(&text, &size);
+
+	json_write_string(f, s);
+	fclose(f);
+	return text;
+}
+
+static bool json_is(const char *s, const char *expected)
+{
+	char *text = json_of(s);
+	bool ok = text && !strcmp(text, expected);
+
+	if (!ok)
+		ktap_diag("JSON of '%s' is %s, not %s", s, text, expected);
+	free(text);
+	return ok;
+}
+
+static bool test_json_escaping(void)
+{
+	KTAP_EXPECT(json_is("diode0", "\"diode0\""));
+	KTAP_EXPECT(json_is("", "\"\""));
+	KTAP_EXPECT(json_is("a\"b", "\"a\\\"b\""));
+	KTAP_EXPECT(json_is("a\\b", "\"a\\\\b\""));
+	KTAP_EXPECT(json_is("\n\r\t", "\"\\n\\r\\t\""));
+	KTAP_EXPECT(json_is("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\""));
+	KTAP_EXPECT(json_is("/", "\"/\""));
+	/* UTF-8 passes; what is not UTF-8 becomes U+FFFD. */
+	KTAP_EXPECT(json_is("d\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+			    "\"d\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\""));
+	KTAP_EXPECT(json_is("\xff", "\"\\ufffd\""));
+	KTAP_EXPECT(json_is("\xc0\x80", "\"\\ufffd\\ufffd\""));
+	KTAP_EXPECT(json_is("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""));
+	/* Overlong encodings of U+07FF and U+FFFF. */
+	KTAP_EXPECT(json_is("\xe0\x9f\xbf", "\"\\ufffd\\ufffd\\ufffd\""));
+	KTAP_EXPECT(json_is("\xf0\x8f\xbf\xbf",
+			    "\"\\ufffd\\ufffd\\ufffd\\ufffd\""));
+	KTAP_EXPECT(json_is("\xf4\x90\x80\x80",
+			    "\"\\ufffd\\ufffd\\ufffd\\ufffd\""));
+	KTAP_EXPECT(json_is("a\xc3", "\"a\\ufffd\""));
+	KTAP_EXPECT(json_is("\xe2\x82", "\"\\ufffd\\ufffd\""));
+	return true;
+}
+
+static bool test_json_writer(void)
+{
+	struct json_writer j;
+	char *text = NULL;
+	size_t size;
+	FILE *f = open_memstream(&text, &size);
+	bool ok;
+
+	json_init(&j, f);
+	json_open(&j, NULL, '[');
+	json_open(&j, NULL, '{');
+	json_string(&j, "name", "x\"y");
+	json_u64(&j, "big", UINT64_MAX);
+	json_bool(&j, "yes", true);
+	json_null(&j, "none");
+	json_string(&j, "null string", NULL);
+	json_open(&j, "empty", '[');
+	json_close(&j, ']');
+	json_open(&j, "list", '[');
+	json_u64(&j, NULL, 1);
+	json_u64(&j, NULL, 2);
+	json_close(&j, ']');
+	json_close(&j, '}');
+	json_open(&j, NULL, '{');
+	json_close(&j, '}');
+	json_close(&j, ']');
+	fclose(f);
+	ok = !strcmp(text,
+		     "[\n"
+		     "  {\n"
+		     "    \"name\": \"x\\\"y\",\n"
+		     "    \"big\": 18446744073709551615,\n"
+		     "    \"yes\": true,\n"
+		     "    \"none\": null,\n"
+		     "    \"null string\": null,\n"
+		     "    \"empty\": [],\n"
+		     "    \"list\": [\n"
+		     "      1,\n"
+		     "      2\n"
+		     "    ]\n"
+		     "  },\n"
+		     "  {}\n"
+		     "]\n");
+	if (!ok)
+		ktap_diag("got:\n%s", text);
+	free(text);
+	KTAP_EXPECT(ok);
+
+	text = NULL;
+	f = open_memstream(&text, &size);
+	json_init(&j, f);
+	json_open(&j, NULL, '[');
+	json_close(&j, ']');
+	fclose(f);
+	ok = !strcmp(text, "[]\n");
+	free(text);
+	KTAP_EXPECT(ok);
+	return true;
+}
+
+static bool test_text_safe(void)
+{
+	char *text = NULL;
+	size_t size;
+	FILE *f = open_memstream(&text, &size);
+	bool ok;
+
+	text_write_safe(f, "a\x1b[2J\\\xc3\xa9~");
+	fclose(f);
+	ok = !strcmp(text, "a\\x1b[2J\\\\\\xc3\\xa9~");
+	if (!ok)
+		ktap_diag("got %s", text);
+	free(text);
+	return ok;
+}
+
+static int parse_words(struct set_args *args, struct parse_error *e, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, e);
+	while ((argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	return parse_set_args(argc, argv, args, e);
+}
+
+static bool test_set_args(void)
+{
+	struct set_args a;
+	struct parse_error e;
+	uint8_t alice[DIODE_KEY_LEN];
+
+	KTAP_EXPECT(!key_from_base64(alice_public, 44, alice, &e));
+	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "mode", "tx",
+				 "private-key", "/etc/diode/private",
+				 "peer", alice_public, "preshared-key", "-",
+				 "local", "any:4000", "remote", "[2001:db8::2]",
+				 "replay-window", "1024", NULL));
+	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_PEER |
+				 SET_PRESHARED_KEY | SET_LOCAL | SET_REMOTE |
+				 SET_REPLAY_WINDOW));
+	KTAP_EXPECT(!strcmp(a.ifname, "diode0"));
+	KTAP_EXPECT(a.mode == DIODE_MODE_TX);
+	KTAP_EXPECT(!strcmp(a.private_key_path, "/etc/diode/private"));
+	KTAP_EXPECT(!strcmp(a.preshared_key_path, "-"));
+	KTAP_EXPECT(!memcmp(a.peer_key, alice, DIODE_KEY_LEN));
+	KTAP_EXPECT(a.local.sa.sa_family == AF_INET &&
+		    ntohs(a.local.in.sin_port) == 4000);
+	KTAP_EXPECT(a.remote.sa.sa_family == AF_INET6 &&
+		    ntohs(a.remote.in6.sin6_port) == DIODE_DEFAULT_PORT);
+	KTAP_EXPECT(a.replay_window == 1024);
+
+	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "peer", "none",
+				 "preshared-key", "none", "private-key",
+				 "none", NULL));
+	KTAP_EXPECT(key_is_zero(a.peer_key));
+	KTAP_EXPECT(!a.preshared_key_path && !a.private_key_path);
+	KTAP_EXPECT(a.fields == (SET_PEER | SET_PRESHARED_KEY |
+				 SET_PRIVATE_KEY));
+	return true;
+}
+
+static bool set_rejected(const char *needle, ...)
+{
+	struct set_args a;
+	struct parse_error e;
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, needle);
+	while ((argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	if (!parse_set_args(argc, argv, &a, &e)) {
+		ktap_diag("accepted, expected an error with '%s'", needle);
+		return false;
+	}
+	if (!strstr(e.msg, needle) || strchr(e.msg, '\n')) {
+		ktap_diag("message '%s' lacks '%s'", e.msg, needle);
+		return false;
+	}
+	return true;
+}
+
+static bool test_set_args_rejected(void)
+{
+	KTAP_EXPECT(set_rejected("device", NULL));
+	KTAP_EXPECT(set_rejected("nothing to set", "diode0", NULL));
+	KTAP_EXPECT(set_rejected("'bad/name'", "bad/name", "mode", "tx", NULL));
+	KTAP_EXPECT(set_rejected("'modes'", "diode0", "modes", "tx", NULL));
+	KTAP_EXPECT(set_rejected("'mode' needs a value", "diode0", "mode",
+				 NULL));
+	KTAP_EXPECT(set_rejected("'mode' is given twice", "diode0", "mode",
+				 "tx", "mode", "rx", NULL));
+	KTAP_EXPECT(set_rejected("'up'", "diode0", "mode", "up", NULL));
+	KTAP_EXPECT(set_rejected("'abc'", "diode0", "peer", "abc", NULL));
+	KTAP_EXPECT(set_rejected("'1.2.3'", "diode0", "mode", "tx",
+				 "remote", "1.2.3", NULL));
+	KTAP_EXPECT(set_rejected("'100'", "diode0", "replay-window", "100",
+				 NULL));
+	KTAP_EXPECT(set_rejected("stdin", "diode0", "private-key", "-",
+				 "preshared-key", "-", NULL));
+	return true;
+}
+
+static const struct {
+	const char *name;
+	bool (*run)(void);
+} tests[] = {
+	{ "ipv4_addresses", test_ipv4_addresses },
+	{ "ipv6_addresses", test_ipv6_addresses },
+	{ "ipv6_scope", test_ipv6_scope },
+	{ "bad_addresses", test_bad_addresses },
+	{ "ports", test_ports },
+	{ "format_addr", test_format_addr },
+	{ "replay_window", test_replay_window },
+	{ "modes_and_names", test_modes_and_names },
+	{ "base64_keys", test_base64_keys },
+	{ "rfc7748_public_keys", test_rfc7748_public_keys },
+	{ "genkey", test_genkey },
+	{ "key_files", test_key_files },
+	{ "json_escaping", test_json_escaping },
+	{ "json_writer", test_json_writer },
+	{ "text_safe", test_text_safe },
+	{ "set_args", test_set_args },
+	{ "set_args_rejected", test_set_args_rejected },
+};
+
+int main(void)
+{
+	size_t i;
+
+	if (sodium_init() < 0)
+		return 1;
+	ktap_plan(ARRAY_SIZE(tests));
+	for (i = 0; i < ARRAY_SIZE(tests); i++)
+		ktap_result(tests[i].run(), tests[i].name);
+	return ktap_exit();
+}

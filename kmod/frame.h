@@ -82,9 +82,9 @@ enum diode_frame_status {
 	DIODE_FRAME_BAD_TYPE,		/* type nibble is not 1 to 4 */
 	DIODE_FRAME_BAD_FLAGS,		/* a flag bit is set */
 	DIODE_FRAME_ZERO_TAG,		/* session tag 0, which no session has */
-	DIODE_FRAME_ANNOUNCE_COUNTER,	/* ANNOUNCE with a counter other than 0 */
-	DIODE_FRAME_ZERO_COUNTER,	/* counter 0 on a frame not an ANNOUNCE */
-	DIODE_FRAME_ANNOUNCE_TOO_SHORT,	/* ANNOUNCE without room for E, created */
+	DIODE_FRAME_ANNOUNCE_COUNTER,	/* ANNOUNCE with a counter not 0 */
+	DIODE_FRAME_ZERO_COUNTER,	/* counter 0 on another type */
+	DIODE_FRAME_ANNOUNCE_TOO_SHORT,	/* ANNOUNCE without E and created */
 	DIODE_FRAME_NR_STATUS
 };
 

@@ -21,9 +21,9 @@
 #include "replay.h"
 
 enum {
-	WORD_SHIFT = 6,
-	WORD_BITS = 1 << WORD_SHIFT,
-	WORD_MASK = WORD_BITS - 1,
+	REPLAY_WORD_SHIFT = 6,
+	REPLAY_WORD_BITS = 1 << REPLAY_WORD_SHIFT,
+	REPLAY_WORD_MASK = REPLAY_WORD_BITS - 1,
 };
 
 /*
@@ -32,14 +32,14 @@ enum {
  */
 static u32 word_of(const struct diode_replay *r, u64 block)
 {
-	u32 back = (u32)((r->top >> WORD_SHIFT) - block);
+	u32 back = (u32)((r->top >> REPLAY_WORD_SHIFT) - block);
 
 	return back <= r->head ? r->head - back : r->head + r->nwords - back;
 }
 
 static u64 bit_of(u64 counter)
 {
-	return 1ULL << (counter & WORD_MASK);
+	return 1ULL << (counter & REPLAY_WORD_MASK);
 }
 
 /*
@@ -55,15 +55,17 @@ static u64 floor_of(u64 top, u32 window)
 /* Unseen counters in first .. last, all inside the current window. */
 static u64 count_unseen(const struct diode_replay *r, u64 first, u64 last)
 {
-	u64 block = first >> WORD_SHIFT, last_block = last >> WORD_SHIFT;
-	u64 unseen = 0, mask;
+	u64 first_block = first >> REPLAY_WORD_SHIFT;
+	u64 last_block = last >> REPLAY_WORD_SHIFT;
+	u64 block, unseen = 0, mask;
 
-	for (; block <= last_block; block++) {
+	for (block = first_block; block <= last_block; block++) {
 		mask = ~0ULL;
-		if (block == first >> WORD_SHIFT)
-			mask &= ~0ULL << (first & WORD_MASK);
+		if (block == first_block)
+			mask &= ~0ULL << (first & REPLAY_WORD_MASK);
 		if (block == last_block)
-			mask &= ~0ULL >> (WORD_MASK - (last & WORD_MASK));
+			mask &= ~0ULL >> (REPLAY_WORD_MASK -
+					  (last & REPLAY_WORD_MASK));
 		unseen += hweight64(~r->bitmap[word_of(r, block)] & mask);
 	}
 	return unseen;
@@ -92,7 +94,7 @@ static void advance(struct diode_replay *r, u64 counter)
 		r->lost += count_unseen(r, old_floor, last);
 	}
 
-	blocks = (counter >> WORD_SHIFT) - (r->top >> WORD_SHIFT);
+	blocks = (counter >> REPLAY_WORD_SHIFT) - (r->top >> REPLAY_WORD_SHIFT);
 	if (blocks >= r->nwords) {
 		memset(r->bitmap, 0, r->nwords * sizeof(u64));
 	} else {
@@ -111,7 +113,7 @@ int diode_replay_init(struct diode_replay *r, u32 window)
 		return -EINVAL;
 
 	r->window = window;
-	r->nwords = window / WORD_BITS + 1;
+	r->nwords = window / REPLAY_WORD_BITS + 1;
 	r->head = 0;
 	r->top = 0;
 	r->lost = 0;
@@ -128,7 +130,7 @@ enum diode_replay_verdict diode_replay_check(const struct diode_replay *r,
 		return DIODE_REPLAY_NEW;
 	if (r->top - counter >= r->window)
 		return DIODE_REPLAY_TOO_OLD;
-	if (r->bitmap[word_of(r, counter >> WORD_SHIFT)] & bit_of(counter))
+	if (r->bitmap[word_of(r, counter >> REPLAY_WORD_SHIFT)] & bit_of(counter))
 		return DIODE_REPLAY_DUPLICATE;
 	return DIODE_REPLAY_NEW;
 }
@@ -143,7 +145,7 @@ enum diode_replay_verdict diode_replay_update(struct diode_replay *r,
 	else if (r->top - counter >= r->window)
 		return DIODE_REPLAY_TOO_OLD;
 
-	word = &r->bitmap[word_of(r, counter >> WORD_SHIFT)];
+	word = &r->bitmap[word_of(r, counter >> REPLAY_WORD_SHIFT)];
 	if (*word & bit_of(counter))
 		return DIODE_REPLAY_DUPLICATE;
 	*word |= bit_of(counter);

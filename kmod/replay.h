@@ -35,18 +35,18 @@
 #include <linux/diode.h>
 
 enum diode_replay_verdict {
-	DIODE_REPLAY_NEW = 0,		/* never seen and inside or above the window */
-	DIODE_REPLAY_DUPLICATE,		/* seen before, still inside the window */
-	DIODE_REPLAY_TOO_OLD,		/* below the window: counted as a replay */
+	DIODE_REPLAY_NEW = 0,	/* not seen, inside or above the window */
+	DIODE_REPLAY_DUPLICATE,	/* seen before, still inside the window */
+	DIODE_REPLAY_TOO_OLD,	/* below the window: counted as a replay */
 };
 
 struct diode_replay {
 	u64 top;	/* T: the highest counter accepted; 0 at first */
 	u64 lost;	/* see above */
 	u32 window;	/* W, in frames */
-	u32 nwords;	/* W / 64 + 1: the window spans at most that many words */
+	u32 nwords;	/* W / 64 + 1: the most words the window spans */
 	u32 head;	/* index in bitmap[] of the word holding top */
-	u64 bitmap[];	/* ring; word head covers counters top & ~63 .. | 63 */
+	u64 bitmap[];	/* ring; word head: counters top & ~63 .. top | 63 */
 };
 
 static inline bool diode_replay_window_valid(u32 window)

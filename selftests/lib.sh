@@ -82,3 +82,106 @@ ktap_run() {
 	[ $ktap_skipped -lt $# ] || exit $KSFT_SKIP
 	exit $KSFT_PASS
 }
+
+# ---- A diode link between two namespaces -------------------------------
+#
+# diode_link OUTER [INNER_MTU]: namespaces $TX and $RX joined by a veth pair
+# (vtx <-> vrx) whose outer addresses are of family OUTER (4 or 6), with
+# diode0 in tx mode in $TX and in rx mode in $RX, on fresh keys in $KEYS.
+# Inner addresses: $TX_IN4/$RX_IN4 and $TX_IN6/$RX_IN6. As on a real data
+# diode, the sender has a permanent neighbour entry for the receiver and
+# everything the receiver sends on the link is dropped and counted (see
+# link_reverse_packets).
+TX_IN4=198.51.100.1 RX_IN4=198.51.100.2
+TX_IN6=2001:db8:100::1 RX_IN6=2001:db8:100::2
+DIODE_PORT=51555
+
+diode_link() {
+	local outer=$1 tx_out rx_out remote prefix mac
+	TX=$(netns_add tx) RX=$(netns_add rx)
+	KEYS=$(mktemp -d)
+	ip link add vtx netns "$TX" type veth peer name vrx netns "$RX"
+	if [ "$outer" = 4 ]; then
+		tx_out=192.0.2.1 rx_out=192.0.2.2 prefix=24 remote=192.0.2.2
+	else
+		tx_out=2001:db8:1::1 rx_out=2001:db8:1::2 prefix=64 remote="[2001:db8:1::2]"
+	fi
+	ip -n "$TX" addr add "$tx_out/$prefix" dev vtx nodad
+	ip -n "$RX" addr add "$rx_out/$prefix" dev vrx nodad
+	ip -n "$RX" link set vrx arp off
+	ip -n "$TX" link set vtx up
+	ip -n "$RX" link set vrx up
+	mac=$(ip -n "$RX" -br link show vrx | awk '{ print $3 }')
+	ip -n "$TX" neigh replace "$rx_out" lladdr "$mac" dev vtx nud permanent
+	tc -n "$RX" qdisc add dev vrx clsact
+	tc -n "$RX" filter add dev vrx egress pref 1 protocol ipv6 flower ip_proto icmpv6 action drop
+	tc -n "$RX" filter add dev vrx egress pref 2 matchall action drop
+
+	diodectl genkey >"$KEYS/tx.key"
+	diodectl genkey >"$KEYS/rx.key"
+	diodectl pubkey <"$KEYS/tx.key" >"$KEYS/tx.pub"
+	diodectl pubkey <"$KEYS/rx.key" >"$KEYS/rx.pub"
+
+	ip -n "$TX" link add diode0 type diode
+	ip -n "$RX" link add diode0 type diode
+	ip netns exec "$TX" diodectl set diode0 mode tx private-key "$KEYS/tx.key" \
+		peer "$(cat "$KEYS/rx.pub")" remote "$remote:$DIODE_PORT"
+	ip netns exec "$RX" diodectl set diode0 mode rx private-key "$KEYS/rx.key" \
+		peer "$(cat "$KEYS/tx.pub")" local "$remote:$DIODE_PORT"
+	ip -n "$TX" addr add "$TX_IN4/24" dev diode0
+	ip -n "$RX" addr add "$RX_IN4/24" dev diode0
+	ip -n "$TX" addr add "$TX_IN6/64" dev diode0 nodad
+	ip -n "$RX" addr add "$RX_IN6/64" dev diode0 nodad
+	ip -n "$RX" link set diode0 up
+	ip -n "$TX" link set diode0 up
+	wait_rx_sessions 1
+}
+
+# diode_stat NS NAME: a counter of diode0 in NS, as `diodectl show` names it.
+diode_stat() {
+	ip netns exec "$1" diodectl show diode0 --json |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats"][sys.argv[1]])' "$2"
+}
+
+# Frames of any kind that the receiver's namespace tried to send on the link.
+link_reverse_packets() {
+	tc -n "$RX" -s -j filter show dev vrx egress pref 2 |
+		python3 -c 'import json, sys
+for f in json.load(sys.stdin):
+    if "options" in f:
+        print(f["options"]["actions"][0]["stats"]["packets"]); break'
+}
+
+# wait_rx_sessions N: until the receiver has accepted N sessions in all (5 s).
+wait_rx_sessions() {
+	local i
+	for i in $(seq 50); do
+		[ "$(diode_stat "$RX" rx_sessions)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "the receiver accepted no session $1 within 5 s"
+}
+
+# stream SIZE_FAMILY COUNT [PPS]: numbered datagrams from $TX to $RX through
+# diode0 (inner family 4 or 6); fails unless each arrives exactly once.
+stream() {
+	local family=$1 count=$2 pps=${3:-0} dst max ready
+	if [ "$family" = 4 ]; then dst=$RX_IN4; max=$(( $(mtu_of) - 28 )); else dst=$RX_IN6; max=$(( $(mtu_of) - 48 )); fi
+	ready=$KEYS/ready.$$
+	rm -f "$ready"
+	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$dst" 7000 \
+		--count "$count" --max-size "$max" --ready "$ready" --idle 4 >"$KEYS/recv.json" &
+	local rpid=$!
+	local i
+	for i in $(seq 50); do [ -e "$ready" ] && break; sleep 0.1; done
+	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$dst" 7000 \
+		--count "$count" --max-size "$max" --pps "$pps"
+	if ! wait "$rpid"; then
+		fail "datagrams not delivered exactly once: $(cat "$KEYS/recv.json")"
+	fi
+	echo "# $(cat "$KEYS/recv.json")"
+}
+
+mtu_of() {
+	ip netns exec "$TX" cat /sys/class/net/diode0/mtu
+}

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <linux/genetlink.h>
@@ -234,8 +235,12 @@ void genl_close(struct genl *g)
 
 void genl_print_error(const char *context, int err, const char *extack)
 {
-	if (extack && *extack)
-		print_error("%s: %s: %s", context, strerror(-err), extack);
+	const char *reason = strerror(-err);
+
+	if (err == -EPERM && !*extack)
+		print_error("%s: %s (CAP_NET_ADMIN is needed)", context, reason);
+	else if (*extack && strcasecmp(extack, reason))
+		print_error("%s: %s: %s", context, reason, extack);
 	else
-		print_error("%s: %s", context, strerror(-err));
+		print_error("%s: %s", context, reason);
 }

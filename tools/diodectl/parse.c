@@ -484,10 +484,22 @@ static int set_local(const char *value, struct set_args *a,
 	return parse_addr(value, &a->local, e);
 }
 
+static bool addr_is_unspecified(const struct diode_addr *addr)
+{
+	if (addr->sa.sa_family == AF_INET)
+		return addr->in.sin_addr.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&addr->in6.sin6_addr);
+}
+
 static int set_remote(const char *value, struct set_args *a,
 		      struct parse_error *e)
 {
-	return parse_addr(value, &a->remote, e);
+	if (parse_addr(value, &a->remote, e))
+		return -1;
+	if (addr_is_unspecified(&a->remote))
+		return parse_fail(e, "invalid remote '%s' (the receiver's address is needed, not any)",
+				  value);
+	return 0;
 }
 
 static int set_replay_window(const char *value, struct set_args *a,
@@ -527,6 +539,16 @@ static bool reads_stdin(const char *path)
 	return path && !strcmp(path, "-");
 }
 
+static int families_differ(const struct set_args *args, struct parse_error *e)
+{
+	char local[ADDR_TEXT_SIZE], remote[ADDR_TEXT_SIZE];
+
+	format_addr(&args->local, local);
+	format_addr(&args->remote, remote);
+	return parse_fail(e, "local %s and remote %s are not of the same address family (any is IPv4; [::] is IPv6)",
+			  local, remote);
+}
+
 int parse_set_args(int argc, char *const argv[], struct set_args *args,
 		   struct parse_error *e)
 {
@@ -554,6 +576,9 @@ int parse_set_args(int argc, char *const argv[], struct set_args *args,
 	}
 	if (!args->fields)
 		return parse_fail(e, "nothing to set (give at least one of mode, private-key, peer, preshared-key, local, remote, replay-window)");
+	if ((args->fields & SET_LOCAL) && (args->fields & SET_REMOTE) &&
+	    args->local.sa.sa_family != args->remote.sa.sa_family)
+		return families_differ(args, e);
 	if (reads_stdin(args->private_key_path) &&
 	    reads_stdin(args->preshared_key_path))
 		return parse_fail(e, "private-key and preshared-key cannot both be read from '-' (stdin)");

@@ -120,6 +120,8 @@ test_set_refuses_addresses() {
 	refused "'2001:db8::x'" set diode0 remote 2001:db8::x
 	refused "'[::1]:x'" set diode0 local '[::1]:x'
 	refused "'example.com'" set diode0 remote example.com
+	refused "'any'" set diode0 remote any
+	refused "[2001:db8::1]:51555" set diode0 local any remote '[2001:db8::1]'
 }
 
 test_set_refuses_windows() {
@@ -162,7 +164,7 @@ test_without_module() {
 	echo "$ALICE_PRIVATE" >"$TMP/key"
 	STDIN=$TMP/key refused "set diode0: the diode kernel module" set diode0 \
 		mode tx private-key - peer "$ALICE_PUBLIC" preshared-key none \
-		local any remote '[2001:db8::1]:4000' replay-window 65536
+		local '[::]' remote '[2001:db8::1]:4000' replay-window 65536
 }
 
 tests=(

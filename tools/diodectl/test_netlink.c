@@ -45,13 +45,40 @@ static bool attr_is(const struct nlattr *attr, const void *payload,
 	       !memcmp(mnl_attr_get_payload(attr), payload, len);
 }
 
-static void fill_set_args(struct set_args *args, const char *const *words,
+static bool fill_set_args(struct set_args *args, const char *const *words,
 			  size_t n)
 {
 	struct parse_error e;
 
-	if (parse_set_args(n, (char *const *)words, args, &e))
+	if (parse_set_args(n, (char *const *)words, args, &e)) {
 		ktap_diag("parse_set_args: %s", e.msg);
+		return false;
+	}
+	return true;
+}
+
+static bool sockaddr_in_is(const struct nlattr *attr, const char *host,
+			   uint16_t port)
+{
+	struct sockaddr_in in = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+	};
+
+	inet_pton(AF_INET, host, &in.sin_addr);
+	return attr_is(attr, &in, sizeof(in));
+}
+
+static bool sockaddr_in6_is(const struct nlattr *attr, const char *host,
+			    uint16_t port)
+{
+	struct sockaddr_in6 in6 = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(port),
+	};
+
+	inet_pton(AF_INET6, host, &in6.sin6_addr);
+	return attr_is(attr, &in6, sizeof(in6));
 }
 
 static bool test_set_request_all(void)
@@ -60,18 +87,16 @@ static bool test_set_request_all(void)
 		"diode0", "mode", "rx", "peer",
 		"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=",
 		"private-key", "none", "preshared-key", "/dev/null",
-		"local", "192.0.2.1:4000", "remote", "[2001:db8::2]",
+		"local", "[2001:db8::1]:4000", "remote", "[2001:db8::2]",
 		"replay-window", "4096",
 	};
 	char buf[SET_REQUEST_SIZE];
-	struct sockaddr_in6 remote;
-	struct sockaddr_in local;
 	const struct genlmsghdr *genl;
 	struct set_args args;
 	struct nlmsghdr *nlh;
 	struct attrs attrs = { 0 };
 
-	fill_set_args(&args, words, ARRAY_SIZE(words));
+	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
 	memset(args.preshared_key, 0xaa, DIODE_KEY_LEN);
 	nlh = set_build_request(buf, TEST_FAMILY, &args);
 	KTAP_EXPECT(nlh->nlmsg_len <= sizeof(buf));
@@ -93,17 +118,10 @@ static bool test_set_request_all(void)
 			    (uint8_t[DIODE_KEY_LEN]){ 0 }, DIODE_KEY_LEN));
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PRESHARED_KEY],
 			    args.preshared_key, DIODE_KEY_LEN));
-	memset(&local, 0, sizeof(local));
-	local.sin_family = AF_INET;
-	local.sin_port = htons(4000);
-	inet_pton(AF_INET, "192.0.2.1", &local.sin_addr);
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_LOCAL], &local, sizeof(local)));
-	memset(&remote, 0, sizeof(remote));
-	remote.sin6_family = AF_INET6;
-	remote.sin6_port = htons(DIODE_DEFAULT_PORT);
-	inet_pton(AF_INET6, "2001:db8::2", &remote.sin6_addr);
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REMOTE], &remote,
-			    sizeof(remote)));
+	KTAP_EXPECT(sockaddr_in6_is(attrs.tb[DIODE_A_LOCAL], "2001:db8::1",
+				    4000));
+	KTAP_EXPECT(sockaddr_in6_is(attrs.tb[DIODE_A_REMOTE], "2001:db8::2",
+				    DIODE_DEFAULT_PORT));
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REPLAY_WINDOW],
 			    &(uint32_t){ 4096 }, 4));
 	return true;
@@ -111,17 +129,20 @@ static bool test_set_request_all(void)
 
 static bool test_set_request_some(void)
 {
-	static const char *const words[] = { "d", "mode", "tx" };
+	static const char *const words[] = {
+		"d", "mode", "tx", "remote", "192.0.2.9:7",
+	};
 	char buf[SET_REQUEST_SIZE];
 	struct set_args args;
 	struct nlmsghdr *nlh;
 	struct attrs attrs = { 0 };
 
-	fill_set_args(&args, words, ARRAY_SIZE(words));
+	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
 	nlh = set_build_request(buf, TEST_FAMILY, &args);
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb,
 		       &attrs);
-	KTAP_EXPECT(attrs.count == 2);
+	KTAP_EXPECT(attrs.count == 3);
+	KTAP_EXPECT(sockaddr_in_is(attrs.tb[DIODE_A_REMOTE], "192.0.2.9", 7));
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_IFNAME], "d", 2));
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_MODE],
 			    &(uint8_t){ DIODE_MODE_TX }, 1));

@@ -548,7 +548,7 @@ static bool test_set_args(void)
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "mode", "tx",
 				 "private-key", "/etc/diode/private",
 				 "peer", alice_public, "preshared-key", "-",
-				 "local", "any:4000", "remote", "[2001:db8::2]",
+				 "local", "[::]:4000", "remote", "[2001:db8::2]",
 				 "replay-window", "1024", NULL));
 	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_PEER |
 				 SET_PRESHARED_KEY | SET_LOCAL | SET_REMOTE |
@@ -558,8 +558,8 @@ static bool test_set_args(void)
 	KTAP_EXPECT(!strcmp(a.private_key_path, "/etc/diode/private"));
 	KTAP_EXPECT(!strcmp(a.preshared_key_path, "-"));
 	KTAP_EXPECT(!memcmp(a.peer_key, alice, DIODE_KEY_LEN));
-	KTAP_EXPECT(a.local.sa.sa_family == AF_INET &&
-		    ntohs(a.local.in.sin_port) == 4000);
+	KTAP_EXPECT(a.local.sa.sa_family == AF_INET6 &&
+		    ntohs(a.local.in6.sin6_port) == 4000);
 	KTAP_EXPECT(a.remote.sa.sa_family == AF_INET6 &&
 		    ntohs(a.remote.in6.sin6_port) == DIODE_DEFAULT_PORT);
 	KTAP_EXPECT(a.replay_window == 1024);
@@ -613,6 +613,12 @@ static bool test_set_args_rejected(void)
 				 "remote", "1.2.3", NULL));
 	KTAP_EXPECT(set_rejected("'100'", "diode0", "replay-window", "100",
 				 NULL));
+	KTAP_EXPECT(set_rejected("'any:80'", "diode0", "remote", "any:80",
+				 NULL));
+	KTAP_EXPECT(set_rejected("'[::]'", "diode0", "remote", "[::]", NULL));
+	KTAP_EXPECT(set_rejected("local 0.0.0.0:51555 and remote [2001:db8::1]:51555",
+				 "diode0", "local", "any", "remote",
+				 "[2001:db8::1]", NULL));
 	KTAP_EXPECT(set_rejected("stdin", "diode0", "private-key", "-",
 				 "preshared-key", "-", NULL));
 	return true;

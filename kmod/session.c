@@ -188,6 +188,8 @@ struct diode_session *diode_session_new_rx(const struct diode_static_keys *keys,
 {
 	u8 ephemeral_dh[DIODE_KEY_LEN];
 	struct diode_session *session;
+	size_t size;
+	int ret;
 
 	if (!keys->ready)
 		return ERR_PTR(-ENOKEY);
@@ -198,12 +200,14 @@ struct diode_session *diode_session_new_rx(const struct diode_static_keys *keys,
 	memzero_explicit(ephemeral_dh, sizeof(ephemeral_dh));
 	if (IS_ERR(session))
 		return session;
-	session->replay = kzalloc(diode_replay_size(replay_window), GFP_KERNEL);
-	if (!session->replay) {
+	size = diode_replay_size(replay_window);
+	session->replay = size ? kzalloc(size, GFP_KERNEL) : NULL;
+	ret = !size ? -EINVAL : !session->replay ? -ENOMEM :
+	      diode_replay_init(session->replay, replay_window);
+	if (ret) {
 		diode_session_put(session);
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(ret);
 	}
-	diode_replay_init(session->replay, replay_window);
 	return session;
 }
 

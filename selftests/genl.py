@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Raw generic netlink requests to the diode family, for the selftests: lets
+a test send what diodectl would refuse to build (wrong lengths, unknown or
+read-only attributes, missing device) and see the kernel's answer.
+
+  genl.py COMMAND ATTR...      COMMAND: get | set (DIODE_CMD_*)
+  ATTR: NAME:TYPE:VALUE, NAME a DIODE_A_* suffix (ifindex, private_key, ...)
+        or a number; TYPE one of u8 u16 u32 str hex
+
+Prints "ok", or "error ERRNO_NAME: extack message", and exits 0 either way
+(2 on a usage error): the test decides what is right.
+"""
+import errno
+import os
+import re
+import socket
+import struct
+import sys
+
+NETLINK_GENERIC = 16
+SOL_NETLINK = 270
+NETLINK_EXT_ACK = 11
+NETLINK_CAP_ACK = 10
+NLM_F_REQUEST, NLM_F_ACK = 1, 4
+NLMSG_ERROR = 2
+GENL_ID_CTRL = 0x10
+CTRL_CMD_GETFAMILY = 3
+CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+NLMSGERR_ATTR_MSG = 1
+
+UAPI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "uapi",
+                    "linux", "diode.h")
+
+
+def enum_values(name):
+    """The members of an enum of the uapi header, numbered as C does."""
+    text = open(UAPI).read()
+    body = re.search(r"enum %s \{(.*?)\};" % name, text, re.S).group(1)
+    values, n = {}, 0
+    for line in body.splitlines():
+        m = re.match(r"\s*(\w+)(?:\s*=\s*(\w+))?,", line)
+        if m:
+            n = int(m.group(2), 0) if m.group(2) else n
+            values[m.group(1)] = n
+            n += 1
+    return values
+
+
+def attr(kind, payload):
+    length = 4 + len(payload)
+    return struct.pack("=HH", length, kind) + payload + b"\0" * (-length % 4)
+
+
+def attrs(data):
+    while len(data) >= 4:
+        length, kind = struct.unpack("=HH", data[:4])
+        if length < 4:
+            break
+        yield kind & 0x3FFF, data[4:length]
+        data = data[(length + 3) & ~3:]
+
+
+class Genl:
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
+        self.seq = 0
+
+    def request(self, family, cmd, payload):
+        self.seq += 1
+        body = struct.pack("=BBH", cmd, 1, 0) + payload
+        msg = struct.pack("=IHHII", 16 + len(body), family, NLM_F_REQUEST | NLM_F_ACK,
+                          self.seq, 0) + body
+        self.sock.send(msg)
+        replies = []
+        while True:
+            data = self.sock.recv(65536)
+            while len(data) >= 16:
+                length, kind, flags, _, _ = struct.unpack("=IHHII", data[:16])
+                msg, data = data[:length], data[(length + 3) & ~3:]
+                if kind == NLMSG_ERROR:
+                    code = struct.unpack("=i", msg[16:20])[0]
+                    text = ""
+                    for akind, value in attrs(msg[36:]):
+                        if akind == NLMSGERR_ATTR_MSG:
+                            text = value.rstrip(b"\0").decode()
+                    return -code, text, replies
+                replies.append(msg[20:])
+
+    def family(self, name):
+        code, text, replies = self.request(
+            GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+            attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"))
+        if code:
+            raise OSError(code, text or os.strerror(code))
+        for kind, value in attrs(replies[0]):
+            if kind == CTRL_ATTR_FAMILY_ID:
+                return struct.unpack("=H", value[:2])[0]
+        raise OSError(errno.ENOENT, "no family id")
+
+
+def encode(spec, names):
+    name, kind, value = spec.split(":", 2)
+    number = int(name) if name.isdigit() else names["DIODE_A_" + name.upper()]
+    if kind in ("u8", "u16", "u32"):
+        payload = struct.pack({"u8": "=B", "u16": "=H", "u32": "=I"}[kind], int(value, 0))
+    elif kind == "str":
+        payload = value.encode() + b"\0"
+    elif kind == "hex":
+        payload = bytes.fromhex(value)
+    else:
+        raise ValueError(kind)
+    return attr(number, payload)
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in ("get", "set"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    commands = enum_values("diode_cmd")
+    names = enum_values("diode_attr")
+    cmd = commands["DIODE_CMD_%s_DEVICE" % sys.argv[1].upper()]
+    payload = b"".join(encode(spec, names) for spec in sys.argv[2:])
+    genl = Genl()
+    try:
+        family = genl.family("diode")
+    except OSError as e:
+        print("error %s: %s" % (errno.errorcode.get(e.errno, e.errno), e.strerror))
+        return 0
+    code, text, _ = genl.request(family, cmd, payload)
+    if code:
+        print("error %s: %s" % (errno.errorcode.get(code, code), text))
+    else:
+        print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Frames on the wire, for the selftests.
+
+  wire.py frames PCAP [--type data|announce]   one line per diode frame:
+                                               type tag counter hex
+  wire.py unique PCAP                          fails if a DATA (session,
+                                               counter) pair appears twice
+  wire.py send DST PORT HEX... [--flip-bits] [--times N]
+                                               send frames as UDP payloads;
+                                               --flip-bits sends one copy per
+                                               bit of each frame, that bit flipped
+
+PCAP is a capture of the link (Ethernet) taken with tcpdump -w.
+"""
+import argparse
+import socket
+import struct
+import sys
+
+TYPES = {1: "data", 2: "announce", 3: "heartbeat", 4: "parity"}
+
+
+def udp_payloads(path):
+    """UDP payloads of the IPv4 and IPv6 packets of an Ethernet pcap."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    off = 24
+    while off + 16 <= len(data):
+        _, _, caplen, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        pkt = data[off + 16:off + 16 + caplen]
+        off += 16 + caplen
+        if len(pkt) < 14:
+            continue
+        ethertype = struct.unpack(">H", pkt[12:14])[0]
+        ip = pkt[14:]
+        if ethertype == 0x0800 and len(ip) >= 20 and ip[9] == 17:
+            udp = ip[(ip[0] & 0x0F) * 4:]
+        elif ethertype == 0x86DD and len(ip) >= 40 and ip[6] == 17:
+            udp = ip[40:]
+        else:
+            continue
+        if len(udp) >= 8:
+            yield udp[8:]
+
+
+def parse(frame):
+    if len(frame) < 12:
+        return None
+    ver_type, _, tag, counter = struct.unpack(">BBHQ", frame[:12])
+    return TYPES.get(ver_type & 0x0F, "unknown"), tag, counter
+
+
+def cmd_frames(args):
+    for frame in udp_payloads(args.pcap):
+        parsed = parse(frame)
+        if parsed and (not args.type or parsed[0] == args.type):
+            print(parsed[0], parsed[1], parsed[2], frame.hex())
+    return 0
+
+
+def cmd_unique(args):
+    """A session is its ephemeral key E, learned from its ANNOUNCE; DATA
+    frames name it by tag. No (E, counter) pair may be sent twice."""
+    session_of_tag = {}
+    seen = set()
+    frames = reused = 0
+    for frame in udp_payloads(args.pcap):
+        parsed = parse(frame)
+        if not parsed:
+            continue
+        kind, tag, counter = parsed
+        if kind == "announce" and len(frame) >= 44:
+            session_of_tag[tag] = frame[12:44]
+        elif kind == "data":
+            frames += 1
+            key = (session_of_tag.get(tag, tag), counter)
+            if key in seen:
+                reused += 1
+            seen.add(key)
+    print(f"data frames {frames}, sessions {len(set(session_of_tag.values()))}, "
+          f"reused pairs {reused}")
+    return 1 if reused or not frames else 0
+
+
+def cmd_send(args):
+    family = socket.AF_INET6 if ":" in args.dst else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sent = 0
+    for hexframe in args.frames:
+        frame = bytes.fromhex(hexframe)
+        copies = []
+        if args.flip_bits:
+            for bit in range(len(frame) * 8):
+                flipped = bytearray(frame)
+                flipped[bit // 8] ^= 1 << (bit % 8)
+                copies.append(bytes(flipped))
+        else:
+            copies = [frame] * args.times
+        for copy in copies:
+            sock.sendto(copy, (args.dst, args.port))
+            sent += 1
+    print(sent)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("frames")
+    p.add_argument("pcap")
+    p.add_argument("--type", choices=sorted(TYPES.values()))
+    p = sub.add_parser("unique")
+    p.add_argument("pcap")
+    p = sub.add_parser("send")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("frames", nargs="+")
+    p.add_argument("--flip-bits", action="store_true")
+    p.add_argument("--times", type=int, default=1)
+    args = parser.parse_args()
+    return {"frames": cmd_frames, "unique": cmd_unique, "send": cmd_send}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

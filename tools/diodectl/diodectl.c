@@ -26,10 +26,11 @@ static const char usage_text[] =
 "  genpsk                print a new preshared key (base64)\n"
 "  help                  print this help\n"
 "\n"
-"FILE is a path, or - for stdin: secret keys never go on the command line.\n"
-"ADDR is 192.0.2.1, [2001:db8::1] (a bare IPv6 address takes no port) or\n"
-"any (0.0.0.0); PORT defaults to 51555. N is a multiple of 64 from 64 to\n"
-"65536. Without a command, diodectl shows all devices.\n";
+"FILE is a path, or - for stdin: secret keys never go on the command line;\n"
+"none removes a key. ADDR is 192.0.2.1, [2001:db8::1] (a bare IPv6 address\n"
+"takes no port), any (0.0.0.0) or [::]; PORT defaults to 51555. N is a\n"
+"multiple of 64 from 64 to 65536. Without a command, diodectl shows all\n"
+"devices. See diodectl(8).\n";
 
 static void print_key(const uint8_t key[DIODE_KEY_LEN])
 {

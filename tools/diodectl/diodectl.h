@@ -6,8 +6,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Every message of the program is one line on stderr, "diodectl: ...". */
 static inline void __attribute__((format(printf, 1, 2)))
 print_error(const char *fmt, ...)

@@ -141,7 +141,7 @@ int genl_request(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t data_cb,
 			return -errno;
 		errno = 0;
 		ret = mnl_cb_run2(buf, len, seq, g->portid, request_data_cb,
-				  &req, status_cbs, ARRAY_SIZE(status_cbs));
+				  &req, status_cbs, NLMSG_MIN_TYPE);
 	} while (ret == MNL_CB_OK);
 	if (ret != MNL_CB_ERROR)
 		return 0;

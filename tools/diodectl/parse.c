@@ -4,7 +4,6 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
@@ -12,8 +11,6 @@
 #include <sodium.h>
 
 #include "parse.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 int parse_fail(struct parse_error *e, const char *fmt, ...)
 {

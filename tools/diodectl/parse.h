@@ -16,6 +16,8 @@
 
 #include <linux/diode.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* A key in base64: 44 characters and the terminating NUL. */
 #define KEY_BASE64_SIZE		45
 

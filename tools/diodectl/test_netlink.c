@@ -18,7 +18,6 @@
 #include "set.h"
 #include "show.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define TEST_FAMILY	0x1234
 
 /* The attributes of a message, by type; later ones replace earlier ones. */

@@ -15,8 +15,6 @@
 #include "keys.h"
 #include "parse.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* RFC 7748, section 6.1: Alice's and Bob's key pairs. */
 static const char alice_private[] = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=";
 static const char alice_public[] = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";

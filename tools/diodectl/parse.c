@@ -225,7 +225,7 @@ static void format_ipv6_scope(uint32_t scope_id, char *text, size_t size)
 
 void format_addr(const struct diode_addr *addr, char text[ADDR_TEXT_SIZE])
 {
-	char host[INET6_ADDRSTRLEN], scope[IFNAMSIZ + 12];
+	char host[INET6_ADDRSTRLEN], scope[1 + IFNAMSIZ];
 
 	if (addr->sa.sa_family == AF_INET) {
 		inet_ntop(AF_INET, &addr->in.sin_addr, host, sizeof(host));

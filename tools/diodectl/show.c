@@ -526,6 +526,10 @@ static int show_args(int argc, char *argv[], const char **ifname, bool *json)
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			*json = true;
+		} else if (argv[i][0] == '-') {
+			print_error("show: unknown option '%s' (usage: diodectl show [DEV] [--json])",
+				    argv[i]);
+			return -1;
 		} else if (!*ifname) {
 			if (parse_ifname(argv[i], &e)) {
 				print_error("show: %s", e.msg);

@@ -149,6 +149,7 @@ test_set_refuses_keys() {
 test_show_refuses() {
 	refused "'bad/name'" show bad/name
 	refused "'two'" show one two
+	refused "'-j'" show diode0 -j
 }
 
 # Without the module, valid input gets as far as the kernel and no further.

@@ -200,26 +200,31 @@ static int diode_get_device(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: the ifindex to continue the dump from. */
+/* cb->args[0]: how many diode devices earlier parts of the dump carried. */
 static int diode_dump_devices(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct net *net = sock_net(skb->sk);
 	struct net_device *dev;
+	long index = 0;
 	int ret = 0;
 
 	rtnl_lock();
 	for_each_netdev(net, dev) {
-		if (!diode_is_device(dev) || dev->ifindex < cb->args[0])
+		if (!diode_is_device(dev))
+			continue;
+		if (index++ < cb->args[0])
 			continue;
 		ret = diode_fill_device(skb, dev, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq, NLM_F_MULTI);
 		if (ret)
 			break;
-		cb->args[0] = dev->ifindex + 1;
+		cb->args[0] = index;
 	}
 	rtnl_unlock();
-	/* A full message ends this part of the dump; the next continues. */
-	return ret == -EMSGSIZE ? skb->len : ret ? ret : skb->len;
+	/* A full message ends this part of the dump; the next one continues. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
 }
 
 static int diode_parse_sockaddr(struct genl_info *info, int attr,

@@ -61,6 +61,11 @@ diode_install_module() {
 # under `set -e`, and report KTAP lines.
 ktap_run() {
 	local name rc
+	# DIODE_TESTS="a b" runs only those tests (for development).
+	if [ -n "${DIODE_TESTS:-}" ]; then
+		set -- $(for name in "$@"; do
+			[[ " $DIODE_TESTS " == *" $name "* ]] && echo "$name"; done)
+	fi
 	echo "TAP version 13"
 	echo "1..$#"
 	for name in "$@"; do
@@ -106,8 +111,9 @@ diode_link() {
 	else
 		tx_out=2001:db8:1::1 rx_out=2001:db8:1::2 prefix=64 remote="[2001:db8:1::2]"
 	fi
-	ip -n "$TX" addr add "$tx_out/$prefix" dev vtx nodad
-	ip -n "$RX" addr add "$rx_out/$prefix" dev vrx nodad
+	local nodad=; [ "$outer" = 6 ] && nodad=nodad
+	ip -n "$TX" addr add "$tx_out/$prefix" dev vtx $nodad
+	ip -n "$RX" addr add "$rx_out/$prefix" dev vrx $nodad
 	ip -n "$RX" link set vrx arp off
 	ip -n "$TX" link set vtx up
 	ip -n "$RX" link set vrx up
@@ -117,6 +123,7 @@ diode_link() {
 	tc -n "$RX" filter add dev vrx egress pref 1 protocol ipv6 flower ip_proto icmpv6 action drop
 	tc -n "$RX" filter add dev vrx egress pref 2 matchall action drop
 
+	umask 077
 	diodectl genkey >"$KEYS/tx.key"
 	diodectl genkey >"$KEYS/rx.key"
 	diodectl pubkey <"$KEYS/tx.key" >"$KEYS/tx.pub"

@@ -78,7 +78,8 @@ enum diode_attr {
 					 * a sender sends to */
 	DIODE_A_REPLAY_WINDOW,		/* u32, frames, DIODE_REPLAY_WINDOW_MIN to
 					 * DIODE_REPLAY_WINDOW_MAX, a multiple of 64 */
-	DIODE_A_SESSIONS,		/* nest of DIODE_A_SESSION; read only */
+	DIODE_A_SESSIONS,		/* nest of nests (each typed DIODE_A_SESSIONS)
+					 * of enum diode_session_attr; read only */
 	DIODE_A_STATS,			/* nest of enum diode_stat, each u64; read only */
 	DIODE_A_PAD,
 	__DIODE_A_MAX

@@ -1,0 +1,306 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The encrypted one-way tunnel end to end: delivery exactly once in every
+# address family combination, tampering, replays, duplication, reordering,
+# wrong keys and sender restarts.
+source "$(dirname "$0")/lib.sh"
+
+diode_install_module || exit $KSFT_FAIL
+sysctl -qw net.core.rmem_max=33554432
+
+# Counters the receiver drops a frame under; each dropped frame is one of them.
+RX_DROPS="rx_malformed rx_unknown_session rx_unauthentic rx_replayed rx_duplicate rx_bad_inner rx_stale_session rx_dropped"
+
+rx_drops() {
+	local name sum=0
+	for name in $RX_DROPS; do
+		sum=$((sum + $(diode_stat "$RX" "$name")))
+	done
+	echo "$sum"
+}
+
+expect_no_reverse_traffic() {
+	expect_eq "packets the receiver sent on the link" 0 "$(link_reverse_packets)"
+}
+
+# capture_start IFACE NS: record the link into $KEYS/cap.pcap.
+capture_start() {
+	local i
+	ip netns exec "$2" tcpdump -i "$1" --immediate-mode -U -s 0 -w "$KEYS/cap.pcap" \
+		"udp port $DIODE_PORT" 2>"$KEYS/tcpdump.log" &
+	CAPTURE=$!
+	for i in $(seq 100); do
+		grep -q "listening on" "$KEYS/tcpdump.log" && return 0
+		sleep 0.1
+	done
+	fail "tcpdump did not start"
+}
+
+capture_stop() {
+	sleep 0.5
+	kill "$CAPTURE"
+	wait "$CAPTURE" 2>/dev/null || true
+}
+
+test_stream_ipv4_in_ipv6() {
+	diode_link 6
+	stream 4 10000
+	expect_no_reverse_traffic
+}
+
+test_stream_ipv6_in_ipv4() {
+	diode_link 4
+	stream 6 10000
+	expect_no_reverse_traffic
+}
+
+test_stream_ipv4_in_ipv4() {
+	diode_link 4
+	stream 4 2000
+	expect_no_reverse_traffic
+}
+
+test_stream_ipv6_in_ipv6() {
+	diode_link 6
+	stream 6 2000
+	expect_no_reverse_traffic
+}
+
+# Everything that reached the receiver's diode0 was sent by the sender's:
+# forged and replayed frames add nothing.
+expect_only_real_frames() {
+	local tx_sent=$(( $(diode_stat "$TX" tx_packets) - $1 ))
+	local rx_got=$(( $(diode_stat "$RX" rx_packets) - $2 ))
+	expect_eq "packets delivered against packets sent" "$tx_sent" "$rx_got"
+}
+
+test_bit_flips() {
+	diode_link 4
+	capture_start vtx "$TX"
+	stream 4 20
+	capture_stop
+	local frame tx0 rx0 drops0 sent
+	frame=$(python3 "$DIODE_TOP/selftests/wire.py" frames "$KEYS/cap.pcap" --type data |
+		sort -k4 | awk '{ print length($4), $4 }' | sort -n | awk 'NR == 1 { print $2 }')
+	[ -n "$frame" ] || fail "no data frame captured"
+	tx0=$(diode_stat "$TX" tx_packets) rx0=$(diode_stat "$RX" rx_packets) drops0=$(rx_drops)
+	sent=$(ip netns exec "$TX" python3 "$DIODE_TOP/selftests/wire.py" send 192.0.2.2 \
+		"$DIODE_PORT" "$frame" --flip-bits)
+	sleep 1
+	expect_only_real_frames "$tx0" "$rx0"
+	expect_eq "frames dropped and counted" "$sent" $(( $(rx_drops) - drops0 ))
+	echo "# $sent frames with one bit flipped: all dropped"
+}
+
+test_replayed_frames() {
+	diode_link 4
+	capture_start vtx "$TX"
+	stream 4 50
+	capture_stop
+	local frames tx0 rx0 dup0 n
+	frames=$(python3 "$DIODE_TOP/selftests/wire.py" frames "$KEYS/cap.pcap" --type data | awk '{ print $4 }')
+	n=$(echo "$frames" | wc -l)
+	[ "$n" -ge 57 ] || fail "captured $n data frames, expected at least 57"
+	tx0=$(diode_stat "$TX" tx_packets) rx0=$(diode_stat "$RX" rx_packets)
+	dup0=$(diode_stat "$RX" rx_duplicate)
+	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/wire.py" send 192.0.2.2 \
+		"$DIODE_PORT" $frames --times 2 >/dev/null
+	sleep 1
+	ip netns exec "$RX" diodectl show diode0 | sed 's/^/# /'
+	expect_only_real_frames "$tx0" "$rx0"
+	expect_eq "replays counted as duplicates" $((2 * n)) $(( $(diode_stat "$RX" rx_duplicate) - dup0 ))
+}
+
+test_link_duplication() {
+	diode_link 4
+	tc -n "$TX" qdisc add dev vtx root netem duplicate 50%
+	local dup0; dup0=$(diode_stat "$RX" rx_duplicate)
+	stream 4 2000 2000
+	local dups=$(( $(diode_stat "$RX" rx_duplicate) - dup0 ))
+	[ "$dups" -ge 500 ] || fail "only $dups duplicates counted with 50% duplication"
+	echo "# $dups link duplicates suppressed"
+}
+
+test_reordering() {
+	diode_link 4
+	tc -n "$TX" qdisc add dev vtx root netem delay 5ms reorder 50% 50%
+	capture_start vrx "$RX"
+	stream 4 2000 1000
+	capture_stop
+	local reordered
+	reordered=$(python3 "$DIODE_TOP/selftests/wire.py" frames "$KEYS/cap.pcap" --type data |
+		awk '$3 < last { n++ } { last = $3 } END { print n + 0 }')
+	[ "$reordered" -gt 0 ] || fail "netem reordered nothing"
+	echo "# $reordered frames arrived out of order, all delivered"
+}
+
+# expect_nothing_delivered: a stream sent now does not arrive at all.
+expect_nothing_delivered() {
+	local rx0; rx0=$(diode_stat "$RX" rx_packets)
+	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
+		--count 100 --max-size 1000 --idle 3 --timeout 8 >"$KEYS/recv.json" &
+	local rpid=$!
+	sleep 0.5
+	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+		--count 100 --max-size 1000
+	wait "$rpid" || true
+	expect_eq "datagrams received" 0 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["unique"])' "$KEYS/recv.json")"
+	expect_eq "packets delivered" "$rx0" "$(diode_stat "$RX" rx_packets)"
+}
+
+# restart_sender: a new session, which the receiver must try to accept.
+restart_sender() {
+	ip -n "$TX" link set diode0 down
+	ip -n "$TX" link set diode0 up
+	sleep 2.5
+}
+
+test_wrong_peer_key_on_receiver() {
+	diode_link 4
+	ip netns exec "$RX" diodectl set diode0 peer "$(diodectl genkey | diodectl pubkey)"
+	restart_sender
+	expect_nothing_delivered
+	[ "$(diode_stat "$RX" rx_unauthentic)" -gt 0 ] || fail "no unauthentic frame counted"
+	[ "$(diode_stat "$RX" rx_unknown_session)" -gt 0 ] || fail "no unknown-session frame counted"
+}
+
+test_wrong_private_key_on_receiver() {
+	diode_link 4
+	diodectl genkey >"$KEYS/other.key"
+	ip netns exec "$RX" diodectl set diode0 private-key "$KEYS/other.key"
+	restart_sender
+	expect_nothing_delivered
+	[ "$(diode_stat "$RX" rx_unauthentic)" -gt 0 ] || fail "no unauthentic frame counted"
+}
+
+test_wrong_peer_key_on_sender() {
+	diode_link 4
+	ip netns exec "$TX" diodectl set diode0 peer "$(diodectl genkey | diodectl pubkey)"
+	sleep 2.5
+	expect_nothing_delivered
+	[ "$(diode_stat "$RX" rx_unauthentic)" -gt 0 ] || fail "no unauthentic frame counted"
+}
+
+test_wrong_private_key_on_sender() {
+	diode_link 4
+	diodectl genkey >"$KEYS/other.key"
+	ip netns exec "$TX" diodectl set diode0 private-key "$KEYS/other.key"
+	sleep 2.5
+	expect_nothing_delivered
+	[ "$(diode_stat "$RX" rx_unauthentic)" -gt 0 ] || fail "no unauthentic frame counted"
+}
+
+test_sender_restart() {
+	diode_link 4
+	capture_start vtx "$TX"
+	stream 4 300
+	ip -n "$TX" link set diode0 down
+	ip -n "$TX" link set diode0 up
+	wait_rx_sessions 2
+	stream 4 300
+	ip -n "$TX" link set diode0 down
+	ip -n "$TX" link set diode0 up
+	wait_rx_sessions 3
+	stream 4 300
+	capture_stop
+	expect_eq "sessions started" 3 "$(diode_stat "$TX" tx_sessions)"
+	python3 "$DIODE_TOP/selftests/wire.py" unique "$KEYS/cap.pcap" | sed 's/^/# /'
+	python3 "$DIODE_TOP/selftests/wire.py" unique "$KEYS/cap.pcap" >/dev/null ||
+		fail "a (session, counter) pair was sent twice"
+}
+
+# The receiver only accepts sessions newer than the newest it accepted: an
+# ANNOUNCE recorded before a restart, played back after it, is refused.
+test_old_session_refused() {
+	diode_link 4
+	capture_start vtx "$TX"
+	stream 4 20
+	sleep 1.5
+	capture_stop
+	local old_announce old_data
+	old_announce=$(python3 "$DIODE_TOP/selftests/wire.py" frames "$KEYS/cap.pcap" --type announce | awk 'NR == 1 { print $4 }')
+	old_data=$(python3 "$DIODE_TOP/selftests/wire.py" frames "$KEYS/cap.pcap" --type data | awk '{ print $4 }')
+	restart_sender
+	wait_rx_sessions 2
+	ip -n "$TX" link set diode0 down
+	local stale0 rx0
+	stale0=$(diode_stat "$RX" rx_stale_session) rx0=$(diode_stat "$RX" rx_packets)
+	# The previous session is still held for a while, so old data frames would
+	# be duplicates; a session older than that is unknown once refused.
+	ip -n "$TX" link set diode0 up
+	wait_rx_sessions 3
+	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/wire.py" send 192.0.2.2 \
+		"$DIODE_PORT" "$old_announce" >/dev/null
+	sleep 1
+	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/wire.py" send 192.0.2.2 \
+		"$DIODE_PORT" $old_data >/dev/null
+	sleep 1
+	expect_eq "stale sessions refused" $((stale0 + 1)) "$(diode_stat "$RX" rx_stale_session)"
+	local tx_now; tx_now=$(diode_stat "$TX" tx_packets)
+	[ "$(diode_stat "$RX" rx_packets)" -le $((rx0 + tx_now)) ] || fail "old frames delivered"
+}
+
+test_module_reload_restart() {
+	diode_link 4
+	capture_start vtx "$TX"
+	stream 4 200
+	modprobe -r diode
+	ip -n "$TX" link add diode0 type diode
+	ip -n "$RX" link add diode0 type diode
+	ip netns exec "$TX" diodectl set diode0 mode tx private-key "$KEYS/tx.key" \
+		peer "$(cat "$KEYS/rx.pub")" remote "192.0.2.2:$DIODE_PORT"
+	ip netns exec "$RX" diodectl set diode0 mode rx private-key "$KEYS/rx.key" \
+		peer "$(cat "$KEYS/tx.pub")" local "192.0.2.2:$DIODE_PORT"
+	ip -n "$TX" addr add "$TX_IN4/24" dev diode0
+	ip -n "$RX" addr add "$RX_IN4/24" dev diode0
+	ip -n "$RX" link set diode0 up
+	ip -n "$TX" link set diode0 up
+	wait_rx_sessions 1
+	stream 4 200
+	capture_stop
+	python3 "$DIODE_TOP/selftests/wire.py" unique "$KEYS/cap.pcap" | sed 's/^/# /'
+	python3 "$DIODE_TOP/selftests/wire.py" unique "$KEYS/cap.pcap" >/dev/null ||
+		fail "a (session, counter) pair was sent twice"
+}
+
+# flood: datagrams as fast as the sender can, ignoring send errors, until killed.
+flood() {
+	ip netns exec "$TX" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+while True:
+    try:
+        s.sendto(b"x" * 1200, (sys.argv[1], 7000))
+    except OSError:
+        pass' "$RX_IN4" &
+	FLOOD=$!
+	sleep 1
+}
+
+test_teardown_under_traffic() {
+	diode_link 4
+	flood
+	ip -n "$RX" link del diode0
+	ip -n "$TX" link del diode0
+	kill "$FLOOD"; wait "$FLOOD" 2>/dev/null || true
+	ktap_cleanup
+
+	diode_link 4
+	flood
+	ip netns del "$RX"
+	ip netns del "$TX"
+	kill "$FLOOD" 2>/dev/null; wait "$FLOOD" 2>/dev/null || true
+	ktap_cleanup
+
+	diode_link 4
+	flood
+	modprobe -r diode
+	kill "$FLOOD"; wait "$FLOOD" 2>/dev/null || true
+	if grep -q '^diode ' /proc/modules; then fail "module still loaded"; fi
+}
+
+ktap_run stream_ipv4_in_ipv6 stream_ipv6_in_ipv4 stream_ipv4_in_ipv4 stream_ipv6_in_ipv6 \
+	bit_flips replayed_frames link_duplication reordering \
+	wrong_peer_key_on_receiver wrong_private_key_on_receiver \
+	wrong_peer_key_on_sender wrong_private_key_on_sender \
+	sender_restart old_session_refused module_reload_restart teardown_under_traffic

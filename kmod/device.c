@@ -89,11 +89,14 @@ static int diode_stop(struct net_device *dev)
 {
 	struct diode_device *diode = netdev_priv(dev);
 
+	/* No frame can arrive and queue work once the socket is closed. */
+	mutex_lock(&diode->lock);
+	diode_socket_close(diode);
+	mutex_unlock(&diode->lock);
 	cancel_delayed_work_sync(&diode->announce_work);
 	cancel_work_sync(&diode->announce_rx_work);
 	skb_queue_purge(&diode->announce_queue);
 	mutex_lock(&diode->lock);
-	diode_socket_close(diode);
 	diode_device_stop_sessions(diode);
 	mutex_unlock(&diode->lock);
 	return 0;

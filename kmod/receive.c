@@ -265,6 +265,10 @@ int diode_udp_receive(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 	__skb_pull(skb, sizeof(struct udphdr));
+	/* Frames may wait for a worker or for async crypto, outside this RCU
+	 * section: they must not keep the noref route of the outer packet.
+	 */
+	skb_dst_drop(skb);
 	if (diode_frame_parse(skb->data, skb->len, &frame)) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
 		return 0;

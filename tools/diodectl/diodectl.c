@@ -3,7 +3,6 @@
  * diodectl: configure and inspect diode devices, and make their keys.
  */
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -19,8 +18,15 @@ static const char usage_text[] =
 "  show [DEV] [--json]   show one diode device, or all of them\n"
 "  set DEV [mode tx|rx|none] [private-key FILE|none] [peer PUBKEY|none]\n"
 "          [preshared-key FILE|none] [local ADDR[:PORT]] [remote ADDR[:PORT]]\n"
-"          [replay-window N]\n"
+"          [replay-window N] [rekey-after-time SECONDS]\n"
+"          [rekey-after-frames N] [max-session-age SECONDS]\n"
 "                        change the given settings of DEV, all or nothing\n"
+"  setconf DEV FILE      replace the configuration of DEV with a file's\n"
+"  addconf DEV FILE      change the settings a file gives, keep the others\n"
+"  showconf DEV          print the configuration of DEV as a file, keys\n"
+"                        included (needs root)\n"
+"  reset-sessions DEV    a receiver forgets its sessions, a sender starts a\n"
+"                        new one\n"
 "  genkey                print a new private key (base64)\n"
 "  pubkey                read a private key on stdin, print its public key\n"
 "  genpsk                print a new preshared key (base64)\n"
@@ -28,9 +34,12 @@ static const char usage_text[] =
 "\n"
 "FILE is a path, or - for stdin: secret keys never go on the command line;\n"
 "none removes a key. ADDR is 192.0.2.1, [2001:db8::1] (a bare IPv6 address\n"
-"takes no port), any (0.0.0.0) or [::]; PORT defaults to 51555. N is a\n"
-"multiple of 64 from 64 to 65536. Without a command, diodectl shows all\n"
-"devices. See diodectl(8).\n";
+"takes no port), any (0.0.0.0) or [::]; PORT defaults to 51555.\n"
+"replay-window: a multiple of 64 from 64 to 65536 (default 8192).\n"
+"rekey-after-time: 1 to 604800 seconds (default 120). rekey-after-frames:\n"
+"1024 to 4294967296 (default 1073741824). max-session-age: seconds, 0 for\n"
+"no limit (the default). Without a command, diodectl shows all devices.\n"
+"Configuration files and everything else: see diodectl(8).\n";
 
 static void print_key(const uint8_t key[DIODE_KEY_LEN])
 {
@@ -44,10 +53,7 @@ static void print_key(const uint8_t key[DIODE_KEY_LEN])
 /* As umask 077 would avoid: a new secret in a file others may read. */
 static void warn_if_stdout_world_readable(void)
 {
-	struct stat st;
-
-	if (!fstat(STDOUT_FILENO, &st) && S_ISREG(st.st_mode) &&
-	    (st.st_mode & S_IRWXO))
+	if (file_others_can_read(STDOUT_FILENO))
 		print_error("warning: writing a secret key to a file others can read; set umask 077 first");
 }
 
@@ -110,6 +116,10 @@ static const struct command {
 } commands[] = {
 	{ "show", cmd_show, NULL },
 	{ "set", cmd_set, NULL },
+	{ "setconf", cmd_setconf, NULL },
+	{ "addconf", cmd_addconf, NULL },
+	{ "showconf", cmd_showconf, NULL },
+	{ "reset-sessions", cmd_reset_sessions, NULL },
 	{ "genkey", NULL, cmd_genkey },
 	{ "pubkey", NULL, cmd_pubkey },
 	{ "genpsk", NULL, cmd_genpsk },

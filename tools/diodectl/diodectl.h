@@ -22,5 +22,9 @@ print_error(const char *fmt, ...)
 /* argv starts after the command word; each returns the exit status. */
 int cmd_set(int argc, char *argv[]);
 int cmd_show(int argc, char *argv[]);
+int cmd_setconf(int argc, char *argv[]);
+int cmd_addconf(int argc, char *argv[]);
+int cmd_showconf(int argc, char *argv[]);
+int cmd_reset_sessions(int argc, char *argv[]);
 
 #endif /* _DIODECTL_H */

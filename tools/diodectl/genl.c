@@ -12,6 +12,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/diode.h>
+#include <sodium.h>
 
 #include "diodectl.h"
 #include "genl.h"
@@ -137,18 +138,25 @@ int genl_request(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t data_cb,
 		return -errno;
 	do {
 		len = mnl_socket_recvfrom(g->nl, buf, sizeof(buf));
-		if (len < 0)
-			return -errno;
+		if (len < 0) {
+			ret = -errno;
+			goto out;
+		}
 		errno = 0;
 		ret = mnl_cb_run2(buf, len, seq, g->portid, request_data_cb,
 				  &req, status_cbs, NLMSG_MIN_TYPE);
 	} while (ret == MNL_CB_OK);
 	if (ret != MNL_CB_ERROR)
-		return 0;
-	if (req.status)
-		return req.status;
-	/* libmnl's EINTR: the devices changed while the dump was taken. */
-	return errno == EINTR ? -EAGAIN : -errno;
+		ret = 0;
+	else if (req.status)
+		ret = req.status;
+	else
+		/* libmnl's EINTR: the devices changed while the dump was taken. */
+		ret = errno == EINTR ? -EAGAIN : -errno;
+out:
+	/* The replies of DIODE_CMD_GET_SECRETS carry keys. */
+	sodium_memzero(buf, sizeof(buf));
+	return ret;
 }
 
 static int family_id_attr_cb(const struct nlattr *attr, void *data)

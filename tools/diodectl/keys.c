@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -32,8 +33,7 @@ int key_public_from_private(uint8_t public_key[DIODE_KEY_LEN],
 	return crypto_scalarmult_curve25519_base(public_key, private_key);
 }
 
-/* Reads up to size bytes; more than size - 1 means the file is too long. */
-static ssize_t read_bounded(int fd, char *buf, size_t size)
+ssize_t read_bounded(int fd, char *buf, size_t size)
 {
 	size_t len = 0;
 	ssize_t n;
@@ -49,6 +49,14 @@ static ssize_t read_bounded(int fd, char *buf, size_t size)
 		len += n;
 	}
 	return len;
+}
+
+bool file_others_can_read(int fd)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+	       (st.st_mode & (S_IRGRP | S_IROTH));
 }
 
 /* A key given where its file belongs must not be echoed in the message. */

@@ -64,20 +64,31 @@ int parse_mode(const char *word, uint8_t *mode, struct parse_error *e)
 	return parse_fail(e, "invalid mode '%s' (expected tx, rx or none)", word);
 }
 
-/* Plain decimal only: no sign, no spaces, no hex, no overflow. */
-static bool parse_u32(const char *word, uint32_t *value)
+/* Plain decimal only: no sign, no spaces, no hex, nothing above max. */
+static bool parse_decimal(const char *word, uint64_t max, uint64_t *value)
 {
-	uint64_t v = 0;
+	uint64_t v = 0, digit;
 
 	if (!*word)
 		return false;
 	for (; *word; word++) {
 		if (*word < '0' || *word > '9')
 			return false;
-		v = v * 10 + (uint64_t)(*word - '0');
-		if (v > UINT32_MAX)
+		digit = *word - '0';
+		if (v > (max - digit) / 10)
 			return false;
+		v = v * 10 + digit;
 	}
+	*value = v;
+	return true;
+}
+
+static bool parse_u32(const char *word, uint32_t *value)
+{
+	uint64_t v;
+
+	if (!parse_decimal(word, UINT32_MAX, &v))
+		return false;
 	*value = v;
 	return true;
 }
@@ -103,6 +114,43 @@ int parse_replay_window(const char *word, uint32_t *window,
 				  word, DIODE_REPLAY_WINDOW_MIN,
 				  DIODE_REPLAY_WINDOW_MAX);
 	*window = v;
+	return 0;
+}
+
+int parse_rekey_time(const char *word, uint32_t *seconds,
+		     struct parse_error *e)
+{
+	uint32_t v;
+
+	if (!parse_u32(word, &v) || v < DIODE_REKEY_TIME_MIN ||
+	    v > DIODE_REKEY_TIME_MAX)
+		return parse_fail(e, "invalid rekey time '%s' (seconds, from %d to %d)",
+				  word, DIODE_REKEY_TIME_MIN,
+				  DIODE_REKEY_TIME_MAX);
+	*seconds = v;
+	return 0;
+}
+
+int parse_rekey_frames(const char *word, uint64_t *frames,
+		       struct parse_error *e)
+{
+	uint64_t v;
+
+	if (!parse_decimal(word, UINT64_MAX, &v) ||
+	    v < DIODE_REKEY_FRAMES_MIN || v > DIODE_REKEY_FRAMES_MAX)
+		return parse_fail(e, "invalid rekey frame count '%s' (from %llu to %llu)",
+				  word, DIODE_REKEY_FRAMES_MIN,
+				  DIODE_REKEY_FRAMES_MAX);
+	*frames = v;
+	return 0;
+}
+
+int parse_max_session_age(const char *word, uint32_t *seconds,
+			  struct parse_error *e)
+{
+	if (!parse_u32(word, seconds))
+		return parse_fail(e, "invalid max session age '%s' (seconds, 0 for no limit, up to %u)",
+				  word, UINT32_MAX);
 	return 0;
 }
 
@@ -488,21 +536,45 @@ static bool addr_is_unspecified(const struct diode_addr *addr)
 	return IN6_IS_ADDR_UNSPECIFIED(&addr->in6.sin6_addr);
 }
 
+int parse_remote(const char *word, struct diode_addr *addr,
+		 struct parse_error *e)
+{
+	if (parse_addr(word, addr, e))
+		return -1;
+	if (addr_is_unspecified(addr))
+		return parse_fail(e, "invalid remote '%s' (the receiver's address is needed, not any)",
+				  word);
+	return 0;
+}
+
 static int set_remote(const char *value, struct set_args *a,
 		      struct parse_error *e)
 {
-	if (parse_addr(value, &a->remote, e))
-		return -1;
-	if (addr_is_unspecified(&a->remote))
-		return parse_fail(e, "invalid remote '%s' (the receiver's address is needed, not any)",
-				  value);
-	return 0;
+	return parse_remote(value, &a->remote, e);
 }
 
 static int set_replay_window(const char *value, struct set_args *a,
 			     struct parse_error *e)
 {
 	return parse_replay_window(value, &a->replay_window, e);
+}
+
+static int set_rekey_time(const char *value, struct set_args *a,
+			  struct parse_error *e)
+{
+	return parse_rekey_time(value, &a->rekey_after_time, e);
+}
+
+static int set_rekey_frames(const char *value, struct set_args *a,
+			    struct parse_error *e)
+{
+	return parse_rekey_frames(value, &a->rekey_after_frames, e);
+}
+
+static int set_max_session_age(const char *value, struct set_args *a,
+			       struct parse_error *e)
+{
+	return parse_max_session_age(value, &a->max_session_age, e);
 }
 
 static const struct set_word {
@@ -518,7 +590,15 @@ static const struct set_word {
 	{ "local", SET_LOCAL, set_local },
 	{ "remote", SET_REMOTE, set_remote },
 	{ "replay-window", SET_REPLAY_WINDOW, set_replay_window },
+	{ "rekey-after-time", SET_REKEY_TIME, set_rekey_time },
+	{ "rekey-after-frames", SET_REKEY_FRAMES, set_rekey_frames },
+	{ "max-session-age", SET_MAX_SESSION_AGE, set_max_session_age },
 };
+
+#define SET_WORD_LIST "mode, private-key, peer, preshared-key, local, remote, " \
+		      "replay-window, rekey-after-time, rekey-after-frames " \
+		      "or max-session-age"
+
 
 static const struct set_word *find_set_word(const char *word)
 {
@@ -561,7 +641,7 @@ int parse_set_args(int argc, char *const argv[], struct set_args *args,
 	for (i = 1; i < argc; i += 2) {
 		w = find_set_word(argv[i]);
 		if (!w)
-			return parse_fail(e, "unknown word '%s' (expected mode, private-key, peer, preshared-key, local, remote or replay-window)",
+			return parse_fail(e, "unknown word '%s' (expected " SET_WORD_LIST ")",
 					  argv[i]);
 		if (args->fields & w->field)
 			return parse_fail(e, "'%s' is given twice", w->word);
@@ -572,7 +652,7 @@ int parse_set_args(int argc, char *const argv[], struct set_args *args,
 		args->fields |= w->field;
 	}
 	if (!args->fields)
-		return parse_fail(e, "nothing to set (give at least one of mode, private-key, peer, preshared-key, local, remote, replay-window)");
+		return parse_fail(e, "nothing to set (give at least one of " SET_WORD_LIST ")");
 	if ((args->fields & SET_LOCAL) && (args->fields & SET_REMOTE) &&
 	    args->local.sa.sa_family != args->remote.sa.sa_family)
 		return families_differ(args, e);

@@ -49,6 +49,17 @@ int parse_addr(const char *word, struct diode_addr *addr,
 	       struct parse_error *e);
 int parse_replay_window(const char *word, uint32_t *window,
 			struct parse_error *e);
+/* The UDP address a sender sends to: a port, and not the any address. */
+int parse_remote(const char *word, struct diode_addr *addr,
+		 struct parse_error *e);
+/* Against the DIODE_REKEY_* limits of the uapi. */
+int parse_rekey_time(const char *word, uint32_t *seconds,
+		     struct parse_error *e);
+int parse_rekey_frames(const char *word, uint64_t *frames,
+		       struct parse_error *e);
+/* Seconds; 0 means no limit. */
+int parse_max_session_age(const char *word, uint32_t *seconds,
+			  struct parse_error *e);
 
 const char *mode_name(uint8_t mode);
 void format_addr(const struct diode_addr *addr, char text[ADDR_TEXT_SIZE]);
@@ -88,7 +99,10 @@ void json_null(struct json_writer *j, const char *key);
 /* s for a terminal: bytes that are not printable ASCII become \xNN. */
 void text_write_safe(FILE *f, const char *s);
 
-/* What `diodectl set` was asked to do; fields tells which parts are given. */
+/*
+ * What one DIODE_CMD_SET_DEVICE request changes, from `diodectl set` or from
+ * a configuration file; fields tells which parts are given.
+ */
 enum set_field {
 	SET_MODE		= 1 << 0,
 	SET_PRIVATE_KEY		= 1 << 1,
@@ -97,6 +111,9 @@ enum set_field {
 	SET_LOCAL		= 1 << 4,
 	SET_REMOTE		= 1 << 5,
 	SET_REPLAY_WINDOW	= 1 << 6,
+	SET_REKEY_TIME		= 1 << 7,
+	SET_REKEY_FRAMES	= 1 << 8,
+	SET_MAX_SESSION_AGE	= 1 << 9,
 };
 
 struct set_args {
@@ -112,6 +129,9 @@ struct set_args {
 	struct diode_addr local;
 	struct diode_addr remote;
 	uint32_t replay_window;
+	uint32_t rekey_after_time;
+	uint64_t rekey_after_frames;
+	uint32_t max_session_age;
 };
 
 /*

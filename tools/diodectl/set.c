@@ -41,6 +41,25 @@ struct nlmsghdr *set_build_request(void *buf, uint16_t family,
 	if (args->fields & SET_REPLAY_WINDOW)
 		mnl_attr_put_u32(nlh, DIODE_A_REPLAY_WINDOW,
 				 args->replay_window);
+	if (args->fields & SET_REKEY_TIME)
+		mnl_attr_put_u32(nlh, DIODE_A_REKEY_AFTER_TIME,
+				 args->rekey_after_time);
+	if (args->fields & SET_REKEY_FRAMES)
+		mnl_attr_put_u64(nlh, DIODE_A_REKEY_AFTER_FRAMES,
+				 args->rekey_after_frames);
+	if (args->fields & SET_MAX_SESSION_AGE)
+		mnl_attr_put_u32(nlh, DIODE_A_MAX_SESSION_AGE,
+				 args->max_session_age);
+	return nlh;
+}
+
+struct nlmsghdr *reset_build_request(void *buf, uint16_t family,
+				     const char *ifname)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = genl_msg_start(buf, family, DIODE_CMD_RESET_SESSIONS, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, ifname);
 	return nlh;
 }
 
@@ -58,7 +77,20 @@ static int read_secret_keys(struct set_args *args, struct parse_error *e)
 	return 0;
 }
 
-static int send_request(const struct set_args *args, const char *context)
+/* Sends nlh, waits for the ack and prints the kernel's error or warning. */
+static int send_acked(struct genl *g, struct nlmsghdr *nlh,
+		      const char *context)
+{
+	int ret = genl_request(g, nlh, NULL, NULL);
+
+	if (ret)
+		genl_print_error(context, ret, g->extack);
+	else if (g->extack[0])
+		print_error("%s: warning: %s", context, g->extack);
+	return ret ? 1 : 0;
+}
+
+int set_send(const struct set_args *args, const char *context)
 {
 	char buf[SET_REQUEST_SIZE];
 	struct nlmsghdr *nlh;
@@ -68,14 +100,10 @@ static int send_request(const struct set_args *args, const char *context)
 	if (genl_open(&g, context))
 		return 1;
 	nlh = set_build_request(buf, g.family, args);
-	ret = genl_request(&g, nlh, NULL, NULL);
+	ret = send_acked(&g, nlh, context);
 	sodium_memzero(buf, sizeof(buf));
-	if (ret)
-		genl_print_error(context, ret, g.extack);
-	else if (g.extack[0])
-		print_error("%s: warning: %s", context, g.extack);
 	genl_close(&g);
-	return ret ? 1 : 0;
+	return ret;
 }
 
 int cmd_set(int argc, char *argv[])
@@ -92,8 +120,35 @@ int cmd_set(int argc, char *argv[])
 		ret = 1;
 	} else {
 		snprintf(context, sizeof(context), "set %s", args.ifname);
-		ret = send_request(&args, context);
+		ret = set_send(&args, context);
 	}
 	sodium_memzero(&args, sizeof(args));
+	return ret;
+}
+
+int cmd_reset_sessions(int argc, char *argv[])
+{
+	char context[sizeof("reset-sessions ") + IFNAMSIZ];
+	char buf[256];
+	struct parse_error e;
+	struct nlmsghdr *nlh;
+	struct genl g;
+	int ret;
+
+	if (argc != 1) {
+		print_error("reset-sessions: %s (usage: diodectl reset-sessions DEV)",
+			    argc ? "too many words" : "a device name is needed");
+		return 1;
+	}
+	if (parse_ifname(argv[0], &e)) {
+		print_error("reset-sessions: %s", e.msg);
+		return 1;
+	}
+	snprintf(context, sizeof(context), "reset-sessions %s", argv[0]);
+	if (genl_open(&g, context))
+		return 1;
+	nlh = reset_build_request(buf, g.family, argv[0]);
+	ret = send_acked(&g, nlh, context);
+	genl_close(&g);
 	return ret;
 }

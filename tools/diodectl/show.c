@@ -34,6 +34,7 @@ static const char *const stat_names[] = {
 	[DIODE_STAT_RX_BAD_INNER] = "rx_bad_inner",
 	[DIODE_STAT_RX_STALE_SESSION] = "rx_stale_session",
 	[DIODE_STAT_RX_DROPPED] = "rx_dropped",
+	[DIODE_STAT_RX_RATE_LIMITED] = "rx_rate_limited",
 };
 
 static const char *const slot_names[] = {
@@ -186,6 +187,21 @@ static int device_attr(const struct nlattr *attr, struct device_info *dev)
 		if (!attr_len_is(attr, sizeof(uint32_t)))
 			return -1;
 		dev->replay_window = mnl_attr_get_u32(attr);
+		return 1;
+	case DIODE_A_REKEY_AFTER_TIME:
+		if (!attr_len_is(attr, sizeof(uint32_t)))
+			return -1;
+		dev->rekey_after_time = mnl_attr_get_u32(attr);
+		return 1;
+	case DIODE_A_REKEY_AFTER_FRAMES:
+		if (!attr_len_is(attr, sizeof(uint64_t)))
+			return -1;
+		dev->rekey_after_frames = mnl_attr_get_u64(attr);
+		return 1;
+	case DIODE_A_MAX_SESSION_AGE:
+		if (!attr_len_is(attr, sizeof(uint32_t)))
+			return -1;
+		dev->max_session_age = mnl_attr_get_u32(attr);
 		return 1;
 	case DIODE_A_SESSIONS:
 		return mnl_attr_parse_nested(attr, sessions_attr_cb, dev) < 0 ?
@@ -357,6 +373,19 @@ void device_print_text(FILE *f, const struct device_info *dev)
 		print_addr_text(f, "remote", &dev->remote);
 	if (device_has(dev, DIODE_A_REPLAY_WINDOW))
 		fprintf(f, "  replay window: %u\n", dev->replay_window);
+	if (device_has(dev, DIODE_A_REKEY_AFTER_TIME))
+		fprintf(f, "  rekey after time: %u seconds\n",
+			dev->rekey_after_time);
+	if (device_has(dev, DIODE_A_REKEY_AFTER_FRAMES))
+		fprintf(f, "  rekey after frames: %" PRIu64 "\n",
+			dev->rekey_after_frames);
+	if (device_has(dev, DIODE_A_MAX_SESSION_AGE)) {
+		if (dev->max_session_age)
+			fprintf(f, "  max session age: %u seconds\n",
+				dev->max_session_age);
+		else
+			fputs("  max session age: no limit\n", f);
+	}
 	for (i = 0; i < dev->n_sessions; i++)
 		print_session_text(f, &dev->sessions[i]);
 	if (dev->n_stats)
@@ -445,6 +474,15 @@ void device_print_json(struct json_writer *j, const struct device_info *dev)
 	json_optional_u64(j, "replay_window",
 			  device_has(dev, DIODE_A_REPLAY_WINDOW),
 			  dev->replay_window);
+	json_optional_u64(j, "rekey_after_time",
+			  device_has(dev, DIODE_A_REKEY_AFTER_TIME),
+			  dev->rekey_after_time);
+	json_optional_u64(j, "rekey_after_frames",
+			  device_has(dev, DIODE_A_REKEY_AFTER_FRAMES),
+			  dev->rekey_after_frames);
+	json_optional_u64(j, "max_session_age",
+			  device_has(dev, DIODE_A_MAX_SESSION_AGE),
+			  dev->max_session_age);
 	json_open(j, "sessions", '[');
 	for (i = 0; i < dev->n_sessions; i++)
 		print_session_json(j, &dev->sessions[i]);

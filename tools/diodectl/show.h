@@ -40,6 +40,9 @@ struct device_info {
 	struct diode_addr local;
 	struct diode_addr remote;
 	uint32_t replay_window;
+	uint32_t rekey_after_time;
+	uint64_t rekey_after_frames;
+	uint32_t max_session_age;
 	unsigned int n_sessions;
 	struct session_info sessions[SESSIONS_MAX];
 	unsigned int n_stats;

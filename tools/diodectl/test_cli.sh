@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_cli.sh DIODECTL: host tests of the command line of diodectl, with no
-# diode module needed: usage, keys, and that every bad input is refused with
-# one line on stderr naming the bad word, exit status 1 and no output, before
-# anything is sent to the kernel. Prints KTAP; exits 1 when any test fails.
+# diode module needed: usage, keys, and that every bad input (words or
+# configuration files) is refused with one line on stderr naming the bad word
+# or FILE:LINE, exit status 1 and no output, before anything is sent to the
+# kernel. Prints KTAP; exits 1 when any test fails.
 
 DIODECTL=$(realpath "${1:-./diodectl}")
 TMP=$(mktemp -d)
@@ -48,6 +49,9 @@ test_help() {
 		[ "$rc" = 0 ] || fail "$opt: exit status $rc"
 		grep -q '^Usage: diodectl' "$TMP/out" || fail "$opt: no usage"
 		grep -q 'replay-window' "$TMP/out" || fail "$opt: usage lacks set"
+		for word in max-session-age setconf addconf showconf reset-sessions; do
+			grep -q -- "$word" "$TMP/out" || fail "$opt: usage lacks $word"
+		done
 	done
 	run --version
 	[ "$rc" = 0 ] && grep -qE '^diodectl [0-9]+\.[0-9]+' "$TMP/out" ||
@@ -146,6 +150,60 @@ test_set_refuses_keys() {
 	return 0
 }
 
+test_set_refuses_rekey() {
+	refused "invalid rekey time '0' (seconds, from 1 to 604800)" \
+		set diode0 rekey-after-time 0
+	refused "'604801'" set diode0 rekey-after-time 604801
+	refused "invalid rekey frame count '1023' (from 1024 to 4294967296)" \
+		set diode0 rekey-after-frames 1023
+	refused "'4294967297'" set diode0 rekey-after-frames 4294967297
+	refused "invalid max session age '1d'" set diode0 max-session-age 1d
+	refused "'4294967296'" set diode0 max-session-age 4294967296
+}
+
+test_new_commands_refuse_words() {
+	refused "reset-sessions: a device name is needed" reset-sessions
+	refused "reset-sessions: too many words" reset-sessions a b
+	refused "reset-sessions: invalid interface name 'a/b'" reset-sessions a/b
+	refused "showconf: a device name is needed" showconf
+	refused "showconf: too many words" showconf diode0 --json
+	refused "showconf: invalid interface name" showconf 0123456789abcdef
+	refused "setconf: a device name is needed" setconf
+	refused "setconf: a configuration file is needed" setconf diode0
+	refused "addconf: too many words" addconf diode0 a b
+	refused "addconf: invalid interface name 'x:y'" addconf x:y -
+	refused "setconf diode0: cannot open '$TMP/none.conf': No such file" \
+		setconf diode0 "$TMP/none.conf"
+}
+
+# A bad file is refused with FILE:LINE before anything is sent.
+test_conf_refuses_files() {
+	printf '[Interface]\nMode = tx\n\n[Peer]\nPublicKey = %s\nFoo = 1\n' \
+		"$ALICE_PUBLIC" >"$TMP/bad.conf"
+	refused "setconf diode0: $TMP/bad.conf:6: unknown key 'Foo' in [Peer]" \
+		setconf diode0 "$TMP/bad.conf"
+	STDIN=$TMP/bad.conf refused "addconf diode0: stdin:6: unknown key 'Foo'" \
+		addconf diode0 -
+	printf '[Interface]\nMode = tx\n' >"$TMP/bad.conf"
+	refused "$TMP/bad.conf:2: no [Peer] section" setconf diode0 "$TMP/bad.conf"
+	printf '[Interface]\nLocal = any\n[Peer]\nPublicKey = %s\n' \
+		"$ALICE_PUBLIC" >"$TMP/bad.conf"
+	refused "$TMP/bad.conf:1: [Interface] has no Mode" \
+		setconf diode0 "$TMP/bad.conf"
+	# A private key on a line of its own, or mistyped, is never echoed.
+	printf '[Interface]\n%s\n' "$ALICE_PRIVATE" >"$TMP/bad.conf"
+	refused "$TMP/bad.conf:2: unknown key (not quoted" \
+		addconf diode0 "$TMP/bad.conf"
+	grep -qF "${ALICE_PRIVATE:0:20}" "$TMP/err" && fail "the key was echoed"
+	printf '[Interface]\nPrivateKey = %s=\n' "$ALICE_PRIVATE" >"$TMP/bad.conf"
+	refused "$TMP/bad.conf:2: invalid PrivateKey" addconf diode0 "$TMP/bad.conf"
+	grep -qF "${ALICE_PRIVATE:0:20}" "$TMP/err" && fail "the key was echoed"
+	refused "cannot read '$TMP': Is a directory" setconf diode0 "$TMP"
+	head -c 65537 /dev/zero | tr '\0' '\n' >"$TMP/big.conf"
+	refused "'$TMP/big.conf' is too long for a configuration (more than 65536 bytes)" \
+		setconf diode0 "$TMP/big.conf"
+}
+
 test_show_refuses() {
 	refused "'bad/name'" show bad/name
 	refused "'two'" show one two
@@ -165,14 +223,55 @@ test_without_module() {
 	echo "$ALICE_PRIVATE" >"$TMP/key"
 	STDIN=$TMP/key refused "set diode0: the diode kernel module" set diode0 \
 		mode tx private-key - peer "$ALICE_PUBLIC" preshared-key none \
-		local '[::]' remote '[2001:db8::1]:4000' replay-window 65536
+		local '[::]' remote '[2001:db8::1]:4000' replay-window 65536 \
+		rekey-after-time 604800 rekey-after-frames 4294967296 \
+		max-session-age 0
+	refused "reset-sessions diode0: the diode kernel module" \
+		reset-sessions diode0
+	refused "showconf diode0: the diode kernel module" showconf diode0
+	# A good file gets as far as the kernel.
+	(umask 077 && cat >"$TMP/good.conf") <<-EOF
+		# comment
+		[Interface]
+		Mode = tx            # tx | rx | none
+		PrivateKey = $ALICE_PRIVATE
+		Local = 192.0.2.1:51555
+		ReplayWindow = 8192
+		RekeyAfterTime = 120
+		RekeyAfterFrames = 1073741824
+		MaxSessionAge = 0
+
+		[Peer]
+		PublicKey = $ALICE_PUBLIC
+		Remote = 192.0.2.2:51555
+	EOF
+	refused "setconf diode0: the diode kernel module" setconf diode0 \
+		"$TMP/good.conf"
+	STDIN=$TMP/good.conf refused "addconf diode0: the diode kernel module" \
+		addconf diode0 -
+	# One that others can read: a warning first.
+	chmod 644 "$TMP/good.conf"
+	run setconf diode0 "$TMP/good.conf"
+	[ "$rc" = 1 ] || fail "setconf: exit status $rc"
+	grep -q "^diodectl: setconf diode0: warning: $TMP/good.conf holds secret keys and others can read it (chmod 600 $TMP/good.conf)$" \
+		"$TMP/err" || fail "no warning: $(cat "$TMP/err")"
+	STDIN=$TMP/good.conf run addconf diode0 -
+	grep -q "warning: the file on stdin holds secret keys" "$TMP/err" ||
+		fail "no warning for stdin: $(cat "$TMP/err")"
+	# No secret in it: no warning.
+	printf '[Interface]\nMode = rx\n' >"$TMP/public.conf"
+	chmod 644 "$TMP/public.conf"
+	refused "addconf diode0: the diode kernel module" addconf diode0 \
+		"$TMP/public.conf"
 }
 
 tests=(
 	test_help test_bad_commands test_genkey_pubkey test_pubkey_refuses
 	test_genkey_umask_warning test_set_refuses_words
 	test_set_refuses_addresses test_set_refuses_windows
-	test_set_refuses_keys test_show_refuses test_without_module
+	test_set_refuses_keys test_set_refuses_rekey
+	test_new_commands_refuse_words test_conf_refuses_files test_show_refuses
+	test_without_module
 )
 
 echo "TAP version 13"

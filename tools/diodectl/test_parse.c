@@ -233,6 +233,92 @@ static bool test_replay_window(void)
 	return true;
 }
 
+static bool time_is(const char *word, uint32_t expected)
+{
+	struct parse_error e;
+	uint32_t v;
+
+	return !parse_rekey_time(word, &v, &e) && v == expected;
+}
+
+static bool time_rejected(const char *word)
+{
+	struct parse_error e;
+	uint32_t v;
+
+	return parse_rekey_time(word, &v, &e) && strstr(e.msg, word) &&
+	       strstr(e.msg, "from 1 to 604800");
+}
+
+static bool frames_is(const char *word, uint64_t expected)
+{
+	struct parse_error e;
+	uint64_t v;
+
+	return !parse_rekey_frames(word, &v, &e) && v == expected;
+}
+
+static bool frames_rejected(const char *word)
+{
+	struct parse_error e;
+	uint64_t v;
+
+	return parse_rekey_frames(word, &v, &e) && strstr(e.msg, word) &&
+	       strstr(e.msg, "from 1024 to 4294967296");
+}
+
+static bool age_is(const char *word, uint32_t expected)
+{
+	struct parse_error e;
+	uint32_t v;
+
+	return !parse_max_session_age(word, &v, &e) && v == expected;
+}
+
+static bool age_rejected(const char *word)
+{
+	struct parse_error e;
+	uint32_t v;
+
+	return parse_max_session_age(word, &v, &e) && strstr(e.msg, word) &&
+	       strstr(e.msg, "0 for no limit");
+}
+
+static bool test_rekey_limits(void)
+{
+	KTAP_EXPECT(time_is("1", DIODE_REKEY_TIME_MIN));
+	KTAP_EXPECT(time_is("120", DIODE_REKEY_TIME_DEFAULT));
+	KTAP_EXPECT(time_is("604800", DIODE_REKEY_TIME_MAX));
+	KTAP_EXPECT(time_rejected("0"));
+	KTAP_EXPECT(time_rejected("604801"));
+	KTAP_EXPECT(time_rejected("4294967296"));
+	KTAP_EXPECT(time_rejected("-1"));
+	KTAP_EXPECT(time_rejected("2m"));
+	KTAP_EXPECT(time_rejected(" 5"));
+	KTAP_EXPECT(time_rejected(""));
+
+	KTAP_EXPECT(frames_is("1024", DIODE_REKEY_FRAMES_MIN));
+	KTAP_EXPECT(frames_is("1073741824", DIODE_REKEY_FRAMES_DEFAULT));
+	KTAP_EXPECT(frames_is("4294967296", DIODE_REKEY_FRAMES_MAX));
+	KTAP_EXPECT(frames_rejected("1023"));
+	KTAP_EXPECT(frames_rejected("0"));
+	KTAP_EXPECT(frames_rejected("4294967297"));
+	KTAP_EXPECT(frames_rejected("18446744073709551615"));
+	KTAP_EXPECT(frames_rejected("18446744073709551616"));
+	KTAP_EXPECT(frames_rejected("99999999999999999999999"));
+	KTAP_EXPECT(frames_rejected("0x400"));
+	KTAP_EXPECT(frames_rejected("1e9"));
+
+	KTAP_EXPECT(age_is("0", 0));
+	KTAP_EXPECT(age_is("3600", 3600));
+	KTAP_EXPECT(age_is("4294967295", UINT32_MAX));
+	KTAP_EXPECT(age_rejected("4294967296"));
+	KTAP_EXPECT(age_rejected("-0"));
+	KTAP_EXPECT(age_rejected("none"));
+	KTAP_EXPECT(age_rejected("1h"));
+	return true;
+}
+
 static bool test_modes_and_names(void)
 {
 	struct parse_error e;
@@ -547,10 +633,15 @@ static bool test_set_args(void)
 				 "private-key", "/etc/diode/private",
 				 "peer", alice_public, "preshared-key", "-",
 				 "local", "[::]:4000", "remote", "[2001:db8::2]",
-				 "replay-window", "1024", NULL));
+				 "replay-window", "1024", "rekey-after-time", "30",
+				 "rekey-after-frames", "2048",
+				 "max-session-age", "86400", NULL));
 	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_PEER |
 				 SET_PRESHARED_KEY | SET_LOCAL | SET_REMOTE |
-				 SET_REPLAY_WINDOW));
+				 SET_REPLAY_WINDOW | SET_REKEY_TIME |
+				 SET_REKEY_FRAMES | SET_MAX_SESSION_AGE));
+	KTAP_EXPECT(a.rekey_after_time == 30 && a.rekey_after_frames == 2048 &&
+		    a.max_session_age == 86400);
 	KTAP_EXPECT(!strcmp(a.ifname, "diode0"));
 	KTAP_EXPECT(a.mode == DIODE_MODE_TX);
 	KTAP_EXPECT(!strcmp(a.private_key_path, "/etc/diode/private"));
@@ -619,13 +710,23 @@ static bool test_set_args_rejected(void)
 				 "[2001:db8::1]", NULL));
 	KTAP_EXPECT(set_rejected("stdin", "diode0", "private-key", "-",
 				 "preshared-key", "-", NULL));
+	KTAP_EXPECT(set_rejected("rekey-after-frames or max-session-age",
+				 "diode0", "rekey", "5", NULL));
+	KTAP_EXPECT(set_rejected("invalid rekey time '0'", "diode0",
+				 "rekey-after-time", "0", NULL));
+	KTAP_EXPECT(set_rejected("invalid rekey frame count '512'", "diode0",
+				 "rekey-after-frames", "512", NULL));
+	KTAP_EXPECT(set_rejected("invalid max session age '-5'", "diode0",
+				 "max-session-age", "-5", NULL));
+	KTAP_EXPECT(set_rejected("'max-session-age' is given twice", "diode0",
+				 "max-session-age", "5", "max-session-age", "6",
+				 NULL));
+	KTAP_EXPECT(set_rejected("'rekey-after-time' needs a value", "diode0",
+				 "rekey-after-time", NULL));
 	return true;
 }
 
-static const struct {
-	const char *name;
-	bool (*run)(void);
-} tests[] = {
+static const struct ktap_test tests[] = {
 	{ "ipv4_addresses", test_ipv4_addresses },
 	{ "ipv6_addresses", test_ipv6_addresses },
 	{ "ipv6_scope", test_ipv6_scope },
@@ -633,6 +734,7 @@ static const struct {
 	{ "ports", test_ports },
 	{ "format_addr", test_format_addr },
 	{ "replay_window", test_replay_window },
+	{ "rekey_limits", test_rekey_limits },
 	{ "modes_and_names", test_modes_and_names },
 	{ "base64_keys", test_base64_keys },
 	{ "rfc7748_public_keys", test_rfc7748_public_keys },
@@ -647,12 +749,7 @@ static const struct {
 
 int main(void)
 {
-	size_t i;
-
 	if (sodium_init() < 0)
 		return 1;
-	ktap_plan(ARRAY_SIZE(tests));
-	for (i = 0; i < ARRAY_SIZE(tests); i++)
-		ktap_result(tests[i].run(), tests[i].name);
-	return ktap_exit();
+	return ktap_run_tests(tests, ARRAY_SIZE(tests));
 }

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Configuration files of diodectl setconf, addconf and showconf, in the
+ * manner of wg(8)'s:
+ *
+ *   # a comment
+ *   [Interface]
+ *   Mode = tx
+ *   PrivateKey = <base64>
+ *   Local = 192.0.2.1:51555
+ *   ReplayWindow = 8192
+ *   RekeyAfterTime = 120
+ *   RekeyAfterFrames = 1073741824
+ *   MaxSessionAge = 0
+ *
+ *   [Peer]
+ *   PublicKey = <base64>
+ *   PresharedKey = <base64>
+ *   Remote = 192.0.2.2:51555
+ *
+ * Section names and keys are case-insensitive, white space around them and
+ * around '=' is ignored and '#' starts a comment. A file is turned into the
+ * struct set_args of one DIODE_CMD_SET_DEVICE request, and a device's
+ * configuration back into a file. Nothing here talks to the kernel.
+ */
+#ifndef _DIODECTL_CONFIG_H
+#define _DIODECTL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "parse.h"
+
+/* The largest file read; a real one is well under 1 KiB. */
+#define CONFIG_FILE_MAX		65536
+
+/* Room for the longest text config_format() writes. */
+#define CONFIG_TEXT_SIZE	1024
+
+enum config_kind {
+	/* setconf: [Interface] with a Mode, [Peer] with a PublicKey. */
+	CONFIG_SET,
+	/* addconf: [Interface]; Mode and [Peer] may be left out. */
+	CONFIG_ADD,
+};
+
+/* A file read whole; its text may hold secrets. */
+struct config_text {
+	char *text;		/* len bytes and a NUL */
+	size_t len;
+	const char *name;	/* for messages: the path, or "stdin" for - */
+	bool others_can_read;	/* a regular file its group or others read */
+};
+
+/*
+ * Reads path, or stdin when path is "-". On failure returns -1 with e set;
+ * call config_text_free() in any case.
+ */
+int config_read(const char *path, struct config_text *t,
+		struct parse_error *e);
+
+/* Wipes and frees the text; safe to call twice. */
+void config_text_free(struct config_text *t);
+
+/*
+ * Parses the len bytes of text, which is changed in place and must have a
+ * writable byte after them. Fills args (zeroed first) with what the file
+ * gives; ifname is left NULL. On failure returns -1 with *line the line at
+ * fault (the section header or the last line for what is missing) and e the
+ * reason, which never quotes a value that may be secret.
+ */
+int config_parse(char *text, size_t len, enum config_kind kind,
+		 struct set_args *args, unsigned int *line,
+		 struct parse_error *e);
+
+/*
+ * For setconf: every setting the file left out goes back to where a new
+ * device has it. Keys are removed (32 zero bytes), Local and Remote unset
+ * (a struct sockaddr of family AF_UNSPEC), the numbers at their defaults.
+ */
+void config_reset_absent(struct set_args *args);
+
+/*
+ * Writes args as a configuration file: the settings fields gives, except
+ * keys that are all zeros and addresses of family AF_UNSPEC. [Peer] only
+ * when it has a line. Returns the length, or -1 when size is too small.
+ */
+int config_format(char *buf, size_t size, const struct set_args *args);
+
+#endif /* _DIODECTL_CONFIG_H */

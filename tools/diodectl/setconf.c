@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diodectl setconf and addconf: a configuration file becomes one
+ * DIODE_CMD_SET_DEVICE request. The whole file is read and checked before
+ * anything is sent, and the kernel applies the request all or nothing, so a
+ * mistake anywhere in the file leaves the device as it was.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "diodectl.h"
+#include "set.h"
+
+static int usage_error(const char *cmd, int argc)
+{
+	const char *what;
+
+	if (argc < 1)
+		what = "a device name is needed";
+	else if (argc < 2)
+		what = "a configuration file is needed (a path, or - for stdin)";
+	else
+		what = "too many words";
+	print_error("%s: %s (usage: diodectl %s DEV FILE)", cmd, what, cmd);
+	return 1;
+}
+
+static void warn_if_others_can_read(const struct config_text *t,
+				    const struct set_args *args,
+				    const char *context)
+{
+	if (!t->others_can_read ||
+	    !(args->fields & (SET_PRIVATE_KEY | SET_PRESHARED_KEY)))
+		return;
+	if (!strcmp(t->name, "stdin"))
+		print_error("%s: warning: the file on stdin holds secret keys and others can read it",
+			    context);
+	else
+		print_error("%s: warning: %s holds secret keys and others can read it (chmod 600 %s)",
+			    context, t->name, t->name);
+}
+
+static int run_conf(const char *cmd, enum config_kind kind, int argc,
+		    char *argv[])
+{
+	char context[sizeof("setconf ") + IFNAMSIZ];
+	struct config_text t;
+	struct set_args args;
+	struct parse_error e;
+	unsigned int line;
+	int ret = 1;
+
+	if (argc != 2)
+		return usage_error(cmd, argc);
+	if (parse_ifname(argv[0], &e)) {
+		print_error("%s: %s", cmd, e.msg);
+		return 1;
+	}
+	snprintf(context, sizeof(context), "%s %s", cmd, argv[0]);
+	memset(&args, 0, sizeof(args));
+	if (config_read(argv[1], &t, &e)) {
+		print_error("%s: %s", context, e.msg);
+		goto out;
+	}
+	if (config_parse(t.text, t.len, kind, &args, &line, &e)) {
+		print_error("%s: %s:%u: %s", context, t.name, line, e.msg);
+		goto out;
+	}
+	warn_if_others_can_read(&t, &args, context);
+	config_text_free(&t);
+	if (kind == CONFIG_SET)
+		config_reset_absent(&args);
+	args.ifname = argv[0];
+	ret = set_send(&args, context);
+out:
+	config_text_free(&t);
+	sodium_memzero(&args, sizeof(args));
+	return ret;
+}
+
+int cmd_setconf(int argc, char *argv[])
+{
+	return run_conf("setconf", CONFIG_SET, argc, argv);
+}
+
+int cmd_addconf(int argc, char *argv[])
+{
+	return run_conf("addconf", CONFIG_ADD, argc, argv);
+}

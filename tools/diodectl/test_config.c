@@ -1,0 +1,675 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the configuration files of diodectl: parsing, every
+ * error with its line, the resets of setconf, printing, the round trip of
+ * printer and parser, and reading files and stdin. Prints KTAP; exits
+ * non-zero when any test fails.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "../../selftests/unit/ktap.h"
+#include "config.h"
+#include "keys.h"
+
+/* RFC 7748, section 6.1. */
+#define ALICE_PRIVATE	"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo="
+#define ALICE_PUBLIC	"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo="
+#define BOB_PUBLIC	"3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08="
+#define PSK		"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
+
+static const char sender[] =
+	"# The sender of the plant's diode\n"
+	"[Interface]\n"
+	"Mode = tx            # tx | rx | none\n"
+	"PrivateKey = " ALICE_PRIVATE "\n"
+	"Local = 192.0.2.1:51555\n"
+	"ReplayWindow = 1024\n"
+	"RekeyAfterTime = 60\n"
+	"RekeyAfterFrames = 4294967296\n"
+	"MaxSessionAge = 3600\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = " BOB_PUBLIC "\n"
+	"PresharedKey = " PSK "\n"
+	"Remote = 192.0.2.2:4000\n";
+
+static bool key_is(const uint8_t key[DIODE_KEY_LEN], const char *base64)
+{
+	char text[KEY_BASE64_SIZE];
+
+	key_to_base64(key, text);
+	return !strcmp(text, base64);
+}
+
+static bool addr_text_is(const struct diode_addr *addr, const char *expected)
+{
+	char text[ADDR_TEXT_SIZE];
+
+	format_addr(addr, text);
+	if (strcmp(text, expected)) {
+		ktap_diag("address %s, not %s", text, expected);
+		return false;
+	}
+	return true;
+}
+
+/* Parses a copy of text; on failure leaves the line and message. */
+static int parse(const char *text, enum config_kind kind,
+		 struct set_args *args, unsigned int *line,
+		 struct parse_error *e)
+{
+	char *copy = strdup(text);
+	int ret;
+
+	*line = 0;
+	ret = config_parse(copy, strlen(text), kind, args, line, e);
+	free(copy);
+	return ret;
+}
+
+static bool parses(const char *text, enum config_kind kind,
+		   struct set_args *args)
+{
+	struct parse_error e;
+	unsigned int line;
+
+	if (parse(text, kind, args, &line, &e)) {
+		ktap_diag("line %u: %s", line, e.msg);
+		return false;
+	}
+	return true;
+}
+
+static bool test_sender(void)
+{
+	struct set_args a;
+
+	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
+	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_LOCAL |
+				 SET_REPLAY_WINDOW | SET_REKEY_TIME |
+				 SET_REKEY_FRAMES | SET_MAX_SESSION_AGE |
+				 SET_PEER | SET_PRESHARED_KEY | SET_REMOTE));
+	KTAP_EXPECT(!a.ifname);
+	KTAP_EXPECT(a.mode == DIODE_MODE_TX);
+	KTAP_EXPECT(key_is(a.private_key, ALICE_PRIVATE));
+	KTAP_EXPECT(key_is(a.peer_key, BOB_PUBLIC));
+	KTAP_EXPECT(key_is(a.preshared_key, PSK));
+	KTAP_EXPECT(addr_text_is(&a.local, "192.0.2.1:51555"));
+	KTAP_EXPECT(addr_text_is(&a.remote, "192.0.2.2:4000"));
+	KTAP_EXPECT(a.local.len == sizeof(struct sockaddr_in));
+	KTAP_EXPECT(a.replay_window == 1024);
+	KTAP_EXPECT(a.rekey_after_time == 60);
+	KTAP_EXPECT(a.rekey_after_frames == 4294967296ULL);
+	KTAP_EXPECT(a.max_session_age == 3600);
+	return true;
+}
+
+static bool test_case_insensitive(void)
+{
+	struct set_args a;
+
+	KTAP_EXPECT(parses("[INTERFACE]\nmode = rx\nPRIVATEKEY = " ALICE_PRIVATE
+			   "\nlocal = any\nreplaywindow = 64\n"
+			   "REKEYAFTERTIME = 1\nrekeyafterframes = 1024\n"
+			   "maxSessionAge = 0\n[peer]\npublickey = " BOB_PUBLIC
+			   "\nPRESHAREDKEY = " PSK "\n", CONFIG_SET, &a));
+	KTAP_EXPECT(a.mode == DIODE_MODE_RX);
+	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_LOCAL |
+				 SET_REPLAY_WINDOW | SET_REKEY_TIME |
+				 SET_REKEY_FRAMES | SET_MAX_SESSION_AGE |
+				 SET_PEER | SET_PRESHARED_KEY));
+	KTAP_EXPECT(addr_text_is(&a.local, "0.0.0.0:51555"));
+	KTAP_EXPECT(a.replay_window == 64 && a.rekey_after_time == 1 &&
+		    a.rekey_after_frames == 1024 && !a.max_session_age);
+	return true;
+}
+
+static bool test_comments_and_spaces(void)
+{
+	struct set_args a;
+
+	/* A byte order mark, CRLF, tabs, comments, no newline at the end. */
+	KTAP_EXPECT(parses("\xef\xbb\xbf# comment\r\n"
+			   "   # indented comment\r\n"
+			   "\t[ Interface ]\t# section comment\r\n"
+			   "\r\n"
+			   "Mode\t=\ttx#no space before the comment\r\n"
+			   "  Local=[2001:db8::1]:9  \r\n"
+			   "[Peer]\r\n"
+			   "#PresharedKey = " PSK "\r\n"
+			   "PublicKey =" BOB_PUBLIC "#\r\n"
+			   "Remote = [2001:db8::2]", CONFIG_SET, &a));
+	KTAP_EXPECT(a.fields == (SET_MODE | SET_LOCAL | SET_PEER |
+				 SET_REMOTE));
+	KTAP_EXPECT(addr_text_is(&a.local, "[2001:db8::1]:9"));
+	KTAP_EXPECT(addr_text_is(&a.remote, "[2001:db8::2]:51555"));
+	KTAP_EXPECT(key_is(a.peer_key, BOB_PUBLIC));
+	return true;
+}
+
+/* Refused at line, with a one-line message that holds needle. */
+static bool refused(enum config_kind kind, const char *text,
+		    unsigned int line, const char *needle)
+{
+	struct set_args a;
+	struct parse_error e;
+	unsigned int at;
+
+	if (!parse(text, kind, &a, &at, &e)) {
+		ktap_diag("accepted, expected line %u: %s", line, needle);
+		return false;
+	}
+	if (at != line || !strstr(e.msg, needle) || strchr(e.msg, '\n')) {
+		ktap_diag("line %u: '%s', expected line %u: '%s'", at, e.msg,
+			  line, needle);
+		return false;
+	}
+	return true;
+}
+
+#define IFACE	"[Interface]\nMode = tx\n"
+#define PEER	"[Peer]\nPublicKey = " BOB_PUBLIC "\n"
+
+static bool test_errors(void)
+{
+	static const struct {
+		enum config_kind kind;
+		const char *text;
+		unsigned int line;
+		const char *needle;
+	} cases[] = {
+		{ CONFIG_SET, IFACE "[Peers]\n", 3, "unknown section [Peers]" },
+		{ CONFIG_SET, IFACE "[Peer\n", 3, "[Interface] or [Peer]" },
+		{ CONFIG_SET, IFACE "[Peer] x\n", 3, "[Interface] or [Peer]" },
+		{ CONFIG_SET, IFACE "[]\n", 3, "unknown section" },
+		{ CONFIG_SET, IFACE "ListenPort = 5\n" PEER, 3,
+		  "unknown key 'ListenPort' in [Interface]" },
+		{ CONFIG_SET, IFACE PEER "AllowedIPs = 0.0.0.0/0\n", 5,
+		  "unknown key 'AllowedIPs' in [Peer]" },
+		{ CONFIG_SET, "Mode = tx\n" IFACE PEER, 1,
+		  "Mode is outside a section (it belongs in [Interface])" },
+		{ CONFIG_SET, "\n# c\nFoo = 1\n", 3, "unknown key 'Foo'" },
+		{ CONFIG_SET, IFACE "mode = rx\n" PEER, 3,
+		  "Mode is given twice (first on line 2)" },
+		{ CONFIG_SET, IFACE PEER "\npublickey = " ALICE_PUBLIC "\n", 6,
+		  "PublicKey is given twice (first on line 4)" },
+		{ CONFIG_SET, IFACE PEER "[Peer]\n", 5,
+		  "a second [Peer] section (the first is on line 3" },
+		{ CONFIG_SET, IFACE "[interface]\n" PEER, 3,
+		  "a second [Interface] section (the first is on line 1" },
+		{ CONFIG_SET, IFACE "PrivateKey = abc\n" PEER, 3,
+		  "invalid PrivateKey: a key is 44 base64 characters, not 3" },
+		{ CONFIG_SET, IFACE "PrivateKey = "
+		  "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LC*=\n" PEER, 3,
+		  "invalid PrivateKey: the key is not valid base64" },
+		{ CONFIG_SET, IFACE "PrivateKey = "
+		  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n" PEER, 3,
+		  "invalid PrivateKey: all zeros" },
+		{ CONFIG_SET, IFACE "[Peer]\nPublicKey = " ALICE_PUBLIC "A\n", 4,
+		  "invalid PublicKey: a key is 44 base64 characters, not 45" },
+		{ CONFIG_SET, IFACE PEER "PresharedKey = x y\n", 5,
+		  "invalid PresharedKey" },
+		{ CONFIG_SET, IFACE "Local = 192.0.2\n" PEER, 3,
+		  "invalid address '192.0.2'" },
+		{ CONFIG_SET, IFACE "Local = 192.0.2.1:0\n" PEER, 3,
+		  "invalid port '0'" },
+		{ CONFIG_SET, IFACE PEER "Remote = any\n", 5,
+		  "invalid remote 'any'" },
+		{ CONFIG_SET, IFACE PEER "Remote = example.com\n", 5,
+		  "invalid address 'example.com'" },
+		{ CONFIG_SET, IFACE "ReplayWindow = 100\n" PEER, 3,
+		  "invalid replay window '100'" },
+		{ CONFIG_SET, IFACE "ReplayWindow = -64\n" PEER, 3,
+		  "invalid replay window '-64'" },
+		{ CONFIG_SET, IFACE "RekeyAfterTime = 0\n" PEER, 3,
+		  "invalid rekey time '0' (seconds, from 1 to 604800)" },
+		{ CONFIG_SET, IFACE "RekeyAfterTime = 604801\n" PEER, 3,
+		  "invalid rekey time '604801'" },
+		{ CONFIG_SET, IFACE "RekeyAfterFrames = 1023\n" PEER, 3,
+		  "invalid rekey frame count '1023' (from 1024 to 4294967296)" },
+		{ CONFIG_SET, IFACE "RekeyAfterFrames = 4294967297\n" PEER, 3,
+		  "invalid rekey frame count '4294967297'" },
+		{ CONFIG_SET, IFACE "MaxSessionAge = 1h\n" PEER, 3,
+		  "invalid max session age '1h'" },
+		{ CONFIG_SET, IFACE "MaxSessionAge = 4294967296\n" PEER, 3,
+		  "invalid max session age '4294967296'" },
+		/* Values are not case-insensitive: modes are as for set. */
+		{ CONFIG_SET, "[Interface]\nMode = TX\n" PEER, 2,
+		  "invalid mode 'TX'" },
+		{ CONFIG_SET, IFACE "Local =\n" PEER, 3, "Local needs a value" },
+		{ CONFIG_SET, IFACE "Local = # none\n" PEER, 3,
+		  "Local needs a value" },
+		{ CONFIG_SET, IFACE "Local\n" PEER, 3, "expected KEY = VALUE" },
+		{ CONFIG_SET, IFACE " = 1\n" PEER, 3, "a key is missing" },
+		{ CONFIG_SET, IFACE "Local = any\n" PEER
+		  "Remote = [2001:db8::1]\n", 6,
+		  "Local 0.0.0.0:51555 and Remote [2001:db8::1]:51555 are not of the same address family" },
+		{ CONFIG_SET, "[Interface]\nMode = tx\nRemote = 192.0.2.1\n", 3,
+		  "Remote belongs in [Peer], not [Interface]" },
+		{ CONFIG_SET, IFACE "[Peer]\nLocal = any\n", 4,
+		  "Local belongs in [Interface], not [Peer]" },
+		/* What is missing: at the section header, or the last line. */
+		{ CONFIG_SET, "", 1, "no [Interface] section" },
+		{ CONFIG_SET, "# only a comment\n\n", 2, "no [Interface] section" },
+		{ CONFIG_SET, PEER "\n# end", 4, "no [Interface] section" },
+		{ CONFIG_SET, "# a\n[Interface]\nLocal = any\n" PEER, 2,
+		  "[Interface] has no Mode" },
+		{ CONFIG_SET, IFACE "\n# end\n", 4, "no [Peer] section" },
+		{ CONFIG_SET, IFACE "[Peer]\nRemote = 192.0.2.1\n\n", 3,
+		  "[Peer] has no PublicKey" },
+		/* addconf: Mode and [Peer] may be absent, not the rest. */
+		{ CONFIG_ADD, "", 1, "no [Interface] section" },
+		{ CONFIG_ADD, "[Interface]\n[Peer]\nPresharedKey = " PSK "\n", 2,
+		  "[Peer] has no PublicKey" },
+		{ CONFIG_ADD, "[Interface]\nFoo = bar\n", 2, "unknown key 'Foo'" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (!refused(cases[i].kind, cases[i].text, cases[i].line,
+			     cases[i].needle)) {
+			ktap_diag("case %zu", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A NUL inside the text, which strlen() would not see. */
+static bool test_nul_byte(void)
+{
+	static const char text[] = "[Interface]\nMode = tx\nLo\0cal = any\n";
+	struct set_args a;
+	struct parse_error e;
+	unsigned int line;
+	char copy[sizeof(text)];
+
+	memcpy(copy, text, sizeof(text));
+	KTAP_EXPECT(config_parse(copy, sizeof(text) - 1, CONFIG_ADD, &a,
+				 &line, &e));
+	KTAP_EXPECT(line == 3 && strstr(e.msg, "NUL byte"));
+	return true;
+}
+
+/* A key misplaced anywhere never ends up in the message. */
+static bool secret_stays_out(const char *text, const char *secret)
+{
+	struct set_args a;
+	struct parse_error e;
+	unsigned int line;
+
+	if (!parse(text, CONFIG_SET, &a, &line, &e))
+		return false;
+	if (strstr(e.msg, secret)) {
+		ktap_diag("message quotes the key: %s", e.msg);
+		return false;
+	}
+	return true;
+}
+
+static bool test_secrets_not_quoted(void)
+{
+	/* The key's body is quoted in no message, whatever the mistake. */
+	static const char body[] = "dwdtCnMYpX08FsFyUbJmRd9M";
+
+	KTAP_EXPECT(secret_stays_out(IFACE ALICE_PRIVATE "\n" PEER, body));
+	KTAP_EXPECT(secret_stays_out(IFACE "[" ALICE_PRIVATE "]\n", body));
+	KTAP_EXPECT(secret_stays_out(IFACE "PrivateKey = " ALICE_PRIVATE "x\n",
+				     body));
+	KTAP_EXPECT(secret_stays_out(IFACE "PrivateKey = "
+				     "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCp=\n",
+				     body));
+	KTAP_EXPECT(secret_stays_out(IFACE "PrivateKey " ALICE_PRIVATE "\n",
+				     body));
+	KTAP_EXPECT(secret_stays_out(IFACE PEER "PresharedKey = " ALICE_PRIVATE
+				     " " ALICE_PRIVATE "\n", body));
+	KTAP_EXPECT(secret_stays_out(IFACE "PrivateKey = " ALICE_PRIVATE "\n"
+				     "PrivateKey = " ALICE_PRIVATE "\n", body));
+	return true;
+}
+
+static bool test_setconf_resets(void)
+{
+	struct set_args a;
+
+	KTAP_EXPECT(parses(IFACE PEER, CONFIG_SET, &a));
+	KTAP_EXPECT(a.fields == (SET_MODE | SET_PEER));
+	memset(a.private_key, 0x55, DIODE_KEY_LEN);
+	memset(a.preshared_key, 0x55, DIODE_KEY_LEN);
+	config_reset_absent(&a);
+	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_PEER |
+				 SET_PRESHARED_KEY | SET_LOCAL | SET_REMOTE |
+				 SET_REPLAY_WINDOW | SET_REKEY_TIME |
+				 SET_REKEY_FRAMES | SET_MAX_SESSION_AGE));
+	KTAP_EXPECT(key_is_zero(a.private_key) && key_is_zero(a.preshared_key));
+	KTAP_EXPECT(key_is(a.peer_key, BOB_PUBLIC));
+	/* "Unset": a 16-byte struct sockaddr of family AF_UNSPEC. */
+	KTAP_EXPECT(a.local.sa.sa_family == AF_UNSPEC &&
+		    a.local.len == sizeof(struct sockaddr_in) && a.local.len == 16);
+	KTAP_EXPECT(a.remote.sa.sa_family == AF_UNSPEC && a.remote.len == 16);
+	KTAP_EXPECT(a.replay_window == DIODE_REPLAY_WINDOW_DEFAULT);
+	KTAP_EXPECT(a.rekey_after_time == DIODE_REKEY_TIME_DEFAULT);
+	KTAP_EXPECT(a.rekey_after_frames == DIODE_REKEY_FRAMES_DEFAULT);
+	KTAP_EXPECT(a.max_session_age == 0);
+
+	/* What the file gives stays. */
+	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
+	config_reset_absent(&a);
+	KTAP_EXPECT(key_is(a.private_key, ALICE_PRIVATE));
+	KTAP_EXPECT(key_is(a.preshared_key, PSK));
+	KTAP_EXPECT(addr_text_is(&a.local, "192.0.2.1:51555"));
+	KTAP_EXPECT(addr_text_is(&a.remote, "192.0.2.2:4000"));
+	KTAP_EXPECT(a.replay_window == 1024 && a.rekey_after_time == 60 &&
+		    a.rekey_after_frames == 4294967296ULL &&
+		    a.max_session_age == 3600);
+	return true;
+}
+
+static bool test_addconf_only_given(void)
+{
+	struct set_args a;
+
+	KTAP_EXPECT(parses("[Interface]\nRekeyAfterTime = 30\n", CONFIG_ADD,
+			   &a));
+	KTAP_EXPECT(a.fields == SET_REKEY_TIME && a.rekey_after_time == 30);
+	KTAP_EXPECT(parses("[Interface]\n", CONFIG_ADD, &a));
+	KTAP_EXPECT(a.fields == 0);
+	KTAP_EXPECT(parses("[Interface]\n[Peer]\nPublicKey = " ALICE_PUBLIC
+			   "\nPresharedKey = " PSK "\n", CONFIG_ADD, &a));
+	KTAP_EXPECT(a.fields == (SET_PEER | SET_PRESHARED_KEY));
+	return true;
+}
+
+static bool format_is(const struct set_args *a, const char *expected)
+{
+	char text[CONFIG_TEXT_SIZE];
+	int len = config_format(text, sizeof(text), a);
+
+	if (len < 0 || (size_t)len != strlen(expected) ||
+	    strcmp(text, expected)) {
+		ktap_diag("got (%d):\n%s", len, len < 0 ? "" : text);
+		return false;
+	}
+	return true;
+}
+
+static bool test_format(void)
+{
+	struct set_args a;
+
+	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
+	KTAP_EXPECT(format_is(&a,
+		"[Interface]\n"
+		"Mode = tx\n"
+		"PrivateKey = " ALICE_PRIVATE "\n"
+		"Local = 192.0.2.1:51555\n"
+		"ReplayWindow = 1024\n"
+		"RekeyAfterTime = 60\n"
+		"RekeyAfterFrames = 4294967296\n"
+		"MaxSessionAge = 3600\n"
+		"\n"
+		"[Peer]\n"
+		"PublicKey = " BOB_PUBLIC "\n"
+		"PresharedKey = " PSK "\n"
+		"Remote = 192.0.2.2:4000\n"));
+
+	/* Unset keys and addresses are left out; numbers always shown. */
+	KTAP_EXPECT(parses(IFACE PEER, CONFIG_SET, &a));
+	config_reset_absent(&a);
+	KTAP_EXPECT(format_is(&a,
+		"[Interface]\n"
+		"Mode = tx\n"
+		"ReplayWindow = 8192\n"
+		"RekeyAfterTime = 120\n"
+		"RekeyAfterFrames = 1073741824\n"
+		"MaxSessionAge = 0\n"
+		"\n"
+		"[Peer]\n"
+		"PublicKey = " BOB_PUBLIC "\n"));
+
+	/* No peer at all: no [Peer]. */
+	memset(&a, 0, sizeof(a));
+	a.fields = SET_MODE | SET_PEER | SET_PRESHARED_KEY;
+	KTAP_EXPECT(format_is(&a, "[Interface]\nMode = none\n"));
+	return true;
+}
+
+static bool test_format_too_small(void)
+{
+	char text[100];
+	struct set_args a;
+	size_t i;
+
+	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
+	KTAP_EXPECT(config_format(text, sizeof(text), &a) == -1);
+	/* Nothing of the keys is left in the buffer. */
+	for (i = 0; i < sizeof(text); i++)
+		KTAP_EXPECT(!text[i]);
+	KTAP_EXPECT(config_format(text, 0, &a) == -1);
+	return true;
+}
+
+static bool args_equal(const struct set_args *a, const struct set_args *b)
+{
+	return a->fields == b->fields && a->mode == b->mode &&
+	       !memcmp(a->private_key, b->private_key, DIODE_KEY_LEN) &&
+	       !memcmp(a->peer_key, b->peer_key, DIODE_KEY_LEN) &&
+	       !memcmp(a->preshared_key, b->preshared_key, DIODE_KEY_LEN) &&
+	       a->local.len == b->local.len &&
+	       !memcmp(&a->local.sa, &b->local.sa, a->local.len) &&
+	       a->remote.len == b->remote.len &&
+	       !memcmp(&a->remote.sa, &b->remote.sa, a->remote.len) &&
+	       a->replay_window == b->replay_window &&
+	       a->rekey_after_time == b->rekey_after_time &&
+	       a->rekey_after_frames == b->rekey_after_frames &&
+	       a->max_session_age == b->max_session_age;
+}
+
+/* setconf(showconf) is the identity: parse, reset, print, and again. */
+static bool round_trips(const char *text)
+{
+	char printed[CONFIG_TEXT_SIZE], reprinted[CONFIG_TEXT_SIZE];
+	struct set_args first, second;
+
+	if (!parses(text, CONFIG_SET, &first))
+		return false;
+	config_reset_absent(&first);
+	if (config_format(printed, sizeof(printed), &first) < 0 ||
+	    !parses(printed, CONFIG_SET, &second))
+		return false;
+	config_reset_absent(&second);
+	if (!args_equal(&first, &second)) {
+		ktap_diag("not the same after a round trip:\n%s", printed);
+		return false;
+	}
+	if (config_format(reprinted, sizeof(reprinted), &second) < 0 ||
+	    strcmp(printed, reprinted)) {
+		ktap_diag("printed twice differently:\n%s", reprinted);
+		return false;
+	}
+	return true;
+}
+
+static bool test_round_trip(void)
+{
+	KTAP_EXPECT(round_trips(sender));
+	KTAP_EXPECT(round_trips(IFACE PEER));
+	KTAP_EXPECT(round_trips("[interface]\nmode=rx\nlocal=[::]:7\n"
+				"privatekey=" ALICE_PRIVATE "\nmaxsessionage=1\n"
+				"[peer]\npublickey=" ALICE_PUBLIC "\n"));
+	KTAP_EXPECT(round_trips("[Interface]\nMode = none\n"
+				"Local = [fe80::1%4000000]:1\n"
+				"RekeyAfterFrames = 1024\n"
+				"[Peer]\nPublicKey = " ALICE_PUBLIC "\n"
+				"Remote = [fe80::2%4000000]:65535\n"
+				"PresharedKey = " PSK "\n"));
+	KTAP_EXPECT(round_trips("[Interface]\nMode = tx\n"
+				"Local = 0.0.0.0:51555\n"
+				"RekeyAfterTime = 604800\n"
+				"MaxSessionAge = 4294967295\n"
+				"[Peer]\nPublicKey = " ALICE_PUBLIC "\n"
+				"Remote = 255.255.255.255:1\n"));
+	return true;
+}
+
+/* The printed text of a parse of every key, in the order showconf uses. */
+static bool test_round_trip_every_setting(void)
+{
+	struct set_args a, b;
+	char text[CONFIG_TEXT_SIZE];
+	struct parse_error e;
+
+	memset(&a, 0, sizeof(a));
+	a.fields = SET_MODE | SET_PRIVATE_KEY | SET_PEER | SET_PRESHARED_KEY |
+		   SET_LOCAL | SET_REMOTE | SET_REPLAY_WINDOW | SET_REKEY_TIME |
+		   SET_REKEY_FRAMES | SET_MAX_SESSION_AGE;
+	a.mode = DIODE_MODE_RX;
+	key_generate_private(a.private_key);
+	key_generate_private(a.peer_key);
+	key_generate_preshared(a.preshared_key);
+	KTAP_EXPECT(!parse_addr("[2001:db8::1]:2", &a.local, &e));
+	KTAP_EXPECT(!parse_addr("[2001:db8::2]:3", &a.remote, &e));
+	a.replay_window = DIODE_REPLAY_WINDOW_MAX;
+	a.rekey_after_time = DIODE_REKEY_TIME_MAX;
+	a.rekey_after_frames = DIODE_REKEY_FRAMES_MAX;
+	a.max_session_age = 86400;
+	KTAP_EXPECT(config_format(text, sizeof(text), &a) > 0);
+	KTAP_EXPECT(parses(text, CONFIG_SET, &b));
+	KTAP_EXPECT(args_equal(&a, &b));
+	sodium_memzero(text, sizeof(text));
+	return true;
+}
+
+static bool write_file(const char *path, const char *text, size_t len,
+		       mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, text, len) == (ssize_t)len && !fchmod(fd, mode);
+	return !close(fd) && ok;
+}
+
+static bool test_read_file(void)
+{
+	char path[] = "/tmp/diodectl-config-XXXXXX";
+	struct config_text t;
+	struct parse_error e;
+	struct set_args a;
+	unsigned int line;
+	char *big;
+	int fd;
+
+	fd = mkstemp(path);
+	KTAP_EXPECT(fd >= 0);
+	close(fd);
+
+	KTAP_EXPECT(write_file(path, sender, strlen(sender), 0600));
+	KTAP_EXPECT(!config_read(path, &t, &e));
+	KTAP_EXPECT(t.len == strlen(sender) && !strcmp(t.text, sender));
+	KTAP_EXPECT(!strcmp(t.name, path) && !t.others_can_read);
+	KTAP_EXPECT(!config_parse(t.text, t.len, CONFIG_SET, &a, &line, &e));
+	KTAP_EXPECT(key_is(a.private_key, ALICE_PRIVATE));
+	config_text_free(&t);
+	KTAP_EXPECT(!t.text);
+	config_text_free(&t);
+
+	KTAP_EXPECT(!chmod(path, 0640));
+	KTAP_EXPECT(!config_read(path, &t, &e) && t.others_can_read);
+	config_text_free(&t);
+	KTAP_EXPECT(!chmod(path, 0604));
+	KTAP_EXPECT(!config_read(path, &t, &e) && t.others_can_read);
+	config_text_free(&t);
+
+	/* The largest file, and one byte more. */
+	big = malloc(CONFIG_FILE_MAX + 1);
+	KTAP_EXPECT(big);
+	memset(big, '\n', CONFIG_FILE_MAX + 1);
+	memcpy(big, "[Interface]", 11);
+	KTAP_EXPECT(write_file(path, big, CONFIG_FILE_MAX, 0600));
+	KTAP_EXPECT(!config_read(path, &t, &e) && t.len == CONFIG_FILE_MAX);
+	KTAP_EXPECT(!config_parse(t.text, t.len, CONFIG_ADD, &a, &line, &e));
+	config_text_free(&t);
+	KTAP_EXPECT(write_file(path, big, CONFIG_FILE_MAX + 1, 0600));
+	KTAP_EXPECT(config_read(path, &t, &e));
+	KTAP_EXPECT(strstr(e.msg, path) && strstr(e.msg, "too long"));
+	config_text_free(&t);
+	free(big);
+
+	unlink(path);
+	KTAP_EXPECT(config_read(path, &t, &e));
+	KTAP_EXPECT(strstr(e.msg, "cannot open") &&
+		    strstr(e.msg, "No such file"));
+	config_text_free(&t);
+	KTAP_EXPECT(config_read("/", &t, &e));
+	KTAP_EXPECT(strstr(e.msg, "Is a directory"));
+	config_text_free(&t);
+	return true;
+}
+
+static bool test_read_stdin(void)
+{
+	char path[] = "/tmp/diodectl-config-XXXXXX";
+	struct config_text t;
+	struct parse_error e;
+	struct set_args a;
+	unsigned int line;
+	int fd, saved;
+	bool ok;
+
+	fd = mkstemp(path);
+	KTAP_EXPECT(fd >= 0);
+	close(fd);
+	KTAP_EXPECT(write_file(path, IFACE PEER "Foo = 1\n",
+			       strlen(IFACE PEER "Foo = 1\n"), 0644));
+	fd = open(path, O_RDONLY);
+	unlink(path);
+	KTAP_EXPECT(fd >= 0);
+	saved = dup(STDIN_FILENO);
+	dup2(fd, STDIN_FILENO);
+	close(fd);
+	ok = !config_read("-", &t, &e);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	KTAP_EXPECT(ok);
+	KTAP_EXPECT(!strcmp(t.name, "stdin"));
+	/* A file redirected to stdin is checked as any other file. */
+	KTAP_EXPECT(t.others_can_read);
+	KTAP_EXPECT(config_parse(t.text, t.len, CONFIG_SET, &a, &line, &e));
+	KTAP_EXPECT(line == 5 && strstr(e.msg, "'Foo'"));
+	config_text_free(&t);
+	return true;
+}
+
+static const struct ktap_test tests[] = {
+	{ "sender", test_sender },
+	{ "case_insensitive", test_case_insensitive },
+	{ "comments_and_spaces", test_comments_and_spaces },
+	{ "errors", test_errors },
+	{ "nul_byte", test_nul_byte },
+	{ "secrets_not_quoted", test_secrets_not_quoted },
+	{ "setconf_resets", test_setconf_resets },
+	{ "addconf_only_given", test_addconf_only_given },
+	{ "format", test_format },
+	{ "format_too_small", test_format_too_small },
+	{ "round_trip", test_round_trip },
+	{ "round_trip_every_setting", test_round_trip_every_setting },
+	{ "read_file", test_read_file },
+	{ "read_stdin", test_read_stdin },
+};
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	return ktap_run_tests(tests, ARRAY_SIZE(tests));
+}

@@ -89,8 +89,7 @@ static int parse_key(const char *value, uint8_t key[DIODE_KEY_LEN],
 	struct parse_error why;
 
 	if (key_from_base64(value, strlen(value), key, &why))
-		return parse_fail(e, "invalid %s: %s (expected 44 base64 characters)",
-				  name, why.msg);
+		return parse_fail(e, "invalid %s: %s", name, why.msg);
 	if (key_is_zero(key))
 		return parse_fail(e, "invalid %s: all zeros", name);
 	return 0;

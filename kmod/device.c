@@ -29,44 +29,152 @@ static struct diode_announce_params diode_session_params(struct diode_device *di
 	};
 }
 
+static struct diode_session *diode_new_tx_session(struct diode_device *diode)
+{
+	struct diode_announce_params params = diode_session_params(diode);
+	struct diode_session *session;
+
+	session = diode_session_new_tx(&diode->keys, &params, diode->recent_tags);
+	if (IS_ERR(session))
+		return session;
+	session->rekey_kick = diode_rekey_kick(diode);
+	session->rekey_limit = diode->rekey_after_frames;
+	diode->recent_tags[1] = diode->recent_tags[0];
+	diode->recent_tags[0] = session->tag;
+	diode_stat_inc(diode->stats, DIODE_STAT_TX_SESSIONS);
+	return session;
+}
+
+static void diode_tx_replace(struct diode_device *diode,
+			     struct diode_session __rcu **slot,
+			     struct diode_session *session)
+{
+	diode_session_put(rcu_replace_pointer(*slot, session,
+					      lockdep_is_held(&diode->lock)));
+}
+
 /*
- * A sender starts a new session: at every start and whenever its keys
- * change. Without keys or while down it has none and drops what it is given.
+ * A sender starts a new session at once: at every start and whenever its
+ * keys change. Without keys or while down it has none and drops what it is
+ * given. Under @lock.
  */
 int diode_device_start_session(struct diode_device *diode)
 {
-	struct diode_announce_params params = diode_session_params(diode);
-	struct diode_session *session, *old;
+	struct diode_session *session = NULL;
 
 	if (diode->mode != DIODE_MODE_TX || !netif_running(diode->dev))
 		return 0;
-	if (!diode->keys.ready) {
-		diode_session_put(rcu_replace_pointer(diode->tx_session, NULL,
-						      lockdep_is_held(&diode->lock)));
-		return 0;
+	if (diode->keys.ready) {
+		session = diode_new_tx_session(diode);
+		if (IS_ERR(session))
+			return PTR_ERR(session);
 	}
-	session = diode_session_new_tx(&diode->keys, &params, diode->recent_tags);
-	if (IS_ERR(session))
-		return PTR_ERR(session);
-	diode->recent_tags[1] = diode->recent_tags[0];
-	diode->recent_tags[0] = session->tag;
-	old = rcu_replace_pointer(diode->tx_session, session,
-				  lockdep_is_held(&diode->lock));
-	diode_session_put(old);
-	diode_stat_inc(diode->stats, DIODE_STAT_TX_SESSIONS);
-	mod_delayed_work(system_power_efficient_wq, &diode->announce_work, 0);
+	diode_tx_replace(diode, &diode->tx_next, NULL);
+	diode_tx_replace(diode, &diode->tx_session, session);
+	diode->tx_started = jiffies;
+	if (session) {
+		mod_delayed_work(system_power_efficient_wq, &diode->announce_work, 0);
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
+				 diode->rekey_after_time * HZ - diode_rekey_lead(diode));
+	}
 	return 0;
+}
+
+/*
+ * Make before break: when the current session is old enough, or has sealed
+ * enough frames (the data path kicks this work), prepare the next session
+ * and announce it; one lead time later, switch to it.
+ */
+static void diode_rekey_worker(struct work_struct *work)
+{
+	struct diode_device *diode = container_of(to_delayed_work(work),
+						  struct diode_device, rekey_work);
+	unsigned long lead = diode_rekey_lead(diode), now = jiffies, due;
+	struct diode_session *current_session, *next;
+
+	mutex_lock(&diode->lock);
+	current_session = rcu_dereference_protected(diode->tx_session,
+						    lockdep_is_held(&diode->lock));
+	next = rcu_dereference_protected(diode->tx_next,
+					 lockdep_is_held(&diode->lock));
+	if (diode->mode != DIODE_MODE_TX || !netif_running(diode->dev) ||
+	    !current_session)
+		goto out;
+
+	if (next) {
+		due = diode->tx_next_announced + lead;
+		/* Past its frame limit, the session gives way sooner. */
+		if (atomic64_read(&current_session->tx_counter) >= diode->rekey_after_frames &&
+		    time_before(diode->tx_next_announced + DIODE_REKEY_MIN_LEAD, due))
+			due = diode->tx_next_announced + DIODE_REKEY_MIN_LEAD;
+		if (time_before(now, due)) {
+			mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
+					 due - now);
+			goto out;
+		}
+		rcu_assign_pointer(diode->tx_next, NULL);
+		diode_tx_replace(diode, &diode->tx_session, next);
+		diode->tx_started = now;
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
+				 diode->rekey_after_time * HZ - lead);
+		goto out;
+	}
+
+	due = diode->tx_started + diode->rekey_after_time * HZ - lead;
+	/* The limits may have changed since the session began. */
+	WRITE_ONCE(current_session->rekey_kick, diode_rekey_kick(diode));
+	WRITE_ONCE(current_session->rekey_limit, diode->rekey_after_frames);
+	if (time_before(now, due) &&
+	    atomic64_read(&current_session->tx_counter) < current_session->rekey_kick) {
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
+				 due - now);
+		goto out;
+	}
+	next = diode_new_tx_session(diode);
+	if (IS_ERR(next)) {
+		/* Keep sending on the current session; try again soon. */
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, HZ);
+		goto out;
+	}
+	rcu_assign_pointer(diode->tx_next, next);
+	diode->tx_next_announced = now;
+	mod_delayed_work(system_power_efficient_wq, &diode->announce_work, 0);
+	mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, lead);
+out:
+	mutex_unlock(&diode->lock);
+}
+
+/* The previous session of a receiver is dropped a grace period after the
+ * next one came into use: frames delayed on the link still find it.
+ */
+static void diode_rx_retire_worker(struct work_struct *work)
+{
+	struct diode_device *diode = container_of(to_delayed_work(work),
+						  struct diode_device,
+						  rx_retire_work);
+	struct diode_session *old;
+
+	spin_lock_bh(&diode->rx_lock);
+	old = rcu_replace_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS], NULL,
+				  lockdep_is_held(&diode->rx_lock));
+	spin_unlock_bh(&diode->rx_lock);
+	diode_session_put(old);
 }
 
 void diode_device_stop_sessions(struct diode_device *diode)
 {
+	struct diode_session *old[DIODE_RX_SLOTS];
 	int slot;
 
-	diode_session_put(rcu_replace_pointer(diode->tx_session, NULL,
-					      lockdep_is_held(&diode->lock)));
+	diode_tx_replace(diode, &diode->tx_next, NULL);
+	diode_tx_replace(diode, &diode->tx_session, NULL);
+	spin_lock_bh(&diode->rx_lock);
 	for (slot = 0; slot < DIODE_RX_SLOTS; slot++)
-		diode_session_put(rcu_replace_pointer(diode->rx_sessions[slot], NULL,
-						      lockdep_is_held(&diode->lock)));
+		old[slot] = rcu_replace_pointer(diode->rx_sessions[slot], NULL,
+						lockdep_is_held(&diode->rx_lock));
+	spin_unlock_bh(&diode->rx_lock);
+	for (slot = 0; slot < DIODE_RX_SLOTS; slot++)
+		diode_session_put(old[slot]);
 }
 
 static int diode_open(struct net_device *dev)
@@ -94,7 +202,9 @@ static int diode_stop(struct net_device *dev)
 	diode_socket_close(diode);
 	mutex_unlock(&diode->lock);
 	cancel_delayed_work_sync(&diode->announce_work);
+	cancel_delayed_work_sync(&diode->rekey_work);
 	cancel_work_sync(&diode->announce_rx_work);
+	cancel_delayed_work_sync(&diode->rx_retire_work);
 	skb_queue_purge(&diode->announce_queue);
 	mutex_lock(&diode->lock);
 	diode_device_stop_sessions(diode);
@@ -129,6 +239,9 @@ static void diode_uninit(struct net_device *dev)
 {
 	struct diode_device *diode = netdev_priv(dev);
 
+	/* The data path may have queued work while the device went down. */
+	cancel_delayed_work_sync(&diode->rekey_work);
+	cancel_delayed_work_sync(&diode->rx_retire_work);
 	list_del_init(&diode->device_list);
 	gro_cells_destroy(&diode->gro_cells);
 }
@@ -181,10 +294,15 @@ static void diode_setup(struct net_device *dev)
 	diode->dev = dev;
 	INIT_LIST_HEAD(&diode->device_list);
 	diode->replay_window = DIODE_REPLAY_WINDOW_DEFAULT;
+	diode->rekey_after_time = DIODE_REKEY_TIME_DEFAULT;
+	diode->rekey_after_frames = DIODE_REKEY_FRAMES_DEFAULT;
 	mutex_init(&diode->lock);
+	spin_lock_init(&diode->rx_lock);
 	skb_queue_head_init(&diode->announce_queue);
 	INIT_DELAYED_WORK(&diode->announce_work, diode_announce_worker);
+	INIT_DELAYED_WORK(&diode->rekey_work, diode_rekey_worker);
 	INIT_WORK(&diode->announce_rx_work, diode_announce_rx_worker);
+	INIT_DELAYED_WORK(&diode->rx_retire_work, diode_rx_retire_worker);
 }
 
 static int diode_newlink(struct net *src_net, struct net_device *dev,

@@ -20,14 +20,16 @@ union diode_sockaddr {
 	struct sockaddr_in6 sin6;
 };
 
-enum { DIODE_RX_PREVIOUS, DIODE_RX_CURRENT, DIODE_RX_SLOTS };
+/* A receiver's sessions: the one before, the one in use, the one announced. */
+enum { DIODE_RX_PREVIOUS, DIODE_RX_CURRENT, DIODE_RX_NEXT, DIODE_RX_SLOTS };
 
 struct diode_session;
 
 /*
- * Configuration (mode, keys, addresses) changes under rtnl and @lock; the
- * data path reads the mode with READ_ONCE() and reaches the socket and the
- * sessions through RCU.
+ * Configuration (mode, keys, addresses, timers) changes under rtnl and @lock;
+ * the data path reads the mode with READ_ONCE() and reaches the socket and
+ * the sessions through RCU. A receiver's session slots change under
+ * @rx_lock, since the data path promotes the next session.
  */
 struct diode_device {
 	struct net_device *dev;
@@ -40,19 +42,28 @@ struct diode_device {
 	struct diode_static_keys keys;
 	union diode_sockaddr local, remote;	/* sa_family 0 when unset */
 	u32 replay_window;
+	u32 rekey_after_time;			/* seconds */
+	u64 rekey_after_frames;
+	u32 max_session_age;			/* seconds, 0 for no limit */
 
 	struct socket __rcu *sock;
 	struct dst_cache dst_cache;
 	struct gro_cells gro_cells;
 	struct diode_pcpu_stats __percpu *stats;
 
-	/* Sender. */
+	/* Sender: the session in use and the next one, announced ahead. */
 	struct diode_session __rcu *tx_session;
+	struct diode_session __rcu *tx_next;
 	u16 recent_tags[2];
+	unsigned long tx_started;		/* jiffies, of tx_session */
+	unsigned long tx_next_announced;	/* jiffies, of tx_next */
 	struct delayed_work announce_work;
+	struct delayed_work rekey_work;
 
 	/* Receiver: sessions and the ANNOUNCE frames waiting for a key derivation. */
 	struct diode_session __rcu *rx_sessions[DIODE_RX_SLOTS];
+	spinlock_t rx_lock;
+	struct delayed_work rx_retire_work;
 	u64 newest_created;
 	struct sk_buff_head announce_queue;
 	struct work_struct announce_rx_work;
@@ -66,5 +77,20 @@ bool diode_is_device(const struct net_device *dev);
 /* Under rtnl and @lock. */
 int diode_device_start_session(struct diode_device *diode);
 void diode_device_stop_sessions(struct diode_device *diode);
+
+/* The counter at which a sender prepares its next session: 7/8 of the limit. */
+static inline u64 diode_rekey_kick(const struct diode_device *diode)
+{
+	return diode->rekey_after_frames - diode->rekey_after_frames / 8;
+}
+
+/* The least time a next session is announced before it is used. */
+#define DIODE_REKEY_MIN_LEAD (HZ / 10)
+
+/* How long a next session is announced before it is used. */
+static inline unsigned long diode_rekey_lead(const struct diode_device *diode)
+{
+	return min_t(unsigned long, HZ, diode->rekey_after_time * HZ / 2);
+}
 
 #endif /* _DIODE_DEVICE_H */

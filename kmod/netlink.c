@@ -4,6 +4,7 @@
  * of diode devices. Every attribute is under a strict policy; SET applies all
  * of its attributes or none.
  */
+#include <crypto/algapi.h>
 #include <linux/if.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
@@ -18,6 +19,16 @@
 static struct netlink_range_validation diode_replay_window_range __ro_after_init = {
 	.min = DIODE_REPLAY_WINDOW_MIN,
 	.max = DIODE_REPLAY_WINDOW_MAX,
+};
+
+static struct netlink_range_validation diode_rekey_time_range __ro_after_init = {
+	.min = DIODE_REKEY_TIME_MIN,
+	.max = DIODE_REKEY_TIME_MAX,
+};
+
+static struct netlink_range_validation diode_rekey_frames_range __ro_after_init = {
+	.min = DIODE_REKEY_FRAMES_MIN,
+	.max = DIODE_REKEY_FRAMES_MAX,
 };
 
 static const struct nla_policy diode_policy[DIODE_A_MAX + 1] = {
@@ -35,6 +46,11 @@ static const struct nla_policy diode_policy[DIODE_A_MAX + 1] = {
 							&diode_replay_window_range),
 	[DIODE_A_SESSIONS] = { .type = NLA_REJECT },
 	[DIODE_A_STATS] = { .type = NLA_REJECT },
+	[DIODE_A_REKEY_AFTER_TIME] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &diode_rekey_time_range),
+	[DIODE_A_REKEY_AFTER_FRAMES] = NLA_POLICY_FULL_RANGE(NLA_U64,
+							     &diode_rekey_frames_range),
+	[DIODE_A_MAX_SESSION_AGE] = { .type = NLA_U32 },
 };
 
 static struct genl_family diode_family;
@@ -129,9 +145,20 @@ static int diode_fill_device(struct sk_buff *msg, struct net_device *dev,
 			     u32 portid, u32 seq, int flags)
 {
 	struct diode_device *diode = netdev_priv(dev);
+	const struct {
+		struct diode_session __rcu **session;
+		enum diode_session_slot slot;
+		bool sender;
+	} slots[] = {
+		{ &diode->tx_session, DIODE_SESSION_CURRENT, true },
+		{ &diode->tx_next, DIODE_SESSION_NEXT, true },
+		{ &diode->rx_sessions[DIODE_RX_PREVIOUS], DIODE_SESSION_PREVIOUS, false },
+		{ &diode->rx_sessions[DIODE_RX_CURRENT], DIODE_SESSION_CURRENT, false },
+		{ &diode->rx_sessions[DIODE_RX_NEXT], DIODE_SESSION_NEXT, false },
+	};
 	struct nlattr *sessions;
+	unsigned int slot;
 	void *hdr;
-	int slot;
 
 	hdr = genlmsg_put(msg, portid, seq, &diode_family, flags,
 			  DIODE_CMD_GET_DEVICE);
@@ -148,22 +175,25 @@ static int diode_fill_device(struct sk_buff *msg, struct net_device *dev,
 	    nla_put_u8(msg, DIODE_A_HAS_PRESHARED_KEY, diode->keys.has_psk) ||
 	    diode_put_sockaddr(msg, DIODE_A_LOCAL, &diode->local) ||
 	    diode_put_sockaddr(msg, DIODE_A_REMOTE, &diode->remote) ||
-	    nla_put_u32(msg, DIODE_A_REPLAY_WINDOW, diode->replay_window))
+	    nla_put_u32(msg, DIODE_A_REPLAY_WINDOW, diode->replay_window) ||
+	    nla_put_u32(msg, DIODE_A_REKEY_AFTER_TIME, diode->rekey_after_time) ||
+	    nla_put_u64_64bit(msg, DIODE_A_REKEY_AFTER_FRAMES,
+			      diode->rekey_after_frames, DIODE_A_PAD) ||
+	    nla_put_u32(msg, DIODE_A_MAX_SESSION_AGE, diode->max_session_age))
 		goto err;
 
 	sessions = nla_nest_start(msg, DIODE_A_SESSIONS);
-	if (!sessions ||
-	    diode_put_session(msg, rcu_dereference_protected(diode->tx_session,
-				lockdep_is_held(&diode->lock)),
-			      DIODE_SESSION_CURRENT, true))
+	if (!sessions)
 		goto err;
-	for (slot = 0; slot < DIODE_RX_SLOTS; slot++)
-		if (diode_put_session(msg, rcu_dereference_protected(diode->rx_sessions[slot],
-					lockdep_is_held(&diode->lock)),
-				      slot == DIODE_RX_PREVIOUS ? DIODE_SESSION_PREVIOUS :
-								  DIODE_SESSION_CURRENT,
-				      false))
+	rcu_read_lock_bh();
+	for (slot = 0; slot < ARRAY_SIZE(slots); slot++) {
+		if (diode_put_session(msg, rcu_dereference_bh(*slots[slot].session),
+				      slots[slot].slot, slots[slot].sender)) {
+			rcu_read_unlock_bh();
 			goto err;
+		}
+	}
+	rcu_read_unlock_bh();
 	nla_nest_end(msg, sessions);
 	if (diode_put_stats(msg, diode))
 		goto err;
@@ -235,8 +265,9 @@ static int diode_parse_sockaddr(struct genl_info *info, int attr,
 	int len = nla_len(nla);
 
 	memset(out, 0, sizeof(*out));
-	if (len >= sizeof(struct sockaddr_in) && sa->sa_family == AF_INET &&
-	    len == sizeof(struct sockaddr_in)) {
+	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_UNSPEC)
+		return 0;
+	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
 		memcpy(&out->sin, sa, sizeof(out->sin));
 		return 0;
 	}
@@ -246,7 +277,7 @@ static int diode_parse_sockaddr(struct genl_info *info, int attr,
 		return 0;
 	}
 	NL_SET_ERR_MSG_ATTR(info->extack, nla,
-			    "address must be a struct sockaddr_in or sockaddr_in6");
+			    "address must be a struct sockaddr_in or sockaddr_in6 (AF_UNSPEC to unset)");
 	return -EINVAL;
 }
 
@@ -263,12 +294,26 @@ static __be16 diode_sockaddr_port(const union diode_sockaddr *addr)
 					       addr->sin6.sin6_port;
 }
 
-/* A new key, or all zeros to remove the key. */
-static void diode_take_key(const struct nlattr *nla, u8 key[DIODE_KEY_LEN],
-			   bool *present)
+/*
+ * A new key, or all zeros to remove the key; private keys are clamped as
+ * X25519 uses them. Returns whether it differs from the key held: setting the
+ * same key again (setconf does) changes nothing.
+ */
+static bool diode_take_key(const struct nlattr *nla, u8 held[DIODE_KEY_LEN],
+			   bool *held_present, bool private)
 {
+	bool present = memchr_inv(nla_data(nla), 0, DIODE_KEY_LEN) != NULL;
+	u8 key[DIODE_KEY_LEN];
+	bool changed;
+
 	memcpy(key, nla_data(nla), DIODE_KEY_LEN);
-	*present = memchr_inv(key, 0, DIODE_KEY_LEN) != NULL;
+	if (present && private)
+		curve25519_clamp_secret(key);
+	changed = present != *held_present || crypto_memneq(key, held, DIODE_KEY_LEN);
+	memcpy(held, key, DIODE_KEY_LEN);
+	*held_present = present;
+	memzero_explicit(key, sizeof(key));
+	return changed;
 }
 
 /* The new configuration is built aside and committed only when all of it is valid. */
@@ -277,6 +322,9 @@ struct diode_config {
 	struct diode_static_keys keys;
 	union diode_sockaddr local, remote;
 	u32 replay_window;
+	u32 rekey_after_time;
+	u64 rekey_after_frames;
+	u32 max_session_age;
 };
 
 static int diode_set_device_locked(struct diode_device *diode,
@@ -292,6 +340,15 @@ static int diode_set_device_locked(struct diode_device *diode,
 	new->local = diode->local;
 	new->remote = diode->remote;
 	new->replay_window = diode->replay_window;
+	new->rekey_after_time = diode->rekey_after_time;
+	new->rekey_after_frames = diode->rekey_after_frames;
+	new->max_session_age = diode->max_session_age;
+	if (attrs[DIODE_A_REKEY_AFTER_TIME])
+		new->rekey_after_time = nla_get_u32(attrs[DIODE_A_REKEY_AFTER_TIME]);
+	if (attrs[DIODE_A_REKEY_AFTER_FRAMES])
+		new->rekey_after_frames = nla_get_u64(attrs[DIODE_A_REKEY_AFTER_FRAMES]);
+	if (attrs[DIODE_A_MAX_SESSION_AGE])
+		new->max_session_age = nla_get_u32(attrs[DIODE_A_MAX_SESSION_AGE]);
 
 	if (attrs[DIODE_A_MODE])
 		new->mode = nla_get_u8(attrs[DIODE_A_MODE]);
@@ -304,7 +361,8 @@ static int diode_set_device_locked(struct diode_device *diode,
 		ret = diode_parse_sockaddr(info, DIODE_A_REMOTE, &new->remote);
 		if (ret)
 			return ret;
-		if (diode_sockaddr_any(&new->remote) || !diode_sockaddr_port(&new->remote)) {
+		if (new->remote.sa.sa_family &&
+		    (diode_sockaddr_any(&new->remote) || !diode_sockaddr_port(&new->remote))) {
 			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_REMOTE],
 					    "remote needs an address and a port");
 			return -EINVAL;
@@ -329,22 +387,18 @@ static int diode_set_device_locked(struct diode_device *diode,
 			return -EINVAL;
 		}
 	}
-	if (attrs[DIODE_A_PRIVATE_KEY]) {
-		diode_take_key(attrs[DIODE_A_PRIVATE_KEY], new->keys.private_key,
-			       &new->keys.has_private);
-		curve25519_clamp_secret(new->keys.private_key);
-		keys_changed = true;
-	}
-	if (attrs[DIODE_A_PEER_PUBLIC_KEY]) {
-		diode_take_key(attrs[DIODE_A_PEER_PUBLIC_KEY], new->keys.peer_key,
-			       &new->keys.has_peer);
-		keys_changed = true;
-	}
-	if (attrs[DIODE_A_PRESHARED_KEY]) {
-		diode_take_key(attrs[DIODE_A_PRESHARED_KEY], new->keys.psk,
-			       &new->keys.has_psk);
-		keys_changed = true;
-	}
+	if (attrs[DIODE_A_PRIVATE_KEY])
+		keys_changed |= diode_take_key(attrs[DIODE_A_PRIVATE_KEY],
+					       new->keys.private_key,
+					       &new->keys.has_private, true);
+	if (attrs[DIODE_A_PEER_PUBLIC_KEY])
+		keys_changed |= diode_take_key(attrs[DIODE_A_PEER_PUBLIC_KEY],
+					       new->keys.peer_key,
+					       &new->keys.has_peer, false);
+	if (attrs[DIODE_A_PRESHARED_KEY])
+		keys_changed |= diode_take_key(attrs[DIODE_A_PRESHARED_KEY],
+					       new->keys.psk, &new->keys.has_psk,
+					       false);
 	if (keys_changed || new->mode != diode->mode) {
 		ret = diode_keys_prepare(&new->keys, new->mode == DIODE_MODE_TX);
 		if (ret) {
@@ -379,6 +433,17 @@ static int diode_set_device_locked(struct diode_device *diode,
 	diode->local = new->local;
 	diode->remote = new->remote;
 	diode->replay_window = new->replay_window;
+	diode->max_session_age = new->max_session_age;
+	if (diode->rekey_after_time != new->rekey_after_time ||
+	    diode->rekey_after_frames != new->rekey_after_frames) {
+		/* New limits apply from the next session on; the rekey timer
+		 * looks at them again now.
+		 */
+		diode->rekey_after_time = new->rekey_after_time;
+		diode->rekey_after_frames = new->rekey_after_frames;
+		if (netif_running(diode->dev) && diode->mode == DIODE_MODE_TX)
+			mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, 0);
+	}
 	return 0;
 }
 
@@ -407,6 +472,77 @@ static int diode_set_device(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static int diode_reset_sessions(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net_device *dev;
+	int ret;
+
+	rtnl_lock();
+	dev = diode_lookup(info);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+	} else {
+		struct diode_device *diode = netdev_priv(dev);
+
+		mutex_lock(&diode->lock);
+		if (diode->mode == DIODE_MODE_TX) {
+			ret = diode_device_start_session(diode);
+		} else {
+			diode_device_stop_sessions(diode);
+			diode->newest_created = 0;
+			ret = 0;
+		}
+		mutex_unlock(&diode->lock);
+	}
+	rtnl_unlock();
+	return ret;
+}
+
+static int diode_get_secrets(struct sk_buff *skb, struct genl_info *info)
+{
+	struct diode_device *diode;
+	struct net_device *dev;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret = -EMSGSIZE;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &diode_family, 0, DIODE_CMD_GET_SECRETS);
+	if (!hdr)
+		goto err;
+	rtnl_lock();
+	dev = diode_lookup(info);
+	if (IS_ERR(dev)) {
+		rtnl_unlock();
+		ret = PTR_ERR(dev);
+		goto err;
+	}
+	diode = netdev_priv(dev);
+	mutex_lock(&diode->lock);
+	if (nla_put_u32(msg, DIODE_A_IFINDEX, dev->ifindex) ||
+	    (diode->keys.has_private &&
+	     nla_put(msg, DIODE_A_PRIVATE_KEY, DIODE_KEY_LEN, diode->keys.private_key)) ||
+	    (diode->keys.has_psk &&
+	     nla_put(msg, DIODE_A_PRESHARED_KEY, DIODE_KEY_LEN, diode->keys.psk)))
+		ret = -EMSGSIZE;
+	else
+		ret = 0;
+	mutex_unlock(&diode->lock);
+	rtnl_unlock();
+	if (ret)
+		goto err;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err:
+	/* The message may hold key material. */
+	memzero_explicit(msg->data, skb_tailroom(msg) + msg->len);
+	nlmsg_free(msg);
+	return ret;
+}
+
 static const struct genl_ops diode_ops[] = {
 	{
 		.cmd = DIODE_CMD_GET_DEVICE,
@@ -419,6 +555,17 @@ static const struct genl_ops diode_ops[] = {
 		.doit = diode_set_device,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd = DIODE_CMD_RESET_SESSIONS,
+		.doit = diode_reset_sessions,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		/* Secrets go only to the real root. */
+		.cmd = DIODE_CMD_GET_SECRETS,
+		.doit = diode_get_secrets,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
 static struct genl_family diode_family __ro_after_init = {
@@ -430,7 +577,7 @@ static struct genl_family diode_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = diode_ops,
 	.n_ops = ARRAY_SIZE(diode_ops),
-	.resv_start_op = DIODE_CMD_SET_DEVICE + 1,
+	.resv_start_op = DIODE_CMD_GET_SECRETS + 1,
 };
 
 int __init diode_genetlink_init(void)

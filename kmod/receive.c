@@ -8,6 +8,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/scatterlist.h>
+#include <linux/timekeeping.h>
 #include <linux/udp.h>
 #include <net/gro_cells.h>
 
@@ -74,6 +75,71 @@ static bool diode_rx_session_known(struct diode_device *diode,
 	return known;
 }
 
+/* How long a receiver keeps the previous session once the next is in use. */
+#define DIODE_RX_GRACE (2 * HZ)
+
+/*
+ * Under @rx_lock: the next session becomes current, the current one previous,
+ * kept for a grace period for frames delayed on the link. Returns the session
+ * that was previous, for the caller to put.
+ */
+static struct diode_session *diode_rx_rotate(struct diode_device *diode,
+					     struct diode_session *next)
+{
+	struct diode_session __rcu **slots = diode->rx_sessions;
+	struct diode_session *retired;
+
+	retired = rcu_replace_pointer(slots[DIODE_RX_PREVIOUS],
+				      rcu_dereference_protected(slots[DIODE_RX_CURRENT],
+						lockdep_is_held(&diode->rx_lock)),
+				      lockdep_is_held(&diode->rx_lock));
+	rcu_assign_pointer(slots[DIODE_RX_CURRENT], next);
+	RCU_INIT_POINTER(slots[DIODE_RX_NEXT], NULL);
+	mod_delayed_work(system_power_efficient_wq, &diode->rx_retire_work,
+			 DIODE_RX_GRACE);
+	return retired;
+}
+
+/* The first authentic frame of the next session: the sender switched to it. */
+static void diode_rx_promote(struct diode_device *diode,
+			     struct diode_session *session)
+{
+	struct diode_session *retired = NULL;
+
+	spin_lock_bh(&diode->rx_lock);
+	if (rcu_access_pointer(diode->rx_sessions[DIODE_RX_NEXT]) == session)
+		retired = diode_rx_rotate(diode, session);
+	spin_unlock_bh(&diode->rx_lock);
+	diode_session_put(retired);
+}
+
+/*
+ * A newly accepted session waits as the next one until its first frame
+ * arrives. A sender announces a session only once it uses the one before:
+ * a next session still waiting is in use by now and becomes current. The
+ * first session of all is current at once.
+ */
+static void diode_rx_install(struct diode_device *diode,
+			     struct diode_session *session)
+{
+	struct diode_session __rcu **slots = diode->rx_sessions;
+	struct diode_session *retired = NULL, *waiting;
+
+	spin_lock_bh(&diode->rx_lock);
+	waiting = rcu_dereference_protected(slots[DIODE_RX_NEXT],
+					    lockdep_is_held(&diode->rx_lock));
+	if (!rcu_access_pointer(slots[DIODE_RX_CURRENT])) {
+		rcu_assign_pointer(slots[DIODE_RX_CURRENT], session);
+		spin_unlock_bh(&diode->rx_lock);
+		return;
+	}
+	if (waiting)
+		retired = diode_rx_rotate(diode, waiting);
+	rcu_assign_pointer(slots[DIODE_RX_NEXT], session);
+	spin_unlock_bh(&diode->rx_lock);
+	diode_session_put(retired);
+}
+
 /* An authentic inner packet must be a whole IPv4 or IPv6 packet. */
 static bool diode_inner_valid(struct sk_buff *skb)
 {
@@ -133,6 +199,9 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 				   DIODE_STAT_RX_DUPLICATE : DIODE_STAT_RX_REPLAYED);
 		goto out;
 	}
+
+	if (unlikely(rcu_access_pointer(diode->rx_sessions[DIODE_RX_NEXT]) == session))
+		diode_rx_promote(diode, session);
 
 	__skb_pull(skb, DIODE_HEADER_LEN);
 	if (pskb_trim(skb, skb->len - DIODE_AUTHTAG_LEN) || !diode_inner_valid(skb)) {
@@ -234,8 +303,11 @@ static void diode_announce_receive(struct diode_device *diode,
 		consume_skb(skb);
 		return;
 	}
-	if (skb_queue_len_lockless(&diode->announce_queue) >= DIODE_ANNOUNCE_QUEUE_LEN ||
-	    skb_linearize_cow(skb)) {
+	if (skb_queue_len_lockless(&diode->announce_queue) >= DIODE_ANNOUNCE_QUEUE_LEN) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_RATE_LIMITED);
+		return;
+	}
+	if (skb_linearize_cow(skb)) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
 		return;
 	}
@@ -309,8 +381,9 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 					      struct sk_buff *skb)
 {
 	struct diode_announce_params params;
-	struct diode_session *session, *old;
+	struct diode_session *session;
 	struct diode_frame frame;
+	u64 now;
 
 	if (diode->mode != DIODE_MODE_RX || !diode->keys.ready)
 		return DIODE_STAT_RX_DROPPED;
@@ -320,8 +393,12 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 		return DIODE_STAT_RX_MALFORMED;
 	if (diode_rx_session_known(diode, &frame))
 		return __DIODE_STAT_MAX;
+	now = ktime_get_real_ns();
+	if (diode->max_session_age && now > frame.created &&
+	    now - frame.created > (u64)diode->max_session_age * NSEC_PER_SEC)
+		return DIODE_STAT_RX_STALE_SESSION;
 	if (!diode_derive_allowed(diode))
-		return DIODE_STAT_RX_DROPPED;
+		return DIODE_STAT_RX_RATE_LIMITED;
 
 	session = diode_session_new_rx(&diode->keys, frame.ephemeral,
 				       frame.session_tag, frame.created,
@@ -340,12 +417,7 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 	}
 
 	diode->newest_created = frame.created;
-	old = rcu_replace_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS],
-				  rcu_dereference_protected(diode->rx_sessions[DIODE_RX_CURRENT],
-							    lockdep_is_held(&diode->lock)),
-				  lockdep_is_held(&diode->lock));
-	rcu_assign_pointer(diode->rx_sessions[DIODE_RX_CURRENT], session);
-	diode_session_put(old);
+	diode_rx_install(diode, session);
 	diode_stat_inc(diode->stats, DIODE_STAT_RX_SESSIONS);
 	return __DIODE_STAT_MAX;
 }

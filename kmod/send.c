@@ -37,6 +37,9 @@ static void diode_seal_finish(struct sk_buff *skb, int err)
 	if (err) {
 		diode_tx_drop(diode, skb);
 	} else {
+		/* The tunnel's output path counts the frame in the device's
+		 * standard statistics; diode's own count inner packets.
+		 */
 		local_bh_disable();
 		if (diode_socket_send(diode, skb)) {
 			diode_stat_inc(diode->stats, DIODE_STAT_TX_DROPPED);
@@ -44,7 +47,6 @@ static void diode_seal_finish(struct sk_buff *skb, int err)
 		} else {
 			diode_stat_inc(diode->stats, DIODE_STAT_TX_PACKETS);
 			diode_stat_add(diode->stats, DIODE_STAT_TX_BYTES, inner_len);
-			dev_sw_netstats_tx_add(dev, 1, inner_len);
 		}
 		local_bh_enable();
 	}
@@ -77,6 +79,9 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 	counter = atomic64_inc_return(&session->tx_counter);
 	if (counter > DIODE_COUNTER_LIMIT)
 		goto drop;
+	if (unlikely(counter == READ_ONCE(session->rekey_kick) ||
+		     counter == READ_ONCE(session->rekey_limit)))
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, 0);
 
 	inner_len = skb->len;
 	diode_header_encode(skb_push(skb, DIODE_HEADER_LEN), DIODE_FRAME_DATA,
@@ -110,16 +115,21 @@ netdev_tx_t diode_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct diode_session *session;
 	struct sk_buff *segs, *next;
 
-	session = rcu_dereference_bh(diode->tx_session);
-	if (READ_ONCE(diode->mode) != DIODE_MODE_TX || !session)
+	if (READ_ONCE(diode->mode) != DIODE_MODE_TX)
 		goto drop;
 	if (skb->protocol != htons(ETH_P_IP) && skb->protocol != htons(ETH_P_IPV6))
+		goto drop;
+	/* The device may be going down and dropping its session right now. */
+	session = rcu_dereference_bh(diode->tx_session);
+	if (!session || !kref_get_unless_zero(&session->ref))
 		goto drop;
 
 	if (skb_is_gso(skb)) {
 		segs = skb_gso_segment(skb, 0);
-		if (IS_ERR_OR_NULL(segs))
+		if (IS_ERR_OR_NULL(segs)) {
+			diode_session_put(session);
 			goto drop;
+		}
 		consume_skb(skb);
 	} else {
 		segs = skb;
@@ -130,6 +140,7 @@ netdev_tx_t diode_xmit(struct sk_buff *skb, struct net_device *dev)
 		skb->dev = dev;
 		diode_seal(diode, session, skb);
 	}
+	diode_session_put(session);
 	return NETDEV_TX_OK;
 
 drop:
@@ -142,21 +153,32 @@ void diode_announce_worker(struct work_struct *work)
 	struct diode_device *diode = container_of(to_delayed_work(work),
 						  struct diode_device,
 						  announce_work);
+	struct diode_session __rcu *const *slots[] = {
+		&diode->tx_session, &diode->tx_next
+	};
 	struct diode_session *session;
 	struct sk_buff *skb;
+	int i;
 
-	skb = alloc_skb(DIODE_HEADROOM + DIODE_ANNOUNCE_FRAME_LEN, GFP_KERNEL);
-	rcu_read_lock_bh();
-	session = rcu_dereference_bh(diode->tx_session);
-	if (session && skb) {
-		skb_reserve(skb, DIODE_HEADROOM);
-		skb_put_data(skb, session->announce, DIODE_ANNOUNCE_FRAME_LEN);
-		skb->dev = diode->dev;
-		if (!diode_socket_send(diode, skb))
-			diode_stat_inc(diode->stats, DIODE_STAT_TX_ANNOUNCES);
-		skb = NULL;
+	/* The current session for receivers that start late, and the next one
+	 * ahead of its use.
+	 */
+	for (i = 0; i < ARRAY_SIZE(slots); i++) {
+		skb = alloc_skb(DIODE_HEADROOM + DIODE_ANNOUNCE_FRAME_LEN, GFP_KERNEL);
+		if (!skb)
+			break;
+		rcu_read_lock_bh();
+		session = rcu_dereference_bh(*slots[i]);
+		if (session) {
+			skb_reserve(skb, DIODE_HEADROOM);
+			skb_put_data(skb, session->announce, DIODE_ANNOUNCE_FRAME_LEN);
+			skb->dev = diode->dev;
+			if (!diode_socket_send(diode, skb))
+				diode_stat_inc(diode->stats, DIODE_STAT_TX_ANNOUNCES);
+			skb = NULL;
+		}
+		rcu_read_unlock_bh();
+		kfree_skb(skb);
 	}
-	rcu_read_unlock_bh();
-	kfree_skb(skb);
 	queue_delayed_work(system_power_efficient_wq, &diode->announce_work, HZ);
 }

@@ -36,6 +36,10 @@ struct diode_session {
 
 	/* Sender: the last counter taken; 0 is the ANNOUNCE's. */
 	atomic64_t tx_counter;
+	/* Sender: the counters at which the next session is prepared, and
+	 * used as soon as the receiver has had a moment to learn it.
+	 */
+	u64 rekey_kick, rekey_limit;
 	/* Sender: the ANNOUNCE, sealed once and sent as is. */
 	u8 announce[DIODE_ANNOUNCE_FRAME_LEN];
 

@@ -71,9 +71,13 @@ void diode_socket_close(struct diode_device *diode)
 
 	if (!sock)
 		return;
+	/* First no sender may still use the socket, then no receiver may still
+	 * run in its encap hook, which could queue work for the device.
+	 */
 	RCU_INIT_POINTER(diode->sock, NULL);
 	synchronize_net();
 	udp_tunnel_sock_release(sock);
+	synchronize_net();
 	dst_cache_reset(&diode->dst_cache);
 }
 
@@ -160,6 +164,8 @@ int diode_socket_send(struct diode_device *diode, struct sk_buff *skb)
 	struct socket *sock;
 	int ret = -ENOTCONN;
 
+	/* The tunnel output counts from here: the frame is the payload. */
+	skb_reset_inner_network_header(skb);
 	rcu_read_lock_bh();
 	sock = rcu_dereference_bh(diode->sock);
 	if (sock) {

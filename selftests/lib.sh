@@ -129,12 +129,19 @@ diode_link() {
 	diodectl pubkey <"$KEYS/tx.key" >"$KEYS/tx.pub"
 	diodectl pubkey <"$KEYS/rx.key" >"$KEYS/rx.pub"
 
+	LINK_REMOTE=$remote
+	diode_devices
+}
+
+# diode_devices: diode0 on both ends of the link diode_link built, configured
+# with its keys, addressed and up, once the receiver holds a session.
+diode_devices() {
 	ip -n "$TX" link add diode0 type diode
 	ip -n "$RX" link add diode0 type diode
 	ip netns exec "$TX" diodectl set diode0 mode tx private-key "$KEYS/tx.key" \
-		peer "$(cat "$KEYS/rx.pub")" remote "$remote:$DIODE_PORT"
+		peer "$(cat "$KEYS/rx.pub")" remote "$LINK_REMOTE:$DIODE_PORT"
 	ip netns exec "$RX" diodectl set diode0 mode rx private-key "$KEYS/rx.key" \
-		peer "$(cat "$KEYS/tx.pub")" local "$remote:$DIODE_PORT"
+		peer "$(cat "$KEYS/tx.pub")" local "$LINK_REMOTE:$DIODE_PORT"
 	ip -n "$TX" addr add "$TX_IN4/24" dev diode0
 	ip -n "$RX" addr add "$RX_IN4/24" dev diode0
 	ip -n "$TX" addr add "$TX_IN6/64" dev diode0 nodad
@@ -191,4 +198,23 @@ stream() {
 
 mtu_of() {
 	ip netns exec "$TX" cat /sys/class/net/diode0/mtu
+}
+
+# capture_start IFACE NS: record the link into $KEYS/cap.pcap.
+capture_start() {
+	local i
+	ip netns exec "$2" tcpdump -i "$1" --immediate-mode -U -s 0 -w "$KEYS/cap.pcap" \
+		"udp port $DIODE_PORT" 2>"$KEYS/tcpdump.log" &
+	CAPTURE=$!
+	for i in $(seq 100); do
+		grep -q "listening on" "$KEYS/tcpdump.log" && return 0
+		sleep 0.1
+	done
+	fail "tcpdump did not start"
+}
+
+capture_stop() {
+	sleep 0.5
+	kill "$CAPTURE"
+	wait "$CAPTURE" 2>/dev/null || true
 }

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 static int ktap_count, ktap_failures;
@@ -50,6 +51,24 @@ static inline void ktap_result(bool ok, const char *name)
 static inline int ktap_exit(void)
 {
 	return ktap_failures ? 1 : 0;
+}
+
+struct ktap_test {
+	const char *name;
+	bool (*run)(void);
+};
+
+/* Run a table of tests in order and return the program's exit status. */
+static inline int ktap_run_tests(const struct ktap_test *tests, size_t n)
+{
+	size_t i;
+
+	/* Sanitizer reports end the process with _exit(): keep no output back. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ktap_plan((int)n);
+	for (i = 0; i < n; i++)
+		ktap_result(tests[i].run(), tests[i].name);
+	return ktap_exit();
 }
 
 #endif /* _DIODE_KTAP_H */

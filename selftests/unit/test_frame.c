@@ -502,36 +502,27 @@ static bool test_nonce(void)
 	return true;
 }
 
+static const struct ktap_test tests[] = {
+	{ "constants", test_constants },
+	{ "header_bytes", test_header_bytes },
+	{ "round_trip", test_round_trip },
+	{ "unaligned", test_unaligned },
+	{ "reject_too_short", test_reject_too_short },
+	{ "reject_version", test_reject_version },
+	{ "reject_type", test_reject_type },
+	{ "reject_flags", test_reject_flags },
+	{ "reject_zero_tag", test_reject_zero_tag },
+	{ "reject_counters", test_reject_counters },
+	{ "truncated_every_length", test_truncated },
+	{ "huge_length", test_huge_length },
+	{ "precedence", test_precedence },
+	{ "exhaustive_first_bytes", test_exhaustive_first_bytes },
+	{ "random_bytes", test_random_bytes },
+	{ "status_names", test_status_names },
+	{ "nonce", test_nonce },
+};
+
 int main(void)
 {
-	static const struct {
-		bool (*fn)(void);
-		const char *name;
-	} tests[] = {
-		{ test_constants, "constants" },
-		{ test_header_bytes, "header_bytes" },
-		{ test_round_trip, "round_trip" },
-		{ test_unaligned, "unaligned" },
-		{ test_reject_too_short, "reject_too_short" },
-		{ test_reject_version, "reject_version" },
-		{ test_reject_type, "reject_type" },
-		{ test_reject_flags, "reject_flags" },
-		{ test_reject_zero_tag, "reject_zero_tag" },
-		{ test_reject_counters, "reject_counters" },
-		{ test_truncated, "truncated_every_length" },
-		{ test_huge_length, "huge_length" },
-		{ test_precedence, "precedence" },
-		{ test_exhaustive_first_bytes, "exhaustive_first_bytes" },
-		{ test_random_bytes, "random_bytes" },
-		{ test_status_names, "status_names" },
-		{ test_nonce, "nonce" },
-	};
-	size_t i, n = sizeof(tests) / sizeof(tests[0]);
-
-	/* Sanitizer reports end the process with _exit(): keep no output back. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ktap_plan((int)n);
-	for (i = 0; i < n; i++)
-		ktap_result(tests[i].fn(), tests[i].name);
-	return ktap_exit();
+	return ktap_run_tests(tests, sizeof(tests) / sizeof(tests[0]));
 }

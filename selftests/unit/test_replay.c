@@ -653,30 +653,21 @@ static bool test_long_sequence(void)
 	return true;
 }
 
+static const struct ktap_test tests[] = {
+	{ "window_validation", test_window_validation },
+	{ "fresh", test_fresh },
+	{ "in_order", test_in_order },
+	{ "window_edges", test_edges },
+	{ "start_of_session", test_start },
+	{ "lost_by_hand", test_lost_by_hand },
+	{ "reordered_within_window", test_reordered },
+	{ "big_jumps", test_big_jumps },
+	{ "top_of_counter_space", test_top_of_space },
+	{ "random_vs_model", test_random_vs_model },
+	{ "long_sequence", test_long_sequence },
+};
+
 int main(void)
 {
-	static const struct {
-		bool (*fn)(void);
-		const char *name;
-	} tests[] = {
-		{ test_window_validation, "window_validation" },
-		{ test_fresh, "fresh" },
-		{ test_in_order, "in_order" },
-		{ test_edges, "window_edges" },
-		{ test_start, "start_of_session" },
-		{ test_lost_by_hand, "lost_by_hand" },
-		{ test_reordered, "reordered_within_window" },
-		{ test_big_jumps, "big_jumps" },
-		{ test_top_of_space, "top_of_counter_space" },
-		{ test_random_vs_model, "random_vs_model" },
-		{ test_long_sequence, "long_sequence" },
-	};
-	size_t i, n = sizeof(tests) / sizeof(tests[0]);
-
-	/* Sanitizer reports end the process with _exit(): keep no output back. */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	ktap_plan((int)n);
-	for (i = 0; i < n; i++)
-		ktap_result(tests[i].fn(), tests[i].name);
-	return ktap_exit();
+	return ktap_run_tests(tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -17,7 +17,9 @@
  *   DIODE_A_IFINDEX, DIODE_A_IFNAME, DIODE_A_MODE, DIODE_A_PUBLIC_KEY (when a
  *   private key is set), DIODE_A_PEER_PUBLIC_KEY, DIODE_A_HAS_PRESHARED_KEY,
  *   DIODE_A_LOCAL, DIODE_A_REMOTE, DIODE_A_REPLAY_WINDOW, DIODE_A_SESSIONS and
- *   DIODE_A_STATS. Private keys and preshared keys are never returned.
+ *   DIODE_A_STATS, DIODE_A_REKEY_AFTER_TIME, DIODE_A_REKEY_AFTER_FRAMES and
+ *   DIODE_A_MAX_SESSION_AGE. Private keys and preshared keys are never
+ *   returned by this command.
  *
  * DIODE_CMD_SET_DEVICE
  *   Changes the attributes given and keeps the others. It is all or nothing:
@@ -25,6 +27,17 @@
  *   carries an extended ack message. The device must be down to change
  *   DIODE_A_MODE, DIODE_A_LOCAL or DIODE_A_REMOTE. A sender (tx) starts a new
  *   session every time it is brought up and whenever its keys change.
+ *
+ * DIODE_CMD_RESET_SESSIONS
+ *   A receiver forgets every session it holds and the creation time of the
+ *   newest one, so that it accepts the next authentic session whatever its
+ *   time (for a sender whose clock went backwards). A sender starts a new
+ *   session.
+ *
+ * DIODE_CMD_GET_SECRETS
+ *   The device's DIODE_A_PRIVATE_KEY and DIODE_A_PRESHARED_KEY (each only
+ *   when set), for `diodectl showconf`. Needs CAP_NET_ADMIN in the initial
+ *   user namespace: only the real root reads secrets back.
  */
 #ifndef _UAPI_LINUX_DIODE_H
 #define _UAPI_LINUX_DIODE_H
@@ -41,10 +54,19 @@
 #define DIODE_REPLAY_WINDOW_MIN		64
 #define DIODE_REPLAY_WINDOW_MAX		65536
 
+#define DIODE_REKEY_TIME_DEFAULT	120
+#define DIODE_REKEY_TIME_MIN		1
+#define DIODE_REKEY_TIME_MAX		(7 * 24 * 3600)
+#define DIODE_REKEY_FRAMES_DEFAULT	(1ULL << 30)
+#define DIODE_REKEY_FRAMES_MIN		1024ULL
+#define DIODE_REKEY_FRAMES_MAX		(1ULL << 32)
+
 enum diode_cmd {
 	DIODE_CMD_UNSPEC,
 	DIODE_CMD_GET_DEVICE,
 	DIODE_CMD_SET_DEVICE,
+	DIODE_CMD_RESET_SESSIONS,
+	DIODE_CMD_GET_SECRETS,
 	__DIODE_CMD_MAX
 };
 #define DIODE_CMD_MAX (__DIODE_CMD_MAX - 1)
@@ -82,6 +104,15 @@ enum diode_attr {
 					 * of enum diode_session_attr; read only */
 	DIODE_A_STATS,			/* nest of enum diode_stat, each u64; read only */
 	DIODE_A_PAD,
+	DIODE_A_REKEY_AFTER_TIME,	/* u32, seconds: a sender starts a new
+					 * session after this long,
+					 * DIODE_REKEY_TIME_MIN to _MAX */
+	DIODE_A_REKEY_AFTER_FRAMES,	/* u64: or after this many frames,
+					 * DIODE_REKEY_FRAMES_MIN to _MAX */
+	DIODE_A_MAX_SESSION_AGE,	/* u32, seconds: a receiver refuses a
+					 * session created longer ago than this
+					 * by its own clock; 0, the default,
+					 * means no limit */
 	__DIODE_A_MAX
 };
 #define DIODE_A_MAX (__DIODE_A_MAX - 1)
@@ -129,8 +160,12 @@ enum diode_stat {
 	DIODE_STAT_RX_DUPLICATE,	/* counter seen before, inside the window */
 	DIODE_STAT_RX_BAD_INNER,	/* authentic, but not a valid IP packet */
 	DIODE_STAT_RX_STALE_SESSION,	/* authentic ANNOUNCE not newer than the
-					 * newest session accepted */
+					 * newest session accepted, or older
+					 * than DIODE_A_MAX_SESSION_AGE */
 	DIODE_STAT_RX_DROPPED,		/* dropped for lack of memory or queue */
+	DIODE_STAT_RX_RATE_LIMITED,	/* ANNOUNCE of an unknown session dropped
+					 * because key derivations are rate
+					 * limited */
 	DIODE_STAT_PAD,
 	__DIODE_STAT_MAX
 };

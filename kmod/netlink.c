@@ -328,8 +328,9 @@ struct diode_config {
 };
 
 static int diode_set_device_locked(struct diode_device *diode,
-				   struct genl_info *info, struct diode_config *new)
+				   struct genl_info *info, void *config)
 {
+	struct diode_config *new = config;
 	struct nlattr **attrs = info->attrs;
 	bool running = netif_running(diode->dev);
 	bool keys_changed = false;
@@ -447,61 +448,72 @@ static int diode_set_device_locked(struct diode_device *diode,
 	return 0;
 }
 
+/* Run @fn on the device the request names, under rtnl and the device's lock. */
+static int diode_locked_do(struct genl_info *info,
+			   int (*fn)(struct diode_device *diode,
+				     struct genl_info *info, void *arg),
+			   void *arg)
+{
+	struct net_device *dev;
+	int ret;
+
+	rtnl_lock();
+	dev = diode_lookup(info);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+	} else {
+		struct diode_device *diode = netdev_priv(dev);
+
+		mutex_lock(&diode->lock);
+		ret = fn(diode, info, arg);
+		mutex_unlock(&diode->lock);
+	}
+	rtnl_unlock();
+	return ret;
+}
+
 static int diode_set_device(struct sk_buff *skb, struct genl_info *info)
 {
 	struct diode_config *new;
-	struct net_device *dev;
 	int ret;
 
 	new = kzalloc(sizeof(*new), GFP_KERNEL);
 	if (!new)
 		return -ENOMEM;
-	rtnl_lock();
-	dev = diode_lookup(info);
-	if (IS_ERR(dev)) {
-		ret = PTR_ERR(dev);
-	} else {
-		struct diode_device *diode = netdev_priv(dev);
-
-		mutex_lock(&diode->lock);
-		ret = diode_set_device_locked(diode, info, new);
-		mutex_unlock(&diode->lock);
-	}
-	rtnl_unlock();
+	ret = diode_locked_do(info, diode_set_device_locked, new);
 	kfree_sensitive(new);
 	return ret;
 }
 
+static int diode_reset_sessions_locked(struct diode_device *diode,
+				       struct genl_info *info, void *unused)
+{
+	if (diode->mode == DIODE_MODE_TX)
+		return diode_device_start_session(diode);
+	diode_device_stop_sessions(diode);
+	diode->newest_created = 0;
+	return 0;
+}
+
 static int diode_reset_sessions(struct sk_buff *skb, struct genl_info *info)
 {
-	struct net_device *dev;
-	int ret;
+	return diode_locked_do(info, diode_reset_sessions_locked, NULL);
+}
 
-	rtnl_lock();
-	dev = diode_lookup(info);
-	if (IS_ERR(dev)) {
-		ret = PTR_ERR(dev);
-	} else {
-		struct diode_device *diode = netdev_priv(dev);
-
-		mutex_lock(&diode->lock);
-		if (diode->mode == DIODE_MODE_TX) {
-			ret = diode_device_start_session(diode);
-		} else {
-			diode_device_stop_sessions(diode);
-			diode->newest_created = 0;
-			ret = 0;
-		}
-		mutex_unlock(&diode->lock);
-	}
-	rtnl_unlock();
-	return ret;
+static int diode_put_secrets_locked(struct diode_device *diode,
+				    struct genl_info *info, void *msg)
+{
+	if (nla_put_u32(msg, DIODE_A_IFINDEX, diode->dev->ifindex) ||
+	    (diode->keys.has_private &&
+	     nla_put(msg, DIODE_A_PRIVATE_KEY, DIODE_KEY_LEN, diode->keys.private_key)) ||
+	    (diode->keys.has_psk &&
+	     nla_put(msg, DIODE_A_PRESHARED_KEY, DIODE_KEY_LEN, diode->keys.psk)))
+		return -EMSGSIZE;
+	return 0;
 }
 
 static int diode_get_secrets(struct sk_buff *skb, struct genl_info *info)
 {
-	struct diode_device *diode;
-	struct net_device *dev;
 	struct sk_buff *msg;
 	void *hdr;
 	int ret = -EMSGSIZE;
@@ -510,37 +522,16 @@ static int diode_get_secrets(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &diode_family, 0, DIODE_CMD_GET_SECRETS);
-	if (!hdr)
-		goto err;
-	rtnl_lock();
-	dev = diode_lookup(info);
-	if (IS_ERR(dev)) {
-		rtnl_unlock();
-		ret = PTR_ERR(dev);
-		goto err;
+	if (hdr)
+		ret = diode_locked_do(info, diode_put_secrets_locked, msg);
+	if (ret) {
+		/* The message may hold key material. */
+		memzero_explicit(msg->data, msg->len + skb_tailroom(msg));
+		nlmsg_free(msg);
+		return ret;
 	}
-	diode = netdev_priv(dev);
-	mutex_lock(&diode->lock);
-	if (nla_put_u32(msg, DIODE_A_IFINDEX, dev->ifindex) ||
-	    (diode->keys.has_private &&
-	     nla_put(msg, DIODE_A_PRIVATE_KEY, DIODE_KEY_LEN, diode->keys.private_key)) ||
-	    (diode->keys.has_psk &&
-	     nla_put(msg, DIODE_A_PRESHARED_KEY, DIODE_KEY_LEN, diode->keys.psk)))
-		ret = -EMSGSIZE;
-	else
-		ret = 0;
-	mutex_unlock(&diode->lock);
-	rtnl_unlock();
-	if (ret)
-		goto err;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
-
-err:
-	/* The message may hold key material. */
-	memzero_explicit(msg->data, skb_tailroom(msg) + msg->len);
-	nlmsg_free(msg);
-	return ret;
 }
 
 static const struct genl_ops diode_ops[] = {

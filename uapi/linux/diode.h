@@ -17,15 +17,21 @@
  *   DIODE_A_IFINDEX, DIODE_A_IFNAME, DIODE_A_MODE, DIODE_A_PUBLIC_KEY (when a
  *   private key is set), DIODE_A_PEER_PUBLIC_KEY, DIODE_A_HAS_PRESHARED_KEY,
  *   DIODE_A_LOCAL, DIODE_A_REMOTE, DIODE_A_REPLAY_WINDOW, DIODE_A_SESSIONS and
- *   DIODE_A_STATS, DIODE_A_REKEY_AFTER_TIME, DIODE_A_REKEY_AFTER_FRAMES and
- *   DIODE_A_MAX_SESSION_AGE. Private keys and preshared keys are never
- *   returned by this command.
+ *   DIODE_A_STATS, DIODE_A_REKEY_AFTER_TIME, DIODE_A_REKEY_AFTER_FRAMES,
+ *   DIODE_A_MAX_SESSION_AGE, DIODE_A_HEARTBEAT_INTERVAL, DIODE_A_REDUNDANCY,
+ *   DIODE_A_FEC_DATA, DIODE_A_FEC_PARITY, DIODE_A_FEC_INTERLEAVE,
+ *   DIODE_A_RATE, DIODE_A_ENCAP, DIODE_A_LOWER_IFINDEX (when set),
+ *   DIODE_A_ETHERTYPE, DIODE_A_DEST_MAC and DIODE_A_CARRIER. Private keys and
+ *   preshared keys are never returned by this command.
  *
  * DIODE_CMD_SET_DEVICE
  *   Changes the attributes given and keeps the others. It is all or nothing:
  *   when any attribute is invalid the device is left as it was and the error
  *   carries an extended ack message. The device must be down to change
- *   DIODE_A_MODE, DIODE_A_LOCAL or DIODE_A_REMOTE. A sender (tx) starts a new
+ *   DIODE_A_MODE, DIODE_A_LOCAL, DIODE_A_REMOTE, DIODE_A_ENCAP,
+ *   DIODE_A_LOWER_IFINDEX or DIODE_A_ETHERTYPE. Heartbeat, redundancy and
+ *   FEC settings of a running sender take effect with its next session,
+ *   which starts at once. A sender (tx) starts a new
  *   session every time it is brought up and whenever its keys change.
  *
  * DIODE_CMD_RESET_SESSIONS
@@ -33,6 +39,11 @@
  *   newest one, so that it accepts the next authentic session whatever its
  *   time (for a sender whose clock went backwards). A sender starts a new
  *   session.
+ *
+ * DIODE_CMD_LINK_EVENT
+ *   Not a request: sent to the DIODE_MCGRP_MONITOR multicast group when a
+ *   device's carrier comes or goes, with DIODE_A_IFINDEX, DIODE_A_IFNAME and
+ *   DIODE_A_CARRIER.
  *
  * DIODE_CMD_GET_SECRETS
  *   The device's DIODE_A_PRIVATE_KEY and DIODE_A_PRESHARED_KEY (each only
@@ -61,12 +72,29 @@
 #define DIODE_REKEY_FRAMES_MIN		1024ULL
 #define DIODE_REKEY_FRAMES_MAX		(1ULL << 32)
 
+#define DIODE_HEARTBEAT_MS_DEFAULT	1000
+#define DIODE_HEARTBEAT_MS_MIN		100
+#define DIODE_HEARTBEAT_MS_MAX		60000
+/* A receiver loses carrier after this many heartbeat intervals without a
+ * valid frame.
+ */
+#define DIODE_HEARTBEAT_MISSES		3
+
+#define DIODE_REDUNDANCY_MAX		8
+#define DIODE_FEC_DATA_MAX		32
+#define DIODE_FEC_PARITY_MAX		16
+#define DIODE_FEC_INTERLEAVE_MAX	16
+
+/* IEEE 802 local experimental EtherType 1. */
+#define DIODE_ETHERTYPE_DEFAULT		0x88B5
+
 enum diode_cmd {
 	DIODE_CMD_UNSPEC,
 	DIODE_CMD_GET_DEVICE,
 	DIODE_CMD_SET_DEVICE,
 	DIODE_CMD_RESET_SESSIONS,
 	DIODE_CMD_GET_SECRETS,
+	DIODE_CMD_LINK_EVENT,
 	__DIODE_CMD_MAX
 };
 #define DIODE_CMD_MAX (__DIODE_CMD_MAX - 1)
@@ -78,6 +106,16 @@ enum diode_mode {
 	__DIODE_MODE_MAX
 };
 #define DIODE_MODE_MAX (__DIODE_MODE_MAX - 1)
+
+enum diode_encap {
+	DIODE_ENCAP_UDP,	/* UDP over IPv4 or IPv6 (default) */
+	DIODE_ENCAP_ETH,	/* raw Ethernet frames on a lower device */
+	__DIODE_ENCAP_MAX
+};
+#define DIODE_ENCAP_MAX (__DIODE_ENCAP_MAX - 1)
+
+/* The multicast group of DIODE_CMD_LINK_EVENT notifications. */
+#define DIODE_MCGRP_MONITOR	"monitor"
 
 enum diode_attr {
 	DIODE_A_UNSPEC,
@@ -113,6 +151,28 @@ enum diode_attr {
 					 * session created longer ago than this
 					 * by its own clock; 0, the default,
 					 * means no limit */
+	DIODE_A_HEARTBEAT_INTERVAL,	/* u32, ms, DIODE_HEARTBEAT_MS_MIN to _MAX:
+					 * a sender sends a HEARTBEAT this often;
+					 * receivers learn it from the ANNOUNCE */
+	DIODE_A_REDUNDANCY,		/* u8, 1 to DIODE_REDUNDANCY_MAX: a sender
+					 * sends every frame this many times */
+	DIODE_A_FEC_DATA,		/* u8, 0 (no FEC) to DIODE_FEC_DATA_MAX:
+					 * frames per FEC group */
+	DIODE_A_FEC_PARITY,		/* u8, 1 to DIODE_FEC_PARITY_MAX: PARITY
+					 * frames per group */
+	DIODE_A_FEC_INTERLEAVE,		/* u8, 1 to DIODE_FEC_INTERLEAVE_MAX:
+					 * groups filled in turn */
+	DIODE_A_RATE,			/* u64, bits per second on the wire a
+					 * sender paces itself to; 0: no limit */
+	DIODE_A_ENCAP,			/* u8, enum diode_encap */
+	DIODE_A_LOWER_IFINDEX,		/* u32: the device DIODE_ENCAP_ETH sends
+					 * on or receives from; 0 unsets it */
+	DIODE_A_ETHERTYPE,		/* u16, at least 0x0600 (default
+					 * DIODE_ETHERTYPE_DEFAULT) */
+	DIODE_A_DEST_MAC,		/* 6 bytes: where DIODE_ENCAP_ETH sends to
+					 * (default broadcast) */
+	DIODE_A_CARRIER,		/* u8 0 or 1; read only: a receiver has
+					 * carrier while valid frames arrive */
 	__DIODE_A_MAX
 };
 #define DIODE_A_MAX (__DIODE_A_MAX - 1)
@@ -167,6 +227,17 @@ enum diode_stat {
 					 * because key derivations are rate
 					 * limited */
 	DIODE_STAT_PAD,
+	DIODE_STAT_TX_HEARTBEATS,	/* HEARTBEAT frames sent */
+	DIODE_STAT_TX_PARITY,		/* PARITY frames sent */
+	DIODE_STAT_TX_REPEATS,		/* extra copies sent for redundancy */
+	DIODE_STAT_TX_PACING_DROPPED,	/* frames dropped: the pacing queue
+					 * was full */
+	DIODE_STAT_RX_HEARTBEATS,	/* HEARTBEAT frames that authenticated */
+	DIODE_STAT_RX_PARITY,		/* PARITY frames that authenticated */
+	DIODE_STAT_RX_RECOVERED,	/* frames rebuilt from PARITY frames */
+	DIODE_STAT_RX_LOST,		/* counters that left the replay window
+					 * never received nor recovered */
+	DIODE_STAT_RX_CARRIER_CHANGES,	/* carrier came or went */
 	__DIODE_STAT_MAX
 };
 #define DIODE_STAT_MAX (__DIODE_STAT_MAX - 1)

@@ -137,6 +137,54 @@ static int conf_max_session_age(const char *value, struct set_args *a,
 	return parse_max_session_age(value, &a->max_session_age, e);
 }
 
+static int conf_heartbeat(const char *value, struct set_args *a,
+			  struct parse_error *e)
+{
+	return parse_heartbeat_interval(value, &a->heartbeat_interval, e);
+}
+
+static int conf_redundancy(const char *value, struct set_args *a,
+			   struct parse_error *e)
+{
+	return parse_redundancy(value, &a->redundancy, e);
+}
+
+static int conf_fec(const char *value, struct set_args *a,
+		    struct parse_error *e)
+{
+	return parse_fec(value, &a->fec_data, &a->fec_parity, e);
+}
+
+static int conf_interleave(const char *value, struct set_args *a,
+			   struct parse_error *e)
+{
+	return parse_interleave(value, &a->interleave, e);
+}
+
+static int conf_rate(const char *value, struct set_args *a,
+		     struct parse_error *e)
+{
+	return parse_rate(value, &a->rate, e);
+}
+
+static int conf_encap(const char *value, struct set_args *a,
+		      struct parse_error *e)
+{
+	return parse_encap(value, &a->encap, e);
+}
+
+static int conf_lower(const char *value, struct set_args *a,
+		      struct parse_error *e)
+{
+	return parse_lower(value, &a->lower_ifindex, a->lower_name, e);
+}
+
+static int conf_ethertype(const char *value, struct set_args *a,
+			  struct parse_error *e)
+{
+	return parse_ethertype(value, &a->ethertype, e);
+}
+
 static int conf_public_key(const char *value, struct set_args *a,
 			   struct parse_error *e)
 {
@@ -153,6 +201,12 @@ static int conf_remote(const char *value, struct set_args *a,
 		       struct parse_error *e)
 {
 	return parse_remote(value, &a->remote, e);
+}
+
+static int conf_dest_mac(const char *value, struct set_args *a,
+			 struct parse_error *e)
+{
+	return parse_dest_mac(value, a->dest_mac, e);
 }
 
 static const struct config_key {
@@ -173,9 +227,20 @@ static const struct config_key {
 	  conf_rekey_frames },
 	{ "MaxSessionAge", SECTION_INTERFACE, SET_MAX_SESSION_AGE,
 	  conf_max_session_age },
+	{ "HeartbeatInterval", SECTION_INTERFACE, SET_HEARTBEAT,
+	  conf_heartbeat },
+	{ "Redundancy", SECTION_INTERFACE, SET_REDUNDANCY, conf_redundancy },
+	{ "FEC", SECTION_INTERFACE, SET_FEC, conf_fec },
+	{ "Interleave", SECTION_INTERFACE, SET_INTERLEAVE, conf_interleave },
+	{ "Rate", SECTION_INTERFACE, SET_RATE, conf_rate },
+	{ "Encap", SECTION_INTERFACE, SET_ENCAP, conf_encap },
+	{ "Lower", SECTION_INTERFACE, SET_LOWER, conf_lower },
+	{ "EtherType", SECTION_INTERFACE, SET_ETHERTYPE, conf_ethertype },
 	{ "PublicKey", SECTION_PEER, SET_PEER, conf_public_key },
 	{ "PresharedKey", SECTION_PEER, SET_PRESHARED_KEY, conf_preshared_key },
 	{ "Remote", SECTION_PEER, SET_REMOTE, conf_remote },
+	/* Where the frames go, as Remote is for UDP: the other end's. */
+	{ "DestMAC", SECTION_PEER, SET_DEST_MAC, conf_dest_mac },
 };
 
 /* Where the parser is, and on which line each section and key was seen. */
@@ -415,9 +480,31 @@ void config_reset_absent(struct set_args *args)
 		args->rekey_after_frames = DIODE_REKEY_FRAMES_DEFAULT;
 	if (absent & SET_MAX_SESSION_AGE)
 		args->max_session_age = 0;
+	if (absent & SET_HEARTBEAT)
+		args->heartbeat_interval = DIODE_HEARTBEAT_MS_DEFAULT;
+	if (absent & SET_REDUNDANCY)
+		args->redundancy = 1;
+	if (absent & SET_FEC)
+		args->fec_data = 0;
+	if (absent & SET_INTERLEAVE)
+		args->interleave = 1;
+	if (absent & SET_RATE)
+		args->rate = 0;
+	if (absent & SET_ENCAP)
+		args->encap = DIODE_ENCAP_UDP;
+	if (absent & SET_LOWER) {
+		args->lower_ifindex = 0;
+		args->lower_name[0] = '\0';
+	}
+	if (absent & SET_ETHERTYPE)
+		args->ethertype = DIODE_ETHERTYPE_DEFAULT;
+	if (absent & SET_DEST_MAC)
+		memset(args->dest_mac, 0xff, ETH_ALEN);
 	args->fields |= SET_PRIVATE_KEY | SET_PRESHARED_KEY | SET_LOCAL |
 			SET_REMOTE | SET_REPLAY_WINDOW | SET_REKEY_TIME |
-			SET_REKEY_FRAMES | SET_MAX_SESSION_AGE;
+			SET_REKEY_FRAMES | SET_MAX_SESSION_AGE | SET_HEARTBEAT |
+			SET_REDUNDANCY | SET_FEC | SET_INTERLEAVE | SET_RATE |
+			SET_ENCAP | SET_LOWER | SET_ETHERTYPE | SET_DEST_MAC;
 }
 
 struct text_buf {
@@ -456,6 +543,17 @@ static bool has_addr(const struct set_args *a, enum set_field field,
 	return (a->fields & field) && addr->sa.sa_family != AF_UNSPEC;
 }
 
+/* Broadcast is where a DestMAC left out goes back to, so it goes unsaid. */
+static bool has_dest_mac(const struct set_args *a)
+{
+	static const uint8_t broadcast[ETH_ALEN] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+
+	return (a->fields & SET_DEST_MAC) &&
+	       memcmp(a->dest_mac, broadcast, ETH_ALEN);
+}
+
 static void append_key(struct text_buf *t, const char *name,
 		       const uint8_t key[DIODE_KEY_LEN])
 {
@@ -472,6 +570,23 @@ static void append_addr(struct text_buf *t, const char *name,
 	char text[ADDR_TEXT_SIZE];
 
 	format_addr(addr, text);
+	text_append(t, "%s = %s\n", name, text);
+}
+
+static void append_rate(struct text_buf *t, uint64_t bits)
+{
+	char text[RATE_TEXT_SIZE];
+
+	format_rate(bits, text);
+	text_append(t, "Rate = %s\n", text);
+}
+
+static void append_mac(struct text_buf *t, const char *name,
+		       const uint8_t mac[ETH_ALEN])
+{
+	char text[MAC_TEXT_SIZE];
+
+	format_mac(mac, text);
 	text_append(t, "%s = %s\n", name, text);
 }
 
@@ -501,9 +616,28 @@ int config_format(char *buf, size_t size, const struct set_args *a)
 	if (a->fields & SET_MAX_SESSION_AGE)
 		text_append(&t, "MaxSessionAge = %" PRIu32 "\n",
 			    a->max_session_age);
+	if (a->fields & SET_HEARTBEAT)
+		text_append(&t, "HeartbeatInterval = %" PRIu32 "\n",
+			    a->heartbeat_interval);
+	if (a->fields & SET_REDUNDANCY)
+		text_append(&t, "Redundancy = %u\n", a->redundancy);
+	if ((a->fields & SET_FEC) && a->fec_data)
+		text_append(&t, "FEC = %u/%u\n", a->fec_data, a->fec_parity);
+	else if (a->fields & SET_FEC)
+		text_append(&t, "FEC = off\n");
+	if (a->fields & SET_INTERLEAVE)
+		text_append(&t, "Interleave = %u\n", a->interleave);
+	if (a->fields & SET_RATE)
+		append_rate(&t, a->rate);
+	if ((a->fields & SET_ENCAP) && encap_name(a->encap))
+		text_append(&t, "Encap = %s\n", encap_name(a->encap));
+	if ((a->fields & SET_LOWER) && a->lower_ifindex)
+		text_append(&t, "Lower = %s\n", a->lower_name);
+	if (a->fields & SET_ETHERTYPE)
+		text_append(&t, "EtherType = 0x%04x\n", a->ethertype);
 	if (has_key(a, SET_PEER, a->peer_key) ||
 	    has_key(a, SET_PRESHARED_KEY, a->preshared_key) ||
-	    has_addr(a, SET_REMOTE, &a->remote))
+	    has_addr(a, SET_REMOTE, &a->remote) || has_dest_mac(a))
 		text_append(&t, "\n[Peer]\n");
 	if (has_key(a, SET_PEER, a->peer_key))
 		append_key(&t, "PublicKey", a->peer_key);
@@ -511,6 +645,8 @@ int config_format(char *buf, size_t size, const struct set_args *a)
 		append_key(&t, "PresharedKey", a->preshared_key);
 	if (has_addr(a, SET_REMOTE, &a->remote))
 		append_addr(&t, "Remote", &a->remote);
+	if (has_dest_mac(a))
+		append_mac(&t, "DestMAC", a->dest_mac);
 	if (t.overflow) {
 		sodium_memzero(buf, size);
 		return -1;

@@ -20,6 +20,9 @@ static const char usage_text[] =
 "          [preshared-key FILE|none] [local ADDR[:PORT]] [remote ADDR[:PORT]]\n"
 "          [replay-window N] [rekey-after-time SECONDS]\n"
 "          [rekey-after-frames N] [max-session-age SECONDS]\n"
+"          [heartbeat-interval MS] [redundancy N] [fec K/M|off]\n"
+"          [interleave D] [rate RATE|none] [encap udp|eth]\n"
+"          [lower DEV|none] [ethertype N] [dest-mac MAC]\n"
 "                        change the given settings of DEV, all or nothing\n"
 "  setconf DEV FILE      replace the configuration of DEV with a file's\n"
 "  addconf DEV FILE      change the settings a file gives, keep the others\n"
@@ -27,6 +30,7 @@ static const char usage_text[] =
 "                        included (needs root)\n"
 "  reset-sessions DEV    a receiver forgets its sessions, a sender starts a\n"
 "                        new one\n"
+"  monitor [DEV]         print \"DEV: carrier on\" or \"off\" as carrier changes\n"
 "  genkey                print a new private key (base64)\n"
 "  pubkey                read a private key on stdin, print its public key\n"
 "  genpsk                print a new preshared key (base64)\n"
@@ -38,7 +42,14 @@ static const char usage_text[] =
 "replay-window: a multiple of 64 from 64 to 65536 (default 8192).\n"
 "rekey-after-time: 1 to 604800 seconds (default 120). rekey-after-frames:\n"
 "1024 to 4294967296 (default 1073741824). max-session-age: seconds, 0 for\n"
-"no limit (the default). Without a command, diodectl shows all devices.\n"
+"no limit (the default). heartbeat-interval: 100 to 60000 ms, or 500ms,\n"
+"2s (default 1000). redundancy: 1 to 8 (default 1). fec: 1 to 32 data and\n"
+"1 to 16 parity frames per group, as 16/4, or off (the default).\n"
+"interleave: 1 to 16 (default 1). rate: bit/s, with kbit, mbit, gbit or\n"
+"tbit (x1000 each), as 100mbit; 0 or none (the default) for no limit.\n"
+"encap: udp (the default) or eth, on the lower device; ethertype: 0x0600\n"
+"to 0xffff (default 0x88b5); dest-mac: default ff:ff:ff:ff:ff:ff.\n"
+"Without a command, diodectl shows all devices.\n"
 "Configuration files and everything else: see diodectl(8).\n";
 
 static void print_key(const uint8_t key[DIODE_KEY_LEN])
@@ -120,6 +131,7 @@ static const struct command {
 	{ "addconf", cmd_addconf, NULL },
 	{ "showconf", cmd_showconf, NULL },
 	{ "reset-sessions", cmd_reset_sessions, NULL },
+	{ "monitor", cmd_monitor, NULL },
 	{ "genkey", NULL, cmd_genkey },
 	{ "pubkey", NULL, cmd_pubkey },
 	{ "genpsk", NULL, cmd_genpsk },

@@ -26,5 +26,6 @@ int cmd_setconf(int argc, char *argv[]);
 int cmd_addconf(int argc, char *argv[]);
 int cmd_showconf(int argc, char *argv[]);
 int cmd_reset_sessions(int argc, char *argv[]);
+int cmd_monitor(int argc, char *argv[]);
 
 #endif /* _DIODECTL_H */

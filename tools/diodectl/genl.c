@@ -159,20 +159,69 @@ out:
 	return ret;
 }
 
-static int family_id_attr_cb(const struct nlattr *attr, void *data)
-{
-	uint16_t *family = data;
+struct mcast_group {
+	const char *name;
+	uint32_t id;
+};
 
-	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
-	    !mnl_attr_validate(attr, MNL_TYPE_U16))
-		*family = mnl_attr_get_u16(attr);
+static int mcast_group_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct mcast_group *group = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case CTRL_ATTR_MCAST_GRP_NAME:
+		if (!mnl_attr_validate(attr, MNL_TYPE_NUL_STRING))
+			group->name = mnl_attr_get_str(attr);
+		break;
+	case CTRL_ATTR_MCAST_GRP_ID:
+		if (!mnl_attr_validate(attr, MNL_TYPE_U32))
+			group->id = mnl_attr_get_u32(attr);
+		break;
+	}
 	return MNL_CB_OK;
 }
 
-static int family_id_cb(const struct nlmsghdr *nlh, void *data)
+/* Each group is a nest of its own; the type of that nest carries nothing. */
+static int mcast_groups_attr_cb(const struct nlattr *attr, void *data)
 {
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr),
-			      family_id_attr_cb, data);
+	uint32_t *monitor_group = data;
+	struct mcast_group group = { NULL, 0 };
+
+	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+		return MNL_CB_OK;
+	mnl_attr_parse_nested(attr, mcast_group_attr_cb, &group);
+	if (group.name && !strcmp(group.name, DIODE_MCGRP_MONITOR))
+		*monitor_group = group.id;
+	return MNL_CB_OK;
+}
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct genl *g = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case CTRL_ATTR_FAMILY_ID:
+		if (!mnl_attr_validate(attr, MNL_TYPE_U16))
+			g->family = mnl_attr_get_u16(attr);
+		break;
+	case CTRL_ATTR_MCAST_GROUPS:
+		if (!mnl_attr_validate(attr, MNL_TYPE_NESTED))
+			mnl_attr_parse_nested(attr, mcast_groups_attr_cb,
+					      &g->monitor_group);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+int genl_parse_family(const struct nlmsghdr *nlh, struct genl *g)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb,
+			      g);
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return genl_parse_family(nlh, data);
 }
 
 static int resolve_family(struct genl *g, const char *context)
@@ -183,7 +232,7 @@ static int resolve_family(struct genl *g, const char *context)
 
 	nlh = msg_start(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DIODE_GENL_NAME);
-	ret = genl_request(g, nlh, family_id_cb, &g->family);
+	ret = genl_request(g, nlh, family_cb, g);
 	if (ret == -ENOENT) {
 		print_error("%s: the diode kernel module is not loaded (modprobe diode)",
 			    context);

@@ -14,6 +14,8 @@
 struct genl {
 	struct mnl_socket *nl;
 	uint16_t family;
+	/* The DIODE_MCGRP_MONITOR group, 0 when the module has none. */
+	uint32_t monitor_group;
 	uint32_t portid;
 	uint32_t seq;
 	/* The kernel's extended ack message for the last error, or "". */
@@ -26,6 +28,13 @@ struct genl {
  */
 int genl_open(struct genl *g, const char *context);
 void genl_close(struct genl *g);
+
+/*
+ * Takes g->family and g->monitor_group from the controller's reply to
+ * CTRL_CMD_GETFAMILY; what the reply lacks stays as it was. Returns
+ * MNL_CB_OK, or MNL_CB_ERROR when its attributes are malformed.
+ */
+int genl_parse_family(const struct nlmsghdr *nlh, struct genl *g);
 
 /* Starts a request of the diode family: netlink and generic headers. */
 struct nlmsghdr *genl_msg_start(void *buf, uint16_t family, uint8_t cmd,

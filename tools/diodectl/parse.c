@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
@@ -152,6 +153,268 @@ int parse_max_session_age(const char *word, uint32_t *seconds,
 		return parse_fail(e, "invalid max session age '%s' (seconds, 0 for no limit, up to %u)",
 				  word, UINT32_MAX);
 	return 0;
+}
+
+/*
+ * A number and the unit right after it: *unit points at what follows the
+ * digits, "" when nothing does.
+ */
+static bool parse_number_unit(const char *word, uint64_t max, uint64_t *value,
+			      const char **unit)
+{
+	char digits[sizeof("18446744073709551615")];
+	size_t len = strspn(word, "0123456789");
+
+	if (!len || len >= sizeof(digits))
+		return false;
+	memcpy(digits, word, len);
+	digits[len] = '\0';
+	*unit = word + len;
+	return parse_decimal(digits, max, value);
+}
+
+int parse_heartbeat_interval(const char *word, uint32_t *ms,
+			     struct parse_error *e)
+{
+	const char *unit;
+	uint64_t v;
+	bool ok;
+
+	ok = parse_number_unit(word, UINT32_MAX, &v, &unit);
+	if (ok && !strcmp(unit, "s"))
+		v *= 1000;
+	else if (ok && *unit && strcmp(unit, "ms"))
+		ok = false;
+	if (!ok || v < DIODE_HEARTBEAT_MS_MIN || v > DIODE_HEARTBEAT_MS_MAX)
+		return parse_fail(e, "invalid heartbeat interval '%s' (%dms to %ds: milliseconds, or a number with the unit ms or s)",
+				  word, DIODE_HEARTBEAT_MS_MIN,
+				  DIODE_HEARTBEAT_MS_MAX / 1000);
+	*ms = v;
+	return 0;
+}
+
+int parse_redundancy(const char *word, uint8_t *copies,
+		     struct parse_error *e)
+{
+	uint32_t v;
+
+	if (!parse_u32(word, &v) || v < 1 || v > DIODE_REDUNDANCY_MAX)
+		return parse_fail(e, "invalid redundancy '%s' (1 to %d copies of every frame)",
+				  word, DIODE_REDUNDANCY_MAX);
+	*copies = v;
+	return 0;
+}
+
+int parse_fec(const char *word, uint8_t *data, uint8_t *parity,
+	      struct parse_error *e)
+{
+	const char *slash = strchr(word, '/');
+	char k[sizeof("32")];
+	uint32_t d, p;
+
+	if (!strcmp(word, "off")) {
+		*data = 0;
+		return 0;
+	}
+	if (!slash || (size_t)(slash - word) >= sizeof(k))
+		goto bad;
+	memcpy(k, word, slash - word);
+	k[slash - word] = '\0';
+	if (!parse_u32(k, &d) || d < 1 || d > DIODE_FEC_DATA_MAX ||
+	    !parse_u32(slash + 1, &p) || p < 1 || p > DIODE_FEC_PARITY_MAX)
+		goto bad;
+	*data = d;
+	*parity = p;
+	return 0;
+
+bad:
+	return parse_fail(e, "invalid FEC '%s' (K/M: 1 to %d data frames and 1 to %d parity frames per group, as 16/4; or off)",
+			  word, DIODE_FEC_DATA_MAX, DIODE_FEC_PARITY_MAX);
+}
+
+int parse_interleave(const char *word, uint8_t *depth, struct parse_error *e)
+{
+	uint32_t v;
+
+	if (!parse_u32(word, &v) || v < 1 || v > DIODE_FEC_INTERLEAVE_MAX)
+		return parse_fail(e, "invalid interleave '%s' (1 to %d FEC groups filled in turn)",
+				  word, DIODE_FEC_INTERLEAVE_MAX);
+	*depth = v;
+	return 0;
+}
+
+/* tc's units of rate, in bits: SI, the largest first for format_rate(). */
+static const struct rate_unit {
+	const char *name;
+	uint64_t bits;
+} rate_units[] = {
+	{ "tbit", 1000000000000ULL },
+	{ "gbit", 1000000000ULL },
+	{ "mbit", 1000000ULL },
+	{ "kbit", 1000ULL },
+	{ "bit", 1ULL },
+};
+
+int parse_rate(const char *word, uint64_t *bits, struct parse_error *e)
+{
+	const struct rate_unit *u = &rate_units[ARRAY_SIZE(rate_units) - 1];
+	const char *unit;
+	uint64_t v;
+	size_t i;
+
+	if (!strcmp(word, "none")) {
+		*bits = 0;
+		return 0;
+	}
+	if (!parse_number_unit(word, UINT64_MAX, &v, &unit))
+		goto bad;
+	for (i = 0; *unit && i < ARRAY_SIZE(rate_units); i++) {
+		if (!strcmp(unit, rate_units[i].name))
+			break;
+	}
+	if (*unit && i == ARRAY_SIZE(rate_units))
+		goto bad;
+	if (*unit)
+		u = &rate_units[i];
+	if (v > UINT64_MAX / u->bits)
+		return parse_fail(e, "invalid rate '%s' (too large: at most %" PRIu64 "bit)",
+				  word, UINT64_MAX);
+	*bits = v * u->bits;
+	return 0;
+
+bad:
+	return parse_fail(e, "invalid rate '%s' (bits per second: a whole number with an optional unit bit, kbit, mbit, gbit or tbit, as 100mbit; 0 or none for no limit)",
+			  word);
+}
+
+void format_rate(uint64_t bits, char text[RATE_TEXT_SIZE])
+{
+	size_t i;
+
+	for (i = 0; bits && i < ARRAY_SIZE(rate_units); i++) {
+		if (bits % rate_units[i].bits)
+			continue;
+		snprintf(text, RATE_TEXT_SIZE, "%" PRIu64 "%s",
+			 bits / rate_units[i].bits, rate_units[i].name);
+		return;
+	}
+	snprintf(text, RATE_TEXT_SIZE, "0");
+}
+
+static const char *const encap_names[] = {
+	[DIODE_ENCAP_UDP] = "udp",
+	[DIODE_ENCAP_ETH] = "eth",
+};
+
+const char *encap_name(uint8_t encap)
+{
+	return encap < ARRAY_SIZE(encap_names) ? encap_names[encap] : NULL;
+}
+
+int parse_encap(const char *word, uint8_t *encap, struct parse_error *e)
+{
+	uint8_t i;
+
+	for (i = 0; i < ARRAY_SIZE(encap_names); i++) {
+		if (!strcmp(word, encap_names[i])) {
+			*encap = i;
+			return 0;
+		}
+	}
+	return parse_fail(e, "invalid encapsulation '%s' (expected udp or eth)",
+			  word);
+}
+
+int parse_lower(const char *word, uint32_t *ifindex, char name[IFNAMSIZ],
+		struct parse_error *e)
+{
+	if (!strcmp(word, "none")) {
+		*ifindex = 0;
+		name[0] = '\0';
+		return 0;
+	}
+	if (parse_ifname(word, e))
+		return parse_fail(e, "invalid lower device '%s' (a device name, or none)",
+				  word);
+	*ifindex = if_nametoindex(word);
+	if (!*ifindex && errno == ENODEV)
+		return parse_fail(e, "lower device '%s' does not exist (expected a device of this network namespace, or none)",
+				  word);
+	if (!*ifindex)
+		return parse_fail(e, "cannot look up lower device '%s': %s",
+				  word, strerror(errno));
+	strcpy(name, word);
+	return 0;
+}
+
+/* Hex digits only, no prefix: the caller has taken the "0x" off. */
+static bool parse_hex(const char *word, uint64_t max, uint64_t *value)
+{
+	uint64_t v = 0, digit;
+
+	if (!*word)
+		return false;
+	for (; *word; word++) {
+		if (!isxdigit((unsigned char)*word))
+			return false;
+		digit = isdigit((unsigned char)*word) ? *word - '0' :
+			(tolower((unsigned char)*word) - 'a' + 10);
+		if (v > (max - digit) / 16)
+			return false;
+		v = v * 16 + digit;
+	}
+	*value = v;
+	return true;
+}
+
+int parse_ethertype(const char *word, uint16_t *ethertype,
+		    struct parse_error *e)
+{
+	uint64_t v;
+	bool ok;
+
+	if (word[0] == '0' && (word[1] == 'x' || word[1] == 'X'))
+		ok = parse_hex(word + 2, UINT16_MAX, &v);
+	else
+		ok = parse_decimal(word, UINT16_MAX, &v);
+	/* Below 0x0600 the field is an IEEE 802.3 length, not a type. */
+	if (!ok || v < ETH_P_802_3_MIN)
+		return parse_fail(e, "invalid EtherType '%s' (0x%04x to 0xffff, in hex as 0x88b5 or in decimal)",
+				  word, ETH_P_802_3_MIN);
+	*ethertype = v;
+	return 0;
+}
+
+int parse_dest_mac(const char *word, uint8_t mac[ETH_ALEN],
+		   struct parse_error *e)
+{
+	const char *c = word;
+	uint64_t byte;
+	char hex[3];
+	int i;
+
+	for (i = 0; i < ETH_ALEN; i++, c += 3) {
+		/* Two hex digits, then ':' or, after the last, the end. */
+		if (!isxdigit((unsigned char)c[0]) ||
+		    !isxdigit((unsigned char)c[1]) ||
+		    c[2] != (i == ETH_ALEN - 1 ? '\0' : ':'))
+			return parse_fail(e, "invalid destination MAC address '%s' (six bytes in hex, as 02:00:00:00:00:02)",
+					  word);
+		memcpy(hex, c, 2);
+		hex[2] = '\0';
+		parse_hex(hex, UINT8_MAX, &byte);
+		mac[i] = byte;
+	}
+	if (sodium_is_zero(mac, ETH_ALEN))
+		return parse_fail(e, "invalid destination MAC address '%s' (all zeros is no address)",
+				  word);
+	return 0;
+}
+
+void format_mac(const uint8_t mac[ETH_ALEN], char text[MAC_TEXT_SIZE])
+{
+	snprintf(text, MAC_TEXT_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 /* The zone of a link-local IPv6 address: an interface name or index. */
@@ -577,6 +840,60 @@ static int set_max_session_age(const char *value, struct set_args *a,
 	return parse_max_session_age(value, &a->max_session_age, e);
 }
 
+static int set_heartbeat(const char *value, struct set_args *a,
+			 struct parse_error *e)
+{
+	return parse_heartbeat_interval(value, &a->heartbeat_interval, e);
+}
+
+static int set_redundancy(const char *value, struct set_args *a,
+			  struct parse_error *e)
+{
+	return parse_redundancy(value, &a->redundancy, e);
+}
+
+static int set_fec(const char *value, struct set_args *a,
+		   struct parse_error *e)
+{
+	return parse_fec(value, &a->fec_data, &a->fec_parity, e);
+}
+
+static int set_interleave(const char *value, struct set_args *a,
+			  struct parse_error *e)
+{
+	return parse_interleave(value, &a->interleave, e);
+}
+
+static int set_rate(const char *value, struct set_args *a,
+		    struct parse_error *e)
+{
+	return parse_rate(value, &a->rate, e);
+}
+
+static int set_encap(const char *value, struct set_args *a,
+		     struct parse_error *e)
+{
+	return parse_encap(value, &a->encap, e);
+}
+
+static int set_lower(const char *value, struct set_args *a,
+		     struct parse_error *e)
+{
+	return parse_lower(value, &a->lower_ifindex, a->lower_name, e);
+}
+
+static int set_ethertype(const char *value, struct set_args *a,
+			 struct parse_error *e)
+{
+	return parse_ethertype(value, &a->ethertype, e);
+}
+
+static int set_dest_mac(const char *value, struct set_args *a,
+			struct parse_error *e)
+{
+	return parse_dest_mac(value, a->dest_mac, e);
+}
+
 static const struct set_word {
 	const char *word;
 	enum set_field field;
@@ -593,11 +910,21 @@ static const struct set_word {
 	{ "rekey-after-time", SET_REKEY_TIME, set_rekey_time },
 	{ "rekey-after-frames", SET_REKEY_FRAMES, set_rekey_frames },
 	{ "max-session-age", SET_MAX_SESSION_AGE, set_max_session_age },
+	{ "heartbeat-interval", SET_HEARTBEAT, set_heartbeat },
+	{ "redundancy", SET_REDUNDANCY, set_redundancy },
+	{ "fec", SET_FEC, set_fec },
+	{ "interleave", SET_INTERLEAVE, set_interleave },
+	{ "rate", SET_RATE, set_rate },
+	{ "encap", SET_ENCAP, set_encap },
+	{ "lower", SET_LOWER, set_lower },
+	{ "ethertype", SET_ETHERTYPE, set_ethertype },
+	{ "dest-mac", SET_DEST_MAC, set_dest_mac },
 };
 
 #define SET_WORD_LIST "mode, private-key, peer, preshared-key, local, remote, " \
-		      "replay-window, rekey-after-time, rekey-after-frames " \
-		      "or max-session-age"
+		      "replay-window, rekey-after-time, rekey-after-frames, " \
+		      "max-session-age, heartbeat-interval, redundancy, fec, " \
+		      "interleave, rate, encap, lower, ethertype or dest-mac"
 
 
 static const struct set_word *find_set_word(const char *word)

@@ -7,6 +7,7 @@
 #ifndef _DIODECTL_PARSE_H
 #define _DIODECTL_PARSE_H
 
+#include <linux/if_ether.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -24,9 +25,15 @@
 /* Longest text of an address: "[IPv6%IFNAME]:PORT" and the NUL. */
 #define ADDR_TEXT_SIZE		(INET6_ADDRSTRLEN + IFNAMSIZ + 9)
 
+/* "18446744073709551615bit" and the NUL. */
+#define RATE_TEXT_SIZE		24
+
+/* "aa:bb:cc:dd:ee:ff" and the NUL. */
+#define MAC_TEXT_SIZE		18
+
 /* A failed parse leaves a one-line message here, naming the bad word. */
 struct parse_error {
-	char msg[256];
+	char msg[512];
 };
 
 int parse_fail(struct parse_error *e, const char *fmt, ...)
@@ -60,9 +67,32 @@ int parse_rekey_frames(const char *word, uint64_t *frames,
 /* Seconds; 0 means no limit. */
 int parse_max_session_age(const char *word, uint32_t *seconds,
 			  struct parse_error *e);
+/* Milliseconds, or a number with the unit ms or s: 500, 500ms, 2s. */
+int parse_heartbeat_interval(const char *word, uint32_t *ms,
+			     struct parse_error *e);
+int parse_redundancy(const char *word, uint8_t *copies,
+		     struct parse_error *e);
+/* "K/M", or "off", which leaves *data 0 and *parity untouched. */
+int parse_fec(const char *word, uint8_t *data, uint8_t *parity,
+	      struct parse_error *e);
+int parse_interleave(const char *word, uint8_t *depth, struct parse_error *e);
+/* Bits per second, with tc's units (SI); 0 or "none" means no limit. */
+int parse_rate(const char *word, uint64_t *bits, struct parse_error *e);
+int parse_encap(const char *word, uint8_t *encap, struct parse_error *e);
+/* A device that exists here: its index and name; "none" is index 0, "". */
+int parse_lower(const char *word, uint32_t *ifindex, char name[IFNAMSIZ],
+		struct parse_error *e);
+int parse_ethertype(const char *word, uint16_t *ethertype,
+		    struct parse_error *e);
+int parse_dest_mac(const char *word, uint8_t mac[ETH_ALEN],
+		   struct parse_error *e);
 
 const char *mode_name(uint8_t mode);
+const char *encap_name(uint8_t encap);
 void format_addr(const struct diode_addr *addr, char text[ADDR_TEXT_SIZE]);
+/* As parse_rate() takes it, in the largest unit that keeps it whole. */
+void format_rate(uint64_t bits, char text[RATE_TEXT_SIZE]);
+void format_mac(const uint8_t mac[ETH_ALEN], char text[MAC_TEXT_SIZE]);
 
 /*
  * Keys as text. A key read from a file or stdin may be surrounded by
@@ -114,6 +144,15 @@ enum set_field {
 	SET_REKEY_TIME		= 1 << 7,
 	SET_REKEY_FRAMES	= 1 << 8,
 	SET_MAX_SESSION_AGE	= 1 << 9,
+	SET_HEARTBEAT		= 1 << 10,
+	SET_REDUNDANCY		= 1 << 11,
+	SET_FEC			= 1 << 12,
+	SET_INTERLEAVE		= 1 << 13,
+	SET_RATE		= 1 << 14,
+	SET_ENCAP		= 1 << 15,
+	SET_LOWER		= 1 << 16,
+	SET_ETHERTYPE		= 1 << 17,
+	SET_DEST_MAC		= 1 << 18,
 };
 
 struct set_args {
@@ -132,6 +171,19 @@ struct set_args {
 	uint32_t rekey_after_time;
 	uint64_t rekey_after_frames;
 	uint32_t max_session_age;
+	uint32_t heartbeat_interval;
+	uint8_t redundancy;
+	/* fec_data 0 is FEC off, and then fec_parity is not sent. */
+	uint8_t fec_data;
+	uint8_t fec_parity;
+	uint8_t interleave;
+	uint64_t rate;
+	uint8_t encap;
+	/* 0 for none; the name is what a configuration file says. */
+	uint32_t lower_ifindex;
+	char lower_name[IFNAMSIZ];
+	uint16_t ethertype;
+	uint8_t dest_mac[ETH_ALEN];
 };
 
 /*

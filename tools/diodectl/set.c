@@ -16,6 +16,14 @@ static void put_addr(struct nlmsghdr *nlh, uint16_t type,
 	mnl_attr_put(nlh, type, addr->len, &addr->sa);
 }
 
+/* FEC off is DIODE_A_FEC_DATA 0 alone: the kernel keeps the parity count. */
+static void put_fec(struct nlmsghdr *nlh, const struct set_args *args)
+{
+	mnl_attr_put_u8(nlh, DIODE_A_FEC_DATA, args->fec_data);
+	if (args->fec_data)
+		mnl_attr_put_u8(nlh, DIODE_A_FEC_PARITY, args->fec_parity);
+}
+
 struct nlmsghdr *set_build_request(void *buf, uint16_t family,
 				   const struct set_args *args)
 {
@@ -50,6 +58,26 @@ struct nlmsghdr *set_build_request(void *buf, uint16_t family,
 	if (args->fields & SET_MAX_SESSION_AGE)
 		mnl_attr_put_u32(nlh, DIODE_A_MAX_SESSION_AGE,
 				 args->max_session_age);
+	if (args->fields & SET_HEARTBEAT)
+		mnl_attr_put_u32(nlh, DIODE_A_HEARTBEAT_INTERVAL,
+				 args->heartbeat_interval);
+	if (args->fields & SET_REDUNDANCY)
+		mnl_attr_put_u8(nlh, DIODE_A_REDUNDANCY, args->redundancy);
+	if (args->fields & SET_FEC)
+		put_fec(nlh, args);
+	if (args->fields & SET_INTERLEAVE)
+		mnl_attr_put_u8(nlh, DIODE_A_FEC_INTERLEAVE, args->interleave);
+	if (args->fields & SET_RATE)
+		mnl_attr_put_u64(nlh, DIODE_A_RATE, args->rate);
+	if (args->fields & SET_ENCAP)
+		mnl_attr_put_u8(nlh, DIODE_A_ENCAP, args->encap);
+	if (args->fields & SET_LOWER)
+		mnl_attr_put_u32(nlh, DIODE_A_LOWER_IFINDEX,
+				 args->lower_ifindex);
+	if (args->fields & SET_ETHERTYPE)
+		mnl_attr_put_u16(nlh, DIODE_A_ETHERTYPE, args->ethertype);
+	if (args->fields & SET_DEST_MAC)
+		mnl_attr_put(nlh, DIODE_A_DEST_MAC, ETH_ALEN, args->dest_mac);
 	return nlh;
 }
 

@@ -3,14 +3,22 @@
  * diodectl show: asks the kernel for one device or for all of them, checks
  * every attribute of the replies, and prints them as text or as JSON. Only
  * public values come back from the kernel; the output cannot leak a secret.
+ *
+ * diodectl monitor: listens to the DIODE_MCGRP_MONITOR group and prints
+ * every change of carrier the kernel announces, a line at a time.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <linux/genetlink.h>
+#include <linux/netlink.h>
 
 #include "diodectl.h"
 #include "genl.h"
@@ -35,6 +43,15 @@ static const char *const stat_names[] = {
 	[DIODE_STAT_RX_STALE_SESSION] = "rx_stale_session",
 	[DIODE_STAT_RX_DROPPED] = "rx_dropped",
 	[DIODE_STAT_RX_RATE_LIMITED] = "rx_rate_limited",
+	[DIODE_STAT_TX_HEARTBEATS] = "tx_heartbeats",
+	[DIODE_STAT_TX_PARITY] = "tx_parity",
+	[DIODE_STAT_TX_REPEATS] = "tx_repeats",
+	[DIODE_STAT_TX_PACING_DROPPED] = "tx_pacing_dropped",
+	[DIODE_STAT_RX_HEARTBEATS] = "rx_heartbeats",
+	[DIODE_STAT_RX_PARITY] = "rx_parity",
+	[DIODE_STAT_RX_RECOVERED] = "rx_recovered",
+	[DIODE_STAT_RX_LOST] = "rx_lost",
+	[DIODE_STAT_RX_CARRIER_CHANGES] = "rx_carrier_changes",
 };
 
 static const char *const slot_names[] = {
@@ -150,6 +167,66 @@ static bool key_from_attr(const struct nlattr *attr, uint8_t key[DIODE_KEY_LEN])
 	return true;
 }
 
+static int u8_from_attr(const struct nlattr *attr, uint8_t *value)
+{
+	if (!attr_len_is(attr, sizeof(*value)))
+		return -1;
+	*value = mnl_attr_get_u8(attr);
+	return 1;
+}
+
+static int u32_from_attr(const struct nlattr *attr, uint32_t *value)
+{
+	if (!attr_len_is(attr, sizeof(*value)))
+		return -1;
+	*value = mnl_attr_get_u32(attr);
+	return 1;
+}
+
+/* The attributes of issue 5, each a plain value; see device_attr(). */
+static int link_attr(const struct nlattr *attr, struct device_info *dev)
+{
+	switch (mnl_attr_get_type(attr)) {
+	case DIODE_A_HEARTBEAT_INTERVAL:
+		return u32_from_attr(attr, &dev->heartbeat_interval);
+	case DIODE_A_REDUNDANCY:
+		return u8_from_attr(attr, &dev->redundancy);
+	case DIODE_A_FEC_DATA:
+		return u8_from_attr(attr, &dev->fec_data);
+	case DIODE_A_FEC_PARITY:
+		return u8_from_attr(attr, &dev->fec_parity);
+	case DIODE_A_FEC_INTERLEAVE:
+		return u8_from_attr(attr, &dev->interleave);
+	case DIODE_A_RATE:
+		if (!attr_len_is(attr, sizeof(uint64_t)))
+			return -1;
+		dev->rate = mnl_attr_get_u64(attr);
+		return 1;
+	case DIODE_A_ENCAP:
+		return u8_from_attr(attr, &dev->encap);
+	case DIODE_A_LOWER_IFINDEX:
+		return u32_from_attr(attr, &dev->lower_ifindex);
+	case DIODE_A_ETHERTYPE:
+		if (!attr_len_is(attr, sizeof(uint16_t)))
+			return -1;
+		dev->ethertype = mnl_attr_get_u16(attr);
+		return 1;
+	case DIODE_A_DEST_MAC:
+		if (!attr_len_is(attr, ETH_ALEN))
+			return -1;
+		memcpy(dev->dest_mac, mnl_attr_get_payload(attr), ETH_ALEN);
+		return 1;
+	case DIODE_A_CARRIER:
+		if (!attr_len_is(attr, sizeof(uint8_t)))
+			return -1;
+		dev->carrier = mnl_attr_get_u8(attr);
+		return 1;
+	default:
+		/* Padding, or an attribute of a newer kernel. */
+		return 0;
+	}
+}
+
 /* Parses one attribute; returns 1 when kept, 0 when ignored, -1 if bad. */
 static int device_attr(const struct nlattr *attr, struct device_info *dev)
 {
@@ -210,8 +287,7 @@ static int device_attr(const struct nlattr *attr, struct device_info *dev)
 		return mnl_attr_parse_nested(attr, stats_attr_cb, dev) < 0 ?
 		       -1 : 1;
 	default:
-		/* Padding, or an attribute of a newer kernel. */
-		return 0;
+		return link_attr(attr, dev);
 	}
 }
 
@@ -338,6 +414,81 @@ static void print_session_text(FILE *f, const struct session_info *session)
 		fprintf(f, "    counter: %" PRIu64 "\n", session->counter);
 }
 
+static const char *encap_text(uint8_t encap, char *buf, size_t size)
+{
+	const char *name = encap_name(encap);
+
+	if (name)
+		return name;
+	snprintf(buf, size, "encap%u", encap);
+	return buf;
+}
+
+/* The name of the lower device here, or NULL when it has none. */
+static const char *lower_name(const struct device_info *dev,
+			      char name[IF_NAMESIZE])
+{
+	if (!device_has(dev, DIODE_A_LOWER_IFINDEX) || !dev->lower_ifindex)
+		return NULL;
+	return if_indextoname(dev->lower_ifindex, name);
+}
+
+static void print_fec_text(FILE *f, const struct device_info *dev)
+{
+	if (!device_has(dev, DIODE_A_FEC_DATA))
+		return;
+	if (!dev->fec_data)
+		fputs("  fec: off\n", f);
+	else
+		fprintf(f, "  fec: %u/%u\n", dev->fec_data, dev->fec_parity);
+}
+
+static void print_lower_text(FILE *f, const struct device_info *dev)
+{
+	char name[IF_NAMESIZE];
+
+	if (!device_has(dev, DIODE_A_LOWER_IFINDEX) || !dev->lower_ifindex)
+		return;
+	if (lower_name(dev, name))
+		fprintf(f, "  lower: %s\n", name);
+	else
+		fprintf(f, "  lower: ifindex %u (not in this namespace)\n",
+			dev->lower_ifindex);
+}
+
+/* What issue 5 added: link health, loss resilience, pacing, Ethernet. */
+static void print_link_text(FILE *f, const struct device_info *dev)
+{
+	char rate[RATE_TEXT_SIZE], mac[MAC_TEXT_SIZE], buf[32];
+
+	if (device_has(dev, DIODE_A_HEARTBEAT_INTERVAL))
+		fprintf(f, "  heartbeat interval: %u ms\n",
+			dev->heartbeat_interval);
+	if (device_has(dev, DIODE_A_REDUNDANCY))
+		fprintf(f, "  redundancy: %u\n", dev->redundancy);
+	print_fec_text(f, dev);
+	if (device_has(dev, DIODE_A_FEC_INTERLEAVE))
+		fprintf(f, "  interleave: %u\n", dev->interleave);
+	if (device_has(dev, DIODE_A_RATE) && dev->rate) {
+		format_rate(dev->rate, rate);
+		fprintf(f, "  rate: %s\n", rate);
+	} else if (device_has(dev, DIODE_A_RATE)) {
+		fputs("  rate: no limit\n", f);
+	}
+	if (device_has(dev, DIODE_A_ENCAP))
+		fprintf(f, "  encap: %s\n",
+			encap_text(dev->encap, buf, sizeof(buf)));
+	print_lower_text(f, dev);
+	if (device_has(dev, DIODE_A_ETHERTYPE))
+		fprintf(f, "  ethertype: 0x%04x\n", dev->ethertype);
+	if (device_has(dev, DIODE_A_DEST_MAC)) {
+		format_mac(dev->dest_mac, mac);
+		fprintf(f, "  dest mac: %s\n", mac);
+	}
+	if (device_has(dev, DIODE_A_CARRIER))
+		fprintf(f, "  carrier: %s\n", dev->carrier ? "yes" : "no");
+}
+
 /* The JSON key of a counter, with spaces: "rx unknown session: 3". */
 static void print_stat_text(FILE *f, const struct stat_value *stat)
 {
@@ -386,6 +537,7 @@ void device_print_text(FILE *f, const struct device_info *dev)
 		else
 			fputs("  max session age: no limit\n", f);
 	}
+	print_link_text(f, dev);
 	for (i = 0; i < dev->n_sessions; i++)
 		print_session_text(f, &dev->sessions[i]);
 	if (dev->n_stats)
@@ -427,6 +579,42 @@ static void json_optional_u64(struct json_writer *j, const char *name,
 		json_u64(j, name, value);
 	else
 		json_null(j, name);
+}
+
+static void print_link_json(struct json_writer *j,
+			    const struct device_info *dev)
+{
+	char buf[MAC_TEXT_SIZE], name[IF_NAMESIZE];
+	bool has_mac = device_has(dev, DIODE_A_DEST_MAC);
+
+	json_optional_u64(j, "heartbeat_interval",
+			  device_has(dev, DIODE_A_HEARTBEAT_INTERVAL),
+			  dev->heartbeat_interval);
+	json_optional_u64(j, "redundancy", device_has(dev, DIODE_A_REDUNDANCY),
+			  dev->redundancy);
+	json_optional_u64(j, "fec_data", device_has(dev, DIODE_A_FEC_DATA),
+			  dev->fec_data);
+	json_optional_u64(j, "fec_parity", device_has(dev, DIODE_A_FEC_PARITY),
+			  dev->fec_parity);
+	json_optional_u64(j, "interleave",
+			  device_has(dev, DIODE_A_FEC_INTERLEAVE),
+			  dev->interleave);
+	json_optional_u64(j, "rate", device_has(dev, DIODE_A_RATE), dev->rate);
+	json_string(j, "encap", device_has(dev, DIODE_A_ENCAP) ?
+		    encap_text(dev->encap, buf, sizeof(buf)) : NULL);
+	json_string(j, "lower", lower_name(dev, name));
+	json_optional_u64(j, "lower_ifindex",
+			  device_has(dev, DIODE_A_LOWER_IFINDEX) &&
+			  dev->lower_ifindex, dev->lower_ifindex);
+	json_optional_u64(j, "ethertype", device_has(dev, DIODE_A_ETHERTYPE),
+			  dev->ethertype);
+	if (has_mac)
+		format_mac(dev->dest_mac, buf);
+	json_string(j, "dest_mac", has_mac ? buf : NULL);
+	if (device_has(dev, DIODE_A_CARRIER))
+		json_bool(j, "carrier", dev->carrier);
+	else
+		json_null(j, "carrier");
 }
 
 static void print_session_json(struct json_writer *j,
@@ -483,6 +671,7 @@ void device_print_json(struct json_writer *j, const struct device_info *dev)
 	json_optional_u64(j, "max_session_age",
 			  device_has(dev, DIODE_A_MAX_SESSION_AGE),
 			  dev->max_session_age);
+	print_link_json(j, dev);
 	json_open(j, "sessions", '[');
 	for (i = 0; i < dev->n_sessions; i++)
 		print_session_json(j, &dev->sessions[i]);
@@ -607,4 +796,243 @@ int cmd_show(int argc, char *argv[])
 	free(text);
 	genl_close(&g);
 	return ret ? 1 : 0;
+}
+
+struct link_event_parser {
+	struct link_event *event;
+	unsigned int present;	/* 1 << DIODE_A_* */
+};
+
+static int link_event_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct link_event_parser *p = data;
+	struct link_event *event = p->event;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	switch (type) {
+	case DIODE_A_IFINDEX:
+		if (!attr_len_is(attr, sizeof(uint32_t)))
+			return malformed();
+		event->ifindex = mnl_attr_get_u32(attr);
+		break;
+	case DIODE_A_IFNAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
+		    mnl_attr_get_payload_len(attr) > IFNAMSIZ)
+			return malformed();
+		strcpy(event->ifname, mnl_attr_get_str(attr));
+		break;
+	case DIODE_A_CARRIER:
+		if (!attr_len_is(attr, sizeof(uint8_t)))
+			return malformed();
+		event->carrier = mnl_attr_get_u8(attr);
+		break;
+	default:
+		/* An attribute of a newer kernel. */
+		return MNL_CB_OK;
+	}
+	p->present |= 1u << type;
+	return MNL_CB_OK;
+}
+
+int link_event_parse(const struct nlmsghdr *nlh, struct link_event *event)
+{
+	const unsigned int needed = 1u << DIODE_A_IFINDEX |
+				    1u << DIODE_A_IFNAME |
+				    1u << DIODE_A_CARRIER;
+	struct link_event_parser p = { .event = event };
+	const struct genlmsghdr *genl;
+
+	memset(event, 0, sizeof(*event));
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*genl))
+		goto bad;
+	genl = mnl_nlmsg_get_payload(nlh);
+	if (genl->cmd != DIODE_CMD_LINK_EVENT)
+		return 0;
+	if (mnl_attr_parse(nlh, sizeof(*genl), link_event_attr_cb, &p) !=
+	    MNL_CB_OK || (p.present & needed) != needed)
+		goto bad;
+	return 1;
+
+bad:
+	errno = EBADMSG;
+	return -1;
+}
+
+void link_event_print(FILE *f, const struct link_event *event)
+{
+	text_write_safe(f, event->ifname);
+	fprintf(f, ": carrier %s\n", event->carrier ? "on" : "off");
+}
+
+struct monitor {
+	uint16_t family;
+	const char *ifname;	/* only this device's events, or all: NULL */
+	const char *context;
+};
+
+static int monitor_event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct monitor *m = data;
+	struct link_event event;
+	int ret;
+
+	if (nlh->nlmsg_type != m->family)
+		return MNL_CB_OK;
+	ret = link_event_parse(nlh, &event);
+	if (ret < 0)
+		print_error("%s: warning: a malformed link event, skipped",
+			    m->context);
+	if (ret <= 0 || (m->ifname && strcmp(event.ifname, m->ifname)))
+		return MNL_CB_OK;
+	link_event_print(stdout, &event);
+	/* Whoever reads a pipe sees each event as it comes. */
+	if (fflush(stdout)) {
+		print_error("%s: cannot write the output: %s", m->context,
+			    strerror(errno));
+		return MNL_CB_STOP;
+	}
+	return MNL_CB_OK;
+}
+
+/*
+ * SIGINT and SIGTERM arrive on a file descriptor that poll() watches with
+ * the socket, so that no signal slips in between a check and a wait.
+ */
+static int monitor_signals(const char *context)
+{
+	sigset_t mask;
+	int fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) ||
+	    (fd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		print_error("%s: cannot catch signals: %s", context,
+			    strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+/* Returns the exit status: 0 after a signal, 1 after an error. */
+static int monitor_loop(struct genl *g, struct monitor *m, int signal_fd)
+{
+	struct pollfd fds[] = {
+		{ .fd = mnl_socket_get_fd(g->nl), .events = POLLIN },
+		{ .fd = signal_fd, .events = POLLIN },
+	};
+	char buf[GENL_RECV_SIZE];
+	ssize_t len;
+	int ret;
+
+	for (;;) {
+		if (poll(fds, ARRAY_SIZE(fds), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			print_error("%s: poll: %s", m->context, strerror(errno));
+			return 1;
+		}
+		if (fds[1].revents)
+			return 0;
+		len = mnl_socket_recvfrom(g->nl, buf, sizeof(buf));
+		if (len < 0 && errno == ENOBUFS) {
+			print_error("%s: warning: events were lost (the socket's buffer overflowed)",
+				    m->context);
+			continue;
+		}
+		if (len < 0) {
+			print_error("%s: cannot receive: %s", m->context,
+				    strerror(errno));
+			return 1;
+		}
+		/* Notifications have no sequence number nor port to match. */
+		ret = mnl_cb_run(buf, len, 0, 0, monitor_event_cb, m);
+		/* Only a failed write stops monitor_event_cb(). */
+		if (ret == MNL_CB_STOP)
+			return 1;
+		if (ret == MNL_CB_ERROR) {
+			print_error("%s: %s", m->context, strerror(errno));
+			return 1;
+		}
+	}
+}
+
+static int monitor_args(int argc, char *argv[], const char **ifname)
+{
+	struct parse_error e;
+
+	*ifname = NULL;
+	if (argc > 1) {
+		print_error("monitor: unexpected word '%s' (usage: diodectl monitor [DEV])",
+			    argv[1]);
+		return -1;
+	}
+	if (argc && argv[0][0] == '-') {
+		print_error("monitor: unknown option '%s' (usage: diodectl monitor [DEV])",
+			    argv[0]);
+		return -1;
+	}
+	if (argc && parse_ifname(argv[0], &e)) {
+		print_error("monitor: %s", e.msg);
+		return -1;
+	}
+	*ifname = argc ? argv[0] : NULL;
+	return 0;
+}
+
+/* A device to watch must exist, so that a typo is not watched forever. */
+static int monitor_check_device(struct genl *g, const char *ifname,
+				const char *context)
+{
+	char buf[256];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = genl_msg_start(buf, g->family, DIODE_CMD_GET_DEVICE, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, ifname);
+	ret = genl_request(g, nlh, NULL, NULL);
+	if (ret)
+		genl_print_error(context, ret, g->extack);
+	return ret;
+}
+
+int cmd_monitor(int argc, char *argv[])
+{
+	char context[sizeof("monitor ") + IFNAMSIZ];
+	struct monitor m;
+	struct genl g;
+	int signal_fd, ret = 1;
+
+	if (monitor_args(argc, argv, &m.ifname))
+		return 1;
+	snprintf(context, sizeof(context), "monitor%s%s", m.ifname ? " " : "",
+		 m.ifname ? m.ifname : "");
+	m.context = context;
+	if (genl_open(&g, context))
+		return 1;
+	m.family = g.family;
+	if (!g.monitor_group) {
+		print_error("%s: the diode module has no '%s' multicast group (it is older than this diodectl)",
+			    context, DIODE_MCGRP_MONITOR);
+		goto out;
+	}
+	/* Checked before joining: an event could pass for the reply. */
+	if (m.ifname && monitor_check_device(&g, m.ifname, context))
+		goto out;
+	if (mnl_socket_setsockopt(g.nl, NETLINK_ADD_MEMBERSHIP,
+				  &g.monitor_group,
+				  sizeof(g.monitor_group)) < 0) {
+		print_error("%s: cannot join the '%s' multicast group: %s",
+			    context, DIODE_MCGRP_MONITOR, strerror(errno));
+		goto out;
+	}
+	signal_fd = monitor_signals(context);
+	if (signal_fd >= 0) {
+		ret = monitor_loop(&g, &m, signal_fd);
+		close(signal_fd);
+	}
+out:
+	genl_close(&g);
+	return ret;
 }

@@ -43,6 +43,17 @@ struct device_info {
 	uint32_t rekey_after_time;
 	uint64_t rekey_after_frames;
 	uint32_t max_session_age;
+	uint32_t heartbeat_interval;
+	uint8_t redundancy;
+	uint8_t fec_data;
+	uint8_t fec_parity;
+	uint8_t interleave;
+	uint64_t rate;
+	uint8_t encap;
+	uint32_t lower_ifindex;
+	uint16_t ethertype;
+	uint8_t dest_mac[ETH_ALEN];
+	bool carrier;
 	unsigned int n_sessions;
 	struct session_info sessions[SESSIONS_MAX];
 	unsigned int n_stats;
@@ -53,5 +64,20 @@ struct device_info {
 int device_parse(const struct nlmsghdr *nlh, struct device_info *dev);
 void device_print_text(FILE *f, const struct device_info *dev);
 void device_print_json(struct json_writer *j, const struct device_info *dev);
+
+/* One DIODE_CMD_LINK_EVENT notification. */
+struct link_event {
+	uint32_t ifindex;
+	char ifname[IFNAMSIZ];
+	bool carrier;
+};
+
+/*
+ * Returns 1 for a link event, 0 for another message of the family, or -1
+ * with errno EBADMSG when the event is malformed.
+ */
+int link_event_parse(const struct nlmsghdr *nlh, struct link_event *event);
+/* "diode0: carrier on", a line. */
+void link_event_print(FILE *f, const struct link_event *event);
 
 #endif /* _DIODECTL_SHOW_H */

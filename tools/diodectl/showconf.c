@@ -73,6 +73,50 @@ static bool has(unsigned int present, unsigned int attr)
 	return present & (1u << attr);
 }
 
+/*
+ * The [Interface] settings of link health, loss and Ethernet, each when the
+ * kernel reports it. It reports no lower device when there is none.
+ */
+static void config_link_from_device(const struct device_info *dev,
+				    struct set_args *args)
+{
+	if (has(dev->present, DIODE_A_HEARTBEAT_INTERVAL)) {
+		args->heartbeat_interval = dev->heartbeat_interval;
+		args->fields |= SET_HEARTBEAT;
+	}
+	if (has(dev->present, DIODE_A_REDUNDANCY)) {
+		args->redundancy = dev->redundancy;
+		args->fields |= SET_REDUNDANCY;
+	}
+	if (has(dev->present, DIODE_A_FEC_DATA)) {
+		args->fec_data = dev->fec_data;
+		args->fec_parity = dev->fec_parity;
+		args->fields |= SET_FEC;
+	}
+	if (has(dev->present, DIODE_A_FEC_INTERLEAVE)) {
+		args->interleave = dev->interleave;
+		args->fields |= SET_INTERLEAVE;
+	}
+	if (has(dev->present, DIODE_A_RATE)) {
+		args->rate = dev->rate;
+		args->fields |= SET_RATE;
+	}
+	if (has(dev->present, DIODE_A_ENCAP)) {
+		args->encap = dev->encap;
+		args->fields |= SET_ENCAP;
+	}
+	if (has(dev->present, DIODE_A_LOWER_IFINDEX) && dev->lower_ifindex) {
+		args->lower_ifindex = dev->lower_ifindex;
+		if (!if_indextoname(dev->lower_ifindex, args->lower_name))
+			args->lower_name[0] = '\0';
+		args->fields |= SET_LOWER;
+	}
+	if (has(dev->present, DIODE_A_ETHERTYPE)) {
+		args->ethertype = dev->ethertype;
+		args->fields |= SET_ETHERTYPE;
+	}
+}
+
 void config_from_device(const struct device_info *dev,
 			const struct secrets *secrets, struct set_args *args)
 {
@@ -106,6 +150,7 @@ void config_from_device(const struct device_info *dev,
 		args->max_session_age = dev->max_session_age;
 		args->fields |= SET_MAX_SESSION_AGE;
 	}
+	config_link_from_device(dev, args);
 	if (has(dev->present, DIODE_A_PEER_PUBLIC_KEY)) {
 		memcpy(args->peer_key, dev->peer_key, DIODE_KEY_LEN);
 		args->fields |= SET_PEER;
@@ -118,6 +163,10 @@ void config_from_device(const struct device_info *dev,
 	if (has(dev->present, DIODE_A_REMOTE)) {
 		args->remote = dev->remote;
 		args->fields |= SET_REMOTE;
+	}
+	if (has(dev->present, DIODE_A_DEST_MAC)) {
+		memcpy(args->dest_mac, dev->dest_mac, ETH_ALEN);
+		args->fields |= SET_DEST_MAC;
 	}
 }
 
@@ -230,6 +279,12 @@ int cmd_showconf(int argc, char *argv[])
 	if (fetch(argv[0], context, &dev, &secrets))
 		goto out;
 	config_from_device(&dev, &secrets, &args);
+	/* A Lower line without a name would not go back through setconf. */
+	if ((args.fields & SET_LOWER) && !args.lower_name[0]) {
+		print_error("%s: the lower device (ifindex %u) has no name in this network namespace",
+			    context, args.lower_ifindex);
+		goto out;
+	}
 	if (!(args.fields & SET_PEER))
 		print_error("%s: warning: the device has no peer PublicKey, which setconf needs",
 			    context);

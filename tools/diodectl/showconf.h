@@ -21,7 +21,11 @@ struct nlmsghdr *secrets_build_request(void *buf, uint16_t family,
 /* Returns 0, or -1 with errno EBADMSG when the reply is malformed. */
 int secrets_parse(const struct nlmsghdr *nlh, struct secrets *secrets);
 
-/* The configuration of a device, as setconf would apply it. */
+/*
+ * The configuration of a device, as setconf would apply it. The lower
+ * device is named as in this network namespace; args->lower_name is "" when
+ * it has no name here.
+ */
 void config_from_device(const struct device_info *dev,
 			const struct secrets *secrets, struct set_args *args);
 

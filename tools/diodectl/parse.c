@@ -257,8 +257,8 @@ static const struct rate_unit {
 
 int parse_rate(const char *word, uint64_t *bits, struct parse_error *e)
 {
-	const struct rate_unit *u = &rate_units[ARRAY_SIZE(rate_units) - 1];
-	const char *unit;
+	const char *unit = word + strspn(word, "0123456789");
+	const struct rate_unit *u = NULL;
 	uint64_t v;
 	size_t i;
 
@@ -266,25 +266,22 @@ int parse_rate(const char *word, uint64_t *bits, struct parse_error *e)
 		*bits = 0;
 		return 0;
 	}
-	if (!parse_number_unit(word, UINT64_MAX, &v, &unit))
-		goto bad;
+	/* A plain number is in bits, the last unit. */
+	if (!*unit)
+		u = &rate_units[ARRAY_SIZE(rate_units) - 1];
 	for (i = 0; *unit && i < ARRAY_SIZE(rate_units); i++) {
 		if (!strcmp(unit, rate_units[i].name))
-			break;
+			u = &rate_units[i];
 	}
-	if (*unit && i == ARRAY_SIZE(rate_units))
-		goto bad;
-	if (*unit)
-		u = &rate_units[i];
-	if (v > UINT64_MAX / u->bits)
+	if (unit == word || !u)
+		return parse_fail(e, "invalid rate '%s' (bits per second: a whole number with an optional unit bit, kbit, mbit, gbit or tbit, as 100mbit; 0 or none for no limit)",
+				  word);
+	/* Only digits and a known unit are left: what fails is the size. */
+	if (!parse_number_unit(word, UINT64_MAX / u->bits, &v, &unit))
 		return parse_fail(e, "invalid rate '%s' (too large: at most %" PRIu64 "bit)",
 				  word, UINT64_MAX);
 	*bits = v * u->bits;
 	return 0;
-
-bad:
-	return parse_fail(e, "invalid rate '%s' (bits per second: a whole number with an optional unit bit, kbit, mbit, gbit or tbit, as 100mbit; 0 or none for no limit)",
-			  word);
 }
 
 void format_rate(uint64_t bits, char text[RATE_TEXT_SIZE])

@@ -609,6 +609,362 @@ static bool test_text_safe(void)
 	return ok;
 }
 
+/*
+ * Rejected with exactly the message expected: the word quoted and what the
+ * word should have been.
+ */
+static bool message_is(int ret, const struct parse_error *e,
+		       const char *expected)
+{
+	if (!ret) {
+		ktap_diag("accepted, expected: %s", expected);
+		return false;
+	}
+	if (strcmp(e->msg, expected)) {
+		ktap_diag("message '%s', expected '%s'", e->msg, expected);
+		return false;
+	}
+	return true;
+}
+
+static bool heartbeat_is(const char *word, uint32_t expected)
+{
+	struct parse_error e;
+	uint32_t ms = 0;
+
+	if (parse_heartbeat_interval(word, &ms, &e)) {
+		ktap_diag("'%s' rejected: %s", word, e.msg);
+		return false;
+	}
+	return ms == expected;
+}
+
+static bool heartbeat_rejected(const char *word)
+{
+	struct parse_error e;
+	char expected[256];
+	uint32_t ms;
+
+	snprintf(expected, sizeof(expected),
+		 "invalid heartbeat interval '%s' (100ms to 60s: milliseconds, or a number with the unit ms or s)",
+		 word);
+	return message_is(parse_heartbeat_interval(word, &ms, &e), &e,
+			  expected);
+}
+
+static bool test_heartbeat_interval(void)
+{
+	KTAP_EXPECT(heartbeat_is("100", DIODE_HEARTBEAT_MS_MIN));
+	KTAP_EXPECT(heartbeat_is("1000", DIODE_HEARTBEAT_MS_DEFAULT));
+	KTAP_EXPECT(heartbeat_is("60000", DIODE_HEARTBEAT_MS_MAX));
+	KTAP_EXPECT(heartbeat_is("500ms", 500));
+	KTAP_EXPECT(heartbeat_is("2s", 2000));
+	KTAP_EXPECT(heartbeat_is("60s", 60000));
+	KTAP_EXPECT(heartbeat_is("0100ms", 100));
+	KTAP_EXPECT(heartbeat_rejected("99"));
+	KTAP_EXPECT(heartbeat_rejected("60001"));
+	KTAP_EXPECT(heartbeat_rejected("0s"));
+	KTAP_EXPECT(heartbeat_rejected("61s"));
+	/* 2^32 s would wrap around to 0 ms in 32 bits, 2^32 ms to 0. */
+	KTAP_EXPECT(heartbeat_rejected("4294967296s"));
+	KTAP_EXPECT(heartbeat_rejected("4294967396"));
+	KTAP_EXPECT(heartbeat_rejected("500us"));
+	KTAP_EXPECT(heartbeat_rejected("1m"));
+	KTAP_EXPECT(heartbeat_rejected("1.5s"));
+	KTAP_EXPECT(heartbeat_rejected("ms"));
+	KTAP_EXPECT(heartbeat_rejected("-500"));
+	KTAP_EXPECT(heartbeat_rejected("500 ms"));
+	KTAP_EXPECT(heartbeat_rejected("500MS"));
+	KTAP_EXPECT(heartbeat_rejected(""));
+	return true;
+}
+
+static bool test_redundancy_and_interleave(void)
+{
+	struct parse_error e;
+	uint8_t v;
+
+	KTAP_EXPECT(!parse_redundancy("1", &v, &e) && v == 1);
+	KTAP_EXPECT(!parse_redundancy("8", &v, &e) && v == DIODE_REDUNDANCY_MAX);
+	KTAP_EXPECT(message_is(parse_redundancy("0", &v, &e), &e,
+			       "invalid redundancy '0' (1 to 8 copies of every frame)"));
+	KTAP_EXPECT(message_is(parse_redundancy("9", &v, &e), &e,
+			       "invalid redundancy '9' (1 to 8 copies of every frame)"));
+	/* 257 would be 1 in a u8. */
+	KTAP_EXPECT(parse_redundancy("257", &v, &e));
+	KTAP_EXPECT(parse_redundancy("x", &v, &e));
+	KTAP_EXPECT(parse_redundancy("-1", &v, &e));
+
+	KTAP_EXPECT(!parse_interleave("1", &v, &e) && v == 1);
+	KTAP_EXPECT(!parse_interleave("16", &v, &e) &&
+		    v == DIODE_FEC_INTERLEAVE_MAX);
+	KTAP_EXPECT(message_is(parse_interleave("0", &v, &e), &e,
+			       "invalid interleave '0' (1 to 16 FEC groups filled in turn)"));
+	KTAP_EXPECT(message_is(parse_interleave("17", &v, &e), &e,
+			       "invalid interleave '17' (1 to 16 FEC groups filled in turn)"));
+	KTAP_EXPECT(parse_interleave("272", &v, &e));
+	KTAP_EXPECT(parse_interleave("4x", &v, &e));
+	return true;
+}
+
+static bool fec_rejected(const char *word)
+{
+	struct parse_error e;
+	char expected[256];
+	uint8_t data, parity;
+
+	snprintf(expected, sizeof(expected),
+		 "invalid FEC '%s' (K/M: 1 to 32 data frames and 1 to 16 parity frames per group, as 16/4; or off)",
+		 word);
+	return message_is(parse_fec(word, &data, &parity, &e), &e, expected);
+}
+
+static bool test_fec(void)
+{
+	struct parse_error e;
+	uint8_t data, parity;
+
+	KTAP_EXPECT(!parse_fec("16/4", &data, &parity, &e) && data == 16 &&
+		    parity == 4);
+	KTAP_EXPECT(!parse_fec("1/1", &data, &parity, &e) && data == 1 &&
+		    parity == 1);
+	KTAP_EXPECT(!parse_fec("32/16", &data, &parity, &e) &&
+		    data == DIODE_FEC_DATA_MAX && parity == DIODE_FEC_PARITY_MAX);
+	/* off: data 0, and the parity count is left alone. */
+	parity = 7;
+	KTAP_EXPECT(!parse_fec("off", &data, &parity, &e) && data == 0 &&
+		    parity == 7);
+	KTAP_EXPECT(fec_rejected("0/4"));
+	KTAP_EXPECT(fec_rejected("33/4"));
+	KTAP_EXPECT(fec_rejected("16/0"));
+	KTAP_EXPECT(fec_rejected("16/17"));
+	KTAP_EXPECT(fec_rejected("16"));
+	KTAP_EXPECT(fec_rejected("16/"));
+	KTAP_EXPECT(fec_rejected("/4"));
+	KTAP_EXPECT(fec_rejected("16/4/2"));
+	KTAP_EXPECT(fec_rejected("16:4"));
+	KTAP_EXPECT(fec_rejected("0016/4"));
+	KTAP_EXPECT(fec_rejected("272/4"));
+	KTAP_EXPECT(fec_rejected("16/260"));
+	KTAP_EXPECT(fec_rejected("-1/4"));
+	KTAP_EXPECT(fec_rejected("OFF"));
+	KTAP_EXPECT(fec_rejected("none"));
+	KTAP_EXPECT(fec_rejected(""));
+	return true;
+}
+
+static bool rate_is(const char *word, uint64_t expected)
+{
+	struct parse_error e;
+	uint64_t bits = 1;
+
+	if (parse_rate(word, &bits, &e)) {
+		ktap_diag("'%s' rejected: %s", word, e.msg);
+		return false;
+	}
+	return bits == expected;
+}
+
+static bool rate_rejected(const char *word)
+{
+	struct parse_error e;
+	char expected[256];
+	uint64_t bits;
+
+	snprintf(expected, sizeof(expected),
+		 "invalid rate '%s' (bits per second: a whole number with an optional unit bit, kbit, mbit, gbit or tbit, as 100mbit; 0 or none for no limit)",
+		 word);
+	return message_is(parse_rate(word, &bits, &e), &e, expected);
+}
+
+static bool rate_too_large(const char *word)
+{
+	struct parse_error e;
+	char expected[256];
+	uint64_t bits;
+
+	snprintf(expected, sizeof(expected),
+		 "invalid rate '%s' (too large: at most 18446744073709551615bit)",
+		 word);
+	return message_is(parse_rate(word, &bits, &e), &e, expected);
+}
+
+static bool rate_prints(uint64_t bits, const char *expected)
+{
+	char text[RATE_TEXT_SIZE];
+
+	format_rate(bits, text);
+	if (strcmp(text, expected)) {
+		ktap_diag("%llu printed as '%s', not '%s'",
+			  (unsigned long long)bits, text, expected);
+		return false;
+	}
+	return rate_is(text, bits);
+}
+
+static bool test_rate(void)
+{
+	KTAP_EXPECT(rate_is("0", 0));
+	KTAP_EXPECT(rate_is("none", 0));
+	KTAP_EXPECT(rate_is("0mbit", 0));
+	KTAP_EXPECT(rate_is("1", 1));
+	KTAP_EXPECT(rate_is("9600", 9600));
+	KTAP_EXPECT(rate_is("9600bit", 9600));
+	KTAP_EXPECT(rate_is("64kbit", 64000));
+	KTAP_EXPECT(rate_is("100mbit", 100000000));
+	KTAP_EXPECT(rate_is("10gbit", 10000000000ULL));
+	KTAP_EXPECT(rate_is("2tbit", 2000000000000ULL));
+	KTAP_EXPECT(rate_is("18446744073709551615", UINT64_MAX));
+	KTAP_EXPECT(rate_is("18446744tbit", 18446744000000000000ULL));
+	KTAP_EXPECT(rate_too_large("18446744073709551616"));
+	KTAP_EXPECT(rate_too_large("18446745tbit"));
+	KTAP_EXPECT(rate_too_large("18446744073709552kbit"));
+	KTAP_EXPECT(rate_rejected("-1"));
+	KTAP_EXPECT(rate_rejected("-100mbit"));
+	KTAP_EXPECT(rate_rejected("+100mbit"));
+	KTAP_EXPECT(rate_rejected("1.5gbit"));
+	KTAP_EXPECT(rate_rejected("100Mbit"));
+	KTAP_EXPECT(rate_rejected("100mbps"));
+	KTAP_EXPECT(rate_rejected("100mibit"));
+	KTAP_EXPECT(rate_rejected("100 mbit"));
+	KTAP_EXPECT(rate_rejected("mbit"));
+	KTAP_EXPECT(rate_rejected("100mbitx"));
+	KTAP_EXPECT(rate_rejected("0x10"));
+	KTAP_EXPECT(rate_rejected("unlimited"));
+	KTAP_EXPECT(rate_rejected(""));
+	/* Printed in the largest unit that keeps it whole, and back. */
+	KTAP_EXPECT(rate_prints(100000000, "100mbit"));
+	KTAP_EXPECT(rate_prints(1500000, "1500kbit"));
+	KTAP_EXPECT(rate_prints(2000000000000ULL, "2tbit"));
+	KTAP_EXPECT(rate_prints(999, "999bit"));
+	KTAP_EXPECT(rate_prints(UINT64_MAX, "18446744073709551615bit"));
+	KTAP_EXPECT(rate_prints(0, "0"));
+	return true;
+}
+
+static bool test_encap(void)
+{
+	struct parse_error e;
+	uint8_t encap = 9;
+
+	KTAP_EXPECT(!parse_encap("udp", &encap, &e) &&
+		    encap == DIODE_ENCAP_UDP);
+	KTAP_EXPECT(!parse_encap("eth", &encap, &e) &&
+		    encap == DIODE_ENCAP_ETH);
+	KTAP_EXPECT(message_is(parse_encap("ip", &encap, &e), &e,
+			       "invalid encapsulation 'ip' (expected udp or eth)"));
+	KTAP_EXPECT(message_is(parse_encap("UDP", &encap, &e), &e,
+			       "invalid encapsulation 'UDP' (expected udp or eth)"));
+	KTAP_EXPECT(parse_encap("", &encap, &e));
+	KTAP_EXPECT(!strcmp(encap_name(DIODE_ENCAP_ETH), "eth"));
+	KTAP_EXPECT(encap_name(DIODE_ENCAP_MAX + 1) == NULL);
+	return true;
+}
+
+static bool test_lower(void)
+{
+	char name[IFNAMSIZ] = "x";
+	struct parse_error e;
+	uint32_t ifindex = 5;
+
+	KTAP_EXPECT(!parse_lower("lo", &ifindex, name, &e));
+	KTAP_EXPECT(ifindex == if_nametoindex("lo") && ifindex &&
+		    !strcmp(name, "lo"));
+	KTAP_EXPECT(!parse_lower("none", &ifindex, name, &e));
+	KTAP_EXPECT(ifindex == 0 && !name[0]);
+	KTAP_EXPECT(message_is(parse_lower("no-such-if0", &ifindex, name, &e),
+			       &e, "lower device 'no-such-if0' does not exist (expected a device of this network namespace, or none)"));
+	KTAP_EXPECT(message_is(parse_lower("a/b", &ifindex, name, &e), &e,
+			       "invalid lower device 'a/b' (a device name, or none)"));
+	KTAP_EXPECT(message_is(parse_lower("0123456789abcdef", &ifindex, name,
+					   &e), &e,
+			       "invalid lower device '0123456789abcdef' (a device name, or none)"));
+	KTAP_EXPECT(parse_lower("", &ifindex, name, &e));
+	return true;
+}
+
+static bool ethertype_rejected(const char *word)
+{
+	struct parse_error e;
+	char expected[256];
+	uint16_t v;
+
+	snprintf(expected, sizeof(expected),
+		 "invalid EtherType '%s' (0x0600 to 0xffff, in hex as 0x88b5 or in decimal)",
+		 word);
+	return message_is(parse_ethertype(word, &v, &e), &e, expected);
+}
+
+static bool test_ethertype(void)
+{
+	struct parse_error e;
+	uint16_t v;
+
+	KTAP_EXPECT(!parse_ethertype("0x88b5", &v, &e) &&
+		    v == DIODE_ETHERTYPE_DEFAULT);
+	KTAP_EXPECT(!parse_ethertype("0X88B5", &v, &e) && v == 0x88b5);
+	KTAP_EXPECT(!parse_ethertype("34997", &v, &e) && v == 0x88b5);
+	KTAP_EXPECT(!parse_ethertype("0x0600", &v, &e) && v == 0x0600);
+	KTAP_EXPECT(!parse_ethertype("1536", &v, &e) && v == 0x0600);
+	KTAP_EXPECT(!parse_ethertype("0xffff", &v, &e) && v == 0xffff);
+	KTAP_EXPECT(ethertype_rejected("0x05ff"));
+	KTAP_EXPECT(ethertype_rejected("1535"));
+	KTAP_EXPECT(ethertype_rejected("0"));
+	KTAP_EXPECT(ethertype_rejected("0x10000"));
+	KTAP_EXPECT(ethertype_rejected("65536"));
+	KTAP_EXPECT(ethertype_rejected("0x1000000000000000088b5"));
+	KTAP_EXPECT(ethertype_rejected("0x"));
+	KTAP_EXPECT(ethertype_rejected("0x88g5"));
+	KTAP_EXPECT(ethertype_rejected("88b5"));
+	KTAP_EXPECT(ethertype_rejected("-0x88b5"));
+	KTAP_EXPECT(ethertype_rejected(" 0x88b5"));
+	KTAP_EXPECT(ethertype_rejected(""));
+	return true;
+}
+
+static bool mac_rejected(const char *word)
+{
+	struct parse_error e;
+	char expected[256];
+	uint8_t mac[ETH_ALEN];
+
+	snprintf(expected, sizeof(expected),
+		 "invalid destination MAC address '%s' (six bytes in hex, as 02:00:00:00:00:02)",
+		 word);
+	return message_is(parse_dest_mac(word, mac, &e), &e, expected);
+}
+
+static bool test_dest_mac(void)
+{
+	static const uint8_t expected[ETH_ALEN] = {
+		0x02, 0xab, 0xcd, 0xef, 0x00, 0x9f,
+	};
+	char text[MAC_TEXT_SIZE];
+	uint8_t mac[ETH_ALEN];
+	struct parse_error e;
+
+	KTAP_EXPECT(!parse_dest_mac("02:ab:cd:ef:00:9f", mac, &e));
+	KTAP_EXPECT(!memcmp(mac, expected, ETH_ALEN));
+	KTAP_EXPECT(!parse_dest_mac("02:AB:Cd:eF:00:9F", mac, &e));
+	KTAP_EXPECT(!memcmp(mac, expected, ETH_ALEN));
+	format_mac(mac, text);
+	KTAP_EXPECT(!strcmp(text, "02:ab:cd:ef:00:9f"));
+	KTAP_EXPECT(!parse_dest_mac("ff:ff:ff:ff:ff:ff", mac, &e));
+	KTAP_EXPECT(mac[0] == 0xff && mac[5] == 0xff);
+	KTAP_EXPECT(mac_rejected("02:ab:cd:ef:00"));
+	KTAP_EXPECT(mac_rejected("02:ab:cd:ef:00:9"));
+	KTAP_EXPECT(mac_rejected("02:ab:cd:ef:00:9f:"));
+	KTAP_EXPECT(mac_rejected("02:ab:cd:ef:00:9f:01"));
+	KTAP_EXPECT(mac_rejected("02-ab-cd-ef-00-9f"));
+	KTAP_EXPECT(mac_rejected("2:ab:cd:ef:00:9f"));
+	KTAP_EXPECT(mac_rejected("02ab.cdef.009f"));
+	KTAP_EXPECT(mac_rejected("02:ab:cd:ef:00:9g"));
+	KTAP_EXPECT(mac_rejected(""));
+	KTAP_EXPECT(message_is(parse_dest_mac("00:00:00:00:00:00", mac, &e), &e,
+			       "invalid destination MAC address '00:00:00:00:00:00' (all zeros is no address)"));
+	return true;
+}
+
 static int parse_words(struct set_args *args, struct parse_error *e, ...)
 {
 	char *argv[32];
@@ -663,6 +1019,38 @@ static bool test_set_args(void)
 	return true;
 }
 
+static bool test_set_args_link(void)
+{
+	static const uint8_t mac[ETH_ALEN] = { 2, 0, 0, 0, 0, 2 };
+	struct set_args a;
+	struct parse_error e;
+
+	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "heartbeat-interval", "2s",
+				 "redundancy", "3", "fec", "16/4",
+				 "interleave", "4", "rate", "100mbit",
+				 "encap", "eth", "lower", "lo",
+				 "ethertype", "0x88b6",
+				 "dest-mac", "02:00:00:00:00:02", NULL));
+	KTAP_EXPECT(a.fields == (SET_HEARTBEAT | SET_REDUNDANCY | SET_FEC |
+				 SET_INTERLEAVE | SET_RATE | SET_ENCAP |
+				 SET_LOWER | SET_ETHERTYPE | SET_DEST_MAC));
+	KTAP_EXPECT(a.heartbeat_interval == 2000 && a.redundancy == 3);
+	KTAP_EXPECT(a.fec_data == 16 && a.fec_parity == 4 &&
+		    a.interleave == 4);
+	KTAP_EXPECT(a.rate == 100000000 && a.encap == DIODE_ENCAP_ETH);
+	KTAP_EXPECT(a.lower_ifindex == if_nametoindex("lo") &&
+		    !strcmp(a.lower_name, "lo"));
+	KTAP_EXPECT(a.ethertype == 0x88b6);
+	KTAP_EXPECT(!memcmp(a.dest_mac, mac, ETH_ALEN));
+
+	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "fec", "off", "rate", "none",
+				 "lower", "none", "encap", "udp", NULL));
+	KTAP_EXPECT(a.fields == (SET_FEC | SET_RATE | SET_LOWER | SET_ENCAP));
+	KTAP_EXPECT(a.fec_data == 0 && a.rate == 0 && a.lower_ifindex == 0 &&
+		    a.encap == DIODE_ENCAP_UDP);
+	return true;
+}
+
 static bool set_rejected(const char *needle, ...)
 {
 	struct set_args a;
@@ -710,7 +1098,7 @@ static bool test_set_args_rejected(void)
 				 "[2001:db8::1]", NULL));
 	KTAP_EXPECT(set_rejected("stdin", "diode0", "private-key", "-",
 				 "preshared-key", "-", NULL));
-	KTAP_EXPECT(set_rejected("rekey-after-frames or max-session-age",
+	KTAP_EXPECT(set_rejected("max-session-age, heartbeat-interval, redundancy, fec, interleave, rate, encap, lower, ethertype or dest-mac)",
 				 "diode0", "rekey", "5", NULL));
 	KTAP_EXPECT(set_rejected("invalid rekey time '0'", "diode0",
 				 "rekey-after-time", "0", NULL));
@@ -723,6 +1111,40 @@ static bool test_set_args_rejected(void)
 				 NULL));
 	KTAP_EXPECT(set_rejected("'rekey-after-time' needs a value", "diode0",
 				 "rekey-after-time", NULL));
+	return true;
+}
+
+/* Each new word, through set: its own message, and nothing half applied. */
+static bool test_set_args_link_rejected(void)
+{
+	KTAP_EXPECT(set_rejected("invalid heartbeat interval '50ms' (100ms to 60s: milliseconds, or a number with the unit ms or s)",
+				 "diode0", "heartbeat-interval", "50ms", NULL));
+	KTAP_EXPECT(set_rejected("invalid redundancy '0' (1 to 8 copies of every frame)",
+				 "diode0", "redundancy", "0", NULL));
+	KTAP_EXPECT(set_rejected("invalid FEC '16/0' (K/M: 1 to 32 data frames and 1 to 16 parity frames per group, as 16/4; or off)",
+				 "diode0", "fec", "16/0", NULL));
+	KTAP_EXPECT(set_rejected("invalid interleave '17' (1 to 16 FEC groups filled in turn)",
+				 "diode0", "interleave", "17", NULL));
+	KTAP_EXPECT(set_rejected("invalid rate '10Gbit' (bits per second: a whole number with an optional unit bit, kbit, mbit, gbit or tbit, as 100mbit; 0 or none for no limit)",
+				 "diode0", "rate", "10Gbit", NULL));
+	KTAP_EXPECT(set_rejected("invalid rate '99999999tbit' (too large: at most 18446744073709551615bit)",
+				 "diode0", "rate", "99999999tbit", NULL));
+	KTAP_EXPECT(set_rejected("invalid encapsulation 'raw' (expected udp or eth)",
+				 "diode0", "encap", "raw", NULL));
+	KTAP_EXPECT(set_rejected("lower device 'no-such-if0' does not exist (expected a device of this network namespace, or none)",
+				 "diode0", "lower", "no-such-if0", NULL));
+	KTAP_EXPECT(set_rejected("invalid EtherType '0x0800x' (0x0600 to 0xffff, in hex as 0x88b5 or in decimal)",
+				 "diode0", "ethertype", "0x0800x", NULL));
+	KTAP_EXPECT(set_rejected("invalid destination MAC address '02:00:00:00:00' (six bytes in hex, as 02:00:00:00:00:02)",
+				 "diode0", "dest-mac", "02:00:00:00:00", NULL));
+	KTAP_EXPECT(set_rejected("'fec' is given twice", "diode0", "fec", "off",
+				 "fec", "16/4", NULL));
+	KTAP_EXPECT(set_rejected("'dest-mac' needs a value", "diode0",
+				 "dest-mac", NULL));
+	/* A bad word after good ones fails the whole request. */
+	KTAP_EXPECT(set_rejected("invalid redundancy '9'", "diode0", "rate",
+				 "1gbit", "fec", "8/2", "redundancy", "9",
+				 NULL));
 	return true;
 }
 
@@ -743,8 +1165,18 @@ static const struct ktap_test tests[] = {
 	{ "json_escaping", test_json_escaping },
 	{ "json_writer", test_json_writer },
 	{ "text_safe", test_text_safe },
+	{ "heartbeat_interval", test_heartbeat_interval },
+	{ "redundancy_and_interleave", test_redundancy_and_interleave },
+	{ "fec", test_fec },
+	{ "rate", test_rate },
+	{ "encap", test_encap },
+	{ "lower", test_lower },
+	{ "ethertype", test_ethertype },
+	{ "dest_mac", test_dest_mac },
 	{ "set_args", test_set_args },
+	{ "set_args_link", test_set_args_link },
 	{ "set_args_rejected", test_set_args_rejected },
+	{ "set_args_link_rejected", test_set_args_link_rejected },
 };
 
 int main(void)

@@ -12,6 +12,7 @@ struct diode_skb_cb {
 	struct diode_session *session;	/* holds a reference */
 	struct aead_request *req;
 	u64 counter;
+	u8 type;			/* enum diode_frame_type */
 };
 
 static inline struct diode_skb_cb *diode_skb_cb(struct sk_buff *skb)

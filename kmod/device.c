@@ -3,6 +3,7 @@
  * The diode network device: a layer-3 point-to-point interface with no link
  * layer header and no ARP, created with `ip link add NAME type diode`.
  */
+#include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
@@ -12,6 +13,9 @@
 
 #include "compat.h"
 #include "device.h"
+#include "emit.h"
+#include "eth.h"
+#include "fec.h"
 #include "messages.h"
 #include "receive.h"
 #include "send.h"
@@ -24,8 +28,11 @@ static LIST_HEAD(diode_devices);
 static struct diode_announce_params diode_session_params(struct diode_device *diode)
 {
 	return (struct diode_announce_params) {
-		.heartbeat_ms = cpu_to_be32(MSEC_PER_SEC),
-		.redundancy = 1,
+		.heartbeat_ms = cpu_to_be32(diode->heartbeat_ms),
+		.redundancy = diode->redundancy,
+		.fec_data = diode->fec_data,
+		.fec_parity = diode->fec_data ? diode->fec_parity : 0,
+		.fec_interleave = diode->fec_data ? diode->fec_interleave : 0,
 	};
 }
 
@@ -73,7 +80,7 @@ int diode_device_start_session(struct diode_device *diode)
 	diode_tx_replace(diode, &diode->tx_session, session);
 	diode->tx_started = jiffies;
 	if (session) {
-		mod_delayed_work(system_power_efficient_wq, &diode->announce_work, 0);
+		mod_delayed_work(system_power_efficient_wq, &diode->heartbeat_work, 0);
 		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
 				 diode->rekey_after_time * HZ - diode_rekey_lead(diode));
 	}
@@ -138,7 +145,7 @@ static void diode_rekey_worker(struct work_struct *work)
 	}
 	rcu_assign_pointer(diode->tx_next, next);
 	diode->tx_next_announced = now;
-	mod_delayed_work(system_power_efficient_wq, &diode->announce_work, 0);
+	mod_delayed_work(system_power_efficient_wq, &diode->heartbeat_work, 0);
 	mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, lead);
 out:
 	mutex_unlock(&diode->lock);
@@ -177,18 +184,65 @@ void diode_device_stop_sessions(struct diode_device *diode)
 		diode_session_put(old[slot]);
 }
 
+int diode_device_fit_mtu(struct diode_device *diode)
+{
+	unsigned int mtu = diode->dev->mtu, fec = 0;
+
+	ASSERT_RTNL();
+	if (diode->fec_data)
+		fec = diode_fec_overhead(diode->fec_data);
+	if (diode->encap == DIODE_ENCAP_ETH) {
+		mtu = diode_eth_mtu(diode);
+		if (!mtu)
+			return 0;
+	} else if (!fec || mtu + fec <= DIODE_DEFAULT_MTU) {
+		return 0;
+	} else {
+		mtu = DIODE_DEFAULT_MTU;
+	}
+	/* A PARITY frame is as large as the largest frame of its group and
+	 * its descriptor: it must fit the link too.
+	 */
+	mtu = mtu > fec + IPV4_MIN_MTU ? mtu - fec : IPV4_MIN_MTU;
+	return mtu == diode->dev->mtu ? 0 : dev_set_mtu(diode->dev, mtu);
+}
+
+static int diode_link_open(struct diode_device *diode)
+{
+	if (diode->encap == DIODE_ENCAP_UDP)
+		return diode_socket_open(diode);
+	return diode->lower_ifindex ? diode_eth_open(diode) : 0;
+}
+
+static void diode_link_close(struct diode_device *diode)
+{
+	if (diode->encap == DIODE_ENCAP_UDP)
+		diode_socket_close(diode);
+	else
+		diode_eth_close(diode);
+}
+
 static int diode_open(struct net_device *dev)
 {
 	struct diode_device *diode = netdev_priv(dev);
+	struct net_device *lower;
 	int ret;
 
 	mutex_lock(&diode->lock);
-	ret = diode_socket_open(diode);
+	ret = diode_link_open(diode);
 	if (!ret) {
 		ret = diode_device_start_session(diode);
 		if (ret)
-			diode_socket_close(diode);
+			diode_link_close(diode);
 	}
+	/* A receiver has carrier once authentic frames arrive; a sender as
+	 * long as the device it sends on is up.
+	 */
+	lower = rtnl_dereference(diode->lower);
+	if (diode->mode == DIODE_MODE_RX || (lower && !netif_running(lower)))
+		netif_carrier_off(dev);
+	else
+		netif_carrier_on(dev);
 	mutex_unlock(&diode->lock);
 	return ret;
 }
@@ -199,9 +253,10 @@ static int diode_stop(struct net_device *dev)
 
 	/* No frame can arrive and queue work once the socket is closed. */
 	mutex_lock(&diode->lock);
-	diode_socket_close(diode);
+	diode_link_close(diode);
 	mutex_unlock(&diode->lock);
-	cancel_delayed_work_sync(&diode->announce_work);
+	cancel_delayed_work_sync(&diode->heartbeat_work);
+	cancel_delayed_work_sync(&diode->carrier_work);
 	cancel_delayed_work_sync(&diode->rekey_work);
 	cancel_work_sync(&diode->announce_rx_work);
 	cancel_delayed_work_sync(&diode->rx_retire_work);
@@ -209,6 +264,7 @@ static int diode_stop(struct net_device *dev)
 	mutex_lock(&diode->lock);
 	diode_device_stop_sessions(diode);
 	mutex_unlock(&diode->lock);
+	diode_emit_stop(diode);
 	return 0;
 }
 
@@ -242,6 +298,7 @@ static void diode_uninit(struct net_device *dev)
 	/* The data path may have queued work while the device went down. */
 	cancel_delayed_work_sync(&diode->rekey_work);
 	cancel_delayed_work_sync(&diode->rx_retire_work);
+	cancel_delayed_work_sync(&diode->carrier_work);
 	list_del_init(&diode->device_list);
 	gro_cells_destroy(&diode->gro_cells);
 }
@@ -250,6 +307,8 @@ static void diode_destruct(struct net_device *dev)
 {
 	struct diode_device *diode = netdev_priv(dev);
 
+	/* Frames sealed while the device went down may have been queued. */
+	diode_emit_stop(diode);
 	dst_cache_destroy(&diode->dst_cache);
 	free_percpu(diode->stats);
 	memzero_explicit(&diode->keys, sizeof(diode->keys));
@@ -296,13 +355,22 @@ static void diode_setup(struct net_device *dev)
 	diode->replay_window = DIODE_REPLAY_WINDOW_DEFAULT;
 	diode->rekey_after_time = DIODE_REKEY_TIME_DEFAULT;
 	diode->rekey_after_frames = DIODE_REKEY_FRAMES_DEFAULT;
+	diode->heartbeat_ms = DIODE_HEARTBEAT_MS_DEFAULT;
+	diode->redundancy = 1;
+	diode->fec_parity = 1;
+	diode->fec_interleave = 1;
+	diode->encap = DIODE_ENCAP_UDP;
+	diode->ethertype = DIODE_ETHERTYPE_DEFAULT;
+	eth_broadcast_addr(diode->dest_mac);
+	diode_emit_init(diode);
 	mutex_init(&diode->lock);
 	spin_lock_init(&diode->rx_lock);
 	skb_queue_head_init(&diode->announce_queue);
-	INIT_DELAYED_WORK(&diode->announce_work, diode_announce_worker);
+	INIT_DELAYED_WORK(&diode->heartbeat_work, diode_heartbeat_worker);
 	INIT_DELAYED_WORK(&diode->rekey_work, diode_rekey_worker);
 	INIT_WORK(&diode->announce_rx_work, diode_announce_rx_worker);
 	INIT_DELAYED_WORK(&diode->rx_retire_work, diode_rx_retire_worker);
+	INIT_DELAYED_WORK(&diode->carrier_work, diode_carrier_worker);
 }
 
 static int diode_newlink(struct net *src_net, struct net_device *dev,
@@ -349,22 +417,75 @@ static struct pernet_operations diode_net_ops = {
 	.pre_exit = diode_netns_pre_exit,
 };
 
+/* A sender or receiver on Ethernet follows its lower device. */
+static int diode_lower_event(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct diode_device *diode;
+
+	list_for_each_entry(diode, &diode_devices, device_list) {
+		if (diode->encap != DIODE_ENCAP_ETH ||
+		    diode->lower_ifindex != dev->ifindex ||
+		    !net_eq(dev_net(diode->dev), dev_net(dev)))
+			continue;
+		switch (event) {
+		case NETDEV_UNREGISTER:
+			dev_close(diode->dev);
+			diode->lower_ifindex = 0;
+			break;
+		case NETDEV_CHANGEMTU:
+			diode_device_fit_mtu(diode);
+			break;
+		case NETDEV_UP:
+			if (diode->mode == DIODE_MODE_TX)
+				netif_carrier_on(diode->dev);
+			break;
+		case NETDEV_DOWN:
+			if (diode->mode == DIODE_MODE_TX)
+				netif_carrier_off(diode->dev);
+			break;
+		}
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block diode_lower_notifier = {
+	.notifier_call = diode_lower_event,
+};
+
 int __init diode_device_init(void)
 {
 	int ret;
 
-	ret = register_pernet_device(&diode_net_ops);
+	ret = diode_fec_init();
 	if (ret)
 		return ret;
+	ret = register_pernet_device(&diode_net_ops);
+	if (ret)
+		goto err_fec;
+	ret = register_netdevice_notifier(&diode_lower_notifier);
+	if (ret)
+		goto err_pernet;
 	ret = rtnl_link_register(&diode_link_ops);
 	if (ret)
-		unregister_pernet_device(&diode_net_ops);
+		goto err_notifier;
+	return 0;
+
+err_notifier:
+	unregister_netdevice_notifier(&diode_lower_notifier);
+err_pernet:
+	unregister_pernet_device(&diode_net_ops);
+err_fec:
+	diode_fec_uninit();
 	return ret;
 }
 
 void diode_device_uninit(void)
 {
 	rtnl_link_unregister(&diode_link_ops);
+	unregister_netdevice_notifier(&diode_lower_notifier);
 	unregister_pernet_device(&diode_net_ops);
 	rcu_barrier();
+	diode_fec_uninit();
 }

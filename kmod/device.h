@@ -4,6 +4,8 @@
 
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/hrtimer.h>
+#include <linux/if_ether.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
@@ -45,6 +47,16 @@ struct diode_device {
 	u32 rekey_after_time;			/* seconds */
 	u64 rekey_after_frames;
 	u32 max_session_age;			/* seconds, 0 for no limit */
+	u32 heartbeat_ms;
+	u8 redundancy;
+	u8 fec_data, fec_parity, fec_interleave;
+	u64 rate;				/* bit/s on the wire, 0: no limit */
+	enum diode_encap encap;
+	int lower_ifindex;			/* DIODE_ENCAP_ETH */
+	u16 ethertype;
+	u8 dest_mac[ETH_ALEN];
+	struct net_device __rcu *lower;		/* held while up */
+	struct packet_type eth_pt;		/* a receiver's, while up */
 
 	struct socket __rcu *sock;
 	struct dst_cache dst_cache;
@@ -57,8 +69,13 @@ struct diode_device {
 	u16 recent_tags[2];
 	unsigned long tx_started;		/* jiffies, of tx_session */
 	unsigned long tx_next_announced;	/* jiffies, of tx_next */
-	struct delayed_work announce_work;
+	struct delayed_work heartbeat_work;
 	struct delayed_work rekey_work;
+	/* Sender: copies waiting for later frames (see emit.c), and the pacer. */
+	struct sk_buff_head repeat[DIODE_REDUNDANCY_MAX - 1];
+	struct sk_buff_head pace_queue;
+	struct hrtimer pace_timer;
+	u64 pace_next_ns;			/* under pace_queue.lock */
 
 	/* Receiver: sessions and the ANNOUNCE frames waiting for a key derivation. */
 	struct diode_session __rcu *rx_sessions[DIODE_RX_SLOTS];
@@ -68,11 +85,17 @@ struct diode_device {
 	struct sk_buff_head announce_queue;
 	struct work_struct announce_rx_work;
 	unsigned long derive_tokens, derive_refill_at;
+	/* Receiver: carrier while valid frames arrive (see receive.c). */
+	unsigned long rx_last_valid;		/* jiffies */
+	unsigned long rx_heartbeat;		/* jiffies, the sender's interval */
+	struct delayed_work carrier_work;
 };
 
 int diode_device_init(void);
 void diode_device_uninit(void);
 bool diode_is_device(const struct net_device *dev);
+/* Under rtnl: the MTU that fits the encapsulation and FEC settings. */
+int diode_device_fit_mtu(struct diode_device *diode);
 
 /* Under rtnl and @lock. */
 int diode_device_start_session(struct diode_device *diode);

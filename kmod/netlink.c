@@ -5,7 +5,9 @@
  * of its attributes or none.
  */
 #include <crypto/algapi.h>
+#include <linux/etherdevice.h>
 #include <linux/if.h>
+#include <linux/if_arp.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/rtnetlink.h>
@@ -31,6 +33,14 @@ static struct netlink_range_validation diode_rekey_frames_range __ro_after_init 
 	.max = DIODE_REKEY_FRAMES_MAX,
 };
 
+static struct netlink_range_validation diode_heartbeat_range __ro_after_init = {
+	.min = DIODE_HEARTBEAT_MS_MIN,
+	.max = DIODE_HEARTBEAT_MS_MAX,
+};
+
+/* Slower than this, a sender could not even keep up with its heartbeats. */
+#define DIODE_RATE_MIN 64000
+
 static const struct nla_policy diode_policy[DIODE_A_MAX + 1] = {
 	[DIODE_A_IFINDEX] = { .type = NLA_U32 },
 	[DIODE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
@@ -51,6 +61,25 @@ static const struct nla_policy diode_policy[DIODE_A_MAX + 1] = {
 	[DIODE_A_REKEY_AFTER_FRAMES] = NLA_POLICY_FULL_RANGE(NLA_U64,
 							     &diode_rekey_frames_range),
 	[DIODE_A_MAX_SESSION_AGE] = { .type = NLA_U32 },
+	[DIODE_A_HEARTBEAT_INTERVAL] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							     &diode_heartbeat_range),
+	[DIODE_A_REDUNDANCY] = NLA_POLICY_RANGE(NLA_U8, 1, DIODE_REDUNDANCY_MAX),
+	[DIODE_A_FEC_DATA] = NLA_POLICY_MAX(NLA_U8, DIODE_FEC_DATA_MAX),
+	[DIODE_A_FEC_PARITY] = NLA_POLICY_RANGE(NLA_U8, 1, DIODE_FEC_PARITY_MAX),
+	[DIODE_A_FEC_INTERLEAVE] = NLA_POLICY_RANGE(NLA_U8, 1,
+						    DIODE_FEC_INTERLEAVE_MAX),
+	[DIODE_A_RATE] = { .type = NLA_U64 },
+	[DIODE_A_ENCAP] = NLA_POLICY_MAX(NLA_U8, DIODE_ENCAP_MAX),
+	[DIODE_A_LOWER_IFINDEX] = { .type = NLA_U32 },
+	[DIODE_A_ETHERTYPE] = NLA_POLICY_MIN(NLA_U16, ETH_P_802_3_MIN),
+	[DIODE_A_DEST_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+	[DIODE_A_CARRIER] = { .type = NLA_REJECT },
+};
+
+enum { DIODE_MCGRP_MONITOR_ID };
+
+static const struct genl_multicast_group diode_mcgrps[] = {
+	[DIODE_MCGRP_MONITOR_ID] = { .name = DIODE_MCGRP_MONITOR },
 };
 
 static struct genl_family diode_family;
@@ -179,7 +208,19 @@ static int diode_fill_device(struct sk_buff *msg, struct net_device *dev,
 	    nla_put_u32(msg, DIODE_A_REKEY_AFTER_TIME, diode->rekey_after_time) ||
 	    nla_put_u64_64bit(msg, DIODE_A_REKEY_AFTER_FRAMES,
 			      diode->rekey_after_frames, DIODE_A_PAD) ||
-	    nla_put_u32(msg, DIODE_A_MAX_SESSION_AGE, diode->max_session_age))
+	    nla_put_u32(msg, DIODE_A_MAX_SESSION_AGE, diode->max_session_age) ||
+	    nla_put_u32(msg, DIODE_A_HEARTBEAT_INTERVAL, diode->heartbeat_ms) ||
+	    nla_put_u8(msg, DIODE_A_REDUNDANCY, diode->redundancy) ||
+	    nla_put_u8(msg, DIODE_A_FEC_DATA, diode->fec_data) ||
+	    nla_put_u8(msg, DIODE_A_FEC_PARITY, diode->fec_parity) ||
+	    nla_put_u8(msg, DIODE_A_FEC_INTERLEAVE, diode->fec_interleave) ||
+	    nla_put_u64_64bit(msg, DIODE_A_RATE, diode->rate, DIODE_A_PAD) ||
+	    nla_put_u8(msg, DIODE_A_ENCAP, diode->encap) ||
+	    (diode->lower_ifindex &&
+	     nla_put_u32(msg, DIODE_A_LOWER_IFINDEX, diode->lower_ifindex)) ||
+	    nla_put_u16(msg, DIODE_A_ETHERTYPE, diode->ethertype) ||
+	    nla_put(msg, DIODE_A_DEST_MAC, ETH_ALEN, diode->dest_mac) ||
+	    nla_put_u8(msg, DIODE_A_CARRIER, netif_carrier_ok(dev)))
 		goto err;
 
 	sessions = nla_nest_start(msg, DIODE_A_SESSIONS);
@@ -325,7 +366,113 @@ struct diode_config {
 	u32 rekey_after_time;
 	u64 rekey_after_frames;
 	u32 max_session_age;
+	/* What a sender announces: a change starts a new session. */
+	u32 heartbeat_ms;
+	u8 redundancy;
+	u8 fec_data, fec_parity, fec_interleave;
+	u64 rate;
+	enum diode_encap encap;
+	int lower_ifindex;
+	u16 ethertype;
+	u8 dest_mac[ETH_ALEN];
 };
+
+/* The attributes of the link: encapsulation, pacing and loss resilience. */
+static int diode_take_link_attrs(struct diode_device *diode,
+				 struct genl_info *info, struct diode_config *new)
+{
+	struct nlattr **attrs = info->attrs;
+
+	new->heartbeat_ms = diode->heartbeat_ms;
+	new->redundancy = diode->redundancy;
+	new->fec_data = diode->fec_data;
+	new->fec_parity = diode->fec_parity;
+	new->fec_interleave = diode->fec_interleave;
+	new->rate = diode->rate;
+	new->encap = diode->encap;
+	new->lower_ifindex = diode->lower_ifindex;
+	new->ethertype = diode->ethertype;
+	memcpy(new->dest_mac, diode->dest_mac, ETH_ALEN);
+
+	if (attrs[DIODE_A_HEARTBEAT_INTERVAL])
+		new->heartbeat_ms = nla_get_u32(attrs[DIODE_A_HEARTBEAT_INTERVAL]);
+	if (attrs[DIODE_A_REDUNDANCY])
+		new->redundancy = nla_get_u8(attrs[DIODE_A_REDUNDANCY]);
+	if (attrs[DIODE_A_FEC_DATA])
+		new->fec_data = nla_get_u8(attrs[DIODE_A_FEC_DATA]);
+	if (attrs[DIODE_A_FEC_PARITY])
+		new->fec_parity = nla_get_u8(attrs[DIODE_A_FEC_PARITY]);
+	if (attrs[DIODE_A_FEC_INTERLEAVE])
+		new->fec_interleave = nla_get_u8(attrs[DIODE_A_FEC_INTERLEAVE]);
+	if (attrs[DIODE_A_RATE]) {
+		new->rate = nla_get_u64(attrs[DIODE_A_RATE]);
+		if (new->rate && new->rate < DIODE_RATE_MIN) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_RATE],
+					    "rate must be 0 (no limit) or at least 64 kbit/s");
+			return -EINVAL;
+		}
+	}
+	if (attrs[DIODE_A_ENCAP])
+		new->encap = nla_get_u8(attrs[DIODE_A_ENCAP]);
+	if (attrs[DIODE_A_ETHERTYPE])
+		new->ethertype = nla_get_u16(attrs[DIODE_A_ETHERTYPE]);
+	if (attrs[DIODE_A_DEST_MAC]) {
+		memcpy(new->dest_mac, nla_data(attrs[DIODE_A_DEST_MAC]), ETH_ALEN);
+		if (is_zero_ether_addr(new->dest_mac)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_DEST_MAC],
+					    "the destination MAC cannot be all zeros");
+			return -EINVAL;
+		}
+	}
+	if (attrs[DIODE_A_LOWER_IFINDEX]) {
+		struct net_device *lower;
+
+		new->lower_ifindex = nla_get_u32(attrs[DIODE_A_LOWER_IFINDEX]);
+		lower = new->lower_ifindex ?
+			__dev_get_by_index(dev_net(diode->dev), new->lower_ifindex) : NULL;
+		if (new->lower_ifindex && (!lower || lower->type != ARPHRD_ETHER)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_LOWER_IFINDEX],
+					    "the lower device must be an Ethernet device of the same namespace");
+			return -EINVAL;
+		}
+	}
+	if (netif_running(diode->dev) &&
+	    (new->encap != diode->encap || new->lower_ifindex != diode->lower_ifindex ||
+	     new->ethertype != diode->ethertype)) {
+		GENL_SET_ERR_MSG(info, "bring the device down to change its encapsulation, lower device or EtherType");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static bool diode_announced_changed(const struct diode_device *diode,
+				    const struct diode_config *new)
+{
+	return new->heartbeat_ms != diode->heartbeat_ms ||
+	       new->redundancy != diode->redundancy ||
+	       new->fec_data != diode->fec_data ||
+	       (new->fec_data && (new->fec_parity != diode->fec_parity ||
+				  new->fec_interleave != diode->fec_interleave));
+}
+
+/* Commits the link attributes; returns the ones it replaced in @new. */
+static void diode_swap_link_attrs(struct diode_device *diode,
+				  struct diode_config *new)
+{
+	unsigned int i;
+
+	swap(diode->heartbeat_ms, new->heartbeat_ms);
+	swap(diode->redundancy, new->redundancy);
+	swap(diode->fec_data, new->fec_data);
+	swap(diode->fec_parity, new->fec_parity);
+	swap(diode->fec_interleave, new->fec_interleave);
+	swap(diode->encap, new->encap);
+	swap(diode->lower_ifindex, new->lower_ifindex);
+	swap(diode->ethertype, new->ethertype);
+	new->rate = xchg(&diode->rate, new->rate);
+	for (i = 0; i < ETH_ALEN; i++)
+		swap(diode->dest_mac[i], new->dest_mac[i]);
+}
 
 static int diode_set_device_locked(struct diode_device *diode,
 				   struct genl_info *info, void *config)
@@ -333,7 +480,7 @@ static int diode_set_device_locked(struct diode_device *diode,
 	struct diode_config *new = config;
 	struct nlattr **attrs = info->attrs;
 	bool running = netif_running(diode->dev);
-	bool keys_changed = false;
+	bool keys_changed = false, announced_changed;
 	int ret;
 
 	new->mode = diode->mode;
@@ -407,9 +554,14 @@ static int diode_set_device_locked(struct diode_device *diode,
 			return ret;
 		}
 	}
+	ret = diode_take_link_attrs(diode, info, new);
+	if (ret)
+		return ret;
+	announced_changed = diode_announced_changed(diode, new);
 
 	/* Commit. Only the new session can still fail, and it comes first. */
-	if (keys_changed || new->mode != diode->mode) {
+	diode_swap_link_attrs(diode, new);
+	if (keys_changed || new->mode != diode->mode || announced_changed) {
 		struct diode_static_keys old_keys = diode->keys;
 		enum diode_mode old_mode = diode->mode;
 
@@ -419,12 +571,13 @@ static int diode_set_device_locked(struct diode_device *diode,
 		if (ret) {
 			diode->keys = old_keys;
 			diode->mode = old_mode;
+			diode_swap_link_attrs(diode, new);
 			memzero_explicit(&old_keys, sizeof(old_keys));
 			GENL_SET_ERR_MSG(info, "cannot start a session with these keys");
 			return ret;
 		}
 		memzero_explicit(&old_keys, sizeof(old_keys));
-		if (diode->mode == DIODE_MODE_RX) {
+		if (diode->mode == DIODE_MODE_RX && keys_changed) {
 			/* Sessions derived from the old keys mean nothing now. */
 			diode_device_stop_sessions(diode);
 			diode->newest_created = 0;
@@ -445,7 +598,13 @@ static int diode_set_device_locked(struct diode_device *diode,
 		if (netif_running(diode->dev) && diode->mode == DIODE_MODE_TX)
 			mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, 0);
 	}
-	return 0;
+	/* The settings are in; a link that cannot carry the MTU it had gets
+	 * a smaller one.
+	 */
+	ret = diode_device_fit_mtu(diode);
+	if (ret)
+		GENL_SET_ERR_MSG(info, "the settings are applied, but the MTU could not be lowered to fit them");
+	return ret;
 }
 
 /* Run @fn on the device the request names, under rtnl and the device's lock. */
@@ -568,8 +727,32 @@ static struct genl_family diode_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = diode_ops,
 	.n_ops = ARRAY_SIZE(diode_ops),
-	.resv_start_op = DIODE_CMD_GET_SECRETS + 1,
+	.mcgrps = diode_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(diode_mcgrps),
+	.resv_start_op = DIODE_CMD_LINK_EVENT + 1,
 };
+
+void diode_netlink_notify_carrier(struct diode_device *diode, bool carrier)
+{
+	struct net_device *dev = diode->dev;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &diode_family, 0, DIODE_CMD_LINK_EVENT);
+	if (!hdr ||
+	    nla_put_u32(msg, DIODE_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(msg, DIODE_A_IFNAME, dev->name) ||
+	    nla_put_u8(msg, DIODE_A_CARRIER, carrier)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&diode_family, dev_net(dev), msg, 0,
+				DIODE_MCGRP_MONITOR_ID, GFP_ATOMIC);
+}
 
 int __init diode_genetlink_init(void)
 {

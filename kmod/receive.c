@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The receiver: frames arrive on the UDP socket, are checked, opened under
- * the session their tag names, pass the replay window (after authentication
- * only) and are delivered on the device through GRO. ANNOUNCE frames of
- * unknown sessions go to a worker that derives keys at a bounded rate.
+ * The receiver: frames arrive on the UDP socket or the lower Ethernet
+ * device, are checked, opened under the session their tag names, pass the
+ * replay window (after authentication only) and are delivered on the device
+ * through GRO. Sealed frames are kept for forward error correction; PARITY
+ * frames rebuild the lost ones, which then go the same way. ANNOUNCE frames
+ * of unknown sessions go to a worker that derives keys at a bounded rate.
+ * The device has carrier while authentic frames keep arriving.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -15,6 +18,8 @@
 #include "compat.h"
 #include "crypt.h"
 #include "device.h"
+#include "messages.h"
+#include "netlink.h"
 #include "receive.h"
 #include "session.h"
 
@@ -176,6 +181,67 @@ static bool diode_inner_valid(struct sk_buff *skb)
 	return !pskb_trim(skb, ip_len);
 }
 
+static void diode_carrier_set(struct diode_device *diode, bool on)
+{
+	diode_stat_inc(diode->stats, DIODE_STAT_RX_CARRIER_CHANGES);
+	if (on)
+		netif_carrier_on(diode->dev);
+	else
+		netif_carrier_off(diode->dev);
+	diode_netlink_notify_carrier(diode, on);
+}
+
+/* An authentic frame came in: the link is alive. */
+static void diode_rx_alive(struct diode_device *diode)
+{
+	WRITE_ONCE(diode->rx_last_valid, jiffies);
+	if (netif_carrier_ok(diode->dev))
+		return;
+	diode_carrier_set(diode, true);
+	mod_delayed_work(system_power_efficient_wq, &diode->carrier_work,
+			 DIODE_HEARTBEAT_MISSES * READ_ONCE(diode->rx_heartbeat));
+}
+
+void diode_carrier_worker(struct work_struct *work)
+{
+	struct diode_device *diode = container_of(to_delayed_work(work),
+						  struct diode_device,
+						  carrier_work);
+	unsigned long deadline = READ_ONCE(diode->rx_last_valid) +
+				 DIODE_HEARTBEAT_MISSES * READ_ONCE(diode->rx_heartbeat);
+	unsigned long now = jiffies;
+
+	if (time_before(now, deadline)) {
+		queue_delayed_work(system_power_efficient_wq, &diode->carrier_work,
+				   deadline - now);
+		return;
+	}
+	if (netif_carrier_ok(diode->dev))
+		diode_carrier_set(diode, false);
+}
+
+static void diode_parity_receive(struct diode_device *diode,
+				 struct diode_session *session,
+				 struct sk_buff *skb)
+{
+	struct sk_buff_head rebuilt;
+	struct sk_buff *frame;
+
+	diode_stat_inc(diode->stats, DIODE_STAT_RX_PARITY);
+	__skb_queue_head_init(&rebuilt);
+	if (session->fec_rx &&
+	    !diode_fec_rx_parity(session->fec_rx, skb->data + DIODE_HEADER_LEN,
+				 skb->len - DIODE_OVERHEAD, &rebuilt)) {
+		consume_skb(skb);
+	} else {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
+	}
+	while ((frame = __skb_dequeue(&rebuilt))) {
+		diode_stat_inc(diode->stats, DIODE_STAT_RX_RECOVERED);
+		diode_frame_receive(diode, frame);
+	}
+}
+
 static void diode_open_finish(struct sk_buff *skb, int err)
 {
 	struct diode_device *diode = netdev_priv(skb->dev);
@@ -184,24 +250,48 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	struct net_device *dev = skb->dev;
 	enum diode_replay_verdict verdict;
 	unsigned int len;
+	u64 lost;
 
 	kfree_sensitive(cb->req);
 	if (err) {
+		if (session->fec_rx && cb->type == DIODE_FRAME_DATA)
+			diode_fec_rx_forget(session->fec_rx, cb->counter);
 		diode_rx_drop(diode, skb, err == -EBADMSG ? DIODE_STAT_RX_UNAUTHENTIC :
 						     DIODE_STAT_RX_DROPPED);
 		goto out;
 	}
 	spin_lock_bh(&session->replay_lock);
+	lost = diode_replay_lost(session->replay);
 	verdict = diode_replay_update(session->replay, cb->counter);
+	lost = diode_replay_lost(session->replay) - lost;
 	spin_unlock_bh(&session->replay_lock);
 	if (verdict != DIODE_REPLAY_NEW) {
 		diode_rx_drop(diode, skb, verdict == DIODE_REPLAY_DUPLICATE ?
 				   DIODE_STAT_RX_DUPLICATE : DIODE_STAT_RX_REPLAYED);
 		goto out;
 	}
+	if (lost)
+		diode_stat_add(diode->stats, DIODE_STAT_RX_LOST, lost);
 
 	if (unlikely(rcu_access_pointer(diode->rx_sessions[DIODE_RX_NEXT]) == session))
 		diode_rx_promote(diode, session);
+	local_bh_disable();
+	diode_rx_alive(diode);
+	local_bh_enable();
+
+	switch (cb->type) {
+	case DIODE_FRAME_HEARTBEAT:
+		diode_stat_inc(diode->stats, DIODE_STAT_RX_HEARTBEATS);
+		consume_skb(skb);
+		goto out;
+	case DIODE_FRAME_PARITY:
+		local_bh_disable();
+		diode_parity_receive(diode, session, skb);
+		local_bh_enable();
+		goto out;
+	default:
+		break;
+	}
 
 	__skb_pull(skb, DIODE_HEADER_LEN);
 	if (pskb_trim(skb, skb->len - DIODE_AUTHTAG_LEN) || !diode_inner_valid(skb)) {
@@ -239,9 +329,12 @@ static void diode_open_done(diode_crypto_cb_arg arg, int err)
 	diode_open_finish(diode_crypto_cb_data(arg), err);
 }
 
-static void diode_data_receive(struct diode_device *diode, struct sk_buff *skb,
-			       u16 tag, u64 counter)
+/* DATA, HEARTBEAT and PARITY frames: sealed under a session held. */
+static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb,
+				 const struct diode_frame *frame)
 {
+	u16 tag = frame->session_tag;
+	u64 counter = frame->counter;
 	struct diode_skb_cb *cb = diode_skb_cb(skb);
 	enum diode_replay_verdict verdict;
 	struct diode_session *session;
@@ -269,6 +362,8 @@ static void diode_data_receive(struct diode_device *diode, struct sk_buff *skb,
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
 		goto put;
 	}
+	if (session->fec_rx && frame->type == DIODE_FRAME_DATA)
+		diode_fec_rx_store(session->fec_rx, counter, skb->data, skb->len);
 	cb->req = diode_aead_request_alloc(session->aead, &iv, &sg, GFP_ATOMIC);
 	if (!cb->req) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
@@ -281,6 +376,7 @@ static void diode_data_receive(struct diode_device *diode, struct sk_buff *skb,
 	aead_request_set_crypt(cb->req, sg, sg, skb->len - DIODE_HEADER_LEN, iv);
 	cb->session = session;
 	cb->counter = counter;
+	cb->type = frame->type;
 	skb->dev = diode->dev;
 	dev_hold(diode->dev);
 
@@ -316,47 +412,48 @@ static void diode_announce_receive(struct diode_device *diode,
 	queue_work(system_unbound_wq, &diode->announce_rx_work);
 }
 
-/* The encap_rcv hook of the UDP socket: consumes every frame (returns 0). */
-int diode_udp_receive(struct sock *sk, struct sk_buff *skb)
+void diode_frame_receive(struct diode_device *diode, struct sk_buff *skb)
 {
-	struct diode_device *diode = rcu_dereference_sk_user_data(sk);
 	struct diode_frame frame;
 
-	if (!diode) {
-		kfree_skb(skb);
-		return 0;
-	}
 	/* A sender never takes anything from the link. */
 	if (READ_ONCE(diode->mode) != DIODE_MODE_RX) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
-		return 0;
+		return;
 	}
-	if (!pskb_may_pull(skb, sizeof(struct udphdr)) ||
-	    skb_linearize(skb)) {
+	if (skb_linearize(skb)) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
-		return 0;
+		return;
 	}
-	__skb_pull(skb, sizeof(struct udphdr));
 	/* Frames may wait for a worker or for async crypto, outside this RCU
 	 * section: they must not keep the noref route of the outer packet.
 	 */
 	skb_dst_drop(skb);
 	if (diode_frame_parse(skb->data, skb->len, &frame)) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
+		return;
+	}
+	if (frame.type == DIODE_FRAME_ANNOUNCE)
+		diode_announce_receive(diode, skb, &frame);
+	else
+		diode_sealed_receive(diode, skb, &frame);
+}
+
+/* The encap_rcv hook of the UDP socket: consumes every frame (returns 0). */
+int diode_udp_receive(struct sock *sk, struct sk_buff *skb)
+{
+	struct diode_device *diode = rcu_dereference_sk_user_data(sk);
+
+	if (!diode) {
+		kfree_skb(skb);
 		return 0;
 	}
-	switch (frame.type) {
-	case DIODE_FRAME_DATA:
-		diode_data_receive(diode, skb, frame.session_tag, frame.counter);
-		break;
-	case DIODE_FRAME_ANNOUNCE:
-		diode_announce_receive(diode, skb, &frame);
-		break;
-	default:
-		/* HEARTBEAT and PARITY are not handled yet. */
+	if (!pskb_may_pull(skb, sizeof(struct udphdr))) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
-		break;
+		return 0;
 	}
+	__skb_pull(skb, sizeof(struct udphdr));
+	diode_frame_receive(diode, skb);
 	return 0;
 }
 
@@ -411,13 +508,30 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 		return DIODE_STAT_RX_UNAUTHENTIC;
 	}
 	diode_stat_inc(diode->stats, DIODE_STAT_RX_ANNOUNCES);
+	/* Authentic, but asking for what this receiver cannot do. */
+	if (diode_session_set_params(session, &params)) {
+		diode_session_put(session);
+		return DIODE_STAT_RX_MALFORMED;
+	}
 	if (frame.created <= diode->newest_created) {
 		diode_session_put(session);
 		return DIODE_STAT_RX_STALE_SESSION;
 	}
 
+	if (session->fec.data) {
+		session->fec_rx = diode_fec_rx_new(&session->fec);
+		if (!session->fec_rx) {
+			diode_session_put(session);
+			return DIODE_STAT_RX_DROPPED;
+		}
+	}
+
 	diode->newest_created = frame.created;
+	WRITE_ONCE(diode->rx_heartbeat, msecs_to_jiffies(session->heartbeat_ms));
 	diode_rx_install(diode, session);
+	local_bh_disable();
+	diode_rx_alive(diode);
+	local_bh_enable();
 	diode_stat_inc(diode->stats, DIODE_STAT_RX_SESSIONS);
 	return __DIODE_STAT_MAX;
 }

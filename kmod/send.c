@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sender: every packet routed into the device is sealed under the current
- * session and sent to the remote; the session's ANNOUNCE goes out at start
- * and then once per second.
+ * session, fed to forward error correction and sent (emit.c). Once per
+ * heartbeat interval, even when idle, the session's ANNOUNCE and a HEARTBEAT
+ * go out, and groups and copies still waiting for more traffic are flushed.
  */
 #include <linux/scatterlist.h>
 #include <net/ip.h>
@@ -10,10 +11,10 @@
 #include "compat.h"
 #include "crypt.h"
 #include "device.h"
+#include "emit.h"
 #include "messages.h"
 #include "send.h"
 #include "session.h"
-#include "socket.h"
 
 /* Counters stay far below 2^64; the sender refuses to send past this. */
 #define DIODE_COUNTER_LIMIT (U64_MAX - 1)
@@ -25,31 +26,62 @@ static void diode_tx_drop(struct diode_device *diode, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
+static void diode_seal(struct diode_device *diode, struct diode_session *session,
+		       struct sk_buff *skb, enum diode_frame_type type);
+
+/* The HEARTBEAT body: the sender's view of its own side of the link. */
+struct diode_heartbeat {
+	__be64 tx_packets;
+	__be64 tx_dropped;
+	__be64 uptime_ms;
+} __packed;
+
 static void diode_seal_finish(struct sk_buff *skb, int err)
 {
 	struct diode_device *diode = netdev_priv(skb->dev);
 	struct diode_skb_cb *cb = diode_skb_cb(skb);
-	unsigned int inner_len = skb->len - DIODE_OVERHEAD;
+	struct diode_session *session = cb->session;
+	unsigned int body_len = skb->len - DIODE_OVERHEAD;
 	struct net_device *dev = skb->dev;
+	struct sk_buff_head parity;
+	struct sk_buff *p;
 
 	kfree_sensitive(cb->req);
-	diode_session_put(cb->session);
+	cb->req = NULL;
 	if (err) {
 		diode_tx_drop(diode, skb);
-	} else {
-		/* The tunnel's output path counts the frame in the device's
-		 * standard statistics; diode's own count inner packets.
-		 */
-		local_bh_disable();
-		if (diode_socket_send(diode, skb)) {
-			diode_stat_inc(diode->stats, DIODE_STAT_TX_DROPPED);
-			dev_core_stats_tx_dropped_inc(dev);
-		} else {
-			diode_stat_inc(diode->stats, DIODE_STAT_TX_PACKETS);
-			diode_stat_add(diode->stats, DIODE_STAT_TX_BYTES, inner_len);
-		}
-		local_bh_enable();
+		goto out;
 	}
+	__skb_queue_head_init(&parity);
+	local_bh_disable();
+	switch (cb->type) {
+	case DIODE_FRAME_DATA:
+		diode_stat_inc(diode->stats, DIODE_STAT_TX_PACKETS);
+		diode_stat_add(diode->stats, DIODE_STAT_TX_BYTES, body_len);
+		if (session->fec_tx)
+			diode_fec_tx_add(session->fec_tx, cb->counter, skb->data,
+					 skb->len, &parity);
+		break;
+	case DIODE_FRAME_HEARTBEAT:
+		diode_stat_inc(diode->stats, DIODE_STAT_TX_HEARTBEATS);
+		break;
+	case DIODE_FRAME_PARITY:
+		diode_stat_inc(diode->stats, DIODE_STAT_TX_PARITY);
+		break;
+	default:
+		break;
+	}
+	/* The tunnel's output path counts the frame in the device's standard
+	 * statistics; diode's own count what the frames carry.
+	 */
+	diode_emit(diode, skb, session->redundancy);
+	while ((p = __skb_dequeue(&parity))) {
+		p->dev = dev;
+		diode_seal(diode, session, p, DIODE_FRAME_PARITY);
+	}
+	local_bh_enable();
+out:
+	diode_session_put(session);
 	dev_put(dev);
 }
 
@@ -58,11 +90,12 @@ static void diode_seal_done(diode_crypto_cb_arg arg, int err)
 	diode_seal_finish(diode_crypto_cb_data(arg), err);
 }
 
+/* Seals the body in @skb as a frame of @type and sends it. Consumes @skb. */
 static void diode_seal(struct diode_device *diode, struct diode_session *session,
-		       struct sk_buff *skb)
+		       struct sk_buff *skb, enum diode_frame_type type)
 {
 	struct diode_skb_cb *cb = diode_skb_cb(skb);
-	unsigned int inner_len;
+	unsigned int body_len;
 	struct scatterlist *sg;
 	int tailroom, ret;
 	u64 counter;
@@ -83,9 +116,9 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 		     counter == READ_ONCE(session->rekey_limit)))
 		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, 0);
 
-	inner_len = skb->len;
-	diode_header_encode(skb_push(skb, DIODE_HEADER_LEN), DIODE_FRAME_DATA,
-			    session->tag, counter);
+	body_len = skb->len;
+	diode_header_encode(skb_push(skb, DIODE_HEADER_LEN), type, session->tag,
+			    counter);
 	skb_put(skb, DIODE_AUTHTAG_LEN);
 
 	cb->req = diode_aead_request_alloc(session->aead, &iv, &sg, GFP_ATOMIC);
@@ -95,9 +128,10 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 	sg_init_one(sg, skb->data, skb->len);
 	aead_request_set_callback(cb->req, 0, diode_seal_done, skb);
 	aead_request_set_ad(cb->req, DIODE_HEADER_LEN);
-	aead_request_set_crypt(cb->req, sg, sg, inner_len, iv);
+	aead_request_set_crypt(cb->req, sg, sg, body_len, iv);
 	cb->session = diode_session_get(session);
 	cb->counter = counter;
+	cb->type = type;
 	dev_hold(diode->dev);
 
 	ret = crypto_aead_encrypt(cb->req);
@@ -138,7 +172,7 @@ netdev_tx_t diode_xmit(struct sk_buff *skb, struct net_device *dev)
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
 		skb->dev = dev;
-		diode_seal(diode, session, skb);
+		diode_seal(diode, session, skb, DIODE_FRAME_DATA);
 	}
 	diode_session_put(session);
 	return NETDEV_TX_OK;
@@ -148,11 +182,8 @@ drop:
 	return NETDEV_TX_OK;
 }
 
-void diode_announce_worker(struct work_struct *work)
+static void diode_send_announces(struct diode_device *diode)
 {
-	struct diode_device *diode = container_of(to_delayed_work(work),
-						  struct diode_device,
-						  announce_work);
 	struct diode_session __rcu *const *slots[] = {
 		&diode->tx_session, &diode->tx_next
 	};
@@ -173,12 +204,64 @@ void diode_announce_worker(struct work_struct *work)
 			skb_reserve(skb, DIODE_HEADROOM);
 			skb_put_data(skb, session->announce, DIODE_ANNOUNCE_FRAME_LEN);
 			skb->dev = diode->dev;
-			if (!diode_socket_send(diode, skb))
-				diode_stat_inc(diode->stats, DIODE_STAT_TX_ANNOUNCES);
+			diode_emit(diode, skb, session->redundancy);
+			diode_stat_inc(diode->stats, DIODE_STAT_TX_ANNOUNCES);
 			skb = NULL;
 		}
 		rcu_read_unlock_bh();
 		kfree_skb(skb);
 	}
-	queue_delayed_work(system_power_efficient_wq, &diode->announce_work, HZ);
+}
+
+/* A HEARTBEAT under the current session, then what waits for more traffic. */
+static void diode_send_heartbeat(struct diode_device *diode)
+{
+	struct diode_heartbeat *hb;
+	struct diode_session *session;
+	struct sk_buff_head parity;
+	u64 stats[__DIODE_STAT_MAX];
+	struct sk_buff *skb, *p;
+
+	skb = alloc_skb(DIODE_HEADROOM + sizeof(*hb) + DIODE_TAILROOM, GFP_KERNEL);
+	if (!skb)
+		return;
+	skb_reserve(skb, DIODE_HEADROOM);
+	diode_stats_read(diode->stats, stats);
+	hb = skb_put(skb, sizeof(*hb));
+	hb->tx_packets = cpu_to_be64(stats[DIODE_STAT_TX_PACKETS]);
+	hb->tx_dropped = cpu_to_be64(stats[DIODE_STAT_TX_DROPPED] +
+				     stats[DIODE_STAT_TX_PACING_DROPPED]);
+	hb->uptime_ms = cpu_to_be64(ktime_get_boottime_ns() / NSEC_PER_MSEC);
+	skb->dev = diode->dev;
+
+	__skb_queue_head_init(&parity);
+	rcu_read_lock_bh();
+	session = rcu_dereference_bh(diode->tx_session);
+	if (!session || !kref_get_unless_zero(&session->ref)) {
+		rcu_read_unlock_bh();
+		kfree_skb(skb);
+		return;
+	}
+	diode_seal(diode, session, skb, DIODE_FRAME_HEARTBEAT);
+	if (session->fec_tx)
+		diode_fec_tx_flush(session->fec_tx, &parity);
+	while ((p = __skb_dequeue(&parity))) {
+		p->dev = diode->dev;
+		diode_seal(diode, session, p, DIODE_FRAME_PARITY);
+	}
+	diode_emit_flush(diode);
+	rcu_read_unlock_bh();
+	diode_session_put(session);
+}
+
+void diode_heartbeat_worker(struct work_struct *work)
+{
+	struct diode_device *diode = container_of(to_delayed_work(work),
+						  struct diode_device,
+						  heartbeat_work);
+
+	diode_send_announces(diode);
+	diode_send_heartbeat(diode);
+	queue_delayed_work(system_power_efficient_wq, &diode->heartbeat_work,
+			   msecs_to_jiffies(READ_ONCE(diode->heartbeat_ms)));
 }

@@ -6,6 +6,6 @@
 #include <linux/workqueue.h>
 
 netdev_tx_t diode_xmit(struct sk_buff *skb, struct net_device *dev);
-void diode_announce_worker(struct work_struct *work);
+void diode_heartbeat_worker(struct work_struct *work);
 
 #endif /* _DIODE_SEND_H */

@@ -35,6 +35,8 @@ static void diode_session_free_rcu(struct rcu_head *rcu)
 	struct diode_session *session = container_of(rcu, struct diode_session, rcu);
 
 	crypto_free_aead(session->aead);
+	diode_fec_tx_free(session->fec_tx);
+	diode_fec_rx_free(session->fec_rx);
 	kfree(session->replay);
 	kfree_sensitive(session);
 }
@@ -162,6 +164,16 @@ struct diode_session *diode_session_new_tx(const struct diode_static_keys *keys,
 				      ktime_get_real_ns());
 	if (IS_ERR(session))
 		goto out;
+	ret = diode_session_set_params(session, params);
+	if (ret)
+		goto err_put;
+	if (session->fec.data) {
+		session->fec_tx = diode_fec_tx_new(&session->fec);
+		if (!session->fec_tx) {
+			ret = -ENOMEM;
+			goto err_put;
+		}
+	}
 
 	diode_header_encode(session->announce, DIODE_FRAME_ANNOUNCE,
 			    session->tag, 0);
@@ -172,10 +184,13 @@ struct diode_session *diode_session_new_tx(const struct diode_static_keys *keys,
 	ret = diode_session_crypt_sync(session, session->announce,
 				       DIODE_HEADER_LEN + DIODE_ANNOUNCE_CLEAR_LEN,
 				       sizeof(*params), true);
-	if (ret) {
-		diode_session_put(session);
-		session = ERR_PTR(ret);
-	}
+	if (ret)
+		goto err_put;
+	goto out;
+
+err_put:
+	diode_session_put(session);
+	session = ERR_PTR(ret);
 out:
 	memzero_explicit(ephemeral, sizeof(ephemeral));
 	memzero_explicit(ephemeral_dh, sizeof(ephemeral_dh));
@@ -209,6 +224,27 @@ struct diode_session *diode_session_new_rx(const struct diode_static_keys *keys,
 		return ERR_PTR(ret);
 	}
 	return session;
+}
+
+int diode_session_set_params(struct diode_session *session,
+			     const struct diode_announce_params *params)
+{
+	u32 heartbeat_ms = be32_to_cpu(params->heartbeat_ms);
+	struct diode_fec_config fec = {
+		.data = params->fec_data,
+		.parity = params->fec_parity,
+		.interleave = params->fec_interleave,
+	};
+
+	if (heartbeat_ms < DIODE_HEARTBEAT_MS_MIN ||
+	    heartbeat_ms > DIODE_HEARTBEAT_MS_MAX ||
+	    !params->redundancy || params->redundancy > DIODE_REDUNDANCY_MAX ||
+	    !diode_fec_config_valid(&fec))
+		return -EINVAL;
+	session->heartbeat_ms = heartbeat_ms;
+	session->redundancy = params->redundancy;
+	session->fec = fec;
+	return 0;
 }
 
 /* Authenticate a received ANNOUNCE (a private, linear copy) and read its body. */

@@ -8,6 +8,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 
+#include "fec.h"
 #include "frame.h"
 #include "keys.h"
 #include "replay.h"
@@ -18,7 +19,7 @@ struct diode_announce_params {
 	u8 redundancy;
 	u8 fec_data;
 	u8 fec_parity;
-	u8 reserved;
+	u8 fec_interleave;
 } __packed;
 
 #define DIODE_ANNOUNCE_FRAME_LEN (DIODE_HEADER_LEN + DIODE_ANNOUNCE_CLEAR_LEN + \
@@ -33,6 +34,13 @@ struct diode_session {
 	u16 tag;
 	u64 created;
 	u8 ephemeral_pub[DIODE_KEY_LEN];
+
+	/* The parameters the ANNOUNCE carries, and the FEC state under them. */
+	u32 heartbeat_ms;
+	u8 redundancy;
+	struct diode_fec_config fec;
+	struct diode_fec_tx *fec_tx;
+	struct diode_fec_rx *fec_rx;
 
 	/* Sender: the last counter taken; 0 is the ANNOUNCE's. */
 	atomic64_t tx_counter;
@@ -58,6 +66,9 @@ int diode_session_open_announce(struct diode_session *session, u8 *frame,
 				unsigned int len,
 				struct diode_announce_params *params);
 void diode_session_put(struct diode_session *session);
+/* A receiver's: takes on the parameters of an authentic ANNOUNCE. */
+int diode_session_set_params(struct diode_session *session,
+			     const struct diode_announce_params *params);
 
 static inline struct diode_session *diode_session_get(struct diode_session *s)
 {

@@ -157,6 +157,69 @@ static bool test_set_request_some(void)
 	return true;
 }
 
+static bool test_set_request_link(void)
+{
+	static const char *const words[] = {
+		"diode0", "heartbeat-interval", "250ms", "redundancy", "2",
+		"fec", "8/3", "interleave", "5", "rate", "25gbit",
+		"encap", "eth", "lower", "lo", "ethertype", "0x0801",
+		"dest-mac", "02:00:5e:10:00:01",
+	};
+	static const uint8_t mac[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 };
+	char buf[SET_REQUEST_SIZE];
+	struct set_args args;
+	struct nlmsghdr *nlh;
+	struct attrs attrs = { 0 };
+
+	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
+	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	KTAP_EXPECT(nlh->nlmsg_len <= sizeof(buf));
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb,
+		       &attrs);
+	KTAP_EXPECT(attrs.count == 11);
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_HEARTBEAT_INTERVAL],
+			    &(uint32_t){ 250 }, 4));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REDUNDANCY], &(uint8_t){ 2 }, 1));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_FEC_DATA], &(uint8_t){ 8 }, 1));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_FEC_PARITY], &(uint8_t){ 3 }, 1));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_FEC_INTERLEAVE],
+			    &(uint8_t){ 5 }, 1));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_RATE],
+			    &(uint64_t){ 25000000000ULL }, 8));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_ENCAP],
+			    &(uint8_t){ DIODE_ENCAP_ETH }, 1));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_LOWER_IFINDEX],
+			    &(uint32_t){ if_nametoindex("lo") }, 4));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_ETHERTYPE],
+			    &(uint16_t){ 0x0801 }, 2));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_DEST_MAC], mac, ETH_ALEN));
+	return true;
+}
+
+/* fec off is FEC_DATA 0 alone; none and 0 are what the kernel unsets with. */
+static bool test_set_request_off(void)
+{
+	static const char *const words[] = {
+		"diode0", "fec", "off", "rate", "none", "lower", "none",
+	};
+	char buf[SET_REQUEST_SIZE];
+	struct set_args args;
+	struct nlmsghdr *nlh;
+	struct attrs attrs = { 0 };
+
+	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
+	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb,
+		       &attrs);
+	KTAP_EXPECT(attrs.count == 4);
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_FEC_DATA], &(uint8_t){ 0 }, 1));
+	KTAP_EXPECT(!attrs.tb[DIODE_A_FEC_PARITY]);
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_RATE], &(uint64_t){ 0 }, 8));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_LOWER_IFINDEX],
+			    &(uint32_t){ 0 }, 4));
+	return true;
+}
+
 /* A reply as the kernel would send it, with padding and a future attribute. */
 static struct nlmsghdr *build_reply(char *buf, const char *ifname)
 {
@@ -189,6 +252,18 @@ static struct nlmsghdr *build_reply(char *buf, const char *ifname)
 	mnl_attr_put(nlh, DIODE_A_PAD, 0, NULL);
 	mnl_attr_put_u64(nlh, DIODE_A_REKEY_AFTER_FRAMES, 1ULL << 30);
 	mnl_attr_put_u32(nlh, DIODE_A_MAX_SESSION_AGE, 0);
+	mnl_attr_put_u32(nlh, DIODE_A_HEARTBEAT_INTERVAL, 250);
+	mnl_attr_put_u8(nlh, DIODE_A_REDUNDANCY, 2);
+	mnl_attr_put_u8(nlh, DIODE_A_FEC_DATA, 16);
+	mnl_attr_put_u8(nlh, DIODE_A_FEC_PARITY, 4);
+	mnl_attr_put_u8(nlh, DIODE_A_FEC_INTERLEAVE, 3);
+	mnl_attr_put_u64(nlh, DIODE_A_RATE, 1500000);
+	mnl_attr_put_u8(nlh, DIODE_A_ENCAP, DIODE_ENCAP_ETH);
+	mnl_attr_put_u32(nlh, DIODE_A_LOWER_IFINDEX, if_nametoindex("lo"));
+	mnl_attr_put_u16(nlh, DIODE_A_ETHERTYPE, DIODE_ETHERTYPE_DEFAULT);
+	mnl_attr_put(nlh, DIODE_A_DEST_MAC, ETH_ALEN,
+		     (uint8_t[ETH_ALEN]){ 0x02, 0, 0, 0, 0xab, 0x0c });
+	mnl_attr_put_u8(nlh, DIODE_A_CARRIER, 1);
 	mnl_attr_put(nlh, DIODE_A_MAX + 7, 3, "new");
 
 	nest = mnl_attr_nest_start(nlh, DIODE_A_SESSIONS);
@@ -212,6 +287,15 @@ static struct nlmsghdr *build_reply(char *buf, const char *ifname)
 	mnl_attr_put_u64(nlh, DIODE_STAT_TX_PACKETS, 3);
 	mnl_attr_put_u64(nlh, DIODE_STAT_RX_UNKNOWN_SESSION, 4);
 	mnl_attr_put_u64(nlh, DIODE_STAT_RX_RATE_LIMITED, 6);
+	mnl_attr_put_u64(nlh, DIODE_STAT_TX_HEARTBEATS, 7);
+	mnl_attr_put_u64(nlh, DIODE_STAT_TX_PARITY, 8);
+	mnl_attr_put_u64(nlh, DIODE_STAT_TX_REPEATS, 9);
+	mnl_attr_put_u64(nlh, DIODE_STAT_TX_PACING_DROPPED, 10);
+	mnl_attr_put_u64(nlh, DIODE_STAT_RX_HEARTBEATS, 11);
+	mnl_attr_put_u64(nlh, DIODE_STAT_RX_PARITY, 12);
+	mnl_attr_put_u64(nlh, DIODE_STAT_RX_RECOVERED, 13);
+	mnl_attr_put_u64(nlh, DIODE_STAT_RX_LOST, 14);
+	mnl_attr_put_u64(nlh, DIODE_STAT_RX_CARRIER_CHANGES, 15);
 	mnl_attr_put_u64(nlh, DIODE_STAT_MAX + 1, 5);
 	mnl_attr_nest_end(nlh, nest);
 	return nlh;
@@ -255,7 +339,7 @@ static bool test_reply_text(void)
 
 	KTAP_EXPECT(!device_parse(build_reply(buf, "diode0"), &dev));
 	KTAP_EXPECT(dev.ifindex == 5 && dev.n_sessions == 2 &&
-		    dev.n_stats == 4);
+		    dev.n_stats == 13);
 	KTAP_EXPECT(text_is(&dev, false,
 		"interface: diode0\n"
 		"  mode: tx\n"
@@ -267,6 +351,16 @@ static bool test_reply_text(void)
 		"  rekey after time: 120 seconds\n"
 		"  rekey after frames: 1073741824\n"
 		"  max session age: no limit\n"
+		"  heartbeat interval: 250 ms\n"
+		"  redundancy: 2\n"
+		"  fec: 16/4\n"
+		"  interleave: 3\n"
+		"  rate: 1500kbit\n"
+		"  encap: eth\n"
+		"  lower: lo\n"
+		"  ethertype: 0x88b5\n"
+		"  dest mac: 02:00:00:00:ab:0c\n"
+		"  carrier: yes\n"
 		"  session current:\n"
 		"    tag: 0x1a2b\n"
 		"    created: 2023-11-14T22:13:20.123456789Z\n"
@@ -277,7 +371,16 @@ static bool test_reply_text(void)
 		"    tx packets: 3\n"
 		"    rx unknown session: 4\n"
 		"    rx rate limited: 6\n"
-		"    stat 20: 5\n"));
+		"    tx heartbeats: 7\n"
+		"    tx parity: 8\n"
+		"    tx repeats: 9\n"
+		"    tx pacing dropped: 10\n"
+		"    rx heartbeats: 11\n"
+		"    rx parity: 12\n"
+		"    rx recovered: 13\n"
+		"    rx lost: 14\n"
+		"    rx carrier changes: 15\n"
+		"    stat 29: 5\n"));
 	return true;
 }
 
@@ -302,6 +405,18 @@ static bool test_reply_json(void)
 		"    \"rekey_after_time\": 120,\n"
 		"    \"rekey_after_frames\": 1073741824,\n"
 		"    \"max_session_age\": 0,\n"
+		"    \"heartbeat_interval\": 250,\n"
+		"    \"redundancy\": 2,\n"
+		"    \"fec_data\": 16,\n"
+		"    \"fec_parity\": 4,\n"
+		"    \"interleave\": 3,\n"
+		"    \"rate\": 1500000,\n"
+		"    \"encap\": \"eth\",\n"
+		"    \"lower\": \"lo\",\n"
+		"    \"lower_ifindex\": 1,\n"
+		"    \"ethertype\": 34997,\n"
+		"    \"dest_mac\": \"02:00:00:00:ab:0c\",\n"
+		"    \"carrier\": true,\n"
 		"    \"sessions\": [\n"
 		"      {\n"
 		"        \"slot\": \"current\",\n"
@@ -324,7 +439,16 @@ static bool test_reply_json(void)
 		"      \"tx_packets\": 3,\n"
 		"      \"rx_unknown_session\": 4,\n"
 		"      \"rx_rate_limited\": 6,\n"
-		"      \"stat_20\": 5\n"
+		"      \"tx_heartbeats\": 7,\n"
+		"      \"tx_parity\": 8,\n"
+		"      \"tx_repeats\": 9,\n"
+		"      \"tx_pacing_dropped\": 10,\n"
+		"      \"rx_heartbeats\": 11,\n"
+		"      \"rx_parity\": 12,\n"
+		"      \"rx_recovered\": 13,\n"
+		"      \"rx_lost\": 14,\n"
+		"      \"rx_carrier_changes\": 15,\n"
+		"      \"stat_29\": 5\n"
 		"    }\n"
 		"  }\n"
 		"]\n"));
@@ -338,6 +462,8 @@ static bool test_reply_minimal(void)
 	struct nlmsghdr *nlh;
 	struct device_info dev;
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	char *json;
+	bool ok;
 
 	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode1");
@@ -346,6 +472,82 @@ static bool test_reply_minimal(void)
 	KTAP_EXPECT(!device_parse(nlh, &dev));
 	KTAP_EXPECT(text_is(&dev, false,
 			    "interface: diode1\n  mode: none\n"));
+	/* A module older than the link settings: null, not made up. */
+	json = render(&dev, true);
+	KTAP_EXPECT(json);
+	ok = strstr(json, "\"max_session_age\": null,\n"
+			  "    \"heartbeat_interval\": null,\n"
+			  "    \"redundancy\": null,\n"
+			  "    \"fec_data\": null,\n"
+			  "    \"fec_parity\": null,\n"
+			  "    \"interleave\": null,\n"
+			  "    \"rate\": null,\n"
+			  "    \"encap\": null,\n"
+			  "    \"lower\": null,\n"
+			  "    \"lower_ifindex\": null,\n"
+			  "    \"ethertype\": null,\n"
+			  "    \"dest_mac\": null,\n"
+			  "    \"carrier\": null,\n");
+	if (!ok)
+		ktap_diag("got:\n%s", json);
+	free(json);
+	return ok;
+}
+
+/* The values that read differently: FEC off, no rate limit, no carrier. */
+static bool test_reply_link_off(void)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct device_info dev;
+
+	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode2");
+	mnl_attr_put_u8(nlh, DIODE_A_FEC_DATA, 0);
+	mnl_attr_put_u8(nlh, DIODE_A_FEC_PARITY, 4);
+	mnl_attr_put_u64(nlh, DIODE_A_RATE, 0);
+	mnl_attr_put_u8(nlh, DIODE_A_ENCAP, DIODE_ENCAP_MAX + 1);
+	mnl_attr_put_u32(nlh, DIODE_A_LOWER_IFINDEX, 0x7ffffff0);
+	mnl_attr_put_u8(nlh, DIODE_A_CARRIER, 0);
+	KTAP_EXPECT(!device_parse(nlh, &dev));
+	KTAP_EXPECT(text_is(&dev, false,
+		"interface: diode2\n"
+		"  fec: off\n"
+		"  rate: no limit\n"
+		"  encap: encap2\n"
+		"  lower: ifindex 2147483632 (not in this namespace)\n"
+		"  carrier: no\n"));
+	KTAP_EXPECT(text_is(&dev, true,
+		"[\n"
+		"  {\n"
+		"    \"interface\": \"diode2\",\n"
+		"    \"ifindex\": null,\n"
+		"    \"mode\": null,\n"
+		"    \"public_key\": null,\n"
+		"    \"peer\": null,\n"
+		"    \"preshared_key\": false,\n"
+		"    \"local\": null,\n"
+		"    \"remote\": null,\n"
+		"    \"replay_window\": null,\n"
+		"    \"rekey_after_time\": null,\n"
+		"    \"rekey_after_frames\": null,\n"
+		"    \"max_session_age\": null,\n"
+		"    \"heartbeat_interval\": null,\n"
+		"    \"redundancy\": null,\n"
+		"    \"fec_data\": 0,\n"
+		"    \"fec_parity\": 4,\n"
+		"    \"interleave\": null,\n"
+		"    \"rate\": 0,\n"
+		"    \"encap\": \"encap2\",\n"
+		"    \"lower\": null,\n"
+		"    \"lower_ifindex\": 2147483632,\n"
+		"    \"ethertype\": null,\n"
+		"    \"dest_mac\": null,\n"
+		"    \"carrier\": false,\n"
+		"    \"sessions\": [],\n"
+		"    \"stats\": {}\n"
+		"  }\n"
+		"]\n"));
 	return true;
 }
 
@@ -379,6 +581,18 @@ static bool test_reply_malformed(void)
 	KTAP_EXPECT(reply_rejected(DIODE_A_REKEY_AFTER_TIME, bytes, 8));
 	KTAP_EXPECT(reply_rejected(DIODE_A_REKEY_AFTER_FRAMES, bytes, 4));
 	KTAP_EXPECT(reply_rejected(DIODE_A_MAX_SESSION_AGE, bytes, 1));
+	KTAP_EXPECT(reply_rejected(DIODE_A_HEARTBEAT_INTERVAL, bytes, 2));
+	KTAP_EXPECT(reply_rejected(DIODE_A_REDUNDANCY, bytes, 4));
+	KTAP_EXPECT(reply_rejected(DIODE_A_FEC_DATA, bytes, 0));
+	KTAP_EXPECT(reply_rejected(DIODE_A_FEC_PARITY, bytes, 2));
+	KTAP_EXPECT(reply_rejected(DIODE_A_FEC_INTERLEAVE, bytes, 4));
+	KTAP_EXPECT(reply_rejected(DIODE_A_RATE, bytes, 4));
+	KTAP_EXPECT(reply_rejected(DIODE_A_ENCAP, bytes, 4));
+	KTAP_EXPECT(reply_rejected(DIODE_A_LOWER_IFINDEX, bytes, 8));
+	KTAP_EXPECT(reply_rejected(DIODE_A_ETHERTYPE, bytes, 4));
+	KTAP_EXPECT(reply_rejected(DIODE_A_DEST_MAC, bytes, ETH_ALEN + 2));
+	KTAP_EXPECT(reply_rejected(DIODE_A_DEST_MAC, bytes, ETH_ALEN - 1));
+	KTAP_EXPECT(reply_rejected(DIODE_A_CARRIER, bytes, 4));
 	KTAP_EXPECT(reply_rejected(DIODE_A_IFNAME, "abcdefghijklmnop", 17));
 	KTAP_EXPECT(reply_rejected(DIODE_A_IFNAME, "abc", 3));
 	KTAP_EXPECT(reply_rejected(DIODE_A_LOCAL, &in, sizeof(in) - 1));
@@ -564,10 +778,28 @@ static bool test_setconf_request_resets(void)
 	genl = mnl_nlmsg_get_payload(nlh);
 	KTAP_EXPECT(genl->cmd == DIODE_CMD_SET_DEVICE);
 	KTAP_EXPECT(nlh->nlmsg_flags == (NLM_F_REQUEST | NLM_F_ACK));
-	KTAP_EXPECT(attrs.count == 11);
+	KTAP_EXPECT(attrs.count == 20);
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_IFNAME], "diode0", 7));
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_MODE],
 			    &(uint8_t){ DIODE_MODE_RX }, 1));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_HEARTBEAT_INTERVAL],
+			    &(uint32_t){ DIODE_HEARTBEAT_MS_DEFAULT }, 4));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REDUNDANCY], &(uint8_t){ 1 }, 1));
+	/* FEC off: no parity count with it. */
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_FEC_DATA], &(uint8_t){ 0 }, 1));
+	KTAP_EXPECT(!attrs.tb[DIODE_A_FEC_PARITY]);
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_FEC_INTERLEAVE],
+			    &(uint8_t){ 1 }, 1));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_RATE], &(uint64_t){ 0 }, 8));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_ENCAP],
+			    &(uint8_t){ DIODE_ENCAP_UDP }, 1));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_LOWER_IFINDEX],
+			    &(uint32_t){ 0 }, 4));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_ETHERTYPE],
+			    &(uint16_t){ DIODE_ETHERTYPE_DEFAULT }, 2));
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_DEST_MAC],
+			    (uint8_t[ETH_ALEN]){ 0xff, 0xff, 0xff, 0xff, 0xff,
+						 0xff }, ETH_ALEN));
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PRIVATE_KEY], zeros,
 			    DIODE_KEY_LEN));
 	KTAP_EXPECT(key_attr_is(attrs.tb[DIODE_A_PEER_PUBLIC_KEY],
@@ -708,6 +940,19 @@ static void receiver_reply(char *buf, struct device_info *dev,
 	mnl_attr_put_u32(nlh, DIODE_A_REKEY_AFTER_TIME, 30);
 	mnl_attr_put_u64(nlh, DIODE_A_REKEY_AFTER_FRAMES, 2048);
 	mnl_attr_put_u32(nlh, DIODE_A_MAX_SESSION_AGE, 3600);
+	mnl_attr_put_u32(nlh, DIODE_A_HEARTBEAT_INTERVAL, 500);
+	mnl_attr_put_u8(nlh, DIODE_A_REDUNDANCY, 2);
+	mnl_attr_put_u8(nlh, DIODE_A_FEC_DATA, 8);
+	mnl_attr_put_u8(nlh, DIODE_A_FEC_PARITY, 2);
+	mnl_attr_put_u8(nlh, DIODE_A_FEC_INTERLEAVE, 4);
+	mnl_attr_put_u64(nlh, DIODE_A_RATE, 10000000000ULL);
+	mnl_attr_put_u8(nlh, DIODE_A_ENCAP, DIODE_ENCAP_ETH);
+	mnl_attr_put_u32(nlh, DIODE_A_LOWER_IFINDEX, if_nametoindex("lo"));
+	mnl_attr_put_u16(nlh, DIODE_A_ETHERTYPE, 0x9000);
+	/* The default: a DestMAC that showconf leaves unsaid. */
+	mnl_attr_put(nlh, DIODE_A_DEST_MAC, ETH_ALEN,
+		     (uint8_t[ETH_ALEN]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff });
+	mnl_attr_put_u8(nlh, DIODE_A_CARRIER, 1);
 	device_parse(nlh, dev);
 
 	memset(secrets, 0, sizeof(*secrets));
@@ -726,6 +971,14 @@ static const char receiver_config[] =
 	"RekeyAfterTime = 30\n"
 	"RekeyAfterFrames = 2048\n"
 	"MaxSessionAge = 3600\n"
+	"HeartbeatInterval = 500\n"
+	"Redundancy = 2\n"
+	"FEC = 8/2\n"
+	"Interleave = 4\n"
+	"Rate = 10gbit\n"
+	"Encap = eth\n"
+	"Lower = lo\n"
+	"EtherType = 0x9000\n"
 	"\n"
 	"[Peer]\n"
 	"PublicKey = " BOB_PUBLIC "\n"
@@ -733,7 +986,7 @@ static const char receiver_config[] =
 
 static bool test_showconf_text(void)
 {
-	char buf[1024], text[CONFIG_TEXT_SIZE];
+	char buf[2048], text[CONFIG_TEXT_SIZE];
 	struct device_info dev;
 	struct secrets secrets;
 	struct set_args args;
@@ -758,14 +1011,24 @@ static bool test_showconf_text(void)
 		"  replay window: 65536\n"
 		"  rekey after time: 30 seconds\n"
 		"  rekey after frames: 2048\n"
-		"  max session age: 3600 seconds\n"));
+		"  max session age: 3600 seconds\n"
+		"  heartbeat interval: 500 ms\n"
+		"  redundancy: 2\n"
+		"  fec: 8/2\n"
+		"  interleave: 4\n"
+		"  rate: 10gbit\n"
+		"  encap: eth\n"
+		"  lower: lo\n"
+		"  ethertype: 0x9000\n"
+		"  dest mac: ff:ff:ff:ff:ff:ff\n"
+		"  carrier: yes\n"));
 	return true;
 }
 
 /* Without a peer or secrets, showconf prints what there is. */
 static bool test_showconf_partial(void)
 {
-	char buf[1024], text[CONFIG_TEXT_SIZE];
+	char buf[2048], text[CONFIG_TEXT_SIZE];
 	struct device_info dev;
 	struct secrets secrets;
 	struct set_args args;
@@ -782,7 +1045,15 @@ static bool test_showconf_partial(void)
 		"ReplayWindow = 65536\n"
 		"RekeyAfterTime = 30\n"
 		"RekeyAfterFrames = 2048\n"
-		"MaxSessionAge = 3600\n"));
+		"MaxSessionAge = 3600\n"
+		"HeartbeatInterval = 500\n"
+		"Redundancy = 2\n"
+		"FEC = 8/2\n"
+		"Interleave = 4\n"
+		"Rate = 10gbit\n"
+		"Encap = eth\n"
+		"Lower = lo\n"
+		"EtherType = 0x9000\n"));
 	return true;
 }
 
@@ -792,7 +1063,7 @@ static bool test_showconf_partial(void)
  */
 static bool test_showconf_setconf_round_trip(void)
 {
-	char reply[1024], text[CONFIG_TEXT_SIZE], buf[SET_REQUEST_SIZE];
+	char reply[2048], text[CONFIG_TEXT_SIZE], buf[SET_REQUEST_SIZE];
 	struct attrs request, device;
 	struct device_info dev;
 	struct secrets secrets;
@@ -802,6 +1073,10 @@ static bool test_showconf_setconf_round_trip(void)
 		DIODE_A_MODE, DIODE_A_PEER_PUBLIC_KEY, DIODE_A_LOCAL,
 		DIODE_A_REPLAY_WINDOW, DIODE_A_REKEY_AFTER_TIME,
 		DIODE_A_REKEY_AFTER_FRAMES, DIODE_A_MAX_SESSION_AGE,
+		DIODE_A_HEARTBEAT_INTERVAL, DIODE_A_REDUNDANCY,
+		DIODE_A_FEC_DATA, DIODE_A_FEC_PARITY, DIODE_A_FEC_INTERLEAVE,
+		DIODE_A_RATE, DIODE_A_ENCAP, DIODE_A_LOWER_IFINDEX,
+		DIODE_A_ETHERTYPE, DIODE_A_DEST_MAC,
 	};
 	const struct nlattr *a, *b;
 	size_t i;
@@ -841,12 +1116,122 @@ static bool test_showconf_setconf_round_trip(void)
 	return true;
 }
 
+static struct nlmsghdr *link_event(char *buf, const char *ifname,
+				   int carrier)
+{
+	struct nlmsghdr *nlh = genl_msg_start(buf, TEST_FAMILY,
+					      DIODE_CMD_LINK_EVENT, 0);
+
+	/* A notification: no request flag, sequence number nor port. */
+	nlh->nlmsg_flags = 0;
+	mnl_attr_put_u32(nlh, DIODE_A_IFINDEX, 9);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, ifname);
+	if (carrier >= 0)
+		mnl_attr_put_u8(nlh, DIODE_A_CARRIER, carrier);
+	return nlh;
+}
+
+static bool event_prints(const struct nlmsghdr *nlh, const char *expected)
+{
+	struct link_event event;
+	char *text = NULL;
+	size_t size;
+	FILE *f;
+	bool ok;
+
+	if (link_event_parse(nlh, &event) != 1)
+		return false;
+	f = open_memstream(&text, &size);
+	link_event_print(f, &event);
+	fclose(f);
+	ok = !strcmp(text, expected);
+	if (!ok)
+		ktap_diag("got '%s'", text);
+	free(text);
+	return ok;
+}
+
+static bool test_link_events(void)
+{
+	struct link_event event;
+	struct nlmsghdr *nlh;
+	char buf[256];
+
+	KTAP_EXPECT(event_prints(link_event(buf, "diode0", 1),
+				 "diode0: carrier on\n"));
+	KTAP_EXPECT(event_prints(link_event(buf, "diode0", 0),
+				 "diode0: carrier off\n"));
+	KTAP_EXPECT(event_prints(link_event(buf, "d\x1b", 1),
+				 "d\\x1b: carrier on\n"));
+	KTAP_EXPECT(link_event_parse(link_event(buf, "diode0", 1), &event) ==
+		    1 && event.ifindex == 9 && event.carrier);
+	/* Another command of the family is no event. */
+	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
+	KTAP_EXPECT(link_event_parse(nlh, &event) == 0);
+	/* No carrier, a carrier of the wrong size, a name too long. */
+	errno = 0;
+	KTAP_EXPECT(link_event_parse(link_event(buf, "diode0", -1), &event) ==
+		    -1 && errno == EBADMSG);
+	nlh = link_event(buf, "diode0", -1);
+	mnl_attr_put_u32(nlh, DIODE_A_CARRIER, 1);
+	KTAP_EXPECT(link_event_parse(nlh, &event) == -1);
+	KTAP_EXPECT(link_event_parse(link_event(buf, "abcdefghijklmnop", 1),
+				     &event) == -1);
+	nlh = mnl_nlmsg_put_header(buf);
+	KTAP_EXPECT(link_event_parse(nlh, &event) == -1);
+	return true;
+}
+
+/* The controller's answer about the family, with its multicast groups. */
+static struct nlmsghdr *family_reply(char *buf, bool monitor)
+{
+	struct nlmsghdr *nlh = genl_msg_start(buf, GENL_ID_CTRL,
+					      CTRL_CMD_NEWFAMILY, 0);
+	struct nlattr *groups, *group;
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, DIODE_GENL_NAME);
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x25);
+	groups = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
+	group = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 11);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, "monitorx");
+	mnl_attr_nest_end(nlh, group);
+	if (monitor) {
+		group = mnl_attr_nest_start(nlh, 2);
+		mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME,
+				  DIODE_MCGRP_MONITOR);
+		mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 12);
+		mnl_attr_nest_end(nlh, group);
+	}
+	mnl_attr_nest_end(nlh, groups);
+	return nlh;
+}
+
+static bool test_family_groups(void)
+{
+	struct genl g = { 0 };
+	char buf[512];
+
+	KTAP_EXPECT(genl_parse_family(family_reply(buf, true), &g) ==
+		    MNL_CB_OK);
+	KTAP_EXPECT(g.family == 0x25 && g.monitor_group == 12);
+	memset(&g, 0, sizeof(g));
+	KTAP_EXPECT(genl_parse_family(family_reply(buf, false), &g) ==
+		    MNL_CB_OK);
+	KTAP_EXPECT(g.family == 0x25 && g.monitor_group == 0);
+	return true;
+}
+
 static const struct ktap_test tests[] = {
 	{ "set_request_all", test_set_request_all },
 	{ "set_request_some", test_set_request_some },
+	{ "set_request_link", test_set_request_link },
+	{ "set_request_off", test_set_request_off },
 	{ "reply_text", test_reply_text },
 	{ "reply_json", test_reply_json },
 	{ "reply_minimal", test_reply_minimal },
+	{ "reply_link_off", test_reply_link_off },
 	{ "reply_malformed", test_reply_malformed },
 	{ "error_status", test_error_status },
 	{ "done_status", test_done_status },
@@ -857,6 +1242,8 @@ static const struct ktap_test tests[] = {
 	{ "showconf_text", test_showconf_text },
 	{ "showconf_partial", test_showconf_partial },
 	{ "showconf_setconf_round_trip", test_showconf_setconf_round_trip },
+	{ "link_events", test_link_events },
+	{ "family_groups", test_family_groups },
 };
 
 int main(void)

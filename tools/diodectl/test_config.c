@@ -40,6 +40,23 @@ static const char sender[] =
 	"PresharedKey = " PSK "\n"
 	"Remote = 192.0.2.2:4000\n";
 
+/* A sender on raw Ethernet, with every setting of link health and loss. */
+static const char eth_sender[] =
+	"[Interface]\n"
+	"Mode = tx\n"
+	"HeartbeatInterval = 2s\n"
+	"Redundancy = 2\n"
+	"FEC = 16/4\n"
+	"Interleave = 4\n"
+	"Rate = 100mbit\n"
+	"Encap = eth\n"
+	"Lower = lo\n"
+	"EtherType = 0x88B6\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = " BOB_PUBLIC "\n"
+	"DestMAC = 02:00:00:00:00:0A\n";
+
 static bool key_is(const uint8_t key[DIODE_KEY_LEN], const char *base64)
 {
 	char text[KEY_BASE64_SIZE];
@@ -111,6 +128,27 @@ static bool test_sender(void)
 	return true;
 }
 
+static bool test_eth_sender(void)
+{
+	static const uint8_t mac[ETH_ALEN] = { 2, 0, 0, 0, 0, 0x0a };
+	struct set_args a;
+
+	KTAP_EXPECT(parses(eth_sender, CONFIG_SET, &a));
+	KTAP_EXPECT(a.fields == (SET_MODE | SET_HEARTBEAT | SET_REDUNDANCY |
+				 SET_FEC | SET_INTERLEAVE | SET_RATE |
+				 SET_ENCAP | SET_LOWER | SET_ETHERTYPE |
+				 SET_PEER | SET_DEST_MAC));
+	KTAP_EXPECT(a.heartbeat_interval == 2000 && a.redundancy == 2);
+	KTAP_EXPECT(a.fec_data == 16 && a.fec_parity == 4 &&
+		    a.interleave == 4);
+	KTAP_EXPECT(a.rate == 100000000 && a.encap == DIODE_ENCAP_ETH);
+	KTAP_EXPECT(a.lower_ifindex == if_nametoindex("lo") &&
+		    !strcmp(a.lower_name, "lo"));
+	KTAP_EXPECT(a.ethertype == 0x88b6);
+	KTAP_EXPECT(!memcmp(a.dest_mac, mac, ETH_ALEN));
+	return true;
+}
+
 static bool test_case_insensitive(void)
 {
 	struct set_args a;
@@ -128,6 +166,18 @@ static bool test_case_insensitive(void)
 	KTAP_EXPECT(addr_text_is(&a.local, "0.0.0.0:51555"));
 	KTAP_EXPECT(a.replay_window == 64 && a.rekey_after_time == 1 &&
 		    a.rekey_after_frames == 1024 && !a.max_session_age);
+	KTAP_EXPECT(parses("[interface]\nheartbeatinterval = 100\n"
+			   "REDUNDANCY = 1\nfec = off\ninterleave = 1\n"
+			   "rate = none\nencap = udp\nlower = none\n"
+			   "ethertype = 1536\n[peer]\ndestmac = "
+			   "ff:ff:ff:ff:ff:fe\npublickey = " BOB_PUBLIC "\n",
+			   CONFIG_ADD, &a));
+	KTAP_EXPECT(a.fields == (SET_HEARTBEAT | SET_REDUNDANCY | SET_FEC |
+				 SET_INTERLEAVE | SET_RATE | SET_ENCAP |
+				 SET_LOWER | SET_ETHERTYPE | SET_PEER |
+				 SET_DEST_MAC));
+	KTAP_EXPECT(!a.fec_data && !a.rate && !a.lower_ifindex &&
+		    a.ethertype == 0x0600 && a.dest_mac[5] == 0xfe);
 	return true;
 }
 
@@ -255,6 +305,46 @@ static bool test_errors(void)
 		  "Remote belongs in [Peer], not [Interface]" },
 		{ CONFIG_SET, IFACE "[Peer]\nLocal = any\n", 4,
 		  "Local belongs in [Interface], not [Peer]" },
+		/* The settings of link health, loss and Ethernet. */
+		{ CONFIG_SET, IFACE "HeartbeatInterval = 99ms\n" PEER, 3,
+		  "invalid heartbeat interval '99ms' (100ms to 60s: milliseconds, or a number with the unit ms or s)" },
+		{ CONFIG_SET, IFACE "Redundancy = 9\n" PEER, 3,
+		  "invalid redundancy '9' (1 to 8 copies of every frame)" },
+		{ CONFIG_SET, IFACE "FEC = 16/17\n" PEER, 3,
+		  "invalid FEC '16/17' (K/M: 1 to 32 data frames and 1 to 16 parity frames per group, as 16/4; or off)" },
+		{ CONFIG_SET, IFACE "Interleave = 0\n" PEER, 3,
+		  "invalid interleave '0' (1 to 16 FEC groups filled in turn)" },
+		{ CONFIG_SET, IFACE "Rate = 1.5gbit\n" PEER, 3,
+		  "invalid rate '1.5gbit' (bits per second: a whole number with an optional unit bit, kbit, mbit, gbit or tbit, as 100mbit; 0 or none for no limit)" },
+		{ CONFIG_SET, IFACE "Rate = 20000000tbit\n" PEER, 3,
+		  "invalid rate '20000000tbit' (too large: at most 18446744073709551615bit)" },
+		{ CONFIG_SET, IFACE "Encap = ETH\n" PEER, 3,
+		  "invalid encapsulation 'ETH' (expected udp or eth)" },
+		{ CONFIG_SET, IFACE "Lower = no-such-if0\n" PEER, 3,
+		  "lower device 'no-such-if0' does not exist (expected a device of this network namespace, or none)" },
+		{ CONFIG_SET, IFACE "Lower = eth 1\n" PEER, 3,
+		  "invalid lower device 'eth 1' (a device name, or none)" },
+		{ CONFIG_SET, IFACE "EtherType = 0x0800 0x86dd\n" PEER, 3,
+		  "invalid EtherType '0x0800 0x86dd' (0x0600 to 0xffff, in hex as 0x88b5 or in decimal)" },
+		{ CONFIG_SET, IFACE "EtherType = 1500\n" PEER, 3,
+		  "invalid EtherType '1500' (0x0600 to 0xffff, in hex as 0x88b5 or in decimal)" },
+		{ CONFIG_SET, IFACE PEER "DestMAC = 02:00:00:00:00\n", 5,
+		  "invalid destination MAC address '02:00:00:00:00' (six bytes in hex, as 02:00:00:00:00:02)" },
+		{ CONFIG_SET, IFACE PEER "DestMAC = 00:00:00:00:00:00\n", 5,
+		  "invalid destination MAC address '00:00:00:00:00:00' (all zeros is no address)" },
+		{ CONFIG_SET, IFACE "DestMAC = 02:00:00:00:00:02\n" PEER, 3,
+		  "DestMAC belongs in [Peer], not [Interface]" },
+		{ CONFIG_SET, IFACE PEER "Encap = eth\n", 5,
+		  "Encap belongs in [Interface], not [Peer]" },
+		{ CONFIG_SET, IFACE PEER "Lower = lo\n", 5,
+		  "Lower belongs in [Interface], not [Peer]" },
+		{ CONFIG_SET, IFACE PEER "EtherType = 0x88b5\n", 5,
+		  "EtherType belongs in [Interface], not [Peer]" },
+		{ CONFIG_SET, IFACE "Fec = off\nFEC = 8/2\n" PEER, 4,
+		  "FEC is given twice (first on line 3)" },
+		{ CONFIG_SET, IFACE "Rate =\n" PEER, 3, "Rate needs a value" },
+		{ CONFIG_SET, IFACE "Heartbeat = 1s\n" PEER, 3,
+		  "unknown key 'Heartbeat' in [Interface]" },
 		/* What is missing: at the section header, or the last line. */
 		{ CONFIG_SET, "", 1, "no [Interface] section" },
 		{ CONFIG_SET, "# only a comment\n\n", 2, "no [Interface] section" },
@@ -347,7 +437,10 @@ static bool test_setconf_resets(void)
 	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_PEER |
 				 SET_PRESHARED_KEY | SET_LOCAL | SET_REMOTE |
 				 SET_REPLAY_WINDOW | SET_REKEY_TIME |
-				 SET_REKEY_FRAMES | SET_MAX_SESSION_AGE));
+				 SET_REKEY_FRAMES | SET_MAX_SESSION_AGE |
+				 SET_HEARTBEAT | SET_REDUNDANCY | SET_FEC |
+				 SET_INTERLEAVE | SET_RATE | SET_ENCAP |
+				 SET_LOWER | SET_ETHERTYPE | SET_DEST_MAC));
 	KTAP_EXPECT(key_is_zero(a.private_key) && key_is_zero(a.preshared_key));
 	KTAP_EXPECT(key_is(a.peer_key, BOB_PUBLIC));
 	/* "Unset": a 16-byte struct sockaddr of family AF_UNSPEC. */
@@ -358,6 +451,15 @@ static bool test_setconf_resets(void)
 	KTAP_EXPECT(a.rekey_after_time == DIODE_REKEY_TIME_DEFAULT);
 	KTAP_EXPECT(a.rekey_after_frames == DIODE_REKEY_FRAMES_DEFAULT);
 	KTAP_EXPECT(a.max_session_age == 0);
+	/* The kernel's defaults of a new device. */
+	KTAP_EXPECT(a.heartbeat_interval == DIODE_HEARTBEAT_MS_DEFAULT &&
+		    a.heartbeat_interval == 1000);
+	KTAP_EXPECT(a.redundancy == 1 && a.fec_data == 0 && a.interleave == 1);
+	KTAP_EXPECT(a.rate == 0 && a.encap == DIODE_ENCAP_UDP);
+	KTAP_EXPECT(a.lower_ifindex == 0 && !a.lower_name[0]);
+	KTAP_EXPECT(a.ethertype == DIODE_ETHERTYPE_DEFAULT &&
+		    a.ethertype == 0x88b5);
+	KTAP_EXPECT(!memcmp(a.dest_mac, "\xff\xff\xff\xff\xff\xff", ETH_ALEN));
 
 	/* What the file gives stays. */
 	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
@@ -369,6 +471,13 @@ static bool test_setconf_resets(void)
 	KTAP_EXPECT(a.replay_window == 1024 && a.rekey_after_time == 60 &&
 		    a.rekey_after_frames == 4294967296ULL &&
 		    a.max_session_age == 3600);
+	KTAP_EXPECT(parses(eth_sender, CONFIG_SET, &a));
+	config_reset_absent(&a);
+	KTAP_EXPECT(a.heartbeat_interval == 2000 && a.redundancy == 2 &&
+		    a.fec_data == 16 && a.fec_parity == 4 && a.interleave == 4);
+	KTAP_EXPECT(a.rate == 100000000 && a.encap == DIODE_ENCAP_ETH &&
+		    !strcmp(a.lower_name, "lo") && a.ethertype == 0x88b6);
+	KTAP_EXPECT(a.dest_mac[0] == 2 && a.dest_mac[5] == 0x0a);
 	return true;
 }
 
@@ -420,7 +529,10 @@ static bool test_format(void)
 		"PresharedKey = " PSK "\n"
 		"Remote = 192.0.2.2:4000\n"));
 
-	/* Unset keys and addresses are left out; numbers always shown. */
+	/*
+	 * Unset keys, addresses and lower device are left out, and so is the
+	 * broadcast DestMAC; numbers always shown.
+	 */
 	KTAP_EXPECT(parses(IFACE PEER, CONFIG_SET, &a));
 	config_reset_absent(&a);
 	KTAP_EXPECT(format_is(&a,
@@ -430,9 +542,41 @@ static bool test_format(void)
 		"RekeyAfterTime = 120\n"
 		"RekeyAfterFrames = 1073741824\n"
 		"MaxSessionAge = 0\n"
+		"HeartbeatInterval = 1000\n"
+		"Redundancy = 1\n"
+		"FEC = off\n"
+		"Interleave = 1\n"
+		"Rate = 0\n"
+		"Encap = udp\n"
+		"EtherType = 0x88b5\n"
 		"\n"
 		"[Peer]\n"
 		"PublicKey = " BOB_PUBLIC "\n"));
+
+	/* In canonical form: ms, the largest unit of rate, hex in lower case. */
+	KTAP_EXPECT(parses(eth_sender, CONFIG_SET, &a));
+	KTAP_EXPECT(format_is(&a,
+		"[Interface]\n"
+		"Mode = tx\n"
+		"HeartbeatInterval = 2000\n"
+		"Redundancy = 2\n"
+		"FEC = 16/4\n"
+		"Interleave = 4\n"
+		"Rate = 100mbit\n"
+		"Encap = eth\n"
+		"Lower = lo\n"
+		"EtherType = 0x88b6\n"
+		"\n"
+		"[Peer]\n"
+		"PublicKey = " BOB_PUBLIC "\n"
+		"DestMAC = 02:00:00:00:00:0a\n"));
+
+	/* A DestMAC alone makes a [Peer]. */
+	memset(&a, 0, sizeof(a));
+	a.fields = SET_MODE | SET_DEST_MAC;
+	memset(a.dest_mac, 0x11, ETH_ALEN);
+	KTAP_EXPECT(format_is(&a, "[Interface]\nMode = none\n\n[Peer]\n"
+				  "DestMAC = 11:11:11:11:11:11\n"));
 
 	/* No peer at all: no [Peer]. */
 	memset(&a, 0, sizeof(a));
@@ -469,7 +613,15 @@ static bool args_equal(const struct set_args *a, const struct set_args *b)
 	       a->replay_window == b->replay_window &&
 	       a->rekey_after_time == b->rekey_after_time &&
 	       a->rekey_after_frames == b->rekey_after_frames &&
-	       a->max_session_age == b->max_session_age;
+	       a->max_session_age == b->max_session_age &&
+	       a->heartbeat_interval == b->heartbeat_interval &&
+	       a->redundancy == b->redundancy && a->fec_data == b->fec_data &&
+	       (!a->fec_data || a->fec_parity == b->fec_parity) &&
+	       a->interleave == b->interleave && a->rate == b->rate &&
+	       a->encap == b->encap && a->lower_ifindex == b->lower_ifindex &&
+	       !strcmp(a->lower_name, b->lower_name) &&
+	       a->ethertype == b->ethertype &&
+	       !memcmp(a->dest_mac, b->dest_mac, ETH_ALEN);
 }
 
 /* setconf(showconf) is the identity: parse, reset, print, and again. */
@@ -500,7 +652,14 @@ static bool round_trips(const char *text)
 static bool test_round_trip(void)
 {
 	KTAP_EXPECT(round_trips(sender));
+	KTAP_EXPECT(round_trips(eth_sender));
 	KTAP_EXPECT(round_trips(IFACE PEER));
+	KTAP_EXPECT(round_trips("[Interface]\nMode = rx\nFEC = 32/16\n"
+				"HeartbeatInterval = 60s\nRate = 1500001\n"
+				"Interleave = 16\nRedundancy = 8\n"
+				"EtherType = 65535\n"
+				"[Peer]\nPublicKey = " ALICE_PUBLIC "\n"
+				"DestMAC = ff:ff:ff:ff:ff:ff\n"));
 	KTAP_EXPECT(round_trips("[interface]\nmode=rx\nlocal=[::]:7\n"
 				"privatekey=" ALICE_PRIVATE "\nmaxsessionage=1\n"
 				"[peer]\npublickey=" ALICE_PUBLIC "\n"));
@@ -529,7 +688,9 @@ static bool test_round_trip_every_setting(void)
 	memset(&a, 0, sizeof(a));
 	a.fields = SET_MODE | SET_PRIVATE_KEY | SET_PEER | SET_PRESHARED_KEY |
 		   SET_LOCAL | SET_REMOTE | SET_REPLAY_WINDOW | SET_REKEY_TIME |
-		   SET_REKEY_FRAMES | SET_MAX_SESSION_AGE;
+		   SET_REKEY_FRAMES | SET_MAX_SESSION_AGE | SET_HEARTBEAT |
+		   SET_REDUNDANCY | SET_FEC | SET_INTERLEAVE | SET_RATE |
+		   SET_ENCAP | SET_LOWER | SET_ETHERTYPE | SET_DEST_MAC;
 	a.mode = DIODE_MODE_RX;
 	key_generate_private(a.private_key);
 	key_generate_private(a.peer_key);
@@ -540,6 +701,17 @@ static bool test_round_trip_every_setting(void)
 	a.rekey_after_time = DIODE_REKEY_TIME_MAX;
 	a.rekey_after_frames = DIODE_REKEY_FRAMES_MAX;
 	a.max_session_age = 86400;
+	a.heartbeat_interval = DIODE_HEARTBEAT_MS_MAX;
+	a.redundancy = DIODE_REDUNDANCY_MAX;
+	a.fec_data = DIODE_FEC_DATA_MAX;
+	a.fec_parity = DIODE_FEC_PARITY_MAX;
+	a.interleave = DIODE_FEC_INTERLEAVE_MAX;
+	a.rate = UINT64_MAX;
+	a.encap = DIODE_ENCAP_ETH;
+	a.lower_ifindex = if_nametoindex("lo");
+	strcpy(a.lower_name, "lo");
+	a.ethertype = 0xffff;
+	memset(a.dest_mac, 0xfe, ETH_ALEN);
 	KTAP_EXPECT(config_format(text, sizeof(text), &a) > 0);
 	KTAP_EXPECT(parses(text, CONFIG_SET, &b));
 	KTAP_EXPECT(args_equal(&a, &b));
@@ -652,6 +824,7 @@ static bool test_read_stdin(void)
 
 static const struct ktap_test tests[] = {
 	{ "sender", test_sender },
+	{ "eth_sender", test_eth_sender },
 	{ "case_insensitive", test_case_insensitive },
 	{ "comments_and_spaces", test_comments_and_spaces },
 	{ "errors", test_errors },

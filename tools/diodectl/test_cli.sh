@@ -49,7 +49,9 @@ test_help() {
 		[ "$rc" = 0 ] || fail "$opt: exit status $rc"
 		grep -q '^Usage: diodectl' "$TMP/out" || fail "$opt: no usage"
 		grep -q 'replay-window' "$TMP/out" || fail "$opt: usage lacks set"
-		for word in max-session-age setconf addconf showconf reset-sessions; do
+		for word in max-session-age setconf addconf showconf reset-sessions \
+			heartbeat-interval redundancy fec interleave rate \
+			encap lower ethertype dest-mac monitor; do
 			grep -q -- "$word" "$TMP/out" || fail "$opt: usage lacks $word"
 		done
 	done
@@ -161,6 +163,46 @@ test_set_refuses_rekey() {
 	refused "'4294967296'" set diode0 max-session-age 4294967296
 }
 
+test_set_refuses_link() {
+	refused "set diode0: invalid heartbeat interval '99' (100ms to 60s: milliseconds, or a number with the unit ms or s)" \
+		set diode0 heartbeat-interval 99
+	refused "invalid heartbeat interval '2m'" set diode0 heartbeat-interval 2m
+	refused "set diode0: invalid redundancy '9' (1 to 8 copies of every frame)" \
+		set diode0 redundancy 9
+	refused "set diode0: invalid FEC '16-4' (K/M: 1 to 32 data frames and 1 to 16 parity frames per group, as 16/4; or off)" \
+		set diode0 fec 16-4
+	refused "invalid FEC '33/4'" set diode0 fec 33/4
+	refused "set diode0: invalid interleave '17' (1 to 16 FEC groups filled in turn)" \
+		set diode0 interleave 17
+	refused "set diode0: invalid rate '100Mbps' (bits per second: a whole number with an optional unit bit, kbit, mbit, gbit or tbit, as 100mbit; 0 or none for no limit)" \
+		set diode0 rate 100Mbps
+	refused "invalid rate '-1'" set diode0 rate -1
+	refused "set diode0: invalid rate '18446744073709551616' (too large: at most 18446744073709551615bit)" \
+		set diode0 rate 18446744073709551616
+	refused "set diode0: invalid encapsulation 'vxlan' (expected udp or eth)" \
+		set diode0 encap vxlan
+	refused "set diode0: lower device 'no-such-if0' does not exist (expected a device of this network namespace, or none)" \
+		set diode0 lower no-such-if0
+	refused "set diode0: invalid lower device 'a:b' (a device name, or none)" \
+		set diode0 lower a:b
+	refused "set diode0: invalid EtherType '0x0500' (0x0600 to 0xffff, in hex as 0x88b5 or in decimal)" \
+		set diode0 ethertype 0x0500
+	refused "invalid EtherType 'ip'" set diode0 ethertype ip
+	refused "set diode0: invalid destination MAC address '02:00:00:00:00:02:03' (six bytes in hex, as 02:00:00:00:00:02)" \
+		set diode0 dest-mac 02:00:00:00:00:02:03
+	refused "(all zeros is no address)" set diode0 dest-mac 00:00:00:00:00:00
+	# All or nothing: one bad word among good ones, and nothing is sent.
+	refused "invalid interleave '0'" set diode0 rate 1gbit fec 8/2 interleave 0
+}
+
+test_monitor_refuses() {
+	refused "monitor: unexpected word 'b' (usage: diodectl monitor [DEV])" \
+		monitor a b
+	refused "monitor: unknown option '--json' (usage: diodectl monitor [DEV])" \
+		monitor --json
+	refused "monitor: invalid interface name 'a/b'" monitor a/b
+}
+
 test_new_commands_refuse_words() {
 	refused "reset-sessions: a device name is needed" reset-sessions
 	refused "reset-sessions: too many words" reset-sessions a b
@@ -184,6 +226,15 @@ test_conf_refuses_files() {
 		setconf diode0 "$TMP/bad.conf"
 	STDIN=$TMP/bad.conf refused "addconf diode0: stdin:6: unknown key 'Foo'" \
 		addconf diode0 -
+	printf '[Interface]\nMode = tx\nFEC = 4\n' >"$TMP/bad.conf"
+	refused "setconf diode0: $TMP/bad.conf:3: invalid FEC '4' (K/M: 1 to 32 data frames and 1 to 16 parity frames per group, as 16/4; or off)" \
+		setconf diode0 "$TMP/bad.conf"
+	printf '[Interface]\nDestMAC = 02:00:00:00:00:02\n' >"$TMP/bad.conf"
+	refused "addconf diode0: $TMP/bad.conf:2: DestMAC belongs in [Peer], not [Interface]" \
+		addconf diode0 "$TMP/bad.conf"
+	printf '[Interface]\nLower = no-such-if0\n' >"$TMP/bad.conf"
+	refused "$TMP/bad.conf:2: lower device 'no-such-if0' does not exist" \
+		addconf diode0 "$TMP/bad.conf"
 	printf '[Interface]\nMode = tx\n' >"$TMP/bad.conf"
 	refused "$TMP/bad.conf:2: no [Peer] section" setconf diode0 "$TMP/bad.conf"
 	printf '[Interface]\nLocal = any\n[Peer]\nPublicKey = %s\n' \
@@ -229,6 +280,15 @@ test_without_module() {
 	refused "reset-sessions diode0: the diode kernel module" \
 		reset-sessions diode0
 	refused "showconf diode0: the diode kernel module" showconf diode0
+	refused "set diode0: the diode kernel module" set diode0 \
+		heartbeat-interval 500ms redundancy 2 fec 16/4 interleave 4 \
+		rate 100mbit encap eth lower lo ethertype 0x88b5 \
+		dest-mac 02:00:00:00:00:02
+	refused "set diode0: the diode kernel module" set diode0 fec off \
+		rate none lower none encap udp heartbeat-interval 2s
+	refused "monitor: the diode kernel module is not loaded (modprobe diode)" \
+		monitor
+	refused "monitor diode0: the diode kernel module" monitor diode0
 	# A good file gets as far as the kernel.
 	(umask 077 && cat >"$TMP/good.conf") <<-EOF
 		# comment
@@ -240,10 +300,19 @@ test_without_module() {
 		RekeyAfterTime = 120
 		RekeyAfterFrames = 1073741824
 		MaxSessionAge = 0
+		HeartbeatInterval = 1s
+		Redundancy = 2
+		FEC = 16/4
+		Interleave = 2
+		Rate = 10gbit
+		Encap = udp
+		Lower = lo
+		EtherType = 0x88b5
 
 		[Peer]
 		PublicKey = $ALICE_PUBLIC
 		Remote = 192.0.2.2:51555
+		DestMAC = 02:00:00:00:00:02
 	EOF
 	refused "setconf diode0: the diode kernel module" setconf diode0 \
 		"$TMP/good.conf"
@@ -269,8 +338,8 @@ tests=(
 	test_help test_bad_commands test_genkey_pubkey test_pubkey_refuses
 	test_genkey_umask_warning test_set_refuses_words
 	test_set_refuses_addresses test_set_refuses_windows
-	test_set_refuses_keys test_set_refuses_rekey
-	test_new_commands_refuse_words test_conf_refuses_files test_show_refuses
+	test_set_refuses_keys test_set_refuses_rekey test_set_refuses_link
+	test_monitor_refuses test_new_commands_refuse_words test_conf_refuses_files test_show_refuses
 	test_without_module
 )
 

@@ -12,11 +12,20 @@
  *   RekeyAfterTime = 120
  *   RekeyAfterFrames = 1073741824
  *   MaxSessionAge = 0
+ *   HeartbeatInterval = 1000
+ *   Redundancy = 1
+ *   FEC = 16/4
+ *   Interleave = 1
+ *   Rate = 100mbit
+ *   Encap = udp
+ *   Lower = eth1
+ *   EtherType = 0x88b5
  *
  *   [Peer]
  *   PublicKey = <base64>
  *   PresharedKey = <base64>
  *   Remote = 192.0.2.2:51555
+ *   DestMAC = 02:00:00:00:00:02
  *
  * Section names and keys are case-insensitive, white space around them and
  * around '=' is ignored and '#' starts a comment. A file is turned into the
@@ -76,14 +85,16 @@ int config_parse(char *text, size_t len, enum config_kind kind,
 /*
  * For setconf: every setting the file left out goes back to where a new
  * device has it. Keys are removed (32 zero bytes), Local and Remote unset
- * (a struct sockaddr of family AF_UNSPEC), the numbers at their defaults.
+ * (a struct sockaddr of family AF_UNSPEC), Lower unset (index 0), FEC off,
+ * Encap udp, DestMAC broadcast, the numbers at their defaults.
  */
 void config_reset_absent(struct set_args *args);
 
 /*
  * Writes args as a configuration file: the settings fields gives, except
- * keys that are all zeros and addresses of family AF_UNSPEC. [Peer] only
- * when it has a line. Returns the length, or -1 when size is too small.
+ * keys that are all zeros, addresses of family AF_UNSPEC, Lower when unset
+ * and DestMAC when broadcast. [Peer] only when it has a line. Returns the
+ * length, or -1 when size is too small.
  */
 int config_format(char *buf, size_t size, const struct set_args *args);
 

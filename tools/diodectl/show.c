@@ -183,7 +183,7 @@ static int u32_from_attr(const struct nlattr *attr, uint32_t *value)
 	return 1;
 }
 
-/* The attributes of issue 5, each a plain value; see device_attr(). */
+/* Link health, loss resilience and Ethernet; see device_attr(). */
 static int link_attr(const struct nlattr *attr, struct device_info *dev)
 {
 	switch (mnl_attr_get_type(attr)) {
@@ -456,7 +456,7 @@ static void print_lower_text(FILE *f, const struct device_info *dev)
 			dev->lower_ifindex);
 }
 
-/* What issue 5 added: link health, loss resilience, pacing, Ethernet. */
+/* Link health, loss resilience, pacing and Ethernet. */
 static void print_link_text(FILE *f, const struct device_info *dev)
 {
 	char rate[RATE_TEXT_SIZE], mac[MAC_TEXT_SIZE], buf[32];
@@ -810,11 +810,6 @@ static int link_event_attr_cb(const struct nlattr *attr, void *data)
 	uint16_t type = mnl_attr_get_type(attr);
 
 	switch (type) {
-	case DIODE_A_IFINDEX:
-		if (!attr_len_is(attr, sizeof(uint32_t)))
-			return malformed();
-		event->ifindex = mnl_attr_get_u32(attr);
-		break;
 	case DIODE_A_IFNAME:
 		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 ||
 		    mnl_attr_get_payload_len(attr) > IFNAMSIZ)
@@ -827,7 +822,7 @@ static int link_event_attr_cb(const struct nlattr *attr, void *data)
 		event->carrier = mnl_attr_get_u8(attr);
 		break;
 	default:
-		/* An attribute of a newer kernel. */
+		/* The index, which the name makes redundant, or what is new. */
 		return MNL_CB_OK;
 	}
 	p->present |= 1u << type;
@@ -836,8 +831,7 @@ static int link_event_attr_cb(const struct nlattr *attr, void *data)
 
 int link_event_parse(const struct nlmsghdr *nlh, struct link_event *event)
 {
-	const unsigned int needed = 1u << DIODE_A_IFINDEX |
-				    1u << DIODE_A_IFNAME |
+	const unsigned int needed = 1u << DIODE_A_IFNAME |
 				    1u << DIODE_A_CARRIER;
 	struct link_event_parser p = { .event = event };
 	const struct genlmsghdr *genl;

@@ -67,7 +67,6 @@ void device_print_json(struct json_writer *j, const struct device_info *dev);
 
 /* One DIODE_CMD_LINK_EVENT notification. */
 struct link_event {
-	uint32_t ifindex;
 	char ifname[IFNAMSIZ];
 	bool carrier;
 };

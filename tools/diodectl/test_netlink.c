@@ -1164,7 +1164,7 @@ static bool test_link_events(void)
 	KTAP_EXPECT(event_prints(link_event(buf, "d\x1b", 1),
 				 "d\\x1b: carrier on\n"));
 	KTAP_EXPECT(link_event_parse(link_event(buf, "diode0", 1), &event) ==
-		    1 && event.ifindex == 9 && event.carrier);
+		    1 && !strcmp(event.ifname, "diode0") && event.carrier);
 	/* Another command of the family is no event. */
 	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");

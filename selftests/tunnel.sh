@@ -47,10 +47,10 @@ std_counter() {
 	ip netns exec "$1" cat "/sys/class/net/diode0/statistics/$2"
 }
 
-# tx frames as diode counts them: DATA and ANNOUNCE.
+# tx frames as diode counts them: every frame sent, of every type.
 tx_frames() {
 	ip netns exec "$TX" diodectl show diode0 --json |
-		python3 -c 'import json, sys; s = json.load(sys.stdin)[0]["stats"]; print(s["tx_packets"] + s["tx_announces"])'
+		python3 -c 'import json, sys; s = json.load(sys.stdin)[0]["stats"]; print(s["tx_packets"] + s["tx_announces"] + s["tx_heartbeats"] + s["tx_parity"] + s["tx_repeats"])'
 }
 
 test_stream_ipv4_in_ipv4() {

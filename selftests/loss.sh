@@ -1,0 +1,277 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Surviving a lossy one-way link: forward error correction recovers exactly
+# the frames the link lost, corrupted parity never produces a packet, losses
+# are counted exactly, repetition is suppressed, heartbeats drive the
+# receiver's carrier, the pacer holds its rate, and Ethernet encapsulation
+# works with no IP address on the link.
+source "$(dirname "$0")/lib.sh"
+
+diode_install_module || exit $KSFT_FAIL
+sysctl -qw net.core.rmem_max=33554432
+
+# Frame type bytes (version 1 in the high nibble): the first byte of the UDP
+# payload, 64 bits into the transport header for nft.
+TYPE_DATA=0x11 TYPE_PARITY=0x14
+# The receiver's outer address in diode_link 4.
+RX_OUT4=192.0.2.2
+
+# link_for_loss: a link as diode_link 4 makes, without IPv6 on the sender's
+# diode0, so that only the test's own datagrams become DATA frames (no
+# neighbour discovery or MLD reports in between to skew frame counts).
+link_for_loss() {
+	diode_link 4
+	ip netns exec "$TX" sysctl -qw net.ipv6.conf.diode0.disable_ipv6=1
+}
+
+# tx_set ARGS...: a diodectl command on the sender that starts a new session;
+# waits until the receiver has it.
+tx_set() {
+	local sessions
+	sessions=$(diode_stat "$RX" rx_sessions)
+	ip netns exec "$TX" diodectl "$@"
+	wait_rx_sessions $((sessions + 1))
+}
+
+# drop_frames NS CHAIN TYPE EXPR: an nft rule in NS that drops the frames of
+# TYPE (a type byte) for which EXPR holds, and counts them.
+drop_frames() {
+	local ns=$1 hook=$2 type=$3
+	shift 3
+	ip netns exec "$ns" nft list table inet loss >/dev/null 2>&1 ||
+		ip netns exec "$ns" nft -f - <<-EOF
+		table inet loss {
+			chain output { type filter hook output priority 0; }
+			chain input { type filter hook input priority 0; }
+		}
+		EOF
+	ip netns exec "$ns" nft add rule inet loss "$hook" udp dport "$DIODE_PORT" \
+		@th,64,8 "$type" "$@" counter drop
+}
+
+# dropped NS: packets dropped by the rules of drop_frames in NS.
+dropped() {
+	ip netns exec "$1" nft -j list table inet loss | python3 -c '
+import json, sys
+print(sum(e["counter"]["packets"] for item in json.load(sys.stdin)["nftables"]
+          if "rule" in item for e in item["rule"]["expr"] if "counter" in e))'
+}
+
+# summary_field NAME: a field of the last udpgen receiver's summary.
+summary_field() {
+	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$KEYS/recv.json" "$1"
+}
+
+test_fec_recovers_lost_frames() {
+	link_for_loss
+	tx_set set diode0 fec 8/2 interleave 1
+	# One DATA frame in ten never arrives: each group of 8 loses at most one.
+	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 10 == 0
+	stream 4 1000
+	local lost recovered
+	lost=$(dropped "$TX")
+	recovered=$(diode_stat "$RX" rx_recovered)
+	[ "$lost" -ge 100 ] || fail "only $lost frames dropped on the link"
+	expect_eq "frames recovered (= frames the link lost)" "$lost" "$recovered"
+	expect_eq "frames counted lost" 0 "$(diode_stat "$RX" rx_lost)"
+	echo "# $lost frames lost on the link, $recovered recovered"
+}
+
+test_fec_interleaving_spreads_bursts() {
+	link_for_loss
+	tx_set set diode0 fec 8/2 interleave 4
+	# Bursts of 4 consecutive DATA frames: more than 2 parities can repair
+	# in one group, but interleaved over 4 groups each loses one.
+	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 64 "<" 4
+	stream 4 1000
+	local lost recovered
+	lost=$(dropped "$TX")
+	recovered=$(diode_stat "$RX" rx_recovered)
+	[ "$lost" -ge 60 ] || fail "only $lost frames dropped on the link"
+	expect_eq "frames recovered (= frames the link lost)" "$lost" "$recovered"
+	echo "# $lost frames lost in bursts of 4, $recovered recovered"
+}
+
+test_corrupted_parity_is_dropped() {
+	link_for_loss
+	tx_set set diode0 fec 4/2 interleave 1
+	# The receiver's side of the link loses every PARITY frame and the
+	# second DATA frame of each group of 4; the capture, taken before
+	# netfilter, keeps them all.
+	drop_frames "$RX" input "$TYPE_PARITY"
+	drop_frames "$RX" input "$TYPE_DATA" numgen inc mod 4 == 1
+	capture_start vrx "$RX"
+	# 7 small datagrams and 1 numbered one: 8 DATA frames, 2 groups.
+	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+		--count 1 --max-size 100
+	sleep 1
+	capture_stop
+	local delivered parity
+	delivered=$(diode_stat "$RX" rx_packets)
+	expect_eq "packets delivered without parity" 6 "$delivered"
+	mapfile -t parity < <(python3 "$DIODE_TOP/selftests/wire.py" frames "$KEYS/cap.pcap" \
+		--type parity | awk '{ print $4 }')
+	expect_eq "parity frames captured" 4 "${#parity[@]}"
+
+	ip netns exec "$RX" nft flush table inet loss
+	local unauthentic sent
+	unauthentic=$(diode_stat "$RX" rx_unauthentic)
+	sent=$(ip netns exec "$TX" python3 "$DIODE_TOP/selftests/wire.py" send "$RX_OUT4" \
+		"$DIODE_PORT" "${parity[@]}" --flip-bits)
+	sleep 1
+	expect_eq "packets delivered after corrupted parity" "$delivered" "$(diode_stat "$RX" rx_packets)"
+	expect_eq "frames recovered from corrupted parity" 0 "$(diode_stat "$RX" rx_recovered)"
+	expect_eq "bad inner packets" 0 "$(diode_stat "$RX" rx_bad_inner)"
+	[ "$(diode_stat "$RX" rx_unauthentic)" -gt "$unauthentic" ] ||
+		fail "no corrupted parity frame counted unauthentic"
+	echo "# $sent corrupted parity frames: none produced a packet"
+
+	# The genuine parity still repairs both groups.
+	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/wire.py" send "$RX_OUT4" \
+		"$DIODE_PORT" "${parity[@]}" >/dev/null
+	sleep 1
+	expect_eq "frames recovered from genuine parity" 2 "$(diode_stat "$RX" rx_recovered)"
+	expect_eq "packets delivered in the end" 8 "$(diode_stat "$RX" rx_packets)"
+}
+
+test_lost_frames_counted_exactly() {
+	link_for_loss
+	# The window is a session's: the next one has the small window.
+	ip netns exec "$RX" diodectl set diode0 replay-window 64
+	tx_set reset-sessions diode0
+	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 10 == 3
+	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
+		--count 1000 --max-size 1000 --idle 3 --timeout 60 >"$KEYS/recv.json" &
+	local rpid=$!
+	sleep 0.5
+	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+		--count 1000 --max-size 1000
+	wait "$rpid" || true
+	local lost missing
+	lost=$(dropped "$TX")
+	missing=$(summary_field missing)
+	expect_eq "datagrams missing (= frames the link lost)" "$lost" "$missing"
+	# Later frames push every counter of the stream out of the window.
+	ip netns exec "$TX" nft flush table inet loss
+	stream 4 100
+	expect_eq "frames counted lost" "$lost" "$(diode_stat "$RX" rx_lost)"
+	echo "# $lost frames lost, $(diode_stat "$RX" rx_lost) counted lost"
+}
+
+test_repetition_suppressed() {
+	link_for_loss
+	tx_set set diode0 redundancy 3
+	stream 4 300
+	sleep 1.5
+	# Every frame went out 3 times; every copy that arrived is suppressed.
+	local dups repeats
+	dups=$(diode_stat "$RX" rx_duplicate)
+	repeats=$(diode_stat "$TX" tx_repeats)
+	[ "$repeats" -ge $((2 * 307)) ] || fail "only $repeats copies sent for 307 frames"
+	[ "$dups" -ge $((2 * 307)) ] || fail "only $dups duplicates suppressed for 307 frames"
+	echo "# $repeats copies sent, $dups duplicates suppressed"
+}
+
+carrier_of() {
+	ip netns exec "$1" cat /sys/class/net/diode0/carrier
+}
+
+# wait_carrier NS VALUE SECONDS: wait until diode0's carrier is VALUE and
+# print how long it took, in milliseconds.
+wait_carrier() {
+	local start now
+	start=$(date +%s%N)
+	while [ "$(carrier_of "$1")" != "$2" ]; do
+		now=$(date +%s%N)
+		[ $(( (now - start) / 1000000 )) -lt $(( $3 * 1000 )) ] ||
+			fail "carrier not $2 after $3 s"
+		sleep 0.05
+	done
+	now=$(date +%s%N)
+	echo $(( (now - start) / 1000000 ))
+}
+
+test_carrier_follows_heartbeats() {
+	link_for_loss
+	ip netns exec "$RX" diodectl monitor diode0 >"$KEYS/monitor.log" &
+	local monitor=$! down up changes
+	sleep 0.5
+	expect_eq "receiver carrier while frames arrive" 1 "$(carrier_of "$RX")"
+	changes=$(diode_stat "$RX" rx_carrier_changes)
+	# Heartbeats every second: carrier must go within 3.5 intervals.
+	ip -n "$TX" link set diode0 down
+	down=$(wait_carrier "$RX" 0 10)
+	[ "$down" -le 3500 ] || fail "carrier went down after $down ms, more than 3.5 intervals"
+	[ "$down" -ge 1500 ] || fail "carrier went down after $down ms, before 2 intervals were missed"
+	ip -n "$RX" link show diode0 | grep -q NO-CARRIER || fail "ip link does not show NO-CARRIER"
+	ip -n "$TX" link set diode0 up
+	up=$(wait_carrier "$RX" 1 5)
+	expect_eq "carrier changes" $((changes + 2)) "$(diode_stat "$RX" rx_carrier_changes)"
+	sleep 0.5
+	kill "$monitor"
+	wait "$monitor" || true
+	expect_eq "monitor events" "diode0: carrier off|diode0: carrier on" \
+		"$(paste -sd'|' "$KEYS/monitor.log")"
+	echo "# carrier down ${down} ms after the sender stopped, up ${up} ms after it came back"
+}
+
+test_pacing_holds_rate() {
+	link_for_loss
+	ip netns exec "$TX" diodectl set diode0 rate 1mbit
+	local bytes0 start elapsed bits
+	bytes0=$(ip netns exec "$TX" cat /sys/class/net/vtx/statistics/tx_bytes)
+	start=$(date +%s%N)
+	stream 4 1000
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	bits=$(( ($(ip netns exec "$TX" cat /sys/class/net/vtx/statistics/tx_bytes) - bytes0) * 8 ))
+X
+}
+
+# eth_link: TX and RX joined by a veth pair with no IP address at all, diode0
+# on Ethernet encapsulation over it.
+eth_link() {
+	TX=$(netns_add tx) RX=$(netns_add rx)
+	KEYS=$(mktemp -d)
+	ip link add vtx netns "$TX" type veth peer name vrx netns "$RX"
+	ip netns exec "$TX" sysctl -qw net.ipv6.conf.vtx.disable_ipv6=1
+	ip netns exec "$RX" sysctl -qw net.ipv6.conf.vrx.disable_ipv6=1
+	ip -n "$TX" link set vtx up
+	ip -n "$RX" link set vrx up
+	umask 077
+	diodectl genkey >"$KEYS/tx.key"
+	diodectl genkey >"$KEYS/rx.key"
+	diodectl pubkey <"$KEYS/tx.key" >"$KEYS/tx.pub"
+	diodectl pubkey <"$KEYS/rx.key" >"$KEYS/rx.pub"
+	ip -n "$TX" link add diode0 type diode
+	ip -n "$RX" link add diode0 type diode
+	ip netns exec "$TX" diodectl set diode0 mode tx private-key "$KEYS/tx.key" \
+		peer "$(cat "$KEYS/rx.pub")" encap eth lower vtx
+	ip netns exec "$RX" diodectl set diode0 mode rx private-key "$KEYS/rx.key" \
+		peer "$(cat "$KEYS/tx.pub")" encap eth lower vrx
+	ip -n "$TX" addr add "$TX_IN4/24" dev diode0
+	ip -n "$RX" addr add "$RX_IN4/24" dev diode0
+	ip -n "$RX" link set diode0 up
+	ip -n "$TX" link set diode0 up
+	wait_rx_sessions 1
+}
+
+test_encap_eth_without_ip() {
+	eth_link
+	stream 4 1000
+	expect_eq "addresses on the link" "" \
+		"$(ip -n "$TX" -o addr show dev vtx; ip -n "$RX" -o addr show dev vrx)"
+	expect_eq "neighbour entries" "" "$(ip -n "$TX" neigh show; ip -n "$RX" neigh show)"
+	expect_eq "diode0 MTU on a 1500-byte link" 1472 "$(ip netns exec "$RX" cat /sys/class/net/diode0/mtu)"
+	# diode0 follows its lower device's MTU.
+	ip -n "$RX" link set vrx mtu 1400
+	expect_eq "diode0 MTU on a 1400-byte link" 1372 "$(ip netns exec "$RX" cat /sys/class/net/diode0/mtu)"
+	# And goes down with it when it disappears, without a crash.
+	ip -n "$TX" link del vtx
+	expect_eq "sender state without its lower device" DOWN \
+		"$(ip -n "$TX" -br link show diode0 | awk '{ print $2 }')"
+}
+
+ktap_run fec_recovers_lost_frames fec_interleaving_spreads_bursts \
+	corrupted_parity_is_dropped lost_frames_counted_exactly \
+	repetition_suppressed carrier_follows_heartbeats pacing_holds_rate \
+	encap_eth_without_ip

@@ -5,6 +5,8 @@
   udpgen.py send DST PORT --count N --max-size M [--pps R]
   udpgen.py recv BIND PORT --count N --max-size M [--idle S]
 
+With --fixed-size (on both sides), every numbered datagram has M bytes.
+
 The sender first sends one datagram of each size 1 to 7 (too small to carry a
 number: each is its size repeated), then N numbered datagrams whose payload
 sizes cycle from 8 to M; the payload is the 8-byte number and bytes that
@@ -24,8 +26,8 @@ _rng = random.Random(20261123)
 BLOCK = bytes(_rng.getrandbits(8) for _ in range(65536 + 4096))
 
 
-def payload(seq, max_size):
-    size = 8 + seq % (max_size - 7)
+def payload(seq, max_size, fixed=False):
+    size = max_size if fixed else 8 + seq % (max_size - 7)
     start = (seq * 7919) % 4096
     return struct.pack(">Q", seq) + BLOCK[start:start + size - 8]
 
@@ -42,7 +44,7 @@ def send(args):
     for size in SMALL_SIZES:
         sock.sendto(bytes([size]) * size, dst)
     for seq in range(args.count):
-        sock.sendto(payload(seq, args.max_size), dst)
+        sock.sendto(payload(seq, args.max_size, args.fixed_size), dst)
         if gap:
             delay = start + (seq + 1) * gap - time.monotonic()
             if delay > 0:
@@ -75,7 +77,7 @@ def recv(args):
                 corrupt += 1
             continue
         seq = struct.unpack(">Q", data[:8])[0]
-        if seq >= args.count or data != payload(seq, args.max_size):
+        if seq >= args.count or data != payload(seq, args.max_size, args.fixed_size):
             corrupt += 1
             continue
         seen[seq] = seen.get(seq, 0) + 1
@@ -102,6 +104,8 @@ def main():
     s.add_argument("--count", type=int, default=10000)
     s.add_argument("--max-size", type=int, required=True)
     s.add_argument("--pps", type=float, default=0)
+    s.add_argument("--fixed-size", action="store_true",
+                   help="every numbered datagram of --max-size bytes")
     r = sub.add_parser("recv")
     r.add_argument("bind")
     r.add_argument("port", type=int)
@@ -110,6 +114,7 @@ def main():
     r.add_argument("--idle", type=float, default=3.0,
                    help="stop after this many seconds without a datagram")
     r.add_argument("--timeout", type=float, default=120.0)
+    r.add_argument("--fixed-size", action="store_true")
     r.add_argument("--ready", help="create this file once bound")
     r.add_argument("--drain", action="store_true",
                    help="keep receiving until idle, to catch late duplicates")

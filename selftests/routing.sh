@@ -6,6 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 diode_install_module || exit $KSFT_FAIL
+sysctl -qw net.core.rmem_max=33554432
 if ! cmp -s "$DIODE_TOP/build/$(uname -r)/kmod/xt_DIODE.ko" \
 	"/lib/modules/$(uname -r)/updates/xt_DIODE.ko"; then
 	echo "# xt_DIODE.ko is not staged: run make modules-all" >&2
@@ -26,6 +27,7 @@ COLLECTOR4=203.0.113.10 COLLECTOR6=2001:db8:203::10
 SYSLOG=514
 COUNT=300
 SIZE=400
+PPS=3000
 
 # gateway OUTER: diode_link OUTER, with $TX as the gateway and a namespace
 # $OT behind it on ot0, as in docs/routing.md. The receiver accepts packets
@@ -45,6 +47,10 @@ gateway() {
 	ip -n "$OT" link set eth0 up
 	ip -n "$OT" route add default via "$OT_GW4"
 	ip -n "$OT" -6 route add default via "$OT_GW6"
+	# Datagrams sent while the gateway's address is being resolved would
+	# wait in a short queue, and overflow it on a slow machine.
+	ip -n "$OT" neigh replace "$OT_GW4" lladdr 02:00:00:00:09:01 dev eth0 nud permanent
+	ip -n "$OT" neigh replace "$OT_GW6" lladdr 02:00:00:00:09:01 dev eth0 nud permanent
 	ip -n "$RX" addr add "$OT_GW4/32" dev lo
 	ip -n "$RX" addr add "$COLLECTOR4/32" dev lo
 	ip -n "$RX" addr add "$OT_GW6/128" dev lo nodad
@@ -139,7 +145,7 @@ count_stop() {
 # send FAMILY DST [PORT]: the numbered datagrams, from the OT namespace.
 send() {
 	ip netns exec "$OT" python3 "$DIODE_TOP/selftests/udpgen.py" send "$2" "${3:-$SYSLOG}" \
-		--count "$COUNT" --max-size "$SIZE"
+		--count "$COUNT" --max-size "$SIZE" --pps "$PPS"
 }
 
 # Datagrams udpgen sends for one stream: 7 small ones and $COUNT numbered.

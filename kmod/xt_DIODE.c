@@ -29,9 +29,8 @@
 #define XT_DIODE_KIND "diode"
 
 /*
- * Conntrack sees only the first packet of a flow in the nat table, and in
- * POSTROUTING the diode's own frames no longer carry the diode as their
- * device, which the recursion guard relies on.
+ * Not POSTROUTING: there the diode's own frames no longer carry the diode as
+ * their device, which the recursion guard relies on.
  */
 #define XT_DIODE_HOOKS ((1 << NF_INET_PRE_ROUTING) | (1 << NF_INET_LOCAL_IN) | \
 			(1 << NF_INET_FORWARD) | (1 << NF_INET_LOCAL_OUT))
@@ -132,6 +131,9 @@ static int xt_diode_tg_check(const struct xt_tgchk_param *par)
 				    info->flags & ~XT_DIODE_FLAGS);
 		return -EINVAL;
 	}
+	/* Steering is a routing decision, which iptables makes in mangle (or
+	 * raw, ahead of conntrack); nat sees only a connection's first packet.
+	 */
 	if (strcmp(par->table, "mangle") && strcmp(par->table, "raw")) {
 		pr_info_ratelimited("only valid in the mangle and raw tables, not %s\n",
 				    par->table);

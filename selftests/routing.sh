@@ -465,7 +465,18 @@ test_recipe_nft_dup() {
 	done
 }
 
-ktap_run steer_legacy steer_nft copy_legacy copy_nft \
+# Every recipe of the doc is run by some test here.
+test_doc_recipes_tested() {
+	local name names
+	names=$(sed -n 's/^# recipe: //p' "$DOC")
+	[ -n "$names" ] || fail "no recipes in $DOC"
+	for name in $names; do
+		grep -qE "^[[:space:]]*recipe $name\$" "$DIODE_TOP/selftests/routing.sh" ||
+			fail "recipe $name of $DOC is run by no test"
+	done
+}
+
+ktap_run doc_recipes_tested steer_legacy steer_nft copy_legacy copy_nft \
 	rule_removed_legacy rule_removed_nft \
 	device_recreated_legacy device_recreated_nft \
 	recursion_guard_legacy recursion_guard_nft \

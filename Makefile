@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-#   make                 diode.ko for the running kernel (KVER=, KDIR= select another)
-#   make modules-all     diode.ko for both test kernels (6.1 and 6.12), staged
+#   make                 diode.ko and xt_DIODE.ko for the running kernel (KVER=,
+#                        KDIR= select another)
+#   make modules-all     both modules for both test kernels (6.1 and 6.12), staged
 #                        into their module trees so that guests can modprobe it
 #   make tools           diodectl and the other user-space tools
 #   make unit            host unit tests of the pure logic
 #   make check           everything: deps, builds, unit tests, selftests on both kernels
 #   make demo            the main job, in a guest
-#   make install         install diode.ko and the tools on this machine
+#   make install         install the modules and the tools on this machine
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 CACHE ?= $(TOP)/.cache
@@ -16,7 +17,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 BUILD := $(TOP)/build
 
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/kmod/Kbuild) \
-	$(wildcard $(TOP)/uapi/linux/*.h)
+	$(wildcard $(TOP)/uapi/linux/*.h $(TOP)/uapi/linux/netfilter/*.h)
 
 .PHONY: all module modules-all tools unit check demo install clean help
 
@@ -49,7 +50,9 @@ modules-all:
 	@for s in 6.1 6.12; do \
 		v=$$(readlink $(CACHE)/kernels/$$s) || { echo "error: no test kernel $$s: run scripts/install-deps" >&2; exit 1; }; \
 		$(MAKE) --no-print-directory module KVER=$$v KDIR=/usr/src/linux-headers-$$v || exit 1; \
-		install -D -m 0644 $(BUILD)/$$v/kmod/diode.ko $(CACHE)/kernels/$$v/lib/modules/$$v/updates/diode.ko; \
+		for m in diode xt_DIODE; do \
+			install -D -m 0644 $(BUILD)/$$v/kmod/$$m.ko $(CACHE)/kernels/$$v/lib/modules/$$v/updates/$$m.ko || exit 1; \
+		done; \
 		depmod -b $(CACHE)/kernels/$$v $$v; \
 	done
 

@@ -162,8 +162,9 @@ static int diode_put_stats(struct sk_buff *msg, struct diode_device *diode)
 	nest = nla_nest_start(msg, DIODE_A_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = DIODE_STAT_UNSPEC + 1; i < DIODE_STAT_PAD; i++)
-		if (nla_put_u64_64bit(msg, i, counters[i], DIODE_STAT_PAD))
+	for (i = DIODE_STAT_UNSPEC + 1; i < __DIODE_STAT_MAX; i++)
+		if (i != DIODE_STAT_PAD &&
+		    nla_put_u64_64bit(msg, i, counters[i], DIODE_STAT_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;

@@ -12,7 +12,9 @@
  * the seconds it sent for, and the busy and total ticks of every CPU from
  * /proc/stat across that interval. The receiver counts until SIGTERM/SIGINT,
  * or until it has seen traffic and then none for --idle seconds, and prints
- * datagrams and bytes received.
+ * datagrams and bytes received, the seconds from the first to the last, and
+ * the CPU ticks from the first datagram to its exit: all the work of a path
+ * that still delivers after the sender stopped.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -138,6 +140,19 @@ static void read_cpu_ticks(struct cpu_ticks *t)
 	fclose(f);
 }
 
+static void print_cpu_ticks(const struct cpu_ticks *before, const struct cpu_ticks *after)
+{
+	int i;
+
+	printf("\"clk_tck\": %ld, \"cpu_busy\": [", sysconf(_SC_CLK_TCK));
+	for (i = 0; i < after->n; i++)
+		printf("%s%llu", i ? ", " : "", after->busy[i] - before->busy[i]);
+	printf("], \"cpu_total\": [");
+	for (i = 0; i < after->n; i++)
+		printf("%s%llu", i ? ", " : "", after->total[i] - before->total[i]);
+	printf("]");
+}
+
 static int do_send(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -225,15 +240,10 @@ static int do_send(int argc, char **argv)
 	elapsed = now() - start;
 	read_cpu_ticks(&after);
 
-	printf("{\"sent\": %llu, \"bytes\": %llu, \"errors\": %llu, \"seconds\": %.6f, "
-	       "\"clk_tck\": %ld, \"cpu_busy\": [",
-	       sent, sent * (unsigned long long)size, errors, elapsed, sysconf(_SC_CLK_TCK));
-	for (i = 0; i < after.n; i++)
-		printf("%s%llu", i ? ", " : "", after.busy[i] - before.busy[i]);
-	printf("], \"cpu_total\": [");
-	for (i = 0; i < after.n; i++)
-		printf("%s%llu", i ? ", " : "", after.total[i] - before.total[i]);
-	printf("]}\n");
+	printf("{\"sent\": %llu, \"bytes\": %llu, \"errors\": %llu, \"seconds\": %.6f, ",
+	       sent, sent * (unsigned long long)size, errors, elapsed);
+	print_cpu_ticks(&before, &after);
+	printf("}\n");
 	free(payload);
 	close(fd);
 	return 0;
@@ -251,6 +261,7 @@ static int do_recv(int argc, char **argv)
 	struct iovec iovs[BATCH];
 	struct sockaddr_storage addr;
 	unsigned long long packets = 0, bytes = 0;
+	struct cpu_ticks before = { 0 }, after = { 0 };
 	const char *ready = NULL;
 	double first = 0, last = 0;
 	long idle = 0;
@@ -312,16 +323,22 @@ static int do_recv(int argc, char **argv)
 				bytes += msgs[i].msg_len;
 			if (n > 0) {
 				last = now();
-				if (!packets)
+				if (!packets) {
 					first = last;
+					read_cpu_ticks(&before);
+				}
 				packets += n;
 			}
 		}
 		if (idle && packets && now() - last > idle)
 			break;
 	}
-	printf("{\"received\": %llu, \"bytes\": %llu, \"span\": %.6f}\n",
-	       packets, bytes, packets ? last - first : 0.0);
+	if (packets)
+		read_cpu_ticks(&after);
+	printf("{\"received\": %llu, \"bytes\": %llu, \"span\": %.6f, \"cpu_seconds\": %.6f, ",
+	       packets, bytes, packets ? last - first : 0.0, packets ? now() - first : 0.0);
+	print_cpu_ticks(&before, &after);
+	printf("}\n");
 	close(fd);
 	return 0;
 }

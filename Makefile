@@ -8,6 +8,8 @@
 #   make unit            host unit tests of the pure logic
 #   make check           everything: deps, builds, unit tests, selftests on both kernels
 #   make demo            the main job, in a guest
+#   make bench           diode against veth, MACsec, WireGuard, IPsec and a
+#                        user-space relay in guests; writes docs/benchmarks.md
 #   make install         install the modules and the tools on this machine
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -19,7 +21,7 @@ BUILD := $(TOP)/build
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/kmod/Kbuild) \
 	$(wildcard $(TOP)/uapi/linux/*.h $(TOP)/uapi/linux/netfilter/*.h)
 
-.PHONY: all module modules-all tools unit check demo install clean help
+.PHONY: all module modules-all tools unit check demo bench install clean help
 
 all: module tools
 
@@ -68,6 +70,9 @@ check:
 
 demo:
 	$(TOP)/scripts/demo
+
+bench:
+	$(TOP)/scripts/bench
 
 install: module tools
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KVER) modules_install

@@ -203,7 +203,8 @@ enum diode_session_slot {
  */
 enum diode_stat {
 	DIODE_STAT_UNSPEC,
-	DIODE_STAT_TX_PACKETS,		/* inner packets sealed and sent */
+	DIODE_STAT_TX_PACKETS,		/* inner packets sealed (one the link then
+					 * refuses counts in tx_dropped too) */
 	DIODE_STAT_TX_BYTES,		/* their inner bytes */
 	DIODE_STAT_TX_ANNOUNCES,	/* ANNOUNCE frames sent */
 	DIODE_STAT_TX_SESSIONS,		/* sessions started */

@@ -77,34 +77,37 @@ summary_field() {
 	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$KEYS/recv.json" "$1"
 }
 
-test_fec_recovers_lost_frames() {
+# expect_fec_repairs LEAST FEC-WORDS -- RULE...: with the sender's FEC set by
+# FEC-WORDS and the DATA frames matching RULE lost on the link (at least
+# LEAST of them), every datagram arrives and exactly the lost frames are
+# recovered.
+expect_fec_repairs() {
+	local least=$1 words=()
+	shift
+	while [ "$1" != -- ]; do words+=("$1"); shift; done
+	shift
 	link_for_loss
-	tx_set set diode0 fec 8/2 interleave 1
-	# One DATA frame in ten never arrives: each group of 8 loses at most one.
-	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 10 == 0
+	tx_set set diode0 "${words[@]}"
+	drop_frames "$TX" output "$TYPE_DATA" "$@"
 	stream 4 1000
 	local lost recovered
 	lost=$(dropped "$TX")
 	recovered=$(diode_stat "$RX" rx_recovered)
-	[ "$lost" -ge 100 ] || fail "only $lost frames dropped on the link"
+	[ "$lost" -ge "$least" ] || fail "only $lost frames dropped on the link"
 	expect_eq "frames recovered (= frames the link lost)" "$lost" "$recovered"
 	expect_eq "frames counted lost" 0 "$(diode_stat "$RX" rx_lost)"
 	echo "# $lost frames lost on the link, $recovered recovered"
 }
 
+test_fec_recovers_lost_frames() {
+	# One DATA frame in ten never arrives: each group of 8 loses at most one.
+	expect_fec_repairs 100 fec 8/2 interleave 1 -- numgen inc mod 10 == 0
+}
+
 test_fec_interleaving_spreads_bursts() {
-	link_for_loss
-	tx_set set diode0 fec 8/2 interleave 4
 	# Bursts of 4 consecutive DATA frames: more than 2 parities can repair
 	# in one group, but interleaved over 4 groups each loses one.
-	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 64 "<" 4
-	stream 4 1000
-	local lost recovered
-	lost=$(dropped "$TX")
-	recovered=$(diode_stat "$RX" rx_recovered)
-	[ "$lost" -ge 60 ] || fail "only $lost frames dropped on the link"
-	expect_eq "frames recovered (= frames the link lost)" "$lost" "$recovered"
-	echo "# $lost frames lost in bursts of 4, $recovered recovered"
+	expect_fec_repairs 60 fec 8/2 interleave 4 -- numgen inc mod 64 "<" 4
 }
 
 test_corrupted_parity_is_dropped() {

@@ -120,7 +120,13 @@ static void diode_rekey_worker(struct work_struct *work)
 			goto out;
 		}
 		rcu_assign_pointer(diode->tx_next, NULL);
+		diode_session_get(current_session);
 		diode_tx_replace(diode, &diode->tx_session, next);
+		/* Frames of the old session still in open groups get their
+		 * parity now: no heartbeat of that session will come.
+		 */
+		diode_send_fec_flush(diode, current_session);
+		diode_session_put(current_session);
 		diode->tx_started = now;
 		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
 				 diode->rekey_after_time * HZ - lead);

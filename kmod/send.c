@@ -213,14 +213,31 @@ static void diode_send_announces(struct diode_device *diode)
 	}
 }
 
+void diode_send_fec_flush(struct diode_device *diode,
+			  struct diode_session *session)
+{
+	struct sk_buff_head parity;
+	struct sk_buff *p;
+
+	if (!session->fec_tx)
+		return;
+	__skb_queue_head_init(&parity);
+	local_bh_disable();
+	diode_fec_tx_flush(session->fec_tx, &parity);
+	while ((p = __skb_dequeue(&parity))) {
+		p->dev = diode->dev;
+		diode_seal(diode, session, p, DIODE_FRAME_PARITY);
+	}
+	local_bh_enable();
+}
+
 /* A HEARTBEAT under the current session, then what waits for more traffic. */
 static void diode_send_heartbeat(struct diode_device *diode)
 {
 	struct diode_heartbeat *hb;
 	struct diode_session *session;
-	struct sk_buff_head parity;
 	u64 stats[__DIODE_STAT_MAX];
-	struct sk_buff *skb, *p;
+	struct sk_buff *skb;
 
 	skb = alloc_skb(DIODE_HEADROOM + sizeof(*hb) + DIODE_TAILROOM, GFP_KERNEL);
 	if (!skb)
@@ -234,7 +251,6 @@ static void diode_send_heartbeat(struct diode_device *diode)
 	hb->uptime_ms = cpu_to_be64(ktime_get_boottime_ns() / NSEC_PER_MSEC);
 	skb->dev = diode->dev;
 
-	__skb_queue_head_init(&parity);
 	rcu_read_lock_bh();
 	session = rcu_dereference_bh(diode->tx_session);
 	if (!session || !kref_get_unless_zero(&session->ref)) {
@@ -243,14 +259,11 @@ static void diode_send_heartbeat(struct diode_device *diode)
 		return;
 	}
 	diode_seal(diode, session, skb, DIODE_FRAME_HEARTBEAT);
-	if (session->fec_tx)
-		diode_fec_tx_flush(session->fec_tx, &parity);
-	while ((p = __skb_dequeue(&parity))) {
-		p->dev = diode->dev;
-		diode_seal(diode, session, p, DIODE_FRAME_PARITY);
-	}
-	diode_emit_flush(diode);
 	rcu_read_unlock_bh();
+	diode_send_fec_flush(diode, session);
+	local_bh_disable();
+	diode_emit_flush(diode);
+	local_bh_enable();
 	diode_session_put(session);
 }
 

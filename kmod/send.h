@@ -8,4 +8,10 @@
 netdev_tx_t diode_xmit(struct sk_buff *skb, struct net_device *dev);
 void diode_heartbeat_worker(struct work_struct *work);
 
+struct diode_device;
+struct diode_session;
+/* Closes a session's open FEC groups and sends their PARITY frames. */
+void diode_send_fec_flush(struct diode_device *diode,
+			  struct diode_session *session);
+
 #endif /* _DIODE_SEND_H */

@@ -30,6 +30,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #define BATCH 64
 #define KEY_LEN 32
 #define HDR_LEN 12
@@ -62,35 +64,6 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: gcm-relay emit LISTEN_ADDR PORT PEER_ADDR PORT --key FILE\n"
 		"       gcm-relay receive LISTEN_ADDR PORT DEST_ADDR PORT --key FILE\n");
-	exit(2);
-}
-
-static socklen_t parse_addr(const char *addr, const char *port,
-			    struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	char *end;
-	long p;
-
-	errno = 0;
-	p = strtol(port, &end, 10);
-	if (errno || *end || end == port || p < 1 || p > 65535) {
-		fprintf(stderr, "gcm-relay: bad port '%s'\n", port);
-		exit(2);
-	}
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(p);
-		return sizeof(*sin);
-	}
-	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(p);
-		return sizeof(*sin6);
-	}
-	fprintf(stderr, "gcm-relay: '%s' is not an IPv4 or IPv6 address\n", addr);
 	exit(2);
 }
 
@@ -130,8 +103,8 @@ static void open_sockets(char **addrs, int *in, int *out)
 	socklen_t llen, plen;
 	int rcvbuf = 32 << 20;
 
-	llen = parse_addr(addrs[0], addrs[1], &local);
-	plen = parse_addr(addrs[2], addrs[3], &peer);
+	llen = bench_parse_addr("gcm-relay", addrs[0], addrs[1], &local);
+	plen = bench_parse_addr("gcm-relay", addrs[2], addrs[3], &peer);
 	*in = socket(local.ss_family, SOCK_DGRAM, 0);
 	*out = socket(peer.ss_family, SOCK_DGRAM, 0);
 	if (*in < 0 || *out < 0)

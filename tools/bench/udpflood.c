@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #define BATCH 64
 #define MAX_CPUS 64
 #define MAX_PAYLOAD 65507
@@ -66,43 +68,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long parse_num(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < min || v > max) {
-		fprintf(stderr, "udpflood: bad %s '%s' (%ld..%ld)\n", what, s, min, max);
-		exit(2);
-	}
-	return v;
-}
-
 /* IPv4 or IPv6 literal; the family decides the socket's. */
-static socklen_t parse_addr(const char *addr, const char *port,
-			    struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	uint16_t p = parse_num(port, 1, 65535, "port");
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(p);
-		return sizeof(*sin);
-	}
-	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(p);
-		return sizeof(*sin6);
-	}
-	fprintf(stderr, "udpflood: '%s' is not an IPv4 or IPv6 address\n", addr);
-	exit(2);
-}
-
 struct cpu_ticks {
 	int n;
 	unsigned long long busy[MAX_CPUS], total[MAX_CPUS];
@@ -174,15 +140,15 @@ static int do_send(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "s:t:r:", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': size = parse_num(optarg, 1, MAX_PAYLOAD, "size"); break;
-		case 't': seconds = parse_num(optarg, 1, 3600, "seconds"); break;
-		case 'r': rate = parse_num(optarg, 0, 100000000, "rate"); break;
+		case 's': size = bench_parse_num("udpflood", optarg, 1, MAX_PAYLOAD, "size"); break;
+		case 't': seconds = bench_parse_num("udpflood", optarg, 1, 3600, "seconds"); break;
+		case 'r': rate = bench_parse_num("udpflood", optarg, 0, 100000000, "rate"); break;
 		default: usage();
 		}
 	}
 	if (argc - optind != 2 || size < 0 || seconds < 0)
 		usage();
-	dlen = parse_addr(argv[optind], argv[optind + 1], &dst);
+	dlen = bench_parse_addr("udpflood", argv[optind], argv[optind + 1], &dst);
 
 	fd = socket(dst.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0)
@@ -272,13 +238,13 @@ static int do_recv(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "R:i:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'R': ready = optarg; break;
-		case 'i': idle = parse_num(optarg, 1, 3600, "idle"); break;
+		case 'i': idle = bench_parse_num("udpflood", optarg, 1, 3600, "idle"); break;
 		default: usage();
 		}
 	}
 	if (argc - optind != 2)
 		usage();
-	alen = parse_addr(argv[optind], argv[optind + 1], &addr);
+	alen = bench_parse_addr("udpflood", argv[optind], argv[optind + 1], &addr);
 
 	fd = socket(addr.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0)

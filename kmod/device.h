@@ -62,6 +62,7 @@ struct diode_device {
 	struct dst_cache dst_cache;
 	struct gro_cells gro_cells;
 	struct diode_pcpu_stats __percpu *stats;
+	bool aead_logged;			/* under @lock */
 
 	/* Sender: the session in use and the next one, announced ahead. */
 	struct diode_session __rcu *tx_session;
@@ -99,6 +100,9 @@ int diode_device_fit_mtu(struct diode_device *diode);
 
 /* Under rtnl and @lock. */
 int diode_device_start_session(struct diode_device *diode);
+/* Under @lock: a device's first session logs which AES-GCM it uses. */
+void diode_device_log_aead(struct diode_device *diode,
+			   const struct diode_session *session);
 void diode_device_stop_sessions(struct diode_device *diode);
 
 /* The counter at which a sender prepares its next session: 7/8 of the limit. */

@@ -348,15 +348,19 @@ static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb
 		return;
 	}
 	/* A read-only look first, so that hopeless frames cost no decryption;
-	 * the window itself changes only after authentication.
+	 * the window itself changes only after authentication. A frame in
+	 * order, above the window, needs no lock for it.
 	 */
-	spin_lock_bh(&session->replay_lock);
-	verdict = diode_replay_check(session->replay, counter);
-	spin_unlock_bh(&session->replay_lock);
-	if (verdict != DIODE_REPLAY_NEW) {
-		diode_rx_drop(diode, skb, verdict == DIODE_REPLAY_DUPLICATE ?
-				   DIODE_STAT_RX_DUPLICATE : DIODE_STAT_RX_REPLAYED);
-		goto put;
+	if (!diode_replay_above_top(session->replay, counter)) {
+		spin_lock_bh(&session->replay_lock);
+		verdict = diode_replay_check(session->replay, counter);
+		spin_unlock_bh(&session->replay_lock);
+		if (verdict != DIODE_REPLAY_NEW) {
+			diode_rx_drop(diode, skb, verdict == DIODE_REPLAY_DUPLICATE ?
+					   DIODE_STAT_RX_DUPLICATE :
+					   DIODE_STAT_RX_REPLAYED);
+			goto put;
+		}
 	}
 	if (skb_linearize_cow(skb)) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
@@ -527,6 +531,7 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 	}
 
 	diode->newest_created = frame.created;
+	diode_device_log_aead(diode, session);
 	WRITE_ONCE(diode->rx_heartbeat, msecs_to_jiffies(session->heartbeat_ms));
 	diode_rx_install(diode, session);
 	local_bh_disable();

@@ -104,7 +104,8 @@ static void advance(struct diode_replay *r, u64 counter)
 			r->bitmap[r->head] = 0;
 		}
 	}
-	r->top = counter;
+	/* Read without the lock by diode_replay_above_top(). */
+	WRITE_ONCE(r->top, counter);
 }
 
 int diode_replay_init(struct diode_replay *r, u32 window)

@@ -26,11 +26,13 @@
  * diode_replay_init(). Locking is the caller's too: every call on one window,
  * diode_replay_check() included, and every read of its fields, must be
  * serialized (e.g. a spinlock per session, taken in the receive path).
- * Nothing here sleeps, allocates or fails at run time.
+ * The one exception is diode_replay_above_top(). Nothing here sleeps,
+ * allocates or fails at run time.
  */
 #ifndef _DIODE_REPLAY_H
 #define _DIODE_REPLAY_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/diode.h>
 
@@ -93,6 +95,19 @@ enum diode_replay_verdict diode_replay_check(const struct diode_replay *r,
  */
 enum diode_replay_verdict diode_replay_update(struct diode_replay *r,
 					      u64 counter);
+
+/*
+ * Whether counter lies above every counter accepted so far, which makes it
+ * NEW. Safe without the lock, as a shortcut for diode_replay_check() on the
+ * common in-order frame: top only grows, so a stale or torn read can only
+ * call NEW a frame that the locked update after authentication refuses, or
+ * send a new frame to the locked check.
+ */
+static inline bool diode_replay_above_top(const struct diode_replay *r,
+					  u64 counter)
+{
+	return counter > READ_ONCE(r->top);
+}
 
 /* The highest counter accepted (0: none but the ANNOUNCE's). */
 static inline u64 diode_replay_top(const struct diode_replay *r)

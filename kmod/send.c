@@ -77,7 +77,7 @@ static void diode_seal_finish(struct sk_buff *skb, int err)
 	diode_emit(diode, skb, session->redundancy);
 	while ((p = __skb_dequeue(&parity))) {
 		p->dev = dev;
-		diode_seal(diode, session, p, DIODE_FRAME_PARITY);
+		diode_seal(diode, diode_session_get(session), p, DIODE_FRAME_PARITY);
 	}
 	local_bh_enable();
 out:
@@ -90,7 +90,11 @@ static void diode_seal_done(diode_crypto_cb_arg arg, int err)
 	diode_seal_finish(diode_crypto_cb_data(arg), err);
 }
 
-/* Seals the body in @skb as a frame of @type and sends it. Consumes @skb. */
+/*
+ * Seals the body in @skb as a frame of @type and sends it. Consumes @skb and
+ * a reference to @session, which the frame keeps until it is sent: one
+ * packet costs one reference, taken in diode_xmit.
+ */
 static void diode_seal(struct diode_device *diode, struct diode_session *session,
 		       struct sk_buff *skb, enum diode_frame_type type)
 {
@@ -129,7 +133,7 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 	aead_request_set_callback(cb->req, 0, diode_seal_done, skb);
 	aead_request_set_ad(cb->req, DIODE_HEADER_LEN);
 	aead_request_set_crypt(cb->req, sg, sg, body_len, iv);
-	cb->session = diode_session_get(session);
+	cb->session = session;
 	cb->counter = counter;
 	cb->type = type;
 	dev_hold(diode->dev);
@@ -140,6 +144,7 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 	return;
 
 drop:
+	diode_session_put(session);
 	diode_tx_drop(diode, skb);
 }
 
@@ -169,12 +174,13 @@ netdev_tx_t diode_xmit(struct sk_buff *skb, struct net_device *dev)
 		segs = skb;
 		skb_mark_not_on_list(skb);
 	}
+	/* The last segment takes over the reference taken above. */
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
 		skb->dev = dev;
-		diode_seal(diode, session, skb, DIODE_FRAME_DATA);
+		diode_seal(diode, next ? diode_session_get(session) : session,
+			   skb, DIODE_FRAME_DATA);
 	}
-	diode_session_put(session);
 	return NETDEV_TX_OK;
 
 drop:
@@ -226,7 +232,8 @@ void diode_send_fec_flush(struct diode_device *diode,
 	diode_fec_tx_flush(session->fec_tx, &parity);
 	while ((p = __skb_dequeue(&parity))) {
 		p->dev = diode->dev;
-		diode_seal(diode, session, p, DIODE_FRAME_PARITY);
+		diode_seal(diode, diode_session_get(session), p,
+			   DIODE_FRAME_PARITY);
 	}
 	local_bh_enable();
 }
@@ -258,7 +265,7 @@ static void diode_send_heartbeat(struct diode_device *diode)
 		kfree_skb(skb);
 		return;
 	}
-	diode_seal(diode, session, skb, DIODE_FRAME_HEARTBEAT);
+	diode_seal(diode, diode_session_get(session), skb, DIODE_FRAME_HEARTBEAT);
 	rcu_read_unlock_bh();
 	diode_send_fec_flush(diode, session);
 	local_bh_disable();

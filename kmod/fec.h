@@ -82,6 +82,14 @@ void diode_fec_rx_store(struct diode_fec_rx *fec, u64 counter, const u8 *frame,
 /* Forgets a stored frame that failed to authenticate. */
 void diode_fec_rx_forget(struct diode_fec_rx *fec, u64 counter);
 /*
+ * An authenticated DATA frame: if it belongs to a group whose parity came
+ * first (frames overtake each other, e.g. when the sender moves between
+ * CPUs), that group may now be repairable. Rebuilt frames go to @rebuilt.
+ * Work is bounded by the groups held times K.
+ */
+void diode_fec_rx_arrived(struct diode_fec_rx *fec, u64 counter,
+			  struct sk_buff_head *rebuilt);
+/*
  * Takes an authenticated PARITY body. Frames it lets us rebuild are
  * appended to @rebuilt as skbs holding a sealed frame, to be received like
  * any other. Returns 0, or -EINVAL for a body that makes no sense.

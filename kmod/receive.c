@@ -220,12 +220,23 @@ void diode_carrier_worker(struct work_struct *work)
 		diode_carrier_set(diode, false);
 }
 
+/* Frames rebuilt by FEC are received like those from the link. */
+static void diode_rebuilt_receive(struct diode_device *diode,
+				  struct sk_buff_head *rebuilt)
+{
+	struct sk_buff *frame;
+
+	while ((frame = __skb_dequeue(rebuilt))) {
+		diode_stat_inc(diode->stats, DIODE_STAT_RX_RECOVERED);
+		diode_frame_receive(diode, frame);
+	}
+}
+
 static void diode_parity_receive(struct diode_device *diode,
 				 struct diode_session *session,
 				 struct sk_buff *skb)
 {
 	struct sk_buff_head rebuilt;
-	struct sk_buff *frame;
 
 	diode_stat_inc(diode->stats, DIODE_STAT_RX_PARITY);
 	__skb_queue_head_init(&rebuilt);
@@ -236,10 +247,18 @@ static void diode_parity_receive(struct diode_device *diode,
 	} else {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
 	}
-	while ((frame = __skb_dequeue(&rebuilt))) {
-		diode_stat_inc(diode->stats, DIODE_STAT_RX_RECOVERED);
-		diode_frame_receive(diode, frame);
-	}
+	diode_rebuilt_receive(diode, &rebuilt);
+}
+
+/* A DATA frame late for its group's parity may complete a repair. */
+static void diode_late_member_receive(struct diode_device *diode,
+				      struct diode_session *session, u64 counter)
+{
+	struct sk_buff_head rebuilt;
+
+	__skb_queue_head_init(&rebuilt);
+	diode_fec_rx_arrived(session->fec_rx, counter, &rebuilt);
+	diode_rebuilt_receive(diode, &rebuilt);
 }
 
 static void diode_open_finish(struct sk_buff *skb, int err)
@@ -249,20 +268,21 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	struct diode_session *session = cb->session;
 	struct net_device *dev = skb->dev;
 	enum diode_replay_verdict verdict;
+	u64 counter = cb->counter;
 	unsigned int len;
 	u64 lost;
 
 	kfree_sensitive(cb->req);
 	if (err) {
 		if (session->fec_rx && cb->type == DIODE_FRAME_DATA)
-			diode_fec_rx_forget(session->fec_rx, cb->counter);
+			diode_fec_rx_forget(session->fec_rx, counter);
 		diode_rx_drop(diode, skb, err == -EBADMSG ? DIODE_STAT_RX_UNAUTHENTIC :
 						     DIODE_STAT_RX_DROPPED);
 		goto out;
 	}
 	spin_lock_bh(&session->replay_lock);
 	lost = diode_replay_lost(session->replay);
-	verdict = diode_replay_update(session->replay, cb->counter);
+	verdict = diode_replay_update(session->replay, counter);
 	lost = diode_replay_lost(session->replay) - lost;
 	spin_unlock_bh(&session->replay_lock);
 	if (verdict != DIODE_REPLAY_NEW) {
@@ -318,6 +338,8 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	} else {
 		diode_stat_inc(diode->stats, DIODE_STAT_RX_DROPPED);
 	}
+	if (session->fec_rx)
+		diode_late_member_receive(diode, session, counter);
 	local_bh_enable();
 out:
 	diode_session_put(session);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Surviving a lossy one-way link: forward error correction recovers exactly
-# the frames the link lost, corrupted parity never produces a packet, losses
+# the frames the link lost, also when parity overtakes the frames it
+# covers, corrupted parity never produces a packet, losses
 # are counted exactly, repetition is suppressed, heartbeats drive the
 # receiver's carrier, the pacer holds its rate, and Ethernet encapsulation
 # works with no IP address on the link.
@@ -108,6 +109,33 @@ test_fec_interleaving_spreads_bursts() {
 	# Bursts of 4 consecutive DATA frames: more than 2 parities can repair
 	# in one group, but interleaved over 4 groups each loses one.
 	expect_fec_repairs 60 fec 8/2 interleave 4 -- numgen inc mod 64 "<" 4
+}
+
+test_fec_repairs_when_parity_comes_first() {
+	# DATA frames wait 20 ms on the sender's side of the link, PARITY frames
+	# do not: at 200 frames a second a group's parity overtakes its last four
+	# members. One DATA frame in ten never arrives; its group is repaired
+	# once enough of the late members are in.
+	link_for_loss
+	tx_set set diode0 fec 8/2 interleave 1
+	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 10 == 0
+	tc -n "$TX" qdisc add dev vtx root handle 1: prio bands 2 \
+		priomap 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+	tc -n "$TX" qdisc add dev vtx parent 1:1 handle 10: netem delay 20ms
+	# The type byte: 28 bytes into an IPv4 packet with a 20-byte header.
+	tc -n "$TX" filter add dev vtx parent 1: protocol ip u32 \
+		match u8 "$TYPE_DATA" 0xff at 28 flowid 1:1
+	stream 4 300 200
+	local lost delayed
+	lost=$(dropped "$TX")
+	delayed=$(tc -n "$TX" -s -j qdisc show dev vtx handle 10: |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["packets"])')
+	[ "$lost" -ge 25 ] || fail "only $lost frames dropped on the link"
+	[ "$delayed" -ge 250 ] || fail "only $delayed DATA frames went through the delay"
+	expect_eq "frames recovered (= frames the link lost)" "$lost" \
+		"$(diode_stat "$RX" rx_recovered)"
+	expect_eq "frames counted lost" 0 "$(diode_stat "$RX" rx_lost)"
+	echo "# $lost frames lost, all recovered after their parity had arrived"
 }
 
 test_corrupted_parity_is_dropped() {
@@ -321,6 +349,6 @@ test_encap_eth_without_ip() {
 }
 
 ktap_run fec_recovers_lost_frames fec_interleaving_spreads_bursts \
-	corrupted_parity_is_dropped lost_frames_counted_exactly \
-	repetition_suppressed carrier_follows_heartbeats pacing_holds_rate \
+	fec_repairs_when_parity_comes_first corrupted_parity_is_dropped \
+	lost_frames_counted_exactly repetition_suppressed carrier_follows_heartbeats pacing_holds_rate \
 	encap_eth_without_ip

@@ -177,9 +177,12 @@ wait_rx_sessions() {
 }
 
 # stream SIZE_FAMILY COUNT [PPS]: numbered datagrams from $TX to $RX through
-# diode0 (inner family 4 or 6); fails unless each arrives exactly once.
+# diode0 (inner family 4 or 6); fails unless each arrives exactly once. With
+# STREAM_CPU set the sender runs on that CPU only, so that its frames leave
+# from one queue, in order.
 stream() {
-	local family=$1 count=$2 pps=${3:-0} dst max ready
+	local family=$1 count=$2 pps=${3:-0} dst max ready pin=()
+	[ -n "${STREAM_CPU:-}" ] && pin=(taskset -c "$STREAM_CPU")
 	if [ "$family" = 4 ]; then dst=$RX_IN4; max=$(( $(mtu_of) - 28 )); else dst=$RX_IN6; max=$(( $(mtu_of) - 48 )); fi
 	ready=$KEYS/ready.$$
 	rm -f "$ready"
@@ -188,7 +191,7 @@ stream() {
 	local rpid=$!
 	local i
 	for i in $(seq 50); do [ -e "$ready" ] && break; sleep 0.1; done
-	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$dst" 7000 \
+	ip netns exec "$TX" "${pin[@]}" python3 "$DIODE_TOP/selftests/udpgen.py" send "$dst" 7000 \
 		--count "$count" --max-size "$max" --pps "$pps"
 	if ! wait "$rpid"; then
 		fail "datagrams not delivered exactly once: $(cat "$KEYS/recv.json")"

@@ -80,8 +80,9 @@ summary_field() {
 
 # expect_fec_repairs LEAST FEC-WORDS -- RULE...: with the sender's FEC set by
 # FEC-WORDS and the DATA frames matching RULE lost on the link (at least
-# LEAST of them), every datagram arrives and exactly the lost frames are
-# recovered.
+# LEAST of them), every datagram arrives and every lost frame is recovered
+# (besides any frame rebuilt because it came late, counted as a duplicate
+# when it does come).
 expect_fec_repairs() {
 	local least=$1 words=()
 	shift
@@ -90,14 +91,21 @@ expect_fec_repairs() {
 	link_for_loss
 	tx_set set diode0 "${words[@]}"
 	drop_frames "$TX" output "$TYPE_DATA" "$@"
-	stream 4 1000
-	local lost recovered
+	local dup0 lost recovered late
+	dup0=$(diode_stat "$RX" rx_duplicate)
+	# From one CPU: a sender moving between CPUs sends from two queues, and
+	# on a loaded host frames then overtake each other by more than the
+	# receiver holds (fec_repairs_when_parity_comes_first covers overtaking).
+	STREAM_CPU=0 stream 4 1000
 	lost=$(dropped "$TX")
 	recovered=$(diode_stat "$RX" rx_recovered)
+	# A frame rebuilt because it was late, not lost, arrives once more.
+	late=$(( $(diode_stat "$RX" rx_duplicate) - dup0 ))
 	[ "$lost" -ge "$least" ] || fail "only $lost frames dropped on the link"
-	expect_eq "frames recovered (= frames the link lost)" "$lost" "$recovered"
+	expect_eq "frames recovered, less those that came late" "$lost" \
+		"$(( recovered - late ))"
 	expect_eq "frames counted lost" 0 "$(diode_stat "$RX" rx_lost)"
-	echo "# $lost frames lost on the link, $recovered recovered"
+	echo "# $lost frames lost on the link, $recovered recovered ($late were late)"
 }
 
 test_fec_recovers_lost_frames() {
@@ -115,7 +123,8 @@ test_fec_repairs_when_parity_comes_first() {
 	# DATA frames wait 20 ms on the sender's side of the link, PARITY frames
 	# do not: at 200 frames a second a group's parity overtakes its last four
 	# members. One DATA frame in ten never arrives; its group is repaired
-	# once enough of the late members are in.
+	# once enough of the late members are in. A repair may rebuild a member
+	# that was only late, which then arrives as a duplicate.
 	link_for_loss
 	tx_set set diode0 fec 8/2 interleave 1
 	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 10 == 0
@@ -125,17 +134,21 @@ test_fec_repairs_when_parity_comes_first() {
 	# The type byte: 28 bytes into an IPv4 packet with a 20-byte header.
 	tc -n "$TX" filter add dev vtx parent 1: protocol ip u32 \
 		match u8 "$TYPE_DATA" 0xff at 28 flowid 1:1
-	stream 4 300 200
-	local lost delayed
+	local dup0
+	dup0=$(diode_stat "$RX" rx_duplicate)
+	STREAM_CPU=0 stream 4 300 200
+	local lost delayed recovered late
 	lost=$(dropped "$TX")
 	delayed=$(tc -n "$TX" -s -j qdisc show dev vtx handle 10: |
 		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["packets"])')
 	[ "$lost" -ge 25 ] || fail "only $lost frames dropped on the link"
 	[ "$delayed" -ge 250 ] || fail "only $delayed DATA frames went through the delay"
-	expect_eq "frames recovered (= frames the link lost)" "$lost" \
-		"$(diode_stat "$RX" rx_recovered)"
+	recovered=$(diode_stat "$RX" rx_recovered)
+	late=$(( $(diode_stat "$RX" rx_duplicate) - dup0 ))
+	expect_eq "frames recovered, less those that came late" "$lost" \
+		"$(( recovered - late ))"
 	expect_eq "frames counted lost" 0 "$(diode_stat "$RX" rx_lost)"
-	echo "# $lost frames lost, all recovered after their parity had arrived"
+	echo "# $lost frames lost, all recovered after their parity; $late late frames rebuilt too"
 }
 
 test_corrupted_parity_is_dropped() {

@@ -81,19 +81,24 @@ test_stream_ipv6_in_ipv6() {
 }
 
 # listen_for_datagrams, then expect_no_datagram: no UDP datagram reached the
-# test port of the receiver's namespace in between.
+# test port of the receiver's namespace in between. The listener counts until
+# told to stop and only then writes its count, so that a slow guest cannot
+# leave the count unwritten.
 listen_for_datagrams() {
+	rm -f "$KEYS/listening" "$KEYS/heard" "$KEYS/stop-listening"
 	ip netns exec "$RX" python3 -c '
-import socket, sys
+import os, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 7000)); s.settimeout(0.5)
+s.bind((sys.argv[1], 7000)); s.settimeout(0.2)
 open(sys.argv[2], "w").close()
 n = 0
-while True:
+while not os.path.exists(sys.argv[4]):
     try:
         s.recv(65536); n += 1
     except socket.timeout:
-        with open(sys.argv[3], "w") as f: f.write(str(n))' "$RX_IN4" "$KEYS/listening" "$KEYS/heard" &
+        pass
+with open(sys.argv[3], "w") as f: f.write(str(n))' \
+		"$RX_IN4" "$KEYS/listening" "$KEYS/heard" "$KEYS/stop-listening" &
 	LISTENER=$!
 	local i
 	for i in $(seq 50); do [ -e "$KEYS/listening" ] && return 0; sleep 0.1; done
@@ -102,7 +107,8 @@ while True:
 
 expect_no_datagram() {
 	sleep 0.6
-	kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null || true
+	touch "$KEYS/stop-listening"
+	wait "$LISTENER" || fail "the listener failed"
 	expect_eq "datagrams delivered to the application" 0 "$(cat "$KEYS/heard")"
 }
 
@@ -323,10 +329,12 @@ test_teardown_under_traffic() {
 test_gso_segmentation() {
 	diode_link 4
 	local rx0; rx0=$(diode_stat "$RX" rx_packets)
+	rm -f "$KEYS/gso-ready"
 	ip netns exec "$RX" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 7001)); s.settimeout(5)
+open(sys.argv[2], "w").close()
 got = []
 try:
     while len(got) < 10:
@@ -335,9 +343,10 @@ except socket.timeout:
     pass
 ok = len(got) == 10 and all(g == bytes([i]) * 1000 for i, g in enumerate(got))
 print("# received", len(got), "segments, intact:", ok)
-sys.exit(0 if ok else 1)' "$RX_IN4" &
-	local rpid=$!
-	sleep 1
+sys.exit(0 if ok else 1)' "$RX_IN4" "$KEYS/gso-ready" &
+	local rpid=$! i
+	# Send only once the receiver listens: a slow guest may take seconds.
+	for i in $(seq 100); do [ -e "$KEYS/gso-ready" ] && break; sleep 0.1; done
 	ip netns exec "$TX" python3 -c '
 import socket, sys
 UDP_SEGMENT = 103

@@ -344,6 +344,10 @@ struct diode_fec_rx {
 	struct diode_fec_slot *slots;
 	u8 *parity;
 	unsigned int ngroups;
+	/* Groups that hold parity and wait for members: none, and an arriving
+	 * member need not take the lock to look for one.
+	 */
+	unsigned int waiting;
 	struct diode_fec_rx_group groups[];
 };
 
@@ -417,6 +421,18 @@ void diode_fec_rx_forget(struct diode_fec_rx *fec, u64 counter)
 	spin_unlock_bh(&fec->lock);
 }
 
+/* Under @fec->lock: @g's parity shards held and whether it is finished. */
+static void diode_fec_rx_group_set(struct diode_fec_rx *fec,
+				   struct diode_fec_rx_group *g, u16 have,
+				   bool done)
+{
+	bool was_waiting = g->have && !g->done, waiting = have && !done;
+
+	g->have = have;
+	g->done = done;
+	WRITE_ONCE(fec->waiting, fec->waiting + waiting - was_waiting);
+}
+
 /*
  * Under @fec->lock: rebuild the members of @g that never arrived, if the
  * parity shards held are enough. Work is bounded by the group's size: at
@@ -448,7 +464,7 @@ static void diode_fec_rx_repair(struct diode_fec_rx *fec,
 		}
 	}
 	if (!nmissing) {
-		g->done = true;
+		diode_fec_rx_group_set(fec, g, g->have, true);
 		return;
 	}
 	if (nmissing > hweight16(g->have))
@@ -483,7 +499,7 @@ static void diode_fec_rx_repair(struct diode_fec_rx *fec,
 			out[r]->data[j] = column[missing[r]];
 	}
 	spin_unlock(&diode_codes[m].decode_lock);
-	g->done = true;
+	diode_fec_rx_group_set(fec, g, g->have, true);
 	if (ret < 0)
 		goto free;
 
@@ -524,8 +540,7 @@ static struct diode_fec_rx_group *diode_fec_rx_group(struct diode_fec_rx *fec,
 	g->base = base;
 	g->count = desc->count;
 	g->shard_len = be16_to_cpu(desc->shard_len);
-	g->have = 0;
-	g->done = false;
+	diode_fec_rx_group_set(fec, g, 0, false);
 	for (i = 0; i < g->count; i++)
 		g->offsets[i] = get_unaligned_be16(offsets + 2 * i);
 	return g;
@@ -537,6 +552,12 @@ void diode_fec_rx_arrived(struct diode_fec_rx *fec, u64 counter,
 	struct diode_fec_rx_group *g;
 	unsigned int i, n;
 
+	/* The frame was stored under the lock before it was opened, so a
+	 * parity that came in since then either repaired with it already or
+	 * counts as waiting here.
+	 */
+	if (!READ_ONCE(fec->waiting))
+		return;
 	spin_lock_bh(&fec->lock);
 	for (i = 0; i < fec->ngroups; i++) {
 		g = &fec->groups[i];
@@ -577,7 +598,7 @@ int diode_fec_rx_parity(struct diode_fec_rx *fec, const u8 *body,
 	if (!g->done && g->shard_len == shard_len && !(g->have & BIT(desc->index))) {
 		memcpy(g->parity + desc->index * DIODE_FEC_SHARD_MAX,
 		       body + desc_len, shard_len);
-		g->have |= BIT(desc->index);
+		diode_fec_rx_group_set(fec, g, g->have | BIT(desc->index), false);
 		diode_fec_rx_repair(fec, g, rebuilt);
 	}
 	spin_unlock_bh(&fec->lock);

@@ -189,8 +189,7 @@ stream() {
 	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$dst" 7000 \
 		--count "$count" --max-size "$max" --ready "$ready" --idle 4 >"$KEYS/recv.json" &
 	local rpid=$!
-	local i
-	for i in $(seq 50); do [ -e "$ready" ] && break; sleep 0.1; done
+	wait_for_file "$ready" "the receiver of the stream"
 	ip netns exec "$TX" "${pin[@]}" python3 "$DIODE_TOP/selftests/udpgen.py" send "$dst" 7000 \
 		--count "$count" --max-size "$max" --pps "$pps"
 	if ! wait "$rpid"; then
@@ -199,25 +198,43 @@ stream() {
 	echo "# $(cat "$KEYS/recv.json")"
 }
 
+# wait_for_file FILE WHO: until FILE exists, which WHO creates once it is
+# ready (10 s, for a slow guest); the test fails if it never does.
+wait_for_file() {
+	local i
+	for i in $(seq 100); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "$2 was not ready within 10 s ($1 missing)"
+}
+
 mtu_of() {
 	ip netns exec "$TX" cat /sys/class/net/diode0/mtu
 }
 
-# capture_start IFACE NS: record the link into $KEYS/cap.pcap.
+# capture_start IFACE NS [PCAP [FILTER]]: record IFACE in NS into PCAP
+# (default $KEYS/cap.pcap), only what FILTER passes (default: the link's
+# frames); capture_stop ends every capture started.
+CAPTURES=()
 capture_start() {
-	local i
-	ip netns exec "$2" tcpdump -i "$1" --immediate-mode -U -s 0 -w "$KEYS/cap.pcap" \
-		"udp port $DIODE_PORT" 2>"$KEYS/tcpdump.log" &
-	CAPTURE=$!
+	local pcap=${3:-$KEYS/cap.pcap} i
+	ip netns exec "$2" tcpdump -i "$1" --immediate-mode -U -B 16384 -s 0 -w "$pcap" \
+		"${4:-udp port $DIODE_PORT}" 2>"$pcap.log" &
+	CAPTURES+=($!)
 	for i in $(seq 100); do
-		grep -q "listening on" "$KEYS/tcpdump.log" && return 0
+		grep -q "listening on" "$pcap.log" && return 0
 		sleep 0.1
 	done
-	fail "tcpdump did not start"
+	fail "tcpdump did not start on $1"
 }
 
 capture_stop() {
+	local pid
 	sleep 0.5
-	kill "$CAPTURE"
-	wait "$CAPTURE" 2>/dev/null || true
+	for pid in "${CAPTURES[@]}"; do
+		kill "$pid"
+		wait "$pid" 2>/dev/null || true
+	done
+	CAPTURES=()
 }

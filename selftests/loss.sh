@@ -60,13 +60,13 @@ print(sum(e["counter"]["packets"] for item in json.load(sys.stdin)["nftables"]
 
 # send_lossy COUNT: like stream 4 COUNT, for a link that may lose some.
 send_lossy() {
-	local ready=$KEYS/ready.$$ i
+	local ready=$KEYS/ready.$$
 	rm -f "$ready"
 	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
 		--count "$1" --max-size 1000 --ready "$ready" --idle 3 --timeout 120 \
 		>"$KEYS/recv.json" &
 	local rpid=$!
-	for i in $(seq 50); do [ -e "$ready" ] && break; sleep 0.1; done
+	wait_for_file "$ready" "the receiver of the datagrams"
 	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
 		--count "$1" --max-size 1000
 	wait "$rpid" || true

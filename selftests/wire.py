@@ -6,6 +6,8 @@
                                                type tag counter hex
   wire.py unique PCAP                          fails if a DATA (session,
                                                counter) pair appears twice
+  wire.py checksums PCAP                       counts right TCP and UDP
+                                               checksums; fails on a wrong one
   wire.py send DST PORT HEX... [--flip-bits] [--times N]
                                                send frames as UDP payloads;
                                                --flip-bits sends one copy per
@@ -21,8 +23,8 @@ import sys
 TYPES = {1: "data", 2: "announce", 3: "heartbeat", 4: "parity"}
 
 
-def udp_payloads(path):
-    """UDP payloads of the IPv4 and IPv6 packets of an Ethernet pcap."""
+def ip_packets(path):
+    """(ethertype, IP packet without link padding) of an Ethernet pcap."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24:
@@ -38,14 +40,59 @@ def udp_payloads(path):
             continue
         ethertype = struct.unpack(">H", pkt[12:14])[0]
         ip = pkt[14:]
-        if ethertype == 0x0800 and len(ip) >= 20 and ip[9] == 17:
-            udp = ip[(ip[0] & 0x0F) * 4:]
-        elif ethertype == 0x86DD and len(ip) >= 40 and ip[6] == 17:
-            udp = ip[40:]
-        else:
+        if ethertype == 0x0800 and len(ip) >= 20:
+            yield ethertype, ip[:struct.unpack(">H", ip[2:4])[0]]
+        elif ethertype == 0x86DD and len(ip) >= 40:
+            yield ethertype, ip[:40 + struct.unpack(">H", ip[4:6])[0]]
+
+
+def transport(ethertype, ip):
+    """(protocol, pseudo-header, segment) of an unfragmented packet whose
+    transport header follows the IP header directly, else None."""
+    if ethertype == 0x0800:
+        if struct.unpack(">H", ip[6:8])[0] & 0x3FFF:
+            return None
+        seg = ip[(ip[0] & 0x0F) * 4:]
+        return ip[9], ip[12:20] + struct.pack(">BBH", 0, ip[9], len(seg)), seg
+    seg = ip[40:]
+    return ip[6], ip[8:40] + struct.pack(">IxxxB", len(seg), ip[6]), seg
+
+
+def udp_payloads(path):
+    """UDP payloads of the IPv4 and IPv6 packets of an Ethernet pcap."""
+    for ethertype, ip in ip_packets(path):
+        parts = transport(ethertype, ip)
+        if parts and parts[0] == 17 and len(parts[2]) >= 8:
+            yield parts[2][8:]
+
+
+def ones_complement_sum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(">%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
+
+
+def cmd_checksums(args):
+    """Every TCP and UDP checksum in the capture must be right; a UDP
+    checksum of 0 (none) counts as wrong, since Linux always sets one."""
+    good = {6: 0, 17: 0}
+    bad = 0
+    for ethertype, ip in ip_packets(args.pcap):
+        parts = transport(ethertype, ip)
+        if not parts or parts[0] not in good:
             continue
-        if len(udp) >= 8:
-            yield udp[8:]
+        proto, pseudo, seg = parts
+        if (len(seg) < (20 if proto == 6 else 8) or
+                (proto == 17 and seg[6:8] == b"\0\0") or
+                ones_complement_sum(pseudo + seg) != 0xFFFF):
+            bad += 1
+        else:
+            good[proto] += 1
+    print(f"tcp {good[6]} right, udp {good[17]} right, {bad} wrong")
+    return 1 if bad else 0
 
 
 def parse(frame):
@@ -116,6 +163,8 @@ def main():
     p.add_argument("--type", choices=sorted(TYPES.values()))
     p = sub.add_parser("unique")
     p.add_argument("pcap")
+    p = sub.add_parser("checksums")
+    p.add_argument("pcap")
     p = sub.add_parser("send")
     p.add_argument("dst")
     p.add_argument("port", type=int)
@@ -123,7 +172,8 @@ def main():
     p.add_argument("--flip-bits", action="store_true")
     p.add_argument("--times", type=int, default=1)
     args = parser.parse_args()
-    return {"frames": cmd_frames, "unique": cmd_unique, "send": cmd_send}[args.cmd](args)
+    return {"frames": cmd_frames, "unique": cmd_unique, "checksums": cmd_checksums,
+            "send": cmd_send}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ struct diode_skb_cb {
 	struct aead_request *req;
 	u64 counter;
 	u8 type;			/* enum diode_frame_type */
-	u8 flags;			/* DIODE_FLAG_*, authenticated */
 };
 
 static inline struct diode_skb_cb *diode_skb_cb(struct sk_buff *skb)

@@ -34,17 +34,6 @@ enum diode_frame_type {
 	DIODE_FRAME_PARITY = 4,
 };
 
-/* Header flags. A bit not listed here, or set on the wrong type, is dropped. */
-enum {
-	/*
-	 * DATA only: the inner packet's TCP or UDP checksum field holds the
-	 * pseudo-header sum, not the checksum. The sender's stack left the sum
-	 * to the device; the AEAD tag already protects the packet, so the
-	 * receiver finishes the checksum only if the packet leaves its host.
-	 */
-	DIODE_FLAG_CSUM_PARTIAL = 0x01,
-};
-
 enum {
 	DIODE_HEADER_LEN = 12,
 	DIODE_AUTHTAG_LEN = 16,
@@ -66,7 +55,7 @@ enum {
  */
 struct diode_header {
 	u8 ver_type;		/* version in the high nibble, type in the low */
-	u8 flags;		/* DIODE_FLAG_* */
+	u8 flags;		/* sent as 0; any bit set is rejected */
 	__be16 session_tag;	/* never 0 */
 	__be64 counter;		/* 0 for ANNOUNCE only, and always */
 } __packed;
@@ -91,7 +80,7 @@ enum diode_frame_status {
 	DIODE_FRAME_TOO_SHORT,		/* less than header + AEAD tag */
 	DIODE_FRAME_BAD_VERSION,	/* version nibble is not 1 */
 	DIODE_FRAME_BAD_TYPE,		/* type nibble is not 1 to 4 */
-	DIODE_FRAME_BAD_FLAGS,		/* an unknown flag, or one on another type */
+	DIODE_FRAME_BAD_FLAGS,		/* a flag bit is set */
 	DIODE_FRAME_ZERO_TAG,		/* session tag 0, which no session has */
 	DIODE_FRAME_ANNOUNCE_COUNTER,	/* ANNOUNCE with a counter not 0 */
 	DIODE_FRAME_ZERO_COUNTER,	/* counter 0 on another type */
@@ -102,7 +91,6 @@ enum diode_frame_status {
 /* What the parser learned. Lengths add up: ad_len + body_len + 16 == len. */
 struct diode_frame {
 	enum diode_frame_type type;
-	u8 flags;
 	u16 session_tag;
 	u64 counter;
 	/* AEAD associated data: the header, and for ANNOUNCE its cleartext. */
@@ -137,12 +125,12 @@ static inline const char *diode_frame_status_str(enum diode_frame_status s)
  * lays out the bytes, so that tests can also build invalid frames with it.
  */
 static inline void diode_header_encode(void *dst, enum diode_frame_type type,
-				       u8 flags, u16 session_tag, u64 counter)
+				       u16 session_tag, u64 counter)
 {
 	struct diode_header *h = dst;
 
 	h->ver_type = (DIODE_VERSION_1 << 4) | ((u8)type & 0x0f);
-	h->flags = flags;
+	h->flags = 0;
 	h->session_tag = cpu_to_be16(session_tag);
 	h->counter = cpu_to_be64(counter);
 }
@@ -185,9 +173,8 @@ diode_frame_parse(const void *buf, size_t len, struct diode_frame *f)
 		return DIODE_FRAME_BAD_VERSION;
 	if (type < DIODE_FRAME_DATA || type > DIODE_FRAME_PARITY)
 		return DIODE_FRAME_BAD_TYPE;
-	/* Any other flag means a peer we do not understand. */
-	if (h->flags & ~DIODE_FLAG_CSUM_PARTIAL ||
-	    (h->flags && type != DIODE_FRAME_DATA))
+	/* No flag is defined yet: one set means a peer we do not understand. */
+	if (h->flags)
 		return DIODE_FRAME_BAD_FLAGS;
 
 	tag = be16_to_cpu(h->session_tag);
@@ -216,7 +203,6 @@ diode_frame_parse(const void *buf, size_t len, struct diode_frame *f)
 	}
 
 	f->type = type;
-	f->flags = h->flags;
 	f->ephemeral = ephemeral;
 	f->created = created;
 	f->session_tag = tag;

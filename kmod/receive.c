@@ -269,7 +269,6 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	struct net_device *dev = skb->dev;
 	enum diode_replay_verdict verdict;
 	u64 counter = cb->counter;
-	u8 flags = cb->flags;
 	unsigned int len;
 	u64 lost;
 
@@ -327,20 +326,9 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	skb_reset_network_header(skb);
 	skb_probe_transport_header(skb);
 	skb->pkt_type = PACKET_HOST;
-	/*
-	 * Authenticated end to end: the inner checksums need no second look.
-	 * One the sender left unfinished is finished only if the packet leaves
-	 * this host, by the stack or the outgoing device's offload.
-	 */
-	if (flags & DIODE_FLAG_CSUM_PARTIAL) {
-		if (skb_checksum_setup(skb, false)) {
-			diode_rx_drop(diode, skb, DIODE_STAT_RX_BAD_INNER);
-			goto out;
-		}
-	} else {
-		skb->ip_summed = CHECKSUM_UNNECESSARY;
-		skb->csum_level = ~0;
-	}
+	/* Authenticated end to end: the inner checksums need no second look. */
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+	skb->csum_level = ~0;
 
 	local_bh_disable();
 	if (gro_cells_receive(&diode->gro_cells, skb) == NET_RX_SUCCESS) {
@@ -415,7 +403,6 @@ static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb
 	cb->session = session;
 	cb->counter = counter;
 	cb->type = frame->type;
-	cb->flags = frame->flags;
 	skb->dev = diode->dev;
 	dev_hold(diode->dev);
 

@@ -91,31 +91,6 @@ static void diode_seal_done(diode_crypto_cb_arg arg, int err)
 }
 
 /*
- * Whether the receiver, parsing the inner packet, finds the checksum the
- * stack left to this device where the stack put it: a TCP or UDP checksum
- * of the outermost transport header. Anything else (SCTP's CRC32c, the
- * inner checksum of an encapsulated packet) is finished here instead.
- */
-static bool diode_csum_receiver_finds(struct sk_buff *skb)
-{
-	int start = skb_checksum_start_offset(skb);
-	int transport = skb_transport_offset(skb);
-	u16 offset = skb->csum_offset;
-
-	if (skb->csum_not_inet || skb_network_offset(skb))
-		return false;
-	/* The receiver's own parse, run here; it moves no payload byte. */
-	if (!skb_checksum_setup(skb, false) &&
-	    skb_checksum_start_offset(skb) == start && skb->csum_offset == offset)
-		return true;
-	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->csum_start = skb_headroom(skb) + start;
-	skb->csum_offset = offset;
-	skb_set_transport_header(skb, transport);
-	return false;
-}
-
-/*
  * Seals the body in @skb as a frame of @type and sends it. Consumes @skb and
  * a reference to @session, which the frame keeps until it is sent: one
  * packet costs one reference, taken in diode_xmit.
@@ -128,15 +103,10 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 	struct scatterlist *sg;
 	int tailroom, ret;
 	u64 counter;
-	u8 flags, *iv;
+	u8 *iv;
 
-	flags = 0;
-	if (skb->ip_summed == CHECKSUM_PARTIAL) {
-		if (type == DIODE_FRAME_DATA && diode_csum_receiver_finds(skb))
-			flags = DIODE_FLAG_CSUM_PARTIAL;
-		else if (skb_checksum_help(skb))
-			goto drop;
-	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		goto drop;
 	if (skb_linearize(skb) || skb_cow_head(skb, DIODE_HEADROOM))
 		goto drop;
 	tailroom = skb_tailroom(skb);
@@ -151,8 +121,8 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, 0);
 
 	body_len = skb->len;
-	diode_header_encode(skb_push(skb, DIODE_HEADER_LEN), type, flags,
-			    session->tag, counter);
+	diode_header_encode(skb_push(skb, DIODE_HEADER_LEN), type, session->tag,
+			    counter);
 	skb_put(skb, DIODE_AUTHTAG_LEN);
 
 	cb->req = diode_aead_request_alloc(session->aead, &iv, &sg, GFP_ATOMIC);
@@ -194,8 +164,7 @@ netdev_tx_t diode_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop;
 
 	if (skb_is_gso(skb)) {
-		/* Segments keep their checksum for the receiver to finish. */
-		segs = skb_gso_segment(skb, NETIF_F_HW_CSUM);
+		segs = skb_gso_segment(skb, 0);
 		if (IS_ERR_OR_NULL(segs)) {
 			diode_session_put(session);
 			goto drop;

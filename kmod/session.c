@@ -175,7 +175,7 @@ struct diode_session *diode_session_new_tx(const struct diode_static_keys *keys,
 		}
 	}
 
-	diode_header_encode(session->announce, DIODE_FRAME_ANNOUNCE, 0,
+	diode_header_encode(session->announce, DIODE_FRAME_ANNOUNCE,
 			    session->tag, 0);
 	clear = session->announce + DIODE_HEADER_LEN;
 	memcpy(clear, session->ephemeral_pub, DIODE_KEY_LEN);

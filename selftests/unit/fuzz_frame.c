@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (!f.session_tag || (f.type == DIODE_FRAME_ANNOUNCE) != !f.counter)
 		abort();
-	diode_header_encode(again, f.type, f.flags, f.session_tag, f.counter);
+	diode_header_encode(again, f.type, f.session_tag, f.counter);
 	if (f.type == DIODE_FRAME_ANNOUNCE) {
 		if (f.ad_len != DIODE_HEADER_LEN + DIODE_ANNOUNCE_CLEAR_LEN ||
 		    f.ephemeral != data + DIODE_HEADER_LEN)

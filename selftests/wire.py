@@ -47,8 +47,9 @@ def ip_packets(path):
 
 
 def transport(ethertype, ip):
-    """(protocol, pseudo-header, segment) of an unfragmented packet whose
-    transport header follows the IP header directly, else None."""
+    """(protocol, pseudo-header, segment), taking what follows the fixed IP
+    header as the segment (IPv6 extension headers are not walked: their
+    number is the protocol then); None for an IPv4 fragment."""
     if ethertype == 0x0800:
         if struct.unpack(">H", ip[6:8])[0] & 0x3FFF:
             return None

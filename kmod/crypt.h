@@ -13,6 +13,7 @@ struct diode_skb_cb {
 	struct aead_request *req;
 	u64 counter;
 	u8 type;			/* enum diode_frame_type */
+	bool req_pooled;		/* see diode_aead_request_get() */
 };
 
 static inline struct diode_skb_cb *diode_skb_cb(struct sk_buff *skb)

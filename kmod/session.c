@@ -4,6 +4,9 @@
  * from an ANNOUNCE. Both end in the same AES-256-GCM key and nonce salt.
  */
 #include <crypto/curve25519.h>
+#include <linux/cache.h>
+#include <linux/net.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -12,28 +15,117 @@
 
 #include "session.h"
 
-struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
-					      u8 **iv, struct scatterlist **sg,
-					      gfp_t gfp)
+/* The layout of a request: the IV and one scatterlist entry behind it. */
+static size_t diode_aead_request_layout(struct crypto_aead *aead,
+					size_t *sg_off, size_t *iv_off)
 {
 	size_t req_size = sizeof(struct aead_request) + crypto_aead_reqsize(aead);
-	size_t sg_off = ALIGN(req_size, __alignof__(struct scatterlist));
-	size_t iv_off = sg_off + sizeof(struct scatterlist);
-	struct aead_request *req;
 
-	req = kmalloc(iv_off + DIODE_NONCE_LEN, gfp);
-	if (!req)
-		return NULL;
+	*sg_off = ALIGN(req_size, __alignof__(struct scatterlist));
+	*iv_off = *sg_off + sizeof(struct scatterlist);
+	return *iv_off + DIODE_NONCE_LEN;
+}
+
+static struct aead_request *diode_aead_request_init(struct aead_request *req,
+						    struct crypto_aead *aead,
+						    u8 **iv, struct scatterlist **sg)
+{
+	size_t sg_off, iv_off;
+
+	diode_aead_request_layout(aead, &sg_off, &iv_off);
 	aead_request_set_tfm(req, aead);
 	*sg = (struct scatterlist *)((u8 *)req + sg_off);
 	*iv = (u8 *)req + iv_off;
 	return req;
 }
 
+struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
+					      u8 **iv, struct scatterlist **sg,
+					      gfp_t gfp)
+{
+	size_t sg_off, iv_off;
+	struct aead_request *req;
+
+	req = kmalloc(diode_aead_request_layout(aead, &sg_off, &iv_off), gfp);
+	if (!req)
+		return NULL;
+	return diode_aead_request_init(req, aead, iv, sg);
+}
+
+/*
+ * Each CPU keeps one request of each session ready for the data path: a
+ * request that an async driver still holds keeps its slot busy, and the next
+ * packet on that CPU takes one from the heap instead. The request sits after
+ * the busy word, at the alignment kmalloc would give it.
+ */
+struct diode_aead_slot {
+	unsigned long busy;
+};
+
+#define DIODE_AEAD_SLOT_REQ_OFF L1_CACHE_BYTES
+
+static struct aead_request *diode_aead_slot_req(struct diode_aead_slot *slot)
+{
+	return (struct aead_request *)((u8 *)slot + DIODE_AEAD_SLOT_REQ_OFF);
+}
+
+static size_t diode_aead_slot_size(struct crypto_aead *aead)
+{
+	size_t sg_off, iv_off;
+
+	return DIODE_AEAD_SLOT_REQ_OFF +
+	       diode_aead_request_layout(aead, &sg_off, &iv_off);
+}
+
+struct aead_request *diode_aead_request_get(struct diode_session *session,
+					    u8 **iv, struct scatterlist **sg,
+					    bool *pooled)
+{
+	struct diode_aead_slot *slot;
+
+	DEBUG_NET_WARN_ON_ONCE(!in_softirq());
+	slot = this_cpu_ptr(session->aead_slots);
+	/* Pairs with the release in diode_aead_request_put(), which may run
+	 * on another CPU once an async driver is done with the request.
+	 */
+	if (!smp_load_acquire(&slot->busy)) {
+		slot->busy = 1;
+		*pooled = true;
+		return diode_aead_request_init(diode_aead_slot_req(slot),
+					       session->aead, iv, sg);
+	}
+	*pooled = false;
+	return diode_aead_request_alloc(session->aead, iv, sg, GFP_ATOMIC);
+}
+
+void diode_aead_request_put(struct aead_request *req, bool pooled)
+{
+	struct diode_aead_slot *slot;
+
+	if (!pooled) {
+		kfree_sensitive(req);
+		return;
+	}
+	slot = (struct diode_aead_slot *)((u8 *)req - DIODE_AEAD_SLOT_REQ_OFF);
+	smp_store_release(&slot->busy, 0);
+}
+
+static void diode_aead_slots_free(struct diode_session *session)
+{
+	size_t size = diode_aead_slot_size(session->aead);
+	int cpu;
+
+	/* What the last requests left derives from the key: it goes with it. */
+	for_each_possible_cpu(cpu)
+		memzero_explicit(per_cpu_ptr(session->aead_slots, cpu), size);
+	free_percpu(session->aead_slots);
+}
+
 static void diode_session_free_rcu(struct rcu_head *rcu)
 {
 	struct diode_session *session = container_of(rcu, struct diode_session, rcu);
 
+	diode_aead_slots_free(session);
 	crypto_free_aead(session->aead);
 	diode_fec_tx_free(session->fec_tx);
 	diode_fec_rx_free(session->fec_rx);
@@ -88,6 +180,12 @@ static struct diode_session *diode_session_alloc(const struct diode_static_keys 
 		ret = crypto_aead_setkey(session->aead, skeys.key, sizeof(skeys.key));
 	if (ret)
 		goto err_aead;
+	session->aead_slots = __alloc_percpu(diode_aead_slot_size(session->aead),
+					     L1_CACHE_BYTES);
+	if (!session->aead_slots) {
+		ret = -ENOMEM;
+		goto err_aead;
+	}
 	memzero_explicit(&skeys, sizeof(skeys));
 	return session;
 

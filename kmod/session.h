@@ -30,6 +30,7 @@ struct diode_session {
 	struct kref ref;
 	struct rcu_head rcu;
 	struct crypto_aead *aead;
+	struct diode_aead_slot __percpu *aead_slots;
 	u8 salt4[DIODE_SALT4_LEN];
 	u16 tag;
 	u64 created;
@@ -77,11 +78,24 @@ static inline struct diode_session *diode_session_get(struct diode_session *s)
 }
 
 /*
- * Per-packet AEAD request, with the IV and one scatterlist entry behind it,
- * in a single allocation. Freed with kfree_sensitive().
+ * An AEAD request with the IV and one scatterlist entry behind it, in a single
+ * allocation. Freed with kfree_sensitive().
  */
 struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
 					      u8 **iv, struct scatterlist **sg,
 					      gfp_t gfp);
+/*
+ * The data path's request under @session, with bottom halves disabled: this
+ * CPU's ready one if it is free (@pooled), else one from the heap. Given back
+ * with diode_aead_request_put(), on any CPU. What a used request still holds
+ * (the nonce and, with the generic GCM template, GHASH state) derives from
+ * the session's key, which the tfm holds as long as the session lives: a
+ * ready request is reused as it is and wiped with the session, one from the
+ * heap is wiped when it is freed.
+ */
+struct aead_request *diode_aead_request_get(struct diode_session *session,
+					    u8 **iv, struct scatterlist **sg,
+					    bool *pooled);
+void diode_aead_request_put(struct aead_request *req, bool pooled);
 
 #endif /* _DIODE_SESSION_H */

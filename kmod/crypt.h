@@ -7,13 +7,14 @@
 
 struct diode_session;
 struct aead_request;
+struct diode_aead_slot;
 
 struct diode_skb_cb {
 	struct diode_session *session;	/* holds a reference */
 	struct aead_request *req;
+	struct diode_aead_slot *req_slot;	/* see diode_aead_request_get() */
 	u64 counter;
 	u8 type;			/* enum diode_frame_type */
-	bool req_pooled;		/* see diode_aead_request_get() */
 };
 
 static inline struct diode_skb_cb *diode_skb_cb(struct sk_buff *skb)

@@ -353,7 +353,10 @@ static void diode_setup(struct net_device *dev)
 	dev->netdev_ops = &diode_netdev_ops;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
-	dev->priv_flags |= IFF_NO_QUEUE;
+	/* Sealing takes this CPU's ready request with bottom halves off, which
+	 * netpoll's sends from hard interrupts would not respect.
+	 */
+	dev->priv_flags |= IFF_NO_QUEUE | IFF_DISABLE_NETPOLL;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
 	dev->needed_headroom = DIODE_HEADROOM;

@@ -272,7 +272,7 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	unsigned int len;
 	u64 lost;
 
-	diode_aead_request_put(cb->req, cb->req_pooled);
+	diode_aead_request_put(cb->req, cb->req_slot);
 	if (err) {
 		if (session->fec_rx && cb->type == DIODE_FRAME_DATA)
 			diode_fec_rx_forget(session->fec_rx, counter);
@@ -390,7 +390,7 @@ static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb
 	}
 	if (session->fec_rx && frame->type == DIODE_FRAME_DATA)
 		diode_fec_rx_store(session->fec_rx, counter, skb->data, skb->len);
-	cb->req = diode_aead_request_get(session, &iv, &sg, &cb->req_pooled);
+	cb->req = diode_aead_request_get(session, &iv, &sg, &cb->req_slot);
 	if (!cb->req) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
 		goto put;

@@ -46,7 +46,7 @@ static void diode_seal_finish(struct sk_buff *skb, int err)
 	struct sk_buff_head parity;
 	struct sk_buff *p;
 
-	diode_aead_request_put(cb->req, cb->req_pooled);
+	diode_aead_request_put(cb->req, cb->req_slot);
 	cb->req = NULL;
 	if (err) {
 		diode_tx_drop(diode, skb);
@@ -125,7 +125,7 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 			    counter);
 	skb_put(skb, DIODE_AUTHTAG_LEN);
 
-	cb->req = diode_aead_request_get(session, &iv, &sg, &cb->req_pooled);
+	cb->req = diode_aead_request_get(session, &iv, &sg, &cb->req_slot);
 	if (!cb->req)
 		goto drop;
 	diode_nonce(iv, session->salt4, counter);

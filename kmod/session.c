@@ -4,7 +4,6 @@
  * from an ANNOUNCE. Both end in the same AES-256-GCM key and nonce salt.
  */
 #include <crypto/curve25519.h>
-#include <linux/cache.h>
 #include <linux/net.h>
 #include <linux/percpu.h>
 #include <linux/random.h>
@@ -55,70 +54,71 @@ struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
 /*
  * Each CPU keeps one request of each session ready for the data path: a
  * request that an async driver still holds keeps its slot busy, and the next
- * packet on that CPU takes one from the heap instead. The request sits after
- * the busy word, at the alignment kmalloc would give it.
+ * packet on that CPU takes one from the heap instead. The requests themselves
+ * come from kmalloc, as a driver may map them for DMA.
  */
 struct diode_aead_slot {
 	unsigned long busy;
+	struct aead_request *req;
 };
-
-#define DIODE_AEAD_SLOT_REQ_OFF L1_CACHE_BYTES
-
-static struct aead_request *diode_aead_slot_req(struct diode_aead_slot *slot)
-{
-	return (struct aead_request *)((u8 *)slot + DIODE_AEAD_SLOT_REQ_OFF);
-}
-
-static size_t diode_aead_slot_size(struct crypto_aead *aead)
-{
-	size_t sg_off, iv_off;
-
-	return DIODE_AEAD_SLOT_REQ_OFF +
-	       diode_aead_request_layout(aead, &sg_off, &iv_off);
-}
 
 struct aead_request *diode_aead_request_get(struct diode_session *session,
 					    u8 **iv, struct scatterlist **sg,
-					    bool *pooled)
+					    struct diode_aead_slot **slot)
 {
-	struct diode_aead_slot *slot;
+	struct diode_aead_slot *mine;
 
 	DEBUG_NET_WARN_ON_ONCE(!in_softirq());
-	slot = this_cpu_ptr(session->aead_slots);
+	mine = this_cpu_ptr(session->aead_slots);
 	/* Pairs with the release in diode_aead_request_put(), which may run
 	 * on another CPU once an async driver is done with the request.
 	 */
-	if (!smp_load_acquire(&slot->busy)) {
-		slot->busy = 1;
-		*pooled = true;
-		return diode_aead_request_init(diode_aead_slot_req(slot),
-					       session->aead, iv, sg);
+	if (!smp_load_acquire(&mine->busy)) {
+		mine->busy = 1;
+		*slot = mine;
+		return diode_aead_request_init(mine->req, session->aead, iv, sg);
 	}
-	*pooled = false;
+	*slot = NULL;
 	return diode_aead_request_alloc(session->aead, iv, sg, GFP_ATOMIC);
 }
 
-void diode_aead_request_put(struct aead_request *req, bool pooled)
+void diode_aead_request_put(struct aead_request *req, struct diode_aead_slot *slot)
 {
-	struct diode_aead_slot *slot;
-
-	if (!pooled) {
+	if (slot)
+		smp_store_release(&slot->busy, 0);
+	else
 		kfree_sensitive(req);
-		return;
-	}
-	slot = (struct diode_aead_slot *)((u8 *)req - DIODE_AEAD_SLOT_REQ_OFF);
-	smp_store_release(&slot->busy, 0);
 }
 
 static void diode_aead_slots_free(struct diode_session *session)
 {
-	size_t size = diode_aead_slot_size(session->aead);
 	int cpu;
 
-	/* What the last requests left derives from the key: it goes with it. */
 	for_each_possible_cpu(cpu)
-		memzero_explicit(per_cpu_ptr(session->aead_slots, cpu), size);
+		kfree_sensitive(per_cpu_ptr(session->aead_slots, cpu)->req);
 	free_percpu(session->aead_slots);
+}
+
+static int diode_aead_slots_alloc(struct diode_session *session)
+{
+	struct scatterlist *sg;
+	int cpu;
+	u8 *iv;
+
+	session->aead_slots = alloc_percpu(struct diode_aead_slot);
+	if (!session->aead_slots)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct diode_aead_slot *slot = per_cpu_ptr(session->aead_slots, cpu);
+
+		slot->req = diode_aead_request_alloc(session->aead, &iv, &sg,
+						     GFP_KERNEL);
+		if (!slot->req) {
+			diode_aead_slots_free(session);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 static void diode_session_free_rcu(struct rcu_head *rcu)
@@ -180,12 +180,9 @@ static struct diode_session *diode_session_alloc(const struct diode_static_keys 
 		ret = crypto_aead_setkey(session->aead, skeys.key, sizeof(skeys.key));
 	if (ret)
 		goto err_aead;
-	session->aead_slots = __alloc_percpu(diode_aead_slot_size(session->aead),
-					     L1_CACHE_BYTES);
-	if (!session->aead_slots) {
-		ret = -ENOMEM;
+	ret = diode_aead_slots_alloc(session);
+	if (ret)
 		goto err_aead;
-	}
 	memzero_explicit(&skeys, sizeof(skeys));
 	return session;
 

@@ -14,6 +14,8 @@
 #include "replay.h"
 
 /* The encrypted body of an ANNOUNCE: the session's parameters. */
+struct diode_aead_slot;
+
 struct diode_announce_params {
 	__be32 heartbeat_ms;
 	u8 redundancy;
@@ -86,16 +88,16 @@ struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
 					      gfp_t gfp);
 /*
  * The data path's request under @session, with bottom halves disabled: this
- * CPU's ready one if it is free (@pooled), else one from the heap. Given back
- * with diode_aead_request_put(), on any CPU. What a used request still holds
- * (the nonce and, with the generic GCM template, GHASH state) derives from
- * the session's key, which the tfm holds as long as the session lives: a
- * ready request is reused as it is and wiped with the session, one from the
- * heap is wiped when it is freed.
+ * CPU's ready one if it is free (*@slot set), else one from the heap (*@slot
+ * NULL). Given back with diode_aead_request_put(), on any CPU. What a used
+ * request still holds (the nonce and, with the generic GCM template, GHASH
+ * state) derives from the session's key, which the tfm holds as long as the
+ * session lives: a ready request is reused as it is and wiped with the
+ * session, one from the heap is wiped when it is freed.
  */
 struct aead_request *diode_aead_request_get(struct diode_session *session,
 					    u8 **iv, struct scatterlist **sg,
-					    bool *pooled);
-void diode_aead_request_put(struct aead_request *req, bool pooled);
+					    struct diode_aead_slot **slot);
+void diode_aead_request_put(struct aead_request *req, struct diode_aead_slot *slot);
 
 #endif /* _DIODE_SESSION_H */

@@ -13,9 +13,9 @@
 #include "keys.h"
 #include "replay.h"
 
-/* The encrypted body of an ANNOUNCE: the session's parameters. */
 struct diode_aead_slot;
 
+/* The encrypted body of an ANNOUNCE: the session's parameters. */
 struct diode_announce_params {
 	__be32 heartbeat_ms;
 	u8 redundancy;

@@ -14,41 +14,22 @@
 
 #include "session.h"
 
-/* The layout of a request: the IV and one scatterlist entry behind it. */
-static size_t diode_aead_request_layout(struct crypto_aead *aead,
-					size_t *sg_off, size_t *iv_off)
-{
-	size_t req_size = sizeof(struct aead_request) + crypto_aead_reqsize(aead);
-
-	*sg_off = ALIGN(req_size, __alignof__(struct scatterlist));
-	*iv_off = *sg_off + sizeof(struct scatterlist);
-	return *iv_off + DIODE_NONCE_LEN;
-}
-
-static struct aead_request *diode_aead_request_init(struct aead_request *req,
-						    struct crypto_aead *aead,
-						    u8 **iv, struct scatterlist **sg)
-{
-	size_t sg_off, iv_off;
-
-	diode_aead_request_layout(aead, &sg_off, &iv_off);
-	aead_request_set_tfm(req, aead);
-	*sg = (struct scatterlist *)((u8 *)req + sg_off);
-	*iv = (u8 *)req + iv_off;
-	return req;
-}
-
 struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
 					      u8 **iv, struct scatterlist **sg,
 					      gfp_t gfp)
 {
-	size_t sg_off, iv_off;
+	size_t req_size = sizeof(struct aead_request) + crypto_aead_reqsize(aead);
+	size_t sg_off = ALIGN(req_size, __alignof__(struct scatterlist));
+	size_t iv_off = sg_off + sizeof(struct scatterlist);
 	struct aead_request *req;
 
-	req = kmalloc(diode_aead_request_layout(aead, &sg_off, &iv_off), gfp);
+	req = kmalloc(iv_off + DIODE_NONCE_LEN, gfp);
 	if (!req)
 		return NULL;
-	return diode_aead_request_init(req, aead, iv, sg);
+	aead_request_set_tfm(req, aead);
+	*sg = (struct scatterlist *)((u8 *)req + sg_off);
+	*iv = (u8 *)req + iv_off;
+	return req;
 }
 
 /*
@@ -60,6 +41,8 @@ struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
 struct diode_aead_slot {
 	unsigned long busy;
 	struct aead_request *req;
+	struct scatterlist *sg;
+	u8 *iv;
 };
 
 struct aead_request *diode_aead_request_get(struct diode_session *session,
@@ -76,7 +59,11 @@ struct aead_request *diode_aead_request_get(struct diode_session *session,
 	if (!smp_load_acquire(&mine->busy)) {
 		mine->busy = 1;
 		*slot = mine;
-		return diode_aead_request_init(mine->req, session->aead, iv, sg);
+		*sg = mine->sg;
+		*iv = mine->iv;
+		/* A driver may have pointed the request at a child tfm. */
+		aead_request_set_tfm(mine->req, session->aead);
+		return mine->req;
 	}
 	*slot = NULL;
 	return diode_aead_request_alloc(session->aead, iv, sg, GFP_ATOMIC);
@@ -101,9 +88,7 @@ static void diode_aead_slots_free(struct diode_session *session)
 
 static int diode_aead_slots_alloc(struct diode_session *session)
 {
-	struct scatterlist *sg;
 	int cpu;
-	u8 *iv;
 
 	session->aead_slots = alloc_percpu(struct diode_aead_slot);
 	if (!session->aead_slots)
@@ -111,8 +96,8 @@ static int diode_aead_slots_alloc(struct diode_session *session)
 	for_each_possible_cpu(cpu) {
 		struct diode_aead_slot *slot = per_cpu_ptr(session->aead_slots, cpu);
 
-		slot->req = diode_aead_request_alloc(session->aead, &iv, &sg,
-						     GFP_KERNEL);
+		slot->req = diode_aead_request_alloc(session->aead, &slot->iv,
+						     &slot->sg, GFP_KERNEL);
 		if (!slot->req) {
 			diode_aead_slots_free(session);
 			return -ENOMEM;

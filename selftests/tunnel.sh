@@ -439,9 +439,70 @@ print(s.recv(100).decode())' "$SINK_IN4" "$KEYS/tcp.bin")
 	PY
 }
 
+# A frame that is only a diode version byte: malformed for any receiver that
+# looks at it.
+JUNK_FRAME=01
+
+# send_junk FROM_PORT: one junk frame from the sender's namespace to the
+# receiver's diode port, from FROM_PORT.
+send_junk() {
+	ip netns exec "$TX" python3 -c '
+import socket, sys
+family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(family, socket.SOCK_DGRAM)
+s.bind(("", int(sys.argv[3])))
+s.sendto(bytes.fromhex(sys.argv[4]), (sys.argv[1], int(sys.argv[2])))' \
+		"$1" "$DIODE_PORT" "$2" "$JUNK_FRAME"
+}
+
+# receiver_knows_sender OUTER TX_ADDR: with remote on the receiver naming the
+# sender's address and port, the receiver's socket is connected to the
+# sender, the sender's traffic arrives exactly once, and frames from any
+# other port never reach diode.
+receiver_knows_sender() {
+	local outer=$1 tx_addr=$2 rx_addr malformed
+	diode_link "$outer"
+	rx_addr=${LINK_REMOTE#[}; rx_addr=${rx_addr%]}
+	# Before: the receiver looks at a frame from anywhere.
+	malformed=$(diode_stat "$RX" rx_malformed)
+	send_junk "$rx_addr" 40000
+	sleep 0.3
+	expect_eq "junk frames counted by a receiver without remote" $((malformed + 1)) \
+		"$(diode_stat "$RX" rx_malformed)"
+
+	ip -n "$TX" link set diode0 down
+	ip -n "$RX" link set diode0 down
+	ip netns exec "$TX" diodectl set diode0 local "$tx_addr:51556"
+	ip netns exec "$RX" diodectl set diode0 remote "$tx_addr:51556"
+	ip -n "$RX" link set diode0 up
+	ip -n "$TX" link set diode0 up
+	wait_rx_sessions 2
+	local peer
+	peer=$(ip netns exec "$RX" ss -Hun state established "sport = :$DIODE_PORT" |
+		awk '{ print $NF }')
+	expect_eq "peer of the receiver's socket" "$tx_addr:51556" "$peer"
+	# IPv4 inside: taking the devices down removed their IPv6 addresses.
+	stream 4 1000
+
+	malformed=$(diode_stat "$RX" rx_malformed)
+	send_junk "$rx_addr" 40000
+	sleep 0.3
+	expect_eq "junk frames counted by a receiver with remote" "$malformed" \
+		"$(diode_stat "$RX" rx_malformed)"
+}
+
+test_receiver_knows_sender_ipv4() {
+	receiver_knows_sender 4 192.0.2.1
+}
+
+test_receiver_knows_sender_ipv6() {
+	receiver_knows_sender 6 "[2001:db8:1::1]"
+}
+
 ktap_run stream_ipv4_in_ipv6 stream_ipv6_in_ipv4 stream_ipv4_in_ipv4 stream_ipv6_in_ipv6 \
 	gso_segmentation checksums_right_beyond_receiver \
 	bit_flips replayed_frames link_duplication reordering \
 	wrong_peer_key_on_receiver wrong_private_key_on_receiver \
 	wrong_peer_key_on_sender wrong_private_key_on_sender \
-	sender_restart old_session_refused module_reload_restart teardown_under_traffic
+	sender_restart old_session_refused module_reload_restart teardown_under_traffic \
+	receiver_knows_sender_ipv4 receiver_knows_sender_ipv6

@@ -802,7 +802,7 @@ int parse_remote(const char *word, struct diode_addr *addr,
 	if (parse_addr(word, addr, e))
 		return -1;
 	if (addr_is_unspecified(addr))
-		return parse_fail(e, "invalid remote '%s' (the receiver's address is needed, not any)",
+		return parse_fail(e, "invalid remote '%s' (an address is needed, not any)",
 				  word);
 	return 0;
 }

@@ -458,7 +458,7 @@ s.sendto(bytes.fromhex(sys.argv[4]), (sys.argv[1], int(sys.argv[2])))' \
 # receiver_knows_sender OUTER TX_ADDR: with remote on the receiver naming the
 # sender's address and port, the receiver's socket is connected to the
 # sender, the sender's traffic arrives exactly once, and frames from any
-# other port never reach diode.
+# other port never reach diode, until remote none.
 receiver_knows_sender() {
 	local outer=$1 tx_addr=$2 rx_addr malformed
 	diode_link "$outer"
@@ -488,6 +488,15 @@ receiver_knows_sender() {
 	send_junk "$rx_addr" 40000
 	sleep 0.3
 	expect_eq "junk frames counted by a receiver with remote" "$malformed" \
+		"$(diode_stat "$RX" rx_malformed)"
+
+	# remote none: the receiver takes frames from anywhere again.
+	ip -n "$RX" link set diode0 down
+	ip netns exec "$RX" diodectl set diode0 remote none
+	ip -n "$RX" link set diode0 up
+	send_junk "$rx_addr" 40000
+	sleep 0.3
+	expect_eq "junk frames counted after remote none" $((malformed + 1)) \
 		"$(diode_stat "$RX" rx_malformed)"
 }
 

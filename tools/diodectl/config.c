@@ -457,11 +457,6 @@ int config_parse(char *text, size_t len, enum config_kind kind,
 
 void config_reset_absent(struct set_args *args)
 {
-	/* 16 bytes, as the kernel takes a struct sockaddr_in; family 0. */
-	static const struct diode_addr unset = {
-		.sa.sa_family = AF_UNSPEC,
-		.len = sizeof(struct sockaddr_in),
-	};
 	unsigned int absent = ~args->fields;
 
 	if (absent & SET_PRIVATE_KEY)
@@ -469,9 +464,9 @@ void config_reset_absent(struct set_args *args)
 	if (absent & SET_PRESHARED_KEY)
 		memset(args->preshared_key, 0, DIODE_KEY_LEN);
 	if (absent & SET_LOCAL)
-		args->local = unset;
+		addr_set_none(&args->local);
 	if (absent & SET_REMOTE)
-		args->remote = unset;
+		addr_set_none(&args->remote);
 	if (absent & SET_REPLAY_WINDOW)
 		args->replay_window = DIODE_REPLAY_WINDOW_DEFAULT;
 	if (absent & SET_REKEY_TIME)

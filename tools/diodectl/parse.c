@@ -783,9 +783,20 @@ static int set_preshared_key(const char *value, struct set_args *a,
 	return 0;
 }
 
+void addr_set_none(struct diode_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	addr->sa.sa_family = AF_UNSPEC;
+	addr->len = sizeof(struct sockaddr_in);
+}
+
 static int set_local(const char *value, struct set_args *a,
 		     struct parse_error *e)
 {
+	if (!strcmp(value, "none")) {
+		addr_set_none(&a->local);
+		return 0;
+	}
 	return parse_addr(value, &a->local, e);
 }
 
@@ -810,6 +821,10 @@ int parse_remote(const char *word, struct diode_addr *addr,
 static int set_remote(const char *value, struct set_args *a,
 		      struct parse_error *e)
 {
+	if (!strcmp(value, "none")) {
+		addr_set_none(&a->remote);
+		return 0;
+	}
 	return parse_remote(value, &a->remote, e);
 }
 
@@ -978,6 +993,8 @@ int parse_set_args(int argc, char *const argv[], struct set_args *args,
 	if (!args->fields)
 		return parse_fail(e, "nothing to set (give at least one of " SET_WORD_LIST ")");
 	if ((args->fields & SET_LOCAL) && (args->fields & SET_REMOTE) &&
+	    args->local.sa.sa_family != AF_UNSPEC &&
+	    args->remote.sa.sa_family != AF_UNSPEC &&
 	    args->local.sa.sa_family != args->remote.sa.sa_family)
 		return families_differ(args, e);
 	if (reads_stdin(args->private_key_path) &&

@@ -54,6 +54,8 @@ int parse_mode(const char *word, uint8_t *mode, struct parse_error *e);
 int parse_port(const char *word, uint16_t *port, struct parse_error *e);
 int parse_addr(const char *word, struct diode_addr *addr,
 	       struct parse_error *e);
+/* No address: what the kernel takes to unset one (AF_UNSPEC, 16 bytes). */
+void addr_set_none(struct diode_addr *addr);
 int parse_replay_window(const char *word, uint32_t *window,
 			struct parse_error *e);
 /* The UDP address a sender sends to: a port, and not the any address. */

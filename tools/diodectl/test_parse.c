@@ -1009,6 +1009,15 @@ static bool test_set_args(void)
 		    ntohs(a.remote.in6.sin6_port) == DIODE_DEFAULT_PORT);
 	KTAP_EXPECT(a.replay_window == 1024);
 
+	/* none unsets an address, whatever the family of the other. */
+	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "local", "none", "remote",
+				 "[2001:db8::1]", NULL));
+	KTAP_EXPECT(a.local.sa.sa_family == AF_UNSPEC && a.local.len == 16);
+	KTAP_EXPECT(a.remote.sa.sa_family == AF_INET6);
+	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "remote", "none", NULL));
+	KTAP_EXPECT(a.fields == SET_REMOTE && a.remote.sa.sa_family == AF_UNSPEC &&
+		    a.remote.len == 16);
+
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "peer", "none",
 				 "preshared-key", "none", "private-key",
 				 "none", NULL));

@@ -14,7 +14,12 @@ struct diode_skb_cb {
 	struct aead_request *req;
 	struct diode_aead_slot *req_slot;	/* see diode_aead_request_get() */
 	u64 counter;
+	/* A receiver's DATA frame under FEC: its sealed copy, kept for
+	 * repairs once it has authenticated (see diode_aead_request_sealed()).
+	 */
+	u8 *sealed;
 	u8 type;			/* enum diode_frame_type */
+	bool rebuilt;			/* a receiver's frame rebuilt by FEC */
 };
 
 static inline struct diode_skb_cb *diode_skb_cb(struct sk_buff *skb)

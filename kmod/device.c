@@ -57,7 +57,8 @@ static struct diode_session *diode_new_tx_session(struct diode_device *diode)
 		return session;
 	session->rekey_kick = diode_rekey_kick(diode);
 	session->rekey_limit = diode->rekey_after_frames;
-	diode->recent_tags[1] = diode->recent_tags[0];
+	memmove(&diode->recent_tags[1], &diode->recent_tags[0],
+		sizeof(diode->recent_tags) - sizeof(diode->recent_tags[0]));
 	diode->recent_tags[0] = session->tag;
 	diode_device_log_aead(diode, session);
 	diode_stat_inc(diode->stats, DIODE_STAT_TX_SESSIONS);
@@ -79,7 +80,7 @@ static void diode_tx_replace(struct diode_device *diode,
  */
 int diode_device_start_session(struct diode_device *diode)
 {
-	struct diode_session *session = NULL;
+	struct diode_session *session = NULL, *old;
 
 	if (diode->mode != DIODE_MODE_TX || !netif_running(diode->dev))
 		return 0;
@@ -88,8 +89,17 @@ int diode_device_start_session(struct diode_device *diode)
 		if (IS_ERR(session))
 			return PTR_ERR(session);
 	}
+	old = rcu_dereference_protected(diode->tx_session,
+					lockdep_is_held(&diode->lock));
+	if (old)
+		diode_session_get(old);
 	diode_tx_replace(diode, &diode->tx_next, NULL);
 	diode_tx_replace(diode, &diode->tx_session, session);
+	if (old) {
+		/* As at a rekey: the frames of open groups get their parity. */
+		diode_send_fec_flush(diode, old);
+		diode_session_put(old);
+	}
 	diode->tx_started = jiffies;
 	if (session) {
 		mod_delayed_work(system_power_efficient_wq, &diode->heartbeat_work, 0);
@@ -191,6 +201,9 @@ void diode_device_stop_sessions(struct diode_device *diode)
 	struct diode_session *old[DIODE_RX_SLOTS];
 	int slot;
 
+	/* What a receiver delivered stays refused when it learns a session again. */
+	diode_rx_mark_read(diode, &diode->rx_mark);
+
 	diode_tx_replace(diode, &diode->tx_next, NULL);
 	diode_tx_replace(diode, &diode->tx_session, NULL);
 	spin_lock_bh(&diode->rx_lock);
@@ -253,6 +266,10 @@ static int diode_open(struct net_device *dev)
 		if (ret)
 			diode_link_close(diode);
 	}
+	/* A receiver kept its sessions while down. */
+	if (!ret && rcu_access_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS]))
+		mod_delayed_work(system_power_efficient_wq, &diode->rx_retire_work,
+				 DIODE_RX_GRACE);
 	/* A receiver has carrier once authentic frames arrive; a sender as
 	 * long as the device it sends on is up.
 	 */
@@ -278,9 +295,14 @@ static int diode_stop(struct net_device *dev)
 	cancel_delayed_work_sync(&diode->rekey_work);
 	cancel_work_sync(&diode->announce_rx_work);
 	cancel_delayed_work_sync(&diode->rx_retire_work);
-	skb_queue_purge(&diode->announce_queue);
+	diode_rx_purge(diode);
+	/* A receiver keeps its sessions: the sender goes on using them, and
+	 * frames that come after the device is up again are delivered at
+	 * once. A sender starts a new session when it comes up.
+	 */
 	mutex_lock(&diode->lock);
-	diode_device_stop_sessions(diode);
+	if (diode->mode != DIODE_MODE_RX)
+		diode_device_stop_sessions(diode);
 	mutex_unlock(&diode->lock);
 	diode_emit_stop(diode);
 	return 0;
@@ -309,14 +331,25 @@ err_stats:
 	return ret;
 }
 
+static void diode_device_cancel_work(struct diode_device *diode)
+{
+	cancel_delayed_work_sync(&diode->heartbeat_work);
+	cancel_delayed_work_sync(&diode->rekey_work);
+	cancel_work_sync(&diode->announce_rx_work);
+	cancel_delayed_work_sync(&diode->rx_retire_work);
+	cancel_delayed_work_sync(&diode->carrier_work);
+}
+
 static void diode_uninit(struct net_device *dev)
 {
 	struct diode_device *diode = netdev_priv(dev);
 
 	/* The data path may have queued work while the device went down. */
-	cancel_delayed_work_sync(&diode->rekey_work);
-	cancel_delayed_work_sync(&diode->rx_retire_work);
-	cancel_delayed_work_sync(&diode->carrier_work);
+	diode_device_cancel_work(diode);
+	diode_rx_purge(diode);
+	mutex_lock(&diode->lock);
+	diode_device_stop_sessions(diode);
+	mutex_unlock(&diode->lock);
 	list_del_init(&diode->device_list);
 	gro_cells_destroy(&diode->gro_cells);
 }
@@ -324,6 +357,11 @@ static void diode_uninit(struct net_device *dev)
 static void diode_destruct(struct net_device *dev)
 {
 	struct diode_device *diode = netdev_priv(dev);
+
+	/* A frame whose async decryption completed after ndo_uninit may have
+	 * queued work again; with the last reference gone, none can now.
+	 */
+	diode_device_cancel_work(diode);
 
 	/* Frames sealed while the device went down may have been queued. */
 	diode_emit_stop(diode);
@@ -387,6 +425,7 @@ static void diode_setup(struct net_device *dev)
 	mutex_init(&diode->lock);
 	spin_lock_init(&diode->rx_lock);
 	skb_queue_head_init(&diode->announce_queue);
+	skb_queue_head_init(&diode->held);
 	INIT_DELAYED_WORK(&diode->heartbeat_work, diode_heartbeat_worker);
 	INIT_DELAYED_WORK(&diode->rekey_work, diode_rekey_worker);
 	INIT_WORK(&diode->announce_rx_work, diode_announce_rx_worker);

@@ -14,7 +14,18 @@
 #include <net/gro_cells.h>
 
 #include "keys.h"
+#include "session.h"
 #include "stats.h"
+
+/*
+ * A receiver's high-water mark: it accepts no session created before
+ * @created, and of the session created at @created no frame up to @counter.
+ * It only ever rises; diodectl keeps it across restarts of the receiver.
+ */
+struct diode_rx_mark {
+	u64 created;
+	u64 counter;
+};
 
 union diode_sockaddr {
 	struct sockaddr sa;
@@ -25,7 +36,8 @@ union diode_sockaddr {
 /* A receiver's sessions: the one before, the one in use, the one announced. */
 enum { DIODE_RX_PREVIOUS, DIODE_RX_CURRENT, DIODE_RX_NEXT, DIODE_RX_SLOTS };
 
-struct diode_session;
+/* How long a receiver keeps the previous session once the next is in use. */
+#define DIODE_RX_GRACE (2 * HZ)
 
 /*
  * Configuration (mode, keys, addresses, timers) changes under rtnl and @lock;
@@ -67,7 +79,7 @@ struct diode_device {
 	/* Sender: the session in use and the next one, announced ahead. */
 	struct diode_session __rcu *tx_session;
 	struct diode_session __rcu *tx_next;
-	u16 recent_tags[2];
+	u16 recent_tags[DIODE_RECENT_TAGS];
 	unsigned long tx_started;		/* jiffies, of tx_session */
 	unsigned long tx_next_announced;	/* jiffies, of tx_next */
 	struct delayed_work heartbeat_work;
@@ -82,8 +94,10 @@ struct diode_device {
 	struct diode_session __rcu *rx_sessions[DIODE_RX_SLOTS];
 	spinlock_t rx_lock;
 	struct delayed_work rx_retire_work;
-	u64 newest_created;
-	struct sk_buff_head announce_queue;
+	struct diode_rx_mark rx_mark;		/* under @lock, with the sessions held */
+	struct sk_buff_head announce_queue;	/* its lock: @deriving_tag, @held */
+	u16 deriving_tag;			/* 0 when none */
+	struct sk_buff_head held;		/* frames waiting for their session */
 	struct work_struct announce_rx_work;
 	unsigned long derive_tokens, derive_refill_at;
 	/* Receiver: carrier while valid frames arrive (see receive.c). */

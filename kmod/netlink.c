@@ -578,10 +578,13 @@ static int diode_set_device_locked(struct diode_device *diode,
 			return ret;
 		}
 		memzero_explicit(&old_keys, sizeof(old_keys));
-		if (diode->mode == DIODE_MODE_RX && keys_changed) {
-			/* Sessions derived from the old keys mean nothing now. */
+		if (old_mode == DIODE_MODE_RX &&
+		    (keys_changed || diode->mode != old_mode)) {
+			/* A receiver's sessions outlive its going down, but
+			 * not its keys or its mode.
+			 */
 			diode_device_stop_sessions(diode);
-			diode->newest_created = 0;
+			memset(&diode->rx_mark, 0, sizeof(diode->rx_mark));
 		}
 	}
 	WRITE_ONCE(diode->mode, new->mode);
@@ -650,8 +653,10 @@ static int diode_reset_sessions_locked(struct diode_device *diode,
 {
 	if (diode->mode == DIODE_MODE_TX)
 		return diode_device_start_session(diode);
+	/* The mark stays: a recording of a session forgotten here is still
+	 * refused.
+	 */
 	diode_device_stop_sessions(diode);
-	diode->newest_created = 0;
 	return 0;
 }
 

@@ -25,6 +25,8 @@
 
 /* ANNOUNCE frames that may wait for the worker; more are dropped. */
 #define DIODE_ANNOUNCE_QUEUE_LEN 16
+/* Frames that may wait for the derivation of their session's ANNOUNCE. */
+#define DIODE_HELD_LEN 64
 /* Key derivations for unknown sessions: a burst of this many, then one per
  * DIODE_DERIVE_INTERVAL.
  */
@@ -80,8 +82,56 @@ static bool diode_rx_session_known(struct diode_device *diode,
 	return known;
 }
 
-/* How long a receiver keeps the previous session once the next is in use. */
-#define DIODE_RX_GRACE (2 * HZ)
+static u64 diode_rx_session_top(struct diode_session *session)
+{
+	u64 top;
+
+	spin_lock_bh(&session->replay_lock);
+	top = diode_replay_top(session->replay);
+	spin_unlock_bh(&session->replay_lock);
+	return top;
+}
+
+static void diode_rx_mark_fold(struct diode_rx_mark *mark, u64 created,
+			       u64 counter)
+{
+	if (created > mark->created) {
+		mark->created = created;
+		mark->counter = counter;
+	} else if (created == mark->created && counter > mark->counter) {
+		mark->counter = counter;
+	}
+}
+
+void diode_rx_mark_read(struct diode_device *diode, struct diode_rx_mark *mark)
+{
+	struct diode_session *session;
+	int slot;
+
+	lockdep_assert_held(&diode->lock);
+	*mark = diode->rx_mark;
+	rcu_read_lock_bh();
+	for (slot = 0; slot < DIODE_RX_SLOTS; slot++) {
+		session = rcu_dereference_bh(diode->rx_sessions[slot]);
+		if (session)
+			diode_rx_mark_fold(mark, session->created,
+					   diode_rx_session_top(session));
+	}
+	rcu_read_unlock_bh();
+}
+
+int diode_rx_mark_raise(struct diode_device *diode,
+			const struct diode_rx_mark *mark)
+{
+	struct diode_rx_mark now;
+
+	diode_rx_mark_read(diode, &now);
+	if (mark->created < now.created ||
+	    (mark->created == now.created && mark->counter < now.counter))
+		return -ERANGE;
+	diode->rx_mark = *mark;
+	return 0;
+}
 
 /*
  * Under @rx_lock: the next session becomes current, the current one previous,
@@ -220,7 +270,14 @@ void diode_carrier_worker(struct work_struct *work)
 		diode_carrier_set(diode, false);
 }
 
-/* Frames rebuilt by FEC are received like those from the link. */
+static void diode_frame_receive_one(struct diode_device *diode,
+				    struct sk_buff *skb, bool rebuilt);
+
+/*
+ * Frames rebuilt by FEC are received like those from the link, except that
+ * a rebuilt frame completes no repair of its own (its group is the one just
+ * repaired): the list is worked through here, never from inside it.
+ */
 static void diode_rebuilt_receive(struct diode_device *diode,
 				  struct sk_buff_head *rebuilt)
 {
@@ -228,8 +285,20 @@ static void diode_rebuilt_receive(struct diode_device *diode,
 
 	while ((frame = __skb_dequeue(rebuilt))) {
 		diode_stat_inc(diode->stats, DIODE_STAT_RX_RECOVERED);
-		diode_frame_receive(diode, frame);
+		diode_frame_receive_one(diode, frame, true);
 	}
+}
+
+/* FEC rebuilds no member that the replay window already took. */
+static bool diode_rx_have(void *arg, u64 counter)
+{
+	struct diode_session *session = arg;
+	enum diode_replay_verdict verdict;
+
+	spin_lock_bh(&session->replay_lock);
+	verdict = diode_replay_check(session->replay, counter);
+	spin_unlock_bh(&session->replay_lock);
+	return verdict != DIODE_REPLAY_NEW;
 }
 
 static void diode_parity_receive(struct diode_device *diode,
@@ -242,7 +311,8 @@ static void diode_parity_receive(struct diode_device *diode,
 	__skb_queue_head_init(&rebuilt);
 	if (session->fec_rx &&
 	    !diode_fec_rx_parity(session->fec_rx, skb->data + DIODE_HEADER_LEN,
-				 skb->len - DIODE_OVERHEAD, &rebuilt)) {
+				 skb->len - DIODE_OVERHEAD, &rebuilt,
+				 diode_rx_have, session)) {
 		consume_skb(skb);
 	} else {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
@@ -257,7 +327,8 @@ static void diode_late_member_receive(struct diode_device *diode,
 	struct sk_buff_head rebuilt;
 
 	__skb_queue_head_init(&rebuilt);
-	diode_fec_rx_arrived(session->fec_rx, counter, &rebuilt);
+	diode_fec_rx_arrived(session->fec_rx, counter, &rebuilt, diode_rx_have,
+			     session);
 	diode_rebuilt_receive(diode, &rebuilt);
 }
 
@@ -272,10 +343,8 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	unsigned int len;
 	u64 lost;
 
-	diode_aead_request_put(cb->req, cb->req_slot);
 	if (err) {
-		if (session->fec_rx && cb->type == DIODE_FRAME_DATA)
-			diode_fec_rx_forget(session->fec_rx, counter);
+		diode_aead_request_put(cb->req, cb->req_slot);
 		diode_rx_drop(diode, skb, err == -EBADMSG ? DIODE_STAT_RX_UNAUTHENTIC :
 						     DIODE_STAT_RX_DROPPED);
 		goto out;
@@ -285,6 +354,12 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	verdict = diode_replay_update(session->replay, counter);
 	lost = diode_replay_lost(session->replay) - lost;
 	spin_unlock_bh(&session->replay_lock);
+	/* Only now, authentic and new, may the frame take a place in the
+	 * store of FEC, from which no unverified frame can push it.
+	 */
+	if (cb->sealed && verdict == DIODE_REPLAY_NEW)
+		diode_fec_rx_store(session->fec_rx, counter, cb->sealed, skb->len);
+	diode_aead_request_put(cb->req, cb->req_slot);
 	if (verdict != DIODE_REPLAY_NEW) {
 		diode_rx_drop(diode, skb, verdict == DIODE_REPLAY_DUPLICATE ?
 				   DIODE_STAT_RX_DUPLICATE : DIODE_STAT_RX_REPLAYED);
@@ -338,7 +413,7 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	} else {
 		diode_stat_inc(diode->stats, DIODE_STAT_RX_DROPPED);
 	}
-	if (session->fec_rx)
+	if (session->fec_rx && !cb->rebuilt)
 		diode_late_member_receive(diode, session, counter);
 	local_bh_enable();
 out:
@@ -351,9 +426,71 @@ static void diode_open_done(diode_crypto_cb_arg arg, int err)
 	diode_open_finish(diode_crypto_cb_data(arg), err);
 }
 
+/*
+ * A frame of a session whose ANNOUNCE waits for its key derivation waits
+ * too, so that the first frames of a session, which overtake the worker,
+ * are not lost. Bounded: DIODE_HELD_LEN frames, and only those whose tag
+ * an ANNOUNCE in the queue or in the worker's hands carries.
+ */
+static bool diode_rx_hold(struct diode_device *diode, struct sk_buff *skb,
+			  u16 tag)
+{
+	struct sk_buff_head *queue = &diode->announce_queue;
+	const struct diode_header *hdr;
+	struct sk_buff *announce;
+	bool pending, held = false;
+
+	spin_lock_bh(&queue->lock);
+	pending = diode->deriving_tag == tag;
+	skb_queue_walk(queue, announce) {
+		if (pending)
+			break;
+		hdr = (const struct diode_header *)announce->data;
+		pending = be16_to_cpu(hdr->session_tag) == tag;
+	}
+	if (pending && skb_queue_len(&diode->held) < DIODE_HELD_LEN) {
+		skb->dev = NULL;
+		__skb_queue_tail(&diode->held, skb);
+		held = true;
+	}
+	spin_unlock_bh(&queue->lock);
+	return held;
+}
+
+/* In process context: the held frames go round again, their session known. */
+static void diode_rx_release_held(struct diode_device *diode)
+{
+	struct sk_buff_head *queue = &diode->announce_queue;
+	struct sk_buff_head held;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&held);
+	spin_lock_bh(&queue->lock);
+	skb_queue_splice_init(&diode->held, &held);
+	spin_unlock_bh(&queue->lock);
+	local_bh_disable();
+	while ((skb = __skb_dequeue(&held)))
+		diode_frame_receive(diode, skb);
+	local_bh_enable();
+}
+
+void diode_rx_purge(struct diode_device *diode)
+{
+	struct sk_buff_head *queue = &diode->announce_queue;
+	struct sk_buff_head dropped;
+
+	__skb_queue_head_init(&dropped);
+	spin_lock_bh(&queue->lock);
+	skb_queue_splice_init(queue, &dropped);
+	skb_queue_splice_init(&diode->held, &dropped);
+	diode->deriving_tag = 0;
+	spin_unlock_bh(&queue->lock);
+	__skb_queue_purge(&dropped);
+}
+
 /* DATA, HEARTBEAT and PARITY frames: sealed under a session held. */
 static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb,
-				 const struct diode_frame *frame)
+				 const struct diode_frame *frame, bool rebuilt)
 {
 	u16 tag = frame->session_tag;
 	u64 counter = frame->counter;
@@ -365,6 +502,12 @@ static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb
 	u8 *iv;
 
 	session = diode_rx_session_get(diode, tag);
+	if (!session) {
+		if (diode_rx_hold(diode, skb, tag))
+			return;
+		/* Its ANNOUNCE may have been installed since the look above. */
+		session = diode_rx_session_get(diode, tag);
+	}
 	if (!session) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_UNKNOWN_SESSION);
 		return;
@@ -388,12 +531,16 @@ static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
 		goto put;
 	}
-	if (session->fec_rx && frame->type == DIODE_FRAME_DATA)
-		diode_fec_rx_store(session->fec_rx, counter, skb->data, skb->len);
 	cb->req = diode_aead_request_get(session, &iv, &sg, &cb->req_slot);
 	if (!cb->req) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
 		goto put;
+	}
+	cb->sealed = NULL;
+	if (session->fec_rx && frame->type == DIODE_FRAME_DATA &&
+	    skb->len <= DIODE_FEC_FRAME_MAX) {
+		cb->sealed = diode_aead_request_sealed(cb->req_slot, iv);
+		memcpy(cb->sealed, skb->data, skb->len);
 	}
 	diode_nonce(iv, session->salt4, counter);
 	sg_init_one(sg, skb->data, skb->len);
@@ -403,6 +550,7 @@ static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb
 	cb->session = session;
 	cb->counter = counter;
 	cb->type = frame->type;
+	cb->rebuilt = rebuilt;
 	skb->dev = diode->dev;
 	dev_hold(diode->dev);
 
@@ -418,6 +566,9 @@ static void diode_announce_receive(struct diode_device *diode,
 				   struct sk_buff *skb,
 				   const struct diode_frame *frame)
 {
+	struct sk_buff_head *queue = &diode->announce_queue;
+	bool queued = false;
+
 	/* The common case, a repeat of a session already held, costs a
 	 * comparison.
 	 */
@@ -425,8 +576,12 @@ static void diode_announce_receive(struct diode_device *diode,
 		consume_skb(skb);
 		return;
 	}
-	if (skb_queue_len_lockless(&diode->announce_queue) >= DIODE_ANNOUNCE_QUEUE_LEN) {
-		diode_rx_drop(diode, skb, DIODE_STAT_RX_RATE_LIMITED);
+
+	/* Only an ANNOUNCE of the right length can be authentic: a wrong one
+	 * costs no derivation.
+	 */
+	if (skb->len != DIODE_ANNOUNCE_FRAME_LEN) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
 		return;
 	}
 	if (skb_linearize_cow(skb)) {
@@ -434,11 +589,21 @@ static void diode_announce_receive(struct diode_device *diode,
 		return;
 	}
 	skb->dev = NULL;
-	skb_queue_tail(&diode->announce_queue, skb);
+	spin_lock_bh(&queue->lock);
+	if (skb_queue_len(queue) < DIODE_ANNOUNCE_QUEUE_LEN) {
+		__skb_queue_tail(queue, skb);
+		queued = true;
+	}
+	spin_unlock_bh(&queue->lock);
+	if (!queued) {
+		diode_rx_drop(diode, skb, DIODE_STAT_RX_RATE_LIMITED);
+		return;
+	}
 	queue_work(system_unbound_wq, &diode->announce_rx_work);
 }
 
-void diode_frame_receive(struct diode_device *diode, struct sk_buff *skb)
+static void diode_frame_receive_one(struct diode_device *diode,
+				    struct sk_buff *skb, bool rebuilt)
 {
 	struct diode_frame frame;
 
@@ -462,7 +627,12 @@ void diode_frame_receive(struct diode_device *diode, struct sk_buff *skb)
 	if (frame.type == DIODE_FRAME_ANNOUNCE)
 		diode_announce_receive(diode, skb, &frame);
 	else
-		diode_sealed_receive(diode, skb, &frame);
+		diode_sealed_receive(diode, skb, &frame, rebuilt);
+}
+
+void diode_frame_receive(struct diode_device *diode, struct sk_buff *skb)
+{
+	diode_frame_receive_one(diode, skb, false);
 }
 
 /* The encap_rcv hook of the UDP socket: consumes every frame (returns 0). */
@@ -516,6 +686,9 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 		return DIODE_STAT_RX_MALFORMED;
 	if (diode_rx_session_known(diode, &frame))
 		return __DIODE_STAT_MAX;
+	/* Older than the mark: no derivation spent on it. */
+	if (frame.created < diode->rx_mark.created)
+		return DIODE_STAT_RX_STALE_SESSION;
 	now = ktime_get_real_ns();
 	if (diode->max_session_age && now > frame.created &&
 	    now - frame.created > (u64)diode->max_session_age * NSEC_PER_SEC)
@@ -539,20 +712,16 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 		diode_session_put(session);
 		return DIODE_STAT_RX_MALFORMED;
 	}
-	if (frame.created <= diode->newest_created) {
+	if (session->fec.data && diode_session_fec_rx_init(session)) {
 		diode_session_put(session);
-		return DIODE_STAT_RX_STALE_SESSION;
+		return DIODE_STAT_RX_DROPPED;
 	}
-
-	if (session->fec.data) {
-		session->fec_rx = diode_fec_rx_new(&session->fec);
-		if (!session->fec_rx) {
-			diode_session_put(session);
-			return DIODE_STAT_RX_DROPPED;
-		}
-	}
-
-	diode->newest_created = frame.created;
+	/* The session the mark names, learnt again (the receiver restarted
+	 * or forgot it): it goes on above what was delivered of it.
+	 */
+	if (frame.created == diode->rx_mark.created)
+		diode_replay_start_at(session->replay, diode->rx_mark.counter);
+	diode_rx_mark_fold(&diode->rx_mark, frame.created, 0);
 	diode_device_log_aead(diode, session);
 	WRITE_ONCE(diode->rx_heartbeat, msecs_to_jiffies(session->heartbeat_ms));
 	diode_rx_install(diode, session);
@@ -570,7 +739,19 @@ void diode_announce_rx_worker(struct work_struct *work)
 	enum diode_stat result;
 	struct sk_buff *skb;
 
-	while ((skb = skb_dequeue(&diode->announce_queue))) {
+	struct sk_buff_head *queue = &diode->announce_queue;
+	const struct diode_header *hdr;
+
+	for (;;) {
+		spin_lock_bh(&queue->lock);
+		skb = __skb_dequeue(queue);
+		if (skb) {
+			hdr = (const struct diode_header *)skb->data;
+			diode->deriving_tag = be16_to_cpu(hdr->session_tag);
+		}
+		spin_unlock_bh(&queue->lock);
+		if (!skb)
+			break;
 		mutex_lock(&diode->lock);
 		result = diode_announce_process(diode, skb);
 		mutex_unlock(&diode->lock);
@@ -580,6 +761,10 @@ void diode_announce_rx_worker(struct work_struct *work)
 			diode_stat_inc(diode->stats, result);
 			kfree_skb(skb);
 		}
+		spin_lock_bh(&queue->lock);
+		diode->deriving_tag = 0;
+		spin_unlock_bh(&queue->lock);
+		diode_rx_release_held(diode);
 		cond_resched();
 	}
 }

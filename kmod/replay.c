@@ -124,6 +124,15 @@ int diode_replay_init(struct diode_replay *r, u32 window)
 	return 0;
 }
 
+void diode_replay_start_at(struct diode_replay *r, u64 top)
+{
+	r->top = top;
+	r->head = 0;
+	memset(r->bitmap, 0xff, r->nwords * sizeof(u64));
+	/* Counters above top in its own block are still to come. */
+	r->bitmap[0] = ~0ULL >> (REPLAY_WORD_MASK - (top & REPLAY_WORD_MASK));
+}
+
 enum diode_replay_verdict diode_replay_check(const struct diode_replay *r,
 					     u64 counter)
 {

@@ -78,6 +78,13 @@ static inline size_t diode_replay_size(u32 window)
 int diode_replay_init(struct diode_replay *r, u32 window);
 
 /*
+ * For a fresh window: every counter up to @top counts as seen, so that of a
+ * session learnt again (after the receiver forgot it) nothing delivered
+ * before is accepted twice. Counters at or below @top are never counted lost.
+ */
+void diode_replay_start_at(struct diode_replay *r, u64 top);
+
+/*
  * What diode_replay_update() would answer now, without changing anything: a
  * cheap test before authentication, to drop frames that cannot be accepted
  * without spending a decryption on them. Never trust it alone: the window

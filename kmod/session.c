@@ -14,22 +14,31 @@
 
 #include "session.h"
 
-struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
-					      u8 **iv, struct scatterlist **sg,
-					      gfp_t gfp)
+/* With @room bytes for the caller behind the IV. */
+static struct aead_request *diode_aead_request_alloc_room(struct crypto_aead *aead,
+							  u8 **iv,
+							  struct scatterlist **sg,
+							  size_t room, gfp_t gfp)
 {
 	size_t req_size = sizeof(struct aead_request) + crypto_aead_reqsize(aead);
 	size_t sg_off = ALIGN(req_size, __alignof__(struct scatterlist));
 	size_t iv_off = sg_off + sizeof(struct scatterlist);
 	struct aead_request *req;
 
-	req = kmalloc(iv_off + DIODE_NONCE_LEN, gfp);
+	req = kmalloc(iv_off + DIODE_NONCE_LEN + room, gfp);
 	if (!req)
 		return NULL;
 	aead_request_set_tfm(req, aead);
 	*sg = (struct scatterlist *)((u8 *)req + sg_off);
 	*iv = (u8 *)req + iv_off;
 	return req;
+}
+
+struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
+					      u8 **iv, struct scatterlist **sg,
+					      gfp_t gfp)
+{
+	return diode_aead_request_alloc_room(aead, iv, sg, 0, gfp);
 }
 
 /*
@@ -43,6 +52,7 @@ struct diode_aead_slot {
 	struct aead_request *req;
 	struct scatterlist *sg;
 	u8 *iv;
+	u8 *sealed;		/* a receiver's with FEC: see diode_aead_request_sealed() */
 };
 
 struct aead_request *diode_aead_request_get(struct diode_session *session,
@@ -66,7 +76,14 @@ struct aead_request *diode_aead_request_get(struct diode_session *session,
 		return mine->req;
 	}
 	*slot = NULL;
-	return diode_aead_request_alloc(session->aead, iv, sg, GFP_ATOMIC);
+	return diode_aead_request_alloc_room(session->aead, iv, sg,
+					     session->fec_rx ? DIODE_FEC_FRAME_MAX : 0,
+					     GFP_ATOMIC);
+}
+
+u8 *diode_aead_request_sealed(struct diode_aead_slot *slot, u8 *iv)
+{
+	return slot ? slot->sealed : iv + DIODE_NONCE_LEN;
 }
 
 void diode_aead_request_put(struct aead_request *req, struct diode_aead_slot *slot)
@@ -81,8 +98,12 @@ static void diode_aead_slots_free(struct diode_session *session)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		kfree_sensitive(per_cpu_ptr(session->aead_slots, cpu)->req);
+	for_each_possible_cpu(cpu) {
+		struct diode_aead_slot *slot = per_cpu_ptr(session->aead_slots, cpu);
+
+		kfree(slot->sealed);
+		kfree_sensitive(slot->req);
+	}
 	free_percpu(session->aead_slots);
 }
 
@@ -211,19 +232,24 @@ static int diode_session_crypt_sync(struct diode_session *session, u8 *buf,
 	return ret;
 }
 
-static u16 diode_session_new_tag(const u16 avoid[2])
+static u16 diode_session_new_tag(const u16 avoid[DIODE_RECENT_TAGS])
 {
 	u16 tag;
+	int i;
 
-	do {
-		tag = get_random_u32() & 0xffff;
-	} while (!tag || tag == avoid[0] || tag == avoid[1]);
+again:
+	tag = get_random_u32() & 0xffff;
+	if (!tag)
+		goto again;
+	for (i = 0; i < DIODE_RECENT_TAGS; i++)
+		if (tag == avoid[i])
+			goto again;
 	return tag;
 }
 
 struct diode_session *diode_session_new_tx(const struct diode_static_keys *keys,
 					   const struct diode_announce_params *params,
-					   const u16 avoid_tags[2])
+					   const u16 avoid_tags[DIODE_RECENT_TAGS])
 {
 	u8 ephemeral[DIODE_KEY_LEN], ephemeral_pub[DIODE_KEY_LEN];
 	u8 ephemeral_dh[DIODE_KEY_LEN];
@@ -304,6 +330,23 @@ struct diode_session *diode_session_new_rx(const struct diode_static_keys *keys,
 		return ERR_PTR(ret);
 	}
 	return session;
+}
+
+int diode_session_fec_rx_init(struct diode_session *session)
+{
+	int cpu;
+
+	session->fec_rx = diode_fec_rx_new(&session->fec);
+	if (!session->fec_rx)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct diode_aead_slot *slot = per_cpu_ptr(session->aead_slots, cpu);
+
+		slot->sealed = kmalloc(DIODE_FEC_FRAME_MAX, GFP_KERNEL);
+		if (!slot->sealed)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int diode_session_set_params(struct diode_session *session,

@@ -59,9 +59,15 @@ struct diode_session {
 	struct diode_replay *replay;
 };
 
+/*
+ * A receiver holds up to three sessions (previous, current, next): a new
+ * session's tag differs from those of the sender's last three.
+ */
+#define DIODE_RECENT_TAGS 3
+
 struct diode_session *diode_session_new_tx(const struct diode_static_keys *keys,
 					   const struct diode_announce_params *params,
-					   const u16 avoid_tags[2]);
+					   const u16 avoid_tags[DIODE_RECENT_TAGS]);
 struct diode_session *diode_session_new_rx(const struct diode_static_keys *keys,
 					   const u8 ephemeral_pub[DIODE_KEY_LEN],
 					   u16 tag, u64 created, u32 replay_window);
@@ -72,6 +78,11 @@ void diode_session_put(struct diode_session *session);
 /* A receiver's: takes on the parameters of an authentic ANNOUNCE. */
 int diode_session_set_params(struct diode_session *session,
 			     const struct diode_announce_params *params);
+/*
+ * A receiver's session with FEC, before it is installed: the repair state,
+ * and room with each CPU's ready request to keep a frame as it was sealed.
+ */
+int diode_session_fec_rx_init(struct diode_session *session);
 
 static inline struct diode_session *diode_session_get(struct diode_session *s)
 {
@@ -99,5 +110,11 @@ struct aead_request *diode_aead_request_get(struct diode_session *session,
 					    u8 **iv, struct scatterlist **sg,
 					    struct diode_aead_slot **slot);
 void diode_aead_request_put(struct aead_request *req, struct diode_aead_slot *slot);
+/*
+ * Of a receiver's request under a session with FEC: DIODE_FEC_FRAME_MAX bytes
+ * that live as long as the request, where a frame waits in its sealed form
+ * until it has authenticated and may be kept for repairs.
+ */
+u8 *diode_aead_request_sealed(struct diode_aead_slot *slot, u8 *iv);
 
 #endif /* _DIODE_SESSION_H */

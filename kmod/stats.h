@@ -12,14 +12,20 @@ struct diode_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
+/*
+ * From any context: workers count with bottom halves enabled, so a softirq
+ * counting on the same CPU may interrupt them; where the sequence counter
+ * is real (32-bit SMP), the irqsave form keeps it consistent.
+ */
 static inline void diode_stat_add(struct diode_pcpu_stats __percpu *stats,
 				  enum diode_stat stat, u64 n)
 {
 	struct diode_pcpu_stats *s = get_cpu_ptr(stats);
+	unsigned long flags;
 
-	u64_stats_update_begin(&s->syncp);
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
 	u64_stats_add(&s->counter[stat], n);
-	u64_stats_update_end(&s->syncp);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
 	put_cpu_ptr(stats);
 }
 

@@ -198,6 +198,60 @@ test_corrupted_parity_is_dropped() {
 	expect_eq "packets delivered in the end" 8 "$(( $(diode_stat "$RX" rx_packets) - rx0 ))"
 }
 
+# An attacker on the link sees each DATA frame's tag and counter in clear and
+# answers every one with forged frames whose counters fall on the same places
+# of the receiver's FEC store (2 (K + M) D = 40 frames, rounded up to 64,
+# here). Forged frames must never take the place of authentic ones: one DATA
+# frame in 33 is lost, and every one is still repaired.
+test_forged_data_cannot_evict_fec_members() {
+	link_for_loss
+	tx_set set diode0 fec 16/4 interleave 1
+	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 33 == 0
+	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/wire.py" shadow vrx "$RX_OUT4" \
+		"$DIODE_PORT" --offset 64 128 --seconds 30 >"$KEYS/forged" &
+	local shadow=$! unauth0 dup0
+	unauth0=$(diode_stat "$RX" rx_unauthentic)
+	dup0=$(diode_stat "$RX" rx_duplicate)
+	sleep 1
+	STREAM_CPU=0 stream 4 1000 200
+	kill "$shadow" 2>/dev/null || true
+	wait "$shadow" 2>/dev/null || true
+	local lost recovered late forged
+	lost=$(dropped "$TX")
+	recovered=$(diode_stat "$RX" rx_recovered)
+	late=$(( $(diode_stat "$RX" rx_duplicate) - dup0 ))
+	forged=$(( $(diode_stat "$RX" rx_unauthentic) - unauth0 ))
+	[ "$lost" -ge 25 ] || fail "only $lost frames dropped on the link"
+	[ "$forged" -ge 1000 ] || fail "only $forged forged frames reached the receiver"
+	expect_eq "frames recovered, less those that came late" "$lost" \
+		"$(( recovered - late ))"
+	echo "# $forged forged frames on the live tag; $lost frames lost, all $recovered recovered"
+}
+
+# A sender's session replaced outside rekeying (reset-sessions, a change of
+# keys or settings) gives the frames of its open FEC groups their parity, as
+# a rekey does: no heartbeat of that session would.
+test_fec_flushed_when_session_replaced() {
+	link_for_loss
+	tx_set set diode0 fec 8/2 interleave 1 heartbeat-interval 60000
+	# 10 DATA frames (udpgen's 7 small datagrams first): the 9th is lost,
+	# in a group that the 10th leaves open.
+	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 1000 == 8
+	local ready=$KEYS/ready.$$ rec0
+	rec0=$(diode_stat "$RX" rx_recovered)
+	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
+		--count 3 --max-size 200 --ready "$ready" --idle 4 >"$KEYS/recv.json" &
+	local rpid=$!
+	wait_for_file "$ready" "the receiver of the datagrams"
+	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+		--count 3 --max-size 200
+	sleep 0.5
+	expect_eq "DATA frames dropped" 1 "$(dropped "$TX")"
+	tx_set reset-sessions diode0
+	wait "$rpid" || fail "the lost frame was not repaired: $(cat "$KEYS/recv.json")"
+	expect_eq "frames recovered" $((rec0 + 1)) "$(diode_stat "$RX" rx_recovered)"
+}
+
 test_lost_frames_counted_exactly() {
 	link_for_loss
 	# The window is a session's: the next one has the small window.
@@ -363,5 +417,6 @@ test_encap_eth_without_ip() {
 
 ktap_run fec_recovers_lost_frames fec_interleaving_spreads_bursts \
 	fec_repairs_when_parity_comes_first corrupted_parity_is_dropped \
+	forged_data_cannot_evict_fec_members fec_flushed_when_session_replaced \
 	lost_frames_counted_exactly repetition_suppressed carrier_follows_heartbeats pacing_holds_rate \
 	encap_eth_without_ip

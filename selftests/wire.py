@@ -12,13 +12,21 @@
                                                send frames as UDP payloads;
                                                --flip-bits sends one copy per
                                                bit of each frame, that bit flipped
+  wire.py shadow IFACE DST PORT --offset N... --seconds S
+                                               for each DATA frame arriving on
+                                               IFACE (to PORT), send DST:PORT a
+                                               forged DATA frame of its length,
+                                               its tag and its counter + N, for
+                                               each N; prints how many it sent
 
 PCAP is a capture of the link (Ethernet) taken with tcpdump -w.
 """
 import argparse
+import os
 import socket
 import struct
 import sys
+import time
 
 TYPES = {1: "data", 2: "announce", 3: "heartbeat", 4: "parity"}
 
@@ -156,6 +164,57 @@ def cmd_send(args):
     return 0
 
 
+def link_udp_payload(pkt, port):
+    """The UDP payload of an Ethernet frame to PORT, or None."""
+    if len(pkt) < 14:
+        return None
+    ethertype = struct.unpack(">H", pkt[12:14])[0]
+    ip = pkt[14:]
+    if ethertype == 0x0800 and len(ip) >= 20:
+        ip = ip[:struct.unpack(">H", ip[2:4])[0]]
+    elif ethertype == 0x86DD and len(ip) >= 40:
+        ip = ip[:40 + struct.unpack(">H", ip[4:6])[0]]
+    else:
+        return None
+    parts = transport(ethertype, ip)
+    if not parts or parts[0] != 17 or len(parts[2]) < 8:
+        return None
+    if struct.unpack(">H", parts[2][2:4])[0] != port:
+        return None
+    return parts[2][8:]
+
+
+def cmd_shadow(args):
+    """An attacker on the link who sees each DATA frame go by and answers
+    with frames that carry the live session tag and nearby counters."""
+    sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    sniff.bind((args.iface, 0))
+    sniff.settimeout(0.2)
+    family = socket.AF_INET6 if ":" in args.dst else socket.AF_INET
+    out = socket.socket(family, socket.SOCK_DGRAM)
+    deadline = time.monotonic() + args.seconds
+    sent = 0
+    while time.monotonic() < deadline:
+        try:
+            pkt, addr = sniff.recvfrom(65535)
+        except socket.timeout:
+            continue
+        if addr[2] == socket.PACKET_OUTGOING:
+            continue
+        frame = link_udp_payload(pkt, args.port)
+        parsed = parse(frame) if frame else None
+        if not parsed or parsed[0] != "data":
+            continue
+        _, tag, counter = parsed
+        for offset in args.offset:
+            forged = struct.pack(">BBHQ", 0x11, 0, tag, counter + offset) + \
+                os.urandom(len(frame) - 12)
+            out.sendto(forged, (args.dst, args.port))
+            sent += 1
+    print(sent)
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -172,9 +231,15 @@ def main():
     p.add_argument("frames", nargs="+")
     p.add_argument("--flip-bits", action="store_true")
     p.add_argument("--times", type=int, default=1)
+    p = sub.add_parser("shadow")
+    p.add_argument("iface")
+    p.add_argument("dst")
+    p.add_argument("port", type=int)
+    p.add_argument("--offset", type=int, nargs="+", required=True)
+    p.add_argument("--seconds", type=float, required=True)
     args = parser.parse_args()
     return {"frames": cmd_frames, "unique": cmd_unique, "checksums": cmd_checksums,
-            "send": cmd_send}[args.cmd](args)
+            "send": cmd_send, "shadow": cmd_shadow}[args.cmd](args)
 
 
 if __name__ == "__main__":

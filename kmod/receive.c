@@ -569,19 +569,18 @@ static void diode_announce_receive(struct diode_device *diode,
 	struct sk_buff_head *queue = &diode->announce_queue;
 	bool queued = false;
 
-	/* The common case, a repeat of a session already held, costs a
-	 * comparison.
-	 */
-	if (diode_rx_session_known(diode, frame)) {
-		consume_skb(skb);
-		return;
-	}
-
 	/* Only an ANNOUNCE of the right length can be authentic: a wrong one
 	 * costs no derivation.
 	 */
 	if (skb->len != DIODE_ANNOUNCE_FRAME_LEN) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_MALFORMED);
+		return;
+	}
+	/* The common case, a repeat of a session already held, costs a
+	 * comparison.
+	 */
+	if (diode_rx_session_known(diode, frame)) {
+		consume_skb(skb);
 		return;
 	}
 	if (skb_linearize_cow(skb)) {

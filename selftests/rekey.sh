@@ -116,8 +116,9 @@ test_reset_sessions_and_max_age() {
 	local old_announce
 	old_announce=$(python3 "$DIODE_TOP/selftests/wire.py" frames "$KEYS/cap.pcap" --type announce | awk 'NR == 1 { print $4 }')
 	[ -n "$old_announce" ] || fail "no ANNOUNCE captured"
-	# The receiver forgets everything, including the newest creation time,
-	# so only the maximum age keeps an old session out.
+	# The receiver forgets its sessions but not its mark, which names the
+	# recorded session: it would learn it again, above what it delivered
+	# of it, were it not older than the maximum age.
 	ip -n "$TX" link set diode0 down
 	rx_set max-session-age 1
 	sleep 2

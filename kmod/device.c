@@ -141,6 +141,11 @@ static void diode_rekey_worker(struct work_struct *work)
 					 due - now);
 			goto out;
 		}
+		/* Its ANNOUNCE once more, right before its first frame: a
+		 * receiver that was down when it was announced learns it now
+		 * rather than a heartbeat later.
+		 */
+		diode_send_announce(diode, next);
 		rcu_assign_pointer(diode->tx_next, NULL);
 		diode_session_get(current_session);
 		diode_tx_replace(diode, &diode->tx_session, next);

@@ -188,34 +188,44 @@ drop:
 	return NETDEV_TX_OK;
 }
 
+void diode_send_announce(struct diode_device *diode,
+			 struct diode_session *session)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb(DIODE_HEADROOM + DIODE_ANNOUNCE_FRAME_LEN, GFP_KERNEL);
+	if (!skb)
+		return;
+	skb_reserve(skb, DIODE_HEADROOM);
+	skb_put_data(skb, session->announce, DIODE_ANNOUNCE_FRAME_LEN);
+	skb->dev = diode->dev;
+	local_bh_disable();
+	diode_emit(diode, skb, session->redundancy);
+	local_bh_enable();
+	diode_stat_inc(diode->stats, DIODE_STAT_TX_ANNOUNCES);
+}
+
 static void diode_send_announces(struct diode_device *diode)
 {
 	struct diode_session __rcu *const *slots[] = {
 		&diode->tx_session, &diode->tx_next
 	};
 	struct diode_session *session;
-	struct sk_buff *skb;
 	int i;
 
 	/* The current session for receivers that start late, and the next one
 	 * ahead of its use.
 	 */
 	for (i = 0; i < ARRAY_SIZE(slots); i++) {
-		skb = alloc_skb(DIODE_HEADROOM + DIODE_ANNOUNCE_FRAME_LEN, GFP_KERNEL);
-		if (!skb)
-			break;
 		rcu_read_lock_bh();
 		session = rcu_dereference_bh(*slots[i]);
-		if (session) {
-			skb_reserve(skb, DIODE_HEADROOM);
-			skb_put_data(skb, session->announce, DIODE_ANNOUNCE_FRAME_LEN);
-			skb->dev = diode->dev;
-			diode_emit(diode, skb, session->redundancy);
-			diode_stat_inc(diode->stats, DIODE_STAT_TX_ANNOUNCES);
-			skb = NULL;
-		}
+		if (session && !kref_get_unless_zero(&session->ref))
+			session = NULL;
 		rcu_read_unlock_bh();
-		kfree_skb(skb);
+		if (!session)
+			continue;
+		diode_send_announce(diode, session);
+		diode_session_put(session);
 	}
 }
 

@@ -10,6 +10,8 @@
 #   make demo            the main job, in a guest
 #   make bench           diode against veth, MACsec, WireGuard, IPsec and a
 #                        user-space relay in guests; writes docs/benchmarks.md
+#   make soak            an hour of traffic through restarts and rekeying in a
+#                        guest (SOAK_SECONDS, SOAK_KERNELS); not part of check
 #   make install         install the modules and the tools on this machine
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -21,7 +23,7 @@ BUILD := $(TOP)/build
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/kmod/Kbuild) \
 	$(wildcard $(TOP)/uapi/linux/*.h $(TOP)/uapi/linux/netfilter/*.h)
 
-.PHONY: all module modules-all tools unit check demo bench install clean help
+.PHONY: all module modules-all tools unit check demo bench soak install clean help
 
 all: module tools
 
@@ -73,6 +75,9 @@ demo:
 
 bench:
 	$(TOP)/scripts/bench
+
+soak:
+	$(TOP)/scripts/soak
 
 install: module tools
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KVER) modules_install

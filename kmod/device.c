@@ -419,6 +419,7 @@ static void diode_setup(struct net_device *dev)
 	diode->replay_window = DIODE_REPLAY_WINDOW_DEFAULT;
 	diode->rekey_after_time = DIODE_REKEY_TIME_DEFAULT;
 	diode->rekey_after_frames = DIODE_REKEY_FRAMES_DEFAULT;
+	diode->max_session_age = DIODE_MAX_SESSION_AGE_DEFAULT;
 	diode->heartbeat_ms = DIODE_HEARTBEAT_MS_DEFAULT;
 	diode->redundancy = 1;
 	diode->fec_parity = 1;

@@ -10,29 +10,34 @@
 #include "netlink.h"
 #include "version.h"
 
+/*
+ * The family comes first and goes last: a device may send notifications
+ * (carrier changes) as long as it exists, and devices go in
+ * diode_device_uninit(). Exit undoes init in the reverse order.
+ */
 static int __init diode_mod_init(void)
 {
 	int ret;
 
-	ret = diode_device_init();
-	if (ret)
-		return ret;
 	ret = diode_genetlink_init();
 	if (ret)
-		goto err_device;
+		return ret;
+	ret = diode_device_init();
+	if (ret)
+		goto err_genetlink;
 
 	pr_info("diode " DIODE_VERSION " loaded\n");
 	return 0;
 
-err_device:
-	diode_device_uninit();
+err_genetlink:
+	diode_genetlink_uninit();
 	return ret;
 }
 
 static void __exit diode_mod_exit(void)
 {
-	diode_genetlink_uninit();
 	diode_device_uninit();
+	diode_genetlink_uninit();
 }
 
 module_init(diode_mod_init);

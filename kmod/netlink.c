@@ -14,6 +14,7 @@
 
 #include "device.h"
 #include "netlink.h"
+#include "receive.h"
 #include "session.h"
 #include "socket.h"
 #include "version.h"
@@ -40,6 +41,12 @@ static struct netlink_range_validation diode_heartbeat_range __ro_after_init = {
 
 /* Slower than this, a sender could not even keep up with its heartbeats. */
 #define DIODE_RATE_MIN 64000
+
+/* Both are needed; the pad is never sent to the kernel, and refused. */
+static const struct nla_policy diode_rx_mark_policy[DIODE_RX_MARK_A_MAX + 1] = {
+	[DIODE_RX_MARK_A_CREATED] = { .type = NLA_U64 },
+	[DIODE_RX_MARK_A_COUNTER] = { .type = NLA_U64 },
+};
 
 static const struct nla_policy diode_policy[DIODE_A_MAX + 1] = {
 	[DIODE_A_IFINDEX] = { .type = NLA_U32 },
@@ -74,7 +81,64 @@ static const struct nla_policy diode_policy[DIODE_A_MAX + 1] = {
 	[DIODE_A_ETHERTYPE] = NLA_POLICY_MIN(NLA_U16, ETH_P_802_3_MIN),
 	[DIODE_A_DEST_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 	[DIODE_A_CARRIER] = { .type = NLA_REJECT },
+	[DIODE_A_RX_MARK] = NLA_POLICY_NESTED(diode_rx_mark_policy),
 };
+
+/*
+ * EtherTypes of protocols that the kernel, a network card or a switch
+ * handles itself: a receiver's frames under one of them would also go to
+ * that protocol (or never arrive), and its handler would see all of that
+ * protocol's traffic. tools/diodectl/parse.c refuses the same list, with
+ * names.
+ */
+static const u16 diode_ethertypes_taken[] = {
+	0x0800,	/* IPv4 */
+	0x0805,	/* X.25 */
+	0x0806,	/* ARP */
+	0x4305,	/* B.A.T.M.A.N. */
+	0x8035,	/* RARP */
+	0x809B,	/* AppleTalk */
+	0x80F3,	/* AARP */
+	0x8100,	/* 802.1Q VLAN */
+	0x8137,	/* IPX */
+	0x86DD,	/* IPv6 */
+	0x8808,	/* Ethernet flow control */
+	0x8809,	/* slow protocols (LACP) */
+	0x8847,	/* MPLS */
+	0x8848,	/* MPLS multicast */
+	0x8863,	/* PPPoE discovery */
+	0x8864,	/* PPPoE session */
+	0x888E,	/* 802.1X */
+	0x88A8,	/* 802.1ad VLAN */
+	0x88CA,	/* TIPC */
+	0x88CC,	/* LLDP */
+	0x88E3,	/* MRP */
+	0x88E5,	/* MACsec */
+	0x88F7,	/* PTP */
+	0x88F8,	/* NC-SI */
+	0x88FB,	/* PRP */
+	0x8902,	/* CFM */
+	0x8906,	/* FCoE */
+	0x8914,	/* FIP */
+	0x8915,	/* RoCE */
+	0x892F,	/* HSR */
+	0x894F,	/* NSH */
+	0x9100,	/* VLAN (QinQ) */
+	0x9200,	/* VLAN (QinQ) */
+	0x9300,	/* VLAN (QinQ) */
+	0xDADA,	/* DSA tag */
+	0xDADB,	/* DSA 802.1Q tag */
+};
+
+static bool diode_ethertype_taken(u16 ethertype)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(diode_ethertypes_taken); i++)
+		if (diode_ethertypes_taken[i] == ethertype)
+			return true;
+	return false;
+}
 
 enum { DIODE_MCGRP_MONITOR_ID };
 
@@ -152,6 +216,26 @@ static int diode_put_session(struct sk_buff *msg, struct diode_session *session,
 	return 0;
 }
 
+/* Under @diode->lock: a receiver's mark, the sessions it holds included. */
+static int diode_put_rx_mark(struct sk_buff *msg, struct diode_device *diode)
+{
+	struct diode_rx_mark mark;
+	struct nlattr *nest;
+
+	if (diode->mode != DIODE_MODE_RX)
+		return 0;
+	diode_rx_mark_read(diode, &mark);
+	nest = nla_nest_start(msg, DIODE_A_RX_MARK);
+	if (!nest ||
+	    nla_put_u64_64bit(msg, DIODE_RX_MARK_A_CREATED, mark.created,
+			      DIODE_RX_MARK_A_PAD) ||
+	    nla_put_u64_64bit(msg, DIODE_RX_MARK_A_COUNTER, mark.counter,
+			      DIODE_RX_MARK_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int diode_put_stats(struct sk_buff *msg, struct diode_device *diode)
 {
 	u64 counters[__DIODE_STAT_MAX];
@@ -221,7 +305,8 @@ static int diode_fill_device(struct sk_buff *msg, struct net_device *dev,
 	     nla_put_u32(msg, DIODE_A_LOWER_IFINDEX, diode->lower_ifindex)) ||
 	    nla_put_u16(msg, DIODE_A_ETHERTYPE, diode->ethertype) ||
 	    nla_put(msg, DIODE_A_DEST_MAC, ETH_ALEN, diode->dest_mac) ||
-	    nla_put_u8(msg, DIODE_A_CARRIER, netif_carrier_ok(dev)))
+	    nla_put_u8(msg, DIODE_A_CARRIER, netif_carrier_ok(dev)) ||
+	    diode_put_rx_mark(msg, diode))
 		goto err;
 
 	sessions = nla_nest_start(msg, DIODE_A_SESSIONS);
@@ -376,6 +461,9 @@ struct diode_config {
 	int lower_ifindex;
 	u16 ethertype;
 	u8 dest_mac[ETH_ALEN];
+	/* A receiver's mark, when the request gives one above the current. */
+	struct diode_rx_mark rx_mark;
+	bool rx_mark_raise;
 };
 
 /* The attributes of the link: encapsulation, pacing and loss resilience. */
@@ -415,8 +503,14 @@ static int diode_take_link_attrs(struct diode_device *diode,
 	}
 	if (attrs[DIODE_A_ENCAP])
 		new->encap = nla_get_u8(attrs[DIODE_A_ENCAP]);
-	if (attrs[DIODE_A_ETHERTYPE])
+	if (attrs[DIODE_A_ETHERTYPE]) {
 		new->ethertype = nla_get_u16(attrs[DIODE_A_ETHERTYPE]);
+		if (diode_ethertype_taken(new->ethertype)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_ETHERTYPE],
+					    "this EtherType is of a protocol the kernel or the link handles itself (IP, ARP, VLAN, MPLS, PPPoE, LLDP, ...): use one of diode's own, as the default 0x88b5");
+			return -EINVAL;
+		}
+	}
 	if (attrs[DIODE_A_DEST_MAC]) {
 		memcpy(new->dest_mac, nla_data(attrs[DIODE_A_DEST_MAC]), ETH_ALEN);
 		if (is_zero_ether_addr(new->dest_mac)) {
@@ -444,6 +538,62 @@ static int diode_take_link_attrs(struct diode_device *diode,
 		return -EBUSY;
 	}
 	return 0;
+}
+
+static bool diode_rx_mark_below(const struct diode_rx_mark *a,
+				const struct diode_rx_mark *b)
+{
+	return a->created < b->created ||
+	       (a->created == b->created && a->counter < b->counter);
+}
+
+/* Under @diode->lock: the mark a request gives, checked against the current one. */
+static int diode_take_rx_mark(struct diode_device *diode,
+			      struct genl_info *info, struct diode_config *new)
+{
+	struct nlattr *nla = info->attrs[DIODE_A_RX_MARK];
+	struct nlattr *tb[DIODE_RX_MARK_A_MAX + 1];
+	struct diode_rx_mark now;
+	int ret;
+
+	if (new->mode != DIODE_MODE_RX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nla,
+				    "only a receiver (mode rx) has a mark");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, DIODE_RX_MARK_A_MAX, nla,
+			       diode_rx_mark_policy, info->extack);
+	if (ret)
+		return ret;
+	if (!tb[DIODE_RX_MARK_A_CREATED] || !tb[DIODE_RX_MARK_A_COUNTER]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nla,
+				    "a mark needs both its creation time and its counter");
+		return -EINVAL;
+	}
+	new->rx_mark.created = nla_get_u64(tb[DIODE_RX_MARK_A_CREATED]);
+	new->rx_mark.counter = nla_get_u64(tb[DIODE_RX_MARK_A_COUNTER]);
+	diode_rx_mark_read(diode, &now);
+	if (diode_rx_mark_below(&new->rx_mark, &now)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nla,
+				    "a mark only rises: this one is below the receiver's current mark");
+		return -ERANGE;
+	}
+	new->rx_mark_raise = diode_rx_mark_below(&now, &new->rx_mark);
+	return 0;
+}
+
+/*
+ * Under @diode->lock: the sessions held are all below a mark raised above
+ * what they delivered, and are forgotten; the sender's current session is
+ * learnt again from its next ANNOUNCE, above the mark. Frames authenticated
+ * since the mark was checked may have raised it past the request's: it then
+ * stays where it is.
+ */
+static void diode_commit_rx_mark(struct diode_device *diode,
+				 const struct diode_rx_mark *mark)
+{
+	diode_device_stop_sessions(diode);
+	diode_rx_mark_raise(diode, mark);
 }
 
 static bool diode_announced_changed(const struct diode_device *diode,
@@ -475,6 +625,13 @@ static void diode_swap_link_attrs(struct diode_device *diode,
 		swap(diode->dest_mac[i], new->dest_mac[i]);
 }
 
+/* Under rtnl: the MTU a failed request lowered goes back to what it was. */
+static void diode_restore_mtu(struct diode_device *diode, unsigned int mtu)
+{
+	if (diode->dev->mtu != mtu && dev_set_mtu(diode->dev, mtu))
+		netdev_warn(diode->dev, "cannot restore the MTU %u\n", mtu);
+}
+
 static int diode_set_device_locked(struct diode_device *diode,
 				   struct genl_info *info, void *config)
 {
@@ -482,6 +639,7 @@ static int diode_set_device_locked(struct diode_device *diode,
 	struct nlattr **attrs = info->attrs;
 	bool running = netif_running(diode->dev);
 	bool keys_changed = false, announced_changed;
+	unsigned int old_mtu;
 	int ret;
 
 	new->mode = diode->mode;
@@ -558,10 +716,25 @@ static int diode_set_device_locked(struct diode_device *diode,
 	ret = diode_take_link_attrs(diode, info, new);
 	if (ret)
 		return ret;
+	if (attrs[DIODE_A_RX_MARK]) {
+		ret = diode_take_rx_mark(diode, info, new);
+		if (ret)
+			return ret;
+	}
 	announced_changed = diode_announced_changed(diode, new);
 
-	/* Commit. Only the new session can still fail, and it comes first. */
+	/* Commit. Only the MTU and the new session can still fail, and they
+	 * come first: a link that cannot carry the MTU it had gets a smaller
+	 * one.
+	 */
+	old_mtu = diode->dev->mtu;
 	diode_swap_link_attrs(diode, new);
+	ret = diode_device_fit_mtu(diode);
+	if (ret) {
+		diode_swap_link_attrs(diode, new);
+		GENL_SET_ERR_MSG(info, "the MTU of the device cannot be changed to fit these settings (the lower device's MTU?); nothing was changed");
+		return ret;
+	}
 	if (keys_changed || new->mode != diode->mode || announced_changed) {
 		struct diode_static_keys old_keys = diode->keys;
 		enum diode_mode old_mode = diode->mode;
@@ -573,6 +746,7 @@ static int diode_set_device_locked(struct diode_device *diode,
 			diode->keys = old_keys;
 			diode->mode = old_mode;
 			diode_swap_link_attrs(diode, new);
+			diode_restore_mtu(diode, old_mtu);
 			memzero_explicit(&old_keys, sizeof(old_keys));
 			GENL_SET_ERR_MSG(info, "cannot start a session with these keys");
 			return ret;
@@ -581,10 +755,10 @@ static int diode_set_device_locked(struct diode_device *diode,
 		if (old_mode == DIODE_MODE_RX &&
 		    (keys_changed || diode->mode != old_mode)) {
 			/* A receiver's sessions outlive its going down, but
-			 * not its keys or its mode.
+			 * not its keys or its mode. Its mark stays: keys set
+			 * again may be the same.
 			 */
 			diode_device_stop_sessions(diode);
-			memset(&diode->rx_mark, 0, sizeof(diode->rx_mark));
 		}
 	}
 	WRITE_ONCE(diode->mode, new->mode);
@@ -602,13 +776,9 @@ static int diode_set_device_locked(struct diode_device *diode,
 		if (netif_running(diode->dev) && diode->mode == DIODE_MODE_TX)
 			mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, 0);
 	}
-	/* The settings are in; a link that cannot carry the MTU it had gets
-	 * a smaller one.
-	 */
-	ret = diode_device_fit_mtu(diode);
-	if (ret)
-		GENL_SET_ERR_MSG(info, "the settings are applied, but the MTU could not be lowered to fit them");
-	return ret;
+	if (new->rx_mark_raise)
+		diode_commit_rx_mark(diode, &new->rx_mark);
+	return 0;
 }
 
 /* Run @fn on the device the request names, under rtnl and the device's lock. */
@@ -760,11 +930,13 @@ void diode_netlink_notify_carrier(struct diode_device *diode, bool carrier)
 				DIODE_MCGRP_MONITOR_ID, GFP_ATOMIC);
 }
 
+/* Before the devices: they use the family from when they exist. */
 int __init diode_genetlink_init(void)
 {
 	return genl_register_family(&diode_family);
 }
 
+/* After the devices, which may send notifications until they are gone. */
 void diode_genetlink_uninit(void)
 {
 	genl_unregister_family(&diode_family);

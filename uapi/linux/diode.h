@@ -21,8 +21,9 @@
  *   DIODE_A_MAX_SESSION_AGE, DIODE_A_HEARTBEAT_INTERVAL, DIODE_A_REDUNDANCY,
  *   DIODE_A_FEC_DATA, DIODE_A_FEC_PARITY, DIODE_A_FEC_INTERLEAVE,
  *   DIODE_A_RATE, DIODE_A_ENCAP, DIODE_A_LOWER_IFINDEX (when set),
- *   DIODE_A_ETHERTYPE, DIODE_A_DEST_MAC and DIODE_A_CARRIER. Private keys and
- *   preshared keys are never returned by this command.
+ *   DIODE_A_ETHERTYPE, DIODE_A_DEST_MAC, DIODE_A_CARRIER and, for a device
+ *   in mode rx, DIODE_A_RX_MARK. Private keys and preshared keys are never
+ *   returned by this command.
  *
  * DIODE_CMD_SET_DEVICE
  *   Changes the attributes given and keeps the others. It is all or nothing:
@@ -33,12 +34,20 @@
  *   FEC settings of a running sender take effect with its next session,
  *   which starts at once. A sender (tx) starts a new
  *   session every time it is brought up and whenever its keys change.
+ *   DIODE_A_RX_MARK is taken only by a device in mode rx (after the
+ *   request) and only raises the mark: a mark below the receiver's current
+ *   one is refused with ERANGE. A mark above what the sessions the receiver
+ *   holds have delivered makes it forget them, as DIODE_CMD_RESET_SESSIONS
+ *   does; the sender's current session is learnt again from its next
+ *   ANNOUNCE, above the mark.
  *
  * DIODE_CMD_RESET_SESSIONS
- *   A receiver forgets every session it holds and the creation time of the
- *   newest one, so that it accepts the next authentic session whatever its
- *   time (for a sender whose clock went backwards). A sender starts a new
- *   session.
+ *   A receiver forgets every session it holds. Its mark (DIODE_A_RX_MARK)
+ *   stays, and now includes what those sessions delivered, so that a
+ *   recording of them is still refused; a sender whose clock went
+ *   backwards stays refused until its clock passes the mark (only a new
+ *   device, which starts without a mark, takes it at once). A sender
+ *   starts a new session.
  *
  * DIODE_CMD_LINK_EVENT
  *   Not a request: sent to the DIODE_MCGRP_MONITOR multicast group when a
@@ -71,6 +80,17 @@
 #define DIODE_REKEY_FRAMES_DEFAULT	(1ULL << 30)
 #define DIODE_REKEY_FRAMES_MIN		1024ULL
 #define DIODE_REKEY_FRAMES_MAX		(1ULL << 32)
+
+/*
+ * A receiver refuses a session created longer ago than this, in seconds, by
+ * its own clock (DIODE_A_MAX_SESSION_AGE; 0 means no limit). It is what
+ * keeps a recorded session out of a receiver that has lost its mark (a new
+ * device, or a crash since the mark was last saved). A day: far above the
+ * default rekey time of 120 s, and room for a sender's clock that is hours
+ * behind the receiver's; a sender that rekeys less often than about once a
+ * day needs a receiver with a larger limit.
+ */
+#define DIODE_MAX_SESSION_AGE_DEFAULT	86400
 
 #define DIODE_HEARTBEAT_MS_DEFAULT	1000
 #define DIODE_HEARTBEAT_MS_MIN		100
@@ -149,8 +169,8 @@ enum diode_attr {
 					 * DIODE_REKEY_FRAMES_MIN to _MAX */
 	DIODE_A_MAX_SESSION_AGE,	/* u32, seconds: a receiver refuses a
 					 * session created longer ago than this
-					 * by its own clock; 0, the default,
-					 * means no limit */
+					 * by its own clock; 0 means no limit;
+					 * default DIODE_MAX_SESSION_AGE_DEFAULT */
 	DIODE_A_HEARTBEAT_INTERVAL,	/* u32, ms, DIODE_HEARTBEAT_MS_MIN to _MAX:
 					 * a sender sends a HEARTBEAT this often;
 					 * receivers learn it from the ANNOUNCE */
@@ -168,11 +188,18 @@ enum diode_attr {
 	DIODE_A_LOWER_IFINDEX,		/* u32: the device DIODE_ENCAP_ETH sends
 					 * on or receives from; 0 unsets it */
 	DIODE_A_ETHERTYPE,		/* u16, at least 0x0600 (default
-					 * DIODE_ETHERTYPE_DEFAULT) */
+					 * DIODE_ETHERTYPE_DEFAULT), and not
+					 * the type of a protocol that the
+					 * kernel or the link itself handles
+					 * (IPv4, ARP, IPv6, VLAN tags, MPLS,
+					 * PPPoE, LLDP, MACsec, PTP, ...) */
 	DIODE_A_DEST_MAC,		/* 6 bytes: where DIODE_ENCAP_ETH sends to
 					 * (default broadcast) */
 	DIODE_A_CARRIER,		/* u8 0 or 1; read only: a receiver has
 					 * carrier while valid frames arrive */
+	DIODE_A_RX_MARK,		/* nest of enum diode_rx_mark_attr, both
+					 * given: a receiver's high-water mark
+					 * (mode rx only); it only rises */
 	__DIODE_A_MAX
 };
 #define DIODE_A_MAX (__DIODE_A_MAX - 1)
@@ -190,6 +217,26 @@ enum diode_session_attr {
 	__DIODE_SESSION_A_MAX
 };
 #define DIODE_SESSION_A_MAX (__DIODE_SESSION_A_MAX - 1)
+
+/*
+ * A receiver's high-water mark, in DIODE_A_RX_MARK: it accepts no session
+ * created before CREATED and, of the session created at CREATED, no frame
+ * whose counter is CREATED's COUNTER or lower. It rises as the receiver
+ * accepts sessions and authenticates frames, and keeps what the sessions
+ * it forgot delivered; it lasts as long as the device. Read it before the
+ * device goes and set it on the next one (diodectl show DEV rx-mark, set DEV
+ * rx-mark), so that a receiver restarted refuses what it delivered before.
+ * A new device's mark is 0:0.
+ */
+enum diode_rx_mark_attr {
+	DIODE_RX_MARK_A_UNSPEC,
+	DIODE_RX_MARK_A_CREATED,	/* u64, the sender's clock, ns since the
+					 * epoch, as DIODE_SESSION_A_CREATED */
+	DIODE_RX_MARK_A_COUNTER,	/* u64 */
+	DIODE_RX_MARK_A_PAD,
+	__DIODE_RX_MARK_A_MAX
+};
+#define DIODE_RX_MARK_A_MAX (__DIODE_RX_MARK_A_MAX - 1)
 
 enum diode_session_slot {
 	DIODE_SESSION_PREVIOUS,
@@ -220,8 +267,8 @@ enum diode_stat {
 	DIODE_STAT_RX_REPLAYED,		/* counter older than the replay window */
 	DIODE_STAT_RX_DUPLICATE,	/* counter seen before, inside the window */
 	DIODE_STAT_RX_BAD_INNER,	/* authentic, but not a valid IP packet */
-	DIODE_STAT_RX_STALE_SESSION,	/* authentic ANNOUNCE not newer than the
-					 * newest session accepted, or older
+	DIODE_STAT_RX_STALE_SESSION,	/* ANNOUNCE of a session created before
+					 * the mark (DIODE_A_RX_MARK), or older
 					 * than DIODE_A_MAX_SESSION_AGE */
 	DIODE_STAT_RX_DROPPED,		/* dropped for lack of memory or queue */
 	DIODE_STAT_RX_RATE_LIMITED,	/* ANNOUNCE of an unknown session dropped

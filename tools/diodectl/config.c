@@ -474,7 +474,7 @@ void config_reset_absent(struct set_args *args)
 	if (absent & SET_REKEY_FRAMES)
 		args->rekey_after_frames = DIODE_REKEY_FRAMES_DEFAULT;
 	if (absent & SET_MAX_SESSION_AGE)
-		args->max_session_age = 0;
+		args->max_session_age = DIODE_MAX_SESSION_AGE_DEFAULT;
 	if (absent & SET_HEARTBEAT)
 		args->heartbeat_interval = DIODE_HEARTBEAT_MS_DEFAULT;
 	if (absent & SET_REDUNDANCY)

@@ -11,7 +11,7 @@
  *   ReplayWindow = 8192
  *   RekeyAfterTime = 120
  *   RekeyAfterFrames = 1073741824
- *   MaxSessionAge = 0
+ *   MaxSessionAge = 86400
  *   HeartbeatInterval = 1000
  *   Redundancy = 1
  *   FEC = 16/4
@@ -86,7 +86,8 @@ int config_parse(char *text, size_t len, enum config_kind kind,
  * For setconf: every setting the file left out goes back to where a new
  * device has it. Keys are removed (32 zero bytes), Local and Remote unset
  * (a struct sockaddr of family AF_UNSPEC), Lower unset (index 0), FEC off,
- * Encap udp, DestMAC broadcast, the numbers at their defaults.
+ * Encap udp, DestMAC broadcast, the numbers at their defaults. A receiver's
+ * mark is state, not configuration: no file sets or resets it.
  */
 void config_reset_absent(struct set_args *args);
 

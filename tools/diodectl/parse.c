@@ -364,9 +364,68 @@ static bool parse_hex(const char *word, uint64_t max, uint64_t *value)
 	return true;
 }
 
+/*
+ * EtherTypes of protocols that the kernel, a network card or a switch
+ * handles itself: frames under one of them would also go to that protocol
+ * (or never arrive). The kernel refuses the same list (kmod/netlink.c).
+ */
+static const struct {
+	uint16_t type;
+	const char *name;
+} ethertypes_taken[] = {
+	{ 0x0800, "IPv4" },
+	{ 0x0805, "X.25" },
+	{ 0x0806, "ARP" },
+	{ 0x4305, "B.A.T.M.A.N." },
+	{ 0x8035, "RARP" },
+	{ 0x809b, "AppleTalk" },
+	{ 0x80f3, "AARP" },
+	{ 0x8100, "802.1Q VLAN" },
+	{ 0x8137, "IPX" },
+	{ 0x86dd, "IPv6" },
+	{ 0x8808, "Ethernet flow control" },
+	{ 0x8809, "slow protocols (LACP)" },
+	{ 0x8847, "MPLS" },
+	{ 0x8848, "MPLS multicast" },
+	{ 0x8863, "PPPoE discovery" },
+	{ 0x8864, "PPPoE session" },
+	{ 0x888e, "802.1X" },
+	{ 0x88a8, "802.1ad VLAN" },
+	{ 0x88ca, "TIPC" },
+	{ 0x88cc, "LLDP" },
+	{ 0x88e3, "MRP" },
+	{ 0x88e5, "MACsec" },
+	{ 0x88f7, "PTP" },
+	{ 0x88f8, "NC-SI" },
+	{ 0x88fb, "PRP" },
+	{ 0x8902, "CFM" },
+	{ 0x8906, "FCoE" },
+	{ 0x8914, "FIP" },
+	{ 0x8915, "RoCE" },
+	{ 0x892f, "HSR" },
+	{ 0x894f, "NSH" },
+	{ 0x9100, "QinQ VLAN" },
+	{ 0x9200, "QinQ VLAN" },
+	{ 0x9300, "QinQ VLAN" },
+	{ 0xdada, "DSA" },
+	{ 0xdadb, "DSA 802.1Q" },
+};
+
+const char *ethertype_taken(uint16_t ethertype)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ethertypes_taken); i++) {
+		if (ethertypes_taken[i].type == ethertype)
+			return ethertypes_taken[i].name;
+	}
+	return NULL;
+}
+
 int parse_ethertype(const char *word, uint16_t *ethertype,
 		    struct parse_error *e)
 {
+	const char *taken;
 	uint64_t v;
 	bool ok;
 
@@ -378,6 +437,10 @@ int parse_ethertype(const char *word, uint16_t *ethertype,
 	if (!ok || v < ETH_P_802_3_MIN)
 		return parse_fail(e, "invalid EtherType '%s' (0x%04x to 0xffff, in hex as 0x88b5 or in decimal)",
 				  word, ETH_P_802_3_MIN);
+	taken = ethertype_taken(v);
+	if (taken)
+		return parse_fail(e, "invalid EtherType '%s' (0x%04x is %s's, which the kernel or the link handles itself; use one of diode's own, as the default 0x88b5)",
+				  word, (unsigned int)v, taken);
 	*ethertype = v;
 	return 0;
 }
@@ -412,6 +475,36 @@ void format_mac(const uint8_t mac[ETH_ALEN], char text[MAC_TEXT_SIZE])
 {
 	snprintf(text, MAC_TEXT_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x",
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+int parse_rx_mark(const char *word, uint64_t *created, uint64_t *counter,
+		  struct parse_error *e)
+{
+	const char *colon = strchr(word, ':');
+	char digits[sizeof("18446744073709551615")];
+	uint64_t c, n;
+
+	if (!colon || (size_t)(colon - word) >= sizeof(digits))
+		goto bad;
+	memcpy(digits, word, colon - word);
+	digits[colon - word] = '\0';
+	if (!parse_decimal(digits, UINT64_MAX, &c) ||
+	    !parse_decimal(colon + 1, UINT64_MAX, &n))
+		goto bad;
+	*created = c;
+	*counter = n;
+	return 0;
+
+bad:
+	return parse_fail(e, "invalid rx-mark '%s' (CREATED:COUNTER, two whole numbers of at most 20 digits, as diodectl show DEV rx-mark prints it)",
+			  word);
+}
+
+void format_rx_mark(uint64_t created, uint64_t counter,
+		    char text[RX_MARK_TEXT_SIZE])
+{
+	snprintf(text, RX_MARK_TEXT_SIZE, "%" PRIu64 ":%" PRIu64, created,
+		 counter);
 }
 
 /* The zone of a link-local IPv6 address: an interface name or index. */
@@ -906,6 +999,13 @@ static int set_dest_mac(const char *value, struct set_args *a,
 	return parse_dest_mac(value, a->dest_mac, e);
 }
 
+static int set_rx_mark(const char *value, struct set_args *a,
+		       struct parse_error *e)
+{
+	return parse_rx_mark(value, &a->rx_mark_created, &a->rx_mark_counter,
+			     e);
+}
+
 static const struct set_word {
 	const char *word;
 	enum set_field field;
@@ -931,12 +1031,14 @@ static const struct set_word {
 	{ "lower", SET_LOWER, set_lower },
 	{ "ethertype", SET_ETHERTYPE, set_ethertype },
 	{ "dest-mac", SET_DEST_MAC, set_dest_mac },
+	{ "rx-mark", SET_RX_MARK, set_rx_mark },
 };
 
 #define SET_WORD_LIST "mode, private-key, peer, preshared-key, local, remote, " \
 		      "replay-window, rekey-after-time, rekey-after-frames, " \
 		      "max-session-age, heartbeat-interval, redundancy, fec, " \
-		      "interleave, rate, encap, lower, ethertype or dest-mac"
+		      "interleave, rate, encap, lower, ethertype, dest-mac " \
+		      "or rx-mark"
 
 
 static const struct set_word *find_set_word(const char *word)

@@ -31,6 +31,9 @@
 /* "aa:bb:cc:dd:ee:ff" and the NUL. */
 #define MAC_TEXT_SIZE		18
 
+/* "CREATED:COUNTER", two u64 in decimal, and the NUL. */
+#define RX_MARK_TEXT_SIZE	42
+
 /* A failed parse leaves a one-line message here, naming the bad word. */
 struct parse_error {
 	char msg[512];
@@ -88,6 +91,14 @@ int parse_ethertype(const char *word, uint16_t *ethertype,
 		    struct parse_error *e);
 int parse_dest_mac(const char *word, uint8_t mac[ETH_ALEN],
 		   struct parse_error *e);
+/*
+ * A receiver's mark as `diodectl show DEV rx-mark` prints it: CREATED:COUNTER,
+ * the creation time of a session (ns since the epoch) and a counter.
+ */
+int parse_rx_mark(const char *word, uint64_t *created, uint64_t *counter,
+		  struct parse_error *e);
+/* The protocol of an EtherType diode cannot use (see parse_ethertype), or NULL. */
+const char *ethertype_taken(uint16_t ethertype);
 
 const char *mode_name(uint8_t mode);
 const char *encap_name(uint8_t encap);
@@ -95,6 +106,8 @@ void format_addr(const struct diode_addr *addr, char text[ADDR_TEXT_SIZE]);
 /* As parse_rate() takes it, in the largest unit that keeps it whole. */
 void format_rate(uint64_t bits, char text[RATE_TEXT_SIZE]);
 void format_mac(const uint8_t mac[ETH_ALEN], char text[MAC_TEXT_SIZE]);
+void format_rx_mark(uint64_t created, uint64_t counter,
+		    char text[RX_MARK_TEXT_SIZE]);
 
 /*
  * Keys as text. A key read from a file or stdin may be surrounded by
@@ -155,6 +168,8 @@ enum set_field {
 	SET_LOWER		= 1 << 16,
 	SET_ETHERTYPE		= 1 << 17,
 	SET_DEST_MAC		= 1 << 18,
+	/* State, not configuration: `set` only, never a file. */
+	SET_RX_MARK		= 1 << 19,
 };
 
 struct set_args {
@@ -186,6 +201,8 @@ struct set_args {
 	char lower_name[IFNAMSIZ];
 	uint16_t ethertype;
 	uint8_t dest_mac[ETH_ALEN];
+	uint64_t rx_mark_created;
+	uint64_t rx_mark_counter;
 };
 
 /*

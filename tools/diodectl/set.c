@@ -24,6 +24,17 @@ static void put_fec(struct nlmsghdr *nlh, const struct set_args *args)
 		mnl_attr_put_u8(nlh, DIODE_A_FEC_PARITY, args->fec_parity);
 }
 
+/* A nest, flagged as such: the kernel's strict policy wants NLA_F_NESTED. */
+static void put_rx_mark(struct nlmsghdr *nlh, const struct set_args *args)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, DIODE_A_RX_MARK);
+
+	nest->nla_type |= NLA_F_NESTED;
+	mnl_attr_put_u64(nlh, DIODE_RX_MARK_A_CREATED, args->rx_mark_created);
+	mnl_attr_put_u64(nlh, DIODE_RX_MARK_A_COUNTER, args->rx_mark_counter);
+	mnl_attr_nest_end(nlh, nest);
+}
+
 struct nlmsghdr *set_build_request(void *buf, uint16_t family,
 				   const struct set_args *args)
 {
@@ -78,6 +89,8 @@ struct nlmsghdr *set_build_request(void *buf, uint16_t family,
 		mnl_attr_put_u16(nlh, DIODE_A_ETHERTYPE, args->ethertype);
 	if (args->fields & SET_DEST_MAC)
 		mnl_attr_put(nlh, DIODE_A_DEST_MAC, ETH_ALEN, args->dest_mac);
+	if (args->fields & SET_RX_MARK)
+		put_rx_mark(nlh, args);
 	return nlh;
 }
 

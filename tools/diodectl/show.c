@@ -183,6 +183,49 @@ static int u32_from_attr(const struct nlattr *attr, uint32_t *value)
 	return 1;
 }
 
+struct rx_mark_parser {
+	struct device_info *dev;
+	unsigned int present;	/* 1 << DIODE_RX_MARK_A_* */
+};
+
+static int rx_mark_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct rx_mark_parser *p = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	uint64_t *value;
+
+	switch (type) {
+	case DIODE_RX_MARK_A_CREATED:
+		value = &p->dev->rx_mark_created;
+		break;
+	case DIODE_RX_MARK_A_COUNTER:
+		value = &p->dev->rx_mark_counter;
+		break;
+	default:
+		/* Padding, or an attribute of a newer kernel. */
+		return MNL_CB_OK;
+	}
+	if (!attr_len_is(attr, sizeof(uint64_t)))
+		return malformed();
+	*value = mnl_attr_get_u64(attr);
+	p->present |= 1u << type;
+	return MNL_CB_OK;
+}
+
+/* Both values, or the mark is malformed: half a mark would mislead. */
+static int rx_mark_from_attr(const struct nlattr *attr, struct device_info *dev)
+{
+	const unsigned int needed = 1u << DIODE_RX_MARK_A_CREATED |
+				    1u << DIODE_RX_MARK_A_COUNTER;
+	struct rx_mark_parser p = { .dev = dev };
+
+	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 ||
+	    mnl_attr_parse_nested(attr, rx_mark_attr_cb, &p) < 0 ||
+	    (p.present & needed) != needed)
+		return -1;
+	return 1;
+}
+
 /* Link health, loss resilience and Ethernet; see device_attr(). */
 static int link_attr(const struct nlattr *attr, struct device_info *dev)
 {
@@ -221,6 +264,8 @@ static int link_attr(const struct nlattr *attr, struct device_info *dev)
 			return -1;
 		dev->carrier = mnl_attr_get_u8(attr);
 		return 1;
+	case DIODE_A_RX_MARK:
+		return rx_mark_from_attr(attr, dev);
 	default:
 		/* Padding, or an attribute of a newer kernel. */
 		return 0;
@@ -501,6 +546,22 @@ static void print_stat_text(FILE *f, const struct stat_value *stat)
 	fprintf(f, ": %" PRIu64 "\n", stat->value);
 }
 
+/* The exact value, for `set`, is what `show DEV rx-mark` prints. */
+static void print_rx_mark_text(FILE *f, const struct device_info *dev)
+{
+	char buf[64];
+
+	if (!device_has(dev, DIODE_A_RX_MARK))
+		return;
+	if (!dev->rx_mark_created && !dev->rx_mark_counter) {
+		fputs("  rx mark: none\n", f);
+		return;
+	}
+	format_time_ns(dev->rx_mark_created, buf, sizeof(buf));
+	fprintf(f, "  rx mark: created %s, counter %" PRIu64 "\n", buf,
+		dev->rx_mark_counter);
+}
+
 void device_print_text(FILE *f, const struct device_info *dev)
 {
 	unsigned int i;
@@ -538,6 +599,7 @@ void device_print_text(FILE *f, const struct device_info *dev)
 			fputs("  max session age: no limit\n", f);
 	}
 	print_link_text(f, dev);
+	print_rx_mark_text(f, dev);
 	for (i = 0; i < dev->n_sessions; i++)
 		print_session_text(f, &dev->sessions[i]);
 	if (dev->n_stats)
@@ -641,6 +703,24 @@ static void print_session_json(struct json_writer *j,
 	json_close(j, '}');
 }
 
+/* As a session's: the time as text and in ns, and the counter; or null. */
+static void print_rx_mark_json(struct json_writer *j,
+			       const struct device_info *dev)
+{
+	char buf[64];
+
+	if (!device_has(dev, DIODE_A_RX_MARK)) {
+		json_null(j, "rx_mark");
+		return;
+	}
+	format_time_ns(dev->rx_mark_created, buf, sizeof(buf));
+	json_open(j, "rx_mark", '{');
+	json_string(j, "created", buf);
+	json_u64(j, "created_ns", dev->rx_mark_created);
+	json_u64(j, "counter", dev->rx_mark_counter);
+	json_close(j, '}');
+}
+
 void device_print_json(struct json_writer *j, const struct device_info *dev)
 {
 	unsigned int i;
@@ -672,6 +752,7 @@ void device_print_json(struct json_writer *j, const struct device_info *dev)
 			  device_has(dev, DIODE_A_MAX_SESSION_AGE),
 			  dev->max_session_age);
 	print_link_json(j, dev);
+	print_rx_mark_json(j, dev);
 	json_open(j, "sessions", '[');
 	for (i = 0; i < dev->n_sessions; i++)
 		print_session_json(j, &dev->sessions[i]);
@@ -684,9 +765,49 @@ void device_print_json(struct json_writer *j, const struct device_info *dev)
 	json_close(j, '}');
 }
 
+static const char *const show_fields[] = { "mode", "rx-mark" };
+
+bool show_field_known(const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(show_fields); i++) {
+		if (!strcmp(field, show_fields[i]))
+			return true;
+	}
+	return false;
+}
+
+int device_print_field(FILE *f, const struct device_info *dev,
+		       const char *field, struct parse_error *e)
+{
+	char buf[RX_MARK_TEXT_SIZE];
+
+	if (!strcmp(field, "mode")) {
+		if (!device_has(dev, DIODE_A_MODE))
+			return parse_fail(e, "the diode module did not report the mode");
+		fprintf(f, "%s\n", mode_text(dev->mode, buf, sizeof(buf)));
+		return 0;
+	}
+	if (strcmp(field, "rx-mark"))
+		return parse_fail(e, "unknown field '%s'", field);
+	if (!device_has(dev, DIODE_A_RX_MARK)) {
+		if (device_has(dev, DIODE_A_MODE) && dev->mode != DIODE_MODE_RX)
+			return parse_fail(e, "no rx-mark: only a receiver (mode rx) has one, and this device is in mode %s",
+					  mode_text(dev->mode, buf, sizeof(buf)));
+		return parse_fail(e, "the diode module does not report an rx-mark (it is older than this diodectl)");
+	}
+	format_rx_mark(dev->rx_mark_created, dev->rx_mark_counter, buf);
+	fprintf(f, "%s\n", buf);
+	return 0;
+}
+
 struct show {
 	FILE *out;
 	bool json;
+	const char *field;	/* show DEV FIELD: that value alone */
+	bool field_failed;
+	struct parse_error e;
 	struct json_writer writer;
 	unsigned int devices;
 };
@@ -698,7 +819,10 @@ static int show_device_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (device_parse(nlh, &dev))
 		return MNL_CB_ERROR;
-	if (show->json) {
+	if (show->field) {
+		if (device_print_field(show->out, &dev, show->field, &show->e))
+			show->field_failed = true;
+	} else if (show->json) {
 		device_print_json(&show->writer, &dev);
 	} else {
 		if (show->devices)
@@ -714,9 +838,10 @@ static int show_device_cb(const struct nlmsghdr *nlh, void *data)
  * answered in full, so that a failure never leaves half a JSON document.
  */
 static int show_collect(struct genl *g, const char *ifname, bool json,
-			char **text, size_t *size)
+			const char *field, struct parse_error *e, char **text,
+			size_t *size)
 {
-	struct show show = { .json = json };
+	struct show show = { .json = json, .field = field };
 	char buf[256];
 	struct nlmsghdr *nlh;
 	int ret;
@@ -736,6 +861,10 @@ static int show_collect(struct genl *g, const char *ifname, bool json,
 		json_close(&show.writer, ']');
 	if (fclose(show.out) && !ret)
 		ret = -errno;
+	if (!ret && show.field_failed) {
+		*e = show.e;
+		ret = 1;
+	}
 	if (ret) {
 		free(*text);
 		*text = NULL;
@@ -743,18 +872,22 @@ static int show_collect(struct genl *g, const char *ifname, bool json,
 	return ret;
 }
 
-static int show_args(int argc, char *argv[], const char **ifname, bool *json)
+#define SHOW_USAGE "usage: diodectl show [DEV] [--json], or diodectl show DEV mode|rx-mark"
+
+static int show_args(int argc, char *argv[], const char **ifname, bool *json,
+		     const char **field)
 {
 	struct parse_error e;
 	int i;
 
 	*ifname = NULL;
 	*json = false;
+	*field = NULL;
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			*json = true;
 		} else if (argv[i][0] == '-') {
-			print_error("show: unknown option '%s' (usage: diodectl show [DEV] [--json])",
+			print_error("show: unknown option '%s' (" SHOW_USAGE ")",
 				    argv[i]);
 			return -1;
 		} else if (!*ifname) {
@@ -763,11 +896,18 @@ static int show_args(int argc, char *argv[], const char **ifname, bool *json)
 				return -1;
 			}
 			*ifname = argv[i];
+		} else if (!*field && show_field_known(argv[i])) {
+			*field = argv[i];
 		} else {
-			print_error("show: unexpected word '%s' (usage: diodectl show [DEV] [--json])",
+			print_error("show: unexpected word '%s' (" SHOW_USAGE ")",
 				    argv[i]);
 			return -1;
 		}
+	}
+	if (*field && *json) {
+		print_error("show: --json prints every field; %s alone is plain text (" SHOW_USAGE ")",
+			    *field);
+		return -1;
 	}
 	return 0;
 }
@@ -775,21 +915,24 @@ static int show_args(int argc, char *argv[], const char **ifname, bool *json)
 int cmd_show(int argc, char *argv[])
 {
 	char context[sizeof("show ") + IFNAMSIZ];
-	const char *ifname;
+	const char *ifname, *field;
+	struct parse_error e;
 	char *text = NULL;
 	struct genl g;
 	size_t size = 0;
 	int ret;
 	bool json;
 
-	if (show_args(argc, argv, &ifname, &json))
+	if (show_args(argc, argv, &ifname, &json, &field))
 		return 1;
 	snprintf(context, sizeof(context), "show%s%s", ifname ? " " : "",
 		 ifname ? ifname : "");
 	if (genl_open(&g, context))
 		return 1;
-	ret = show_collect(&g, ifname, json, &text, &size);
-	if (ret)
+	ret = show_collect(&g, ifname, json, field, &e, &text, &size);
+	if (ret > 0)
+		print_error("%s: %s", context, e.msg);
+	else if (ret)
 		genl_print_error(context, ret, g.extack);
 	else
 		fwrite(text, 1, size, stdout);

@@ -54,6 +54,8 @@ struct device_info {
 	uint16_t ethertype;
 	uint8_t dest_mac[ETH_ALEN];
 	bool carrier;
+	uint64_t rx_mark_created;	/* DIODE_A_RX_MARK: a receiver's */
+	uint64_t rx_mark_counter;
 	unsigned int n_sessions;
 	struct session_info sessions[SESSIONS_MAX];
 	unsigned int n_stats;
@@ -64,6 +66,15 @@ struct device_info {
 int device_parse(const struct nlmsghdr *nlh, struct device_info *dev);
 void device_print_text(FILE *f, const struct device_info *dev);
 void device_print_json(struct json_writer *j, const struct device_info *dev);
+
+/*
+ * `diodectl show DEV FIELD`: one value alone, as `set` takes it, for
+ * scripts. Returns 0, or -1 with e saying why the device has no such value.
+ */
+int device_print_field(FILE *f, const struct device_info *dev,
+		       const char *field, struct parse_error *e);
+/* Whether FIELD is one that device_print_field() knows. */
+bool show_field_known(const char *field);
 
 /* One DIODE_CMD_LINK_EVENT notification. */
 struct link_event {

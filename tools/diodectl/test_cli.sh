@@ -51,7 +51,7 @@ test_help() {
 		grep -q 'replay-window' "$TMP/out" || fail "$opt: usage lacks set"
 		for word in max-session-age setconf addconf showconf reset-sessions \
 			heartbeat-interval redundancy fec interleave rate \
-			encap lower ethertype dest-mac monitor; do
+			encap lower ethertype dest-mac monitor rx-mark; do
 			grep -q -- "$word" "$TMP/out" || fail "$opt: usage lacks $word"
 		done
 	done
@@ -191,6 +191,13 @@ test_set_refuses_link() {
 	refused "set diode0: invalid destination MAC address '02:00:00:00:00:02:03' (six bytes in hex, as 02:00:00:00:00:02)" \
 		set diode0 dest-mac 02:00:00:00:00:02:03
 	refused "(all zeros is no address)" set diode0 dest-mac 00:00:00:00:00:00
+	refused "set diode0: invalid EtherType '0x0800' (0x0800 is IPv4's, which the kernel or the link handles itself; use one of diode's own, as the default 0x88b5)" \
+		set diode0 ethertype 0x0800
+	refused "(0x8100 is 802.1Q VLAN's" set diode0 ethertype 33024
+	refused "(0x86dd is IPv6's" set diode0 ethertype 0x86dd
+	refused "set diode0: invalid rx-mark '1764900000000000000' (CREATED:COUNTER, two whole numbers of at most 20 digits, as diodectl show DEV rx-mark prints it)" \
+		set diode0 rx-mark 1764900000000000000
+	refused "invalid rx-mark '1:-2'" set diode0 rx-mark 1:-2
 	# All or nothing: one bad word among good ones, and nothing is sent.
 	refused "invalid interleave '0'" set diode0 rate 1gbit fec 8/2 interleave 0
 }
@@ -259,6 +266,11 @@ test_show_refuses() {
 	refused "'bad/name'" show bad/name
 	refused "'two'" show one two
 	refused "'-j'" show diode0 -j
+	refused "show: unexpected word 'rx-mark'" show diode0 rx-mark rx-mark
+	refused "show: unexpected word 'public-key' (usage: diodectl show [DEV] [--json], or diodectl show DEV mode|rx-mark)" \
+		show diode0 public-key
+	refused "show: --json prints every field; rx-mark alone is plain text" \
+		show diode0 rx-mark --json
 }
 
 # Without the module, valid input gets as far as the kernel and no further.
@@ -270,6 +282,7 @@ test_without_module() {
 	fi
 	refused "the diode kernel module is not loaded (modprobe diode)" show
 	refused "show diode0: the diode kernel module" show diode0 --json
+	refused "show diode0: the diode kernel module" show diode0 rx-mark
 	refused "show: the diode kernel module" # no command: show
 	echo "$ALICE_PRIVATE" >"$TMP/key"
 	STDIN=$TMP/key refused "set diode0: the diode kernel module" set diode0 \
@@ -284,6 +297,8 @@ test_without_module() {
 		heartbeat-interval 500ms redundancy 2 fec 16/4 interleave 4 \
 		rate 100mbit encap eth lower lo ethertype 0x88b5 \
 		dest-mac 02:00:00:00:00:02
+	refused "set diode0: the diode kernel module" set diode0 mode rx \
+		rx-mark 1764900000123456789:42
 	refused "set diode0: the diode kernel module" set diode0 fec off \
 		rate none lower none encap udp heartbeat-interval 2s
 	refused "monitor: the diode kernel module is not loaded (modprobe diode)" \

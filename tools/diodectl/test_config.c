@@ -450,8 +450,11 @@ static bool test_setconf_resets(void)
 	KTAP_EXPECT(a.replay_window == DIODE_REPLAY_WINDOW_DEFAULT);
 	KTAP_EXPECT(a.rekey_after_time == DIODE_REKEY_TIME_DEFAULT);
 	KTAP_EXPECT(a.rekey_after_frames == DIODE_REKEY_FRAMES_DEFAULT);
-	KTAP_EXPECT(a.max_session_age == 0);
 	/* The kernel's defaults of a new device. */
+	KTAP_EXPECT(a.max_session_age == DIODE_MAX_SESSION_AGE_DEFAULT &&
+		    a.max_session_age == 86400);
+	/* A receiver's mark is state: no file resets it. */
+	KTAP_EXPECT(!(a.fields & SET_RX_MARK));
 	KTAP_EXPECT(a.heartbeat_interval == DIODE_HEARTBEAT_MS_DEFAULT &&
 		    a.heartbeat_interval == 1000);
 	KTAP_EXPECT(a.redundancy == 1 && a.fec_data == 0 && a.interleave == 1);
@@ -541,7 +544,7 @@ static bool test_format(void)
 		"ReplayWindow = 8192\n"
 		"RekeyAfterTime = 120\n"
 		"RekeyAfterFrames = 1073741824\n"
-		"MaxSessionAge = 0\n"
+		"MaxSessionAge = 86400\n"
 		"HeartbeatInterval = 1000\n"
 		"Redundancy = 1\n"
 		"FEC = off\n"

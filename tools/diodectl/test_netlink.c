@@ -196,6 +196,36 @@ static bool test_set_request_link(void)
 	return true;
 }
 
+/* The mark: a nest flagged NLA_F_NESTED of two u64, both always sent. */
+static bool test_set_request_rx_mark(void)
+{
+	static const char *const words[] = {
+		"diode0", "rx-mark", "1700000000123456789:18446744073709551615",
+	};
+	char buf[SET_REQUEST_SIZE];
+	struct set_args args;
+	struct nlmsghdr *nlh;
+	struct attrs attrs = { 0 }, mark = { 0 };
+	const struct nlattr *nest;
+
+	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
+	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	KTAP_EXPECT(nlh->nlmsg_len <= sizeof(buf));
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb,
+		       &attrs);
+	KTAP_EXPECT(attrs.count == 2);
+	nest = attrs.tb[DIODE_A_RX_MARK];
+	KTAP_EXPECT(nest && (nest->nla_type & NLA_F_NESTED));
+	KTAP_EXPECT(mnl_attr_parse_nested(nest, collect_attr_cb, &mark) ==
+		    MNL_CB_OK);
+	KTAP_EXPECT(mark.count == 2);
+	KTAP_EXPECT(attr_is(mark.tb[DIODE_RX_MARK_A_CREATED],
+			    &(uint64_t){ 1700000000123456789ULL }, 8));
+	KTAP_EXPECT(attr_is(mark.tb[DIODE_RX_MARK_A_COUNTER],
+			    &(uint64_t){ UINT64_MAX }, 8));
+	return true;
+}
+
 /* fec off is FEC_DATA 0 alone; none and 0 are what the kernel unsets with. */
 static bool test_set_request_off(void)
 {
@@ -417,6 +447,7 @@ static bool test_reply_json(void)
 		"    \"ethertype\": 34997,\n"
 		"    \"dest_mac\": \"02:00:00:00:ab:0c\",\n"
 		"    \"carrier\": true,\n"
+		"    \"rx_mark\": null,\n"
 		"    \"sessions\": [\n"
 		"      {\n"
 		"        \"slot\": \"current\",\n"
@@ -544,10 +575,167 @@ static bool test_reply_link_off(void)
 		"    \"ethertype\": null,\n"
 		"    \"dest_mac\": null,\n"
 		"    \"carrier\": false,\n"
+		"    \"rx_mark\": null,\n"
 		"    \"sessions\": [],\n"
 		"    \"stats\": {}\n"
 		"  }\n"
 		"]\n"));
+	return true;
+}
+
+static bool reply_rejected(uint16_t type, const void *payload, size_t len);
+
+/* A receiver's reply: its mark, with the pad the kernel may put in it. */
+static struct nlmsghdr *build_rx_reply(char *buf, uint64_t created,
+				       uint64_t counter)
+{
+	struct nlmsghdr *nlh = genl_msg_start(buf, TEST_FAMILY,
+					      DIODE_CMD_GET_DEVICE, 0);
+	struct nlattr *nest;
+
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode3");
+	mnl_attr_put_u8(nlh, DIODE_A_MODE, DIODE_MODE_RX);
+	nest = mnl_attr_nest_start(nlh, DIODE_A_RX_MARK);
+	mnl_attr_put(nlh, DIODE_RX_MARK_A_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, DIODE_RX_MARK_A_CREATED, created);
+	mnl_attr_put_u64(nlh, DIODE_RX_MARK_A_COUNTER, counter);
+	mnl_attr_put_u32(nlh, DIODE_RX_MARK_A_MAX + 1, 7);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+static bool field_is(const struct device_info *dev, const char *field,
+		     int ret, const char *expected)
+{
+	struct parse_error e = { "" };
+	char *text = NULL;
+	size_t size;
+	FILE *f = open_memstream(&text, &size);
+	bool ok;
+
+	ok = device_print_field(f, dev, field, &e) == ret;
+	fclose(f);
+	ok = ok && !strcmp(ret ? e.msg : text, expected);
+	if (!ok)
+		ktap_diag("got %s '%s'", ret ? "error" : "text", ret ? e.msg : text);
+	if (ok && ret)
+		ok = !*text;
+	free(text);
+	return ok;
+}
+
+static bool test_reply_rx_mark(void)
+{
+	char buf[512];
+	struct device_info dev;
+
+	KTAP_EXPECT(!device_parse(build_rx_reply(buf, 1700000000123456789ULL,
+						 42), &dev));
+	KTAP_EXPECT(dev.rx_mark_created == 1700000000123456789ULL &&
+		    dev.rx_mark_counter == 42);
+	KTAP_EXPECT(text_is(&dev, false,
+		"interface: diode3\n"
+		"  mode: rx\n"
+		"  rx mark: created 2023-11-14T22:13:20.123456789Z, counter 42\n"));
+	KTAP_EXPECT(text_is(&dev, true,
+		"[\n"
+		"  {\n"
+		"    \"interface\": \"diode3\",\n"
+		"    \"ifindex\": null,\n"
+		"    \"mode\": \"rx\",\n"
+		"    \"public_key\": null,\n"
+		"    \"peer\": null,\n"
+		"    \"preshared_key\": false,\n"
+		"    \"local\": null,\n"
+		"    \"remote\": null,\n"
+		"    \"replay_window\": null,\n"
+		"    \"rekey_after_time\": null,\n"
+		"    \"rekey_after_frames\": null,\n"
+		"    \"max_session_age\": null,\n"
+		"    \"heartbeat_interval\": null,\n"
+		"    \"redundancy\": null,\n"
+		"    \"fec_data\": null,\n"
+		"    \"fec_parity\": null,\n"
+		"    \"interleave\": null,\n"
+		"    \"rate\": null,\n"
+		"    \"encap\": null,\n"
+		"    \"lower\": null,\n"
+		"    \"lower_ifindex\": null,\n"
+		"    \"ethertype\": null,\n"
+		"    \"dest_mac\": null,\n"
+		"    \"carrier\": null,\n"
+		"    \"rx_mark\": {\n"
+		"      \"created\": \"2023-11-14T22:13:20.123456789Z\",\n"
+		"      \"created_ns\": 1700000000123456789,\n"
+		"      \"counter\": 42\n"
+		"    },\n"
+		"    \"sessions\": [],\n"
+		"    \"stats\": {}\n"
+		"  }\n"
+		"]\n"));
+	/* show DEV rx-mark: what set DEV rx-mark takes. */
+	KTAP_EXPECT(field_is(&dev, "rx-mark", 0, "1700000000123456789:42\n"));
+	KTAP_EXPECT(field_is(&dev, "mode", 0, "rx\n"));
+
+	/* A new receiver's mark. */
+	KTAP_EXPECT(!device_parse(build_rx_reply(buf, 0, 0), &dev));
+	KTAP_EXPECT(text_is(&dev, false,
+		"interface: diode3\n  mode: rx\n  rx mark: none\n"));
+	KTAP_EXPECT(field_is(&dev, "rx-mark", 0, "0:0\n"));
+	KTAP_EXPECT(!device_parse(build_rx_reply(buf, UINT64_MAX, UINT64_MAX),
+				  &dev));
+	KTAP_EXPECT(field_is(&dev, "rx-mark", 0,
+			     "18446744073709551615:18446744073709551615\n"));
+
+	/* A sender has none; an older module sends none. */
+	KTAP_EXPECT(!device_parse(build_reply(buf, "diode0"), &dev));
+	KTAP_EXPECT(field_is(&dev, "rx-mark", -1,
+			     "no rx-mark: only a receiver (mode rx) has one, and this device is in mode tx"));
+	KTAP_EXPECT(field_is(&dev, "mode", 0, "tx\n"));
+	dev.mode = DIODE_MODE_RX;
+	KTAP_EXPECT(field_is(&dev, "rx-mark", -1,
+			     "the diode module does not report an rx-mark (it is older than this diodectl)"));
+	dev.present &= ~(1u << DIODE_A_MODE);
+	KTAP_EXPECT(field_is(&dev, "mode", -1,
+			     "the diode module did not report the mode"));
+	KTAP_EXPECT(show_field_known("rx-mark") && show_field_known("mode") &&
+		    !show_field_known("--json") && !show_field_known("stats"));
+	return true;
+}
+
+/* Half a mark, or a mark of the wrong size, is no mark. */
+static bool rx_mark_rejected(int omit, size_t counter_len)
+{
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct device_info dev;
+	uint8_t bytes[16] = { 0 };
+
+	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode3");
+	nest = mnl_attr_nest_start(nlh, DIODE_A_RX_MARK);
+	if (omit != DIODE_RX_MARK_A_CREATED)
+		mnl_attr_put_u64(nlh, DIODE_RX_MARK_A_CREATED, 1);
+	if (omit != DIODE_RX_MARK_A_COUNTER)
+		mnl_attr_put(nlh, DIODE_RX_MARK_A_COUNTER, counter_len, bytes);
+	mnl_attr_nest_end(nlh, nest);
+	errno = 0;
+	return device_parse(nlh, &dev) && errno == EBADMSG;
+}
+
+static bool test_reply_rx_mark_malformed(void)
+{
+	uint8_t bytes[8] = { 0 };
+
+	KTAP_EXPECT(rx_mark_rejected(DIODE_RX_MARK_A_CREATED, 8));
+	KTAP_EXPECT(rx_mark_rejected(DIODE_RX_MARK_A_COUNTER, 8));
+	KTAP_EXPECT(rx_mark_rejected(0, 4));
+	KTAP_EXPECT(rx_mark_rejected(0, 16));
+	KTAP_EXPECT(!rx_mark_rejected(0, 8));
+	/* A u64 where the nest should be. */
+	KTAP_EXPECT(reply_rejected(DIODE_A_RX_MARK, bytes, 8));
+	KTAP_EXPECT(reply_rejected(DIODE_A_RX_MARK, bytes, 0));
 	return true;
 }
 
@@ -815,7 +1003,9 @@ static bool test_setconf_request_resets(void)
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REKEY_AFTER_FRAMES],
 			    &(uint64_t){ DIODE_REKEY_FRAMES_DEFAULT }, 8));
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_MAX_SESSION_AGE],
-			    &(uint32_t){ 0 }, 4));
+			    &(uint32_t){ DIODE_MAX_SESSION_AGE_DEFAULT }, 4));
+	/* A receiver's mark is state, which setconf leaves alone. */
+	KTAP_EXPECT(!attrs.tb[DIODE_A_RX_MARK]);
 	sodium_memzero(buf, sizeof(buf));
 	return true;
 }
@@ -1228,11 +1418,14 @@ static const struct ktap_test tests[] = {
 	{ "set_request_some", test_set_request_some },
 	{ "set_request_link", test_set_request_link },
 	{ "set_request_off", test_set_request_off },
+	{ "set_request_rx_mark", test_set_request_rx_mark },
 	{ "reply_text", test_reply_text },
 	{ "reply_json", test_reply_json },
 	{ "reply_minimal", test_reply_minimal },
 	{ "reply_link_off", test_reply_link_off },
 	{ "reply_malformed", test_reply_malformed },
+	{ "reply_rx_mark", test_reply_rx_mark },
+	{ "reply_rx_mark_malformed", test_reply_rx_mark_malformed },
 	{ "error_status", test_error_status },
 	{ "done_status", test_done_status },
 	{ "setconf_request_resets", test_setconf_request_resets },

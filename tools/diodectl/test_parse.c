@@ -922,6 +922,92 @@ static bool test_ethertype(void)
 	return true;
 }
 
+/* The EtherTypes the kernel or the link handles are refused by name. */
+static bool test_ethertype_taken(void)
+{
+	static const struct {
+		const char *word;
+		const char *message;
+	} taken[] = {
+		{ "0x0800", "invalid EtherType '0x0800' (0x0800 is IPv4's, which the kernel or the link handles itself; use one of diode's own, as the default 0x88b5)" },
+		{ "2054", "invalid EtherType '2054' (0x0806 is ARP's, which the kernel or the link handles itself; use one of diode's own, as the default 0x88b5)" },
+		{ "0x86DD", "invalid EtherType '0x86DD' (0x86dd is IPv6's, which the kernel or the link handles itself; use one of diode's own, as the default 0x88b5)" },
+		{ "0x8100", "invalid EtherType '0x8100' (0x8100 is 802.1Q VLAN's, which the kernel or the link handles itself; use one of diode's own, as the default 0x88b5)" },
+		{ "0x88a8", "invalid EtherType '0x88a8' (0x88a8 is 802.1ad VLAN's, which the kernel or the link handles itself; use one of diode's own, as the default 0x88b5)" },
+		{ "0x9100", "invalid EtherType '0x9100' (0x9100 is QinQ VLAN's, which the kernel or the link handles itself; use one of diode's own, as the default 0x88b5)" },
+	};
+	static const uint16_t also_taken[] = {
+		0x8035, 0x8847, 0x8848, 0x8863, 0x8864, 0x88cc, 0x88e5,
+		0x88f7, 0x8808, 0x8809, 0x9200, 0x9300,
+	};
+	struct parse_error e;
+	uint16_t v = 0x1234;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(taken); i++) {
+		KTAP_EXPECT(message_is(parse_ethertype(taken[i].word, &v, &e),
+				       &e, taken[i].message));
+		KTAP_EXPECT(v == 0x1234);
+	}
+	for (i = 0; i < ARRAY_SIZE(also_taken); i++)
+		KTAP_EXPECT(ethertype_taken(also_taken[i]));
+	/* diode's own, and others nobody on the link handles. */
+	KTAP_EXPECT(!ethertype_taken(0x88b5) && !ethertype_taken(0x88b6));
+	KTAP_EXPECT(!parse_ethertype("0x88b6", &v, &e) && v == 0x88b6);
+	KTAP_EXPECT(!parse_ethertype("0x0801", &v, &e) && v == 0x0801);
+	KTAP_EXPECT(!parse_ethertype("0x9000", &v, &e) && v == 0x9000);
+	return true;
+}
+
+static bool rx_mark_rejected(const char *word)
+{
+	struct parse_error e;
+	uint64_t created = 7, counter = 8;
+	char expected[256];
+
+	snprintf(expected, sizeof(expected),
+		 "invalid rx-mark '%s' (CREATED:COUNTER, two whole numbers of at most 20 digits, as diodectl show DEV rx-mark prints it)",
+		 word);
+	return message_is(parse_rx_mark(word, &created, &counter, &e), &e,
+			  expected) && created == 7 && counter == 8;
+}
+
+static bool test_rx_mark(void)
+{
+	char text[RX_MARK_TEXT_SIZE];
+	uint64_t created, counter;
+	struct parse_error e;
+
+	KTAP_EXPECT(!parse_rx_mark("1700000000123456789:42", &created,
+				   &counter, &e));
+	KTAP_EXPECT(created == 1700000000123456789ULL && counter == 42);
+	format_rx_mark(created, counter, text);
+	KTAP_EXPECT(!strcmp(text, "1700000000123456789:42"));
+	KTAP_EXPECT(!parse_rx_mark("0:0", &created, &counter, &e));
+	KTAP_EXPECT(created == 0 && counter == 0);
+	KTAP_EXPECT(!parse_rx_mark("18446744073709551615:18446744073709551615",
+				   &created, &counter, &e));
+	KTAP_EXPECT(created == UINT64_MAX && counter == UINT64_MAX);
+	format_rx_mark(created, counter, text);
+	KTAP_EXPECT(!strcmp(text, "18446744073709551615:18446744073709551615"));
+	KTAP_EXPECT(rx_mark_rejected(""));
+	KTAP_EXPECT(rx_mark_rejected(":"));
+	KTAP_EXPECT(rx_mark_rejected("12"));
+	KTAP_EXPECT(rx_mark_rejected("12:"));
+	KTAP_EXPECT(rx_mark_rejected(":12"));
+	KTAP_EXPECT(rx_mark_rejected("1:2:3"));
+	KTAP_EXPECT(rx_mark_rejected("-1:2"));
+	KTAP_EXPECT(rx_mark_rejected("1:+2"));
+	KTAP_EXPECT(rx_mark_rejected(" 1:2"));
+	KTAP_EXPECT(rx_mark_rejected("1:2\n"));
+	KTAP_EXPECT(rx_mark_rejected("0x10:2"));
+	KTAP_EXPECT(rx_mark_rejected("18446744073709551616:0"));
+	KTAP_EXPECT(rx_mark_rejected("0:18446744073709551616"));
+	KTAP_EXPECT(rx_mark_rejected("000000000000000000001:0"));
+	KTAP_EXPECT(rx_mark_rejected("2026-12-05T03:41:18Z:4"));
+	return true;
+}
+
 static bool mac_rejected(const char *word)
 {
 	struct parse_error e;
@@ -1057,6 +1143,13 @@ static bool test_set_args_link(void)
 	KTAP_EXPECT(a.fields == (SET_FEC | SET_RATE | SET_LOWER | SET_ENCAP));
 	KTAP_EXPECT(a.fec_data == 0 && a.rate == 0 && a.lower_ifindex == 0 &&
 		    a.encap == DIODE_ENCAP_UDP);
+
+	/* A receiver's mark, with other words or alone. */
+	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "mode", "rx", "rx-mark",
+				 "1700000000123456789:42", NULL));
+	KTAP_EXPECT(a.fields == (SET_MODE | SET_RX_MARK));
+	KTAP_EXPECT(a.rx_mark_created == 1700000000123456789ULL &&
+		    a.rx_mark_counter == 42);
 	return true;
 }
 
@@ -1107,7 +1200,7 @@ static bool test_set_args_rejected(void)
 				 "[2001:db8::1]", NULL));
 	KTAP_EXPECT(set_rejected("stdin", "diode0", "private-key", "-",
 				 "preshared-key", "-", NULL));
-	KTAP_EXPECT(set_rejected("max-session-age, heartbeat-interval, redundancy, fec, interleave, rate, encap, lower, ethertype or dest-mac)",
+	KTAP_EXPECT(set_rejected("max-session-age, heartbeat-interval, redundancy, fec, interleave, rate, encap, lower, ethertype, dest-mac or rx-mark)",
 				 "diode0", "rekey", "5", NULL));
 	KTAP_EXPECT(set_rejected("invalid rekey time '0'", "diode0",
 				 "rekey-after-time", "0", NULL));
@@ -1126,6 +1219,12 @@ static bool test_set_args_rejected(void)
 /* Each new word, through set: its own message, and nothing half applied. */
 static bool test_set_args_link_rejected(void)
 {
+	KTAP_EXPECT(set_rejected("'rx-mark' is given twice", "diode0",
+				 "rx-mark", "1:2", "rx-mark", "3:4", NULL));
+	KTAP_EXPECT(set_rejected("invalid rx-mark '1.5'", "diode0",
+				 "rx-mark", "1.5", NULL));
+	KTAP_EXPECT(set_rejected("'rx-mark' needs a value", "diode0",
+				 "rx-mark", NULL));
 	KTAP_EXPECT(set_rejected("invalid heartbeat interval '50ms' (100ms to 60s: milliseconds, or a number with the unit ms or s)",
 				 "diode0", "heartbeat-interval", "50ms", NULL));
 	KTAP_EXPECT(set_rejected("invalid redundancy '0' (1 to 8 copies of every frame)",
@@ -1181,6 +1280,8 @@ static const struct ktap_test tests[] = {
 	{ "encap", test_encap },
 	{ "lower", test_lower },
 	{ "ethertype", test_ethertype },
+	{ "ethertype_taken", test_ethertype_taken },
+	{ "rx_mark", test_rx_mark },
 	{ "dest_mac", test_dest_mac },
 	{ "set_args", test_set_args },
 	{ "set_args_link", test_set_args_link },

@@ -23,10 +23,12 @@ fail() {
 	exit 1
 }
 
-# quick ARGS...: runs diode-quick with its configurations in $TMP/etc,
-# leaving the exit status in $rc and the output in $TMP/out and $TMP/err.
+# quick ARGS...: runs diode-quick with its configurations in $TMP/etc and
+# its state in $TMP/state, leaving the exit status in $rc and the output in
+# $TMP/out and $TMP/err.
 quick() {
-	DIODE_CONFIG_DIR=$TMP/etc "$QUICK" "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
+	DIODE_CONFIG_DIR=$TMP/etc DIODE_STATE_DIR=$TMP/state "$QUICK" "$@" \
+		</dev/null >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 }
 
@@ -85,10 +87,12 @@ test_help() {
 	for opt in --help -h help; do
 		quick "$opt"
 		[ "$rc" = 0 ] || fail "$opt: exit status $rc"
-		grep -q '^Usage: diode-quick up|down|strip NAME' "$TMP/out" ||
+		grep -q '^Usage: diode-quick up|down|save|strip NAME' "$TMP/out" ||
 			fail "$opt: no usage"
 		grep -q 'Neighbor = IP LLADDR DEV' "$TMP/out" ||
 			fail "$opt: Neighbor not explained"
+		grep -qF "$TMP/state/NAME.mark" "$TMP/out" ||
+			fail "$opt: the state folder is not shown"
 		grep -qF "$TMP/etc/NAME.conf" "$TMP/out" ||
 			fail "$opt: the configuration folder is not shown"
 		[ ! -s "$TMP/err" ] || fail "$opt: wrote to stderr"
@@ -186,9 +190,11 @@ test_strip_warns() {
 # Stand-ins for ip and diodectl: each logs its words to $TMP/log. A link
 # exists while $TMP/links/NAME does, holding its kind. STUB_IP_FAIL makes
 # the ip command holding those words fail; STUB_DIODECTL_FAIL makes
-# diodectl fail with that message about stdin.
+# diodectl setconf fail with that message about stdin. diodectl show NAME
+# mode prints STUB_MODE (default tx), show NAME rx-mark prints STUB_MARK;
+# diodectl set fails when STUB_SET_FAIL is set.
 make_stubs() {
-	rm -rf "$TMP/links"
+	rm -rf "$TMP/links" "$TMP/state"
 	mkdir -p "$TMP/bin" "$TMP/links"
 	: >"$TMP/log"
 	cat >"$TMP/bin/ip" <<-'EOF'
@@ -215,6 +221,18 @@ make_stubs() {
 	cat >"$TMP/bin/diodectl" <<-'EOF'
 		#!/bin/bash
 		echo "diodectl $*" >>"$STUB_DIR/log"
+		case "$1 $3" in
+		"show mode")
+			echo "${STUB_MODE:-tx}"
+			exit 0 ;;
+		"show rx-mark")
+			[ -n "${STUB_MARK:-}" ] || exit 1
+			echo "$STUB_MARK"
+			exit 0 ;;
+		"set rx-mark")
+			[ -z "${STUB_SET_FAIL:-}" ] || exit 1
+			exit 0 ;;
+		esac
 		cat >"$STUB_DIR/stdin"
 		if [ -n "${STUB_DIODECTL_FAIL:-}" ]; then
 			echo "diodectl: $1 $2: stdin:$STUB_DIODECTL_FAIL" >&2
@@ -243,6 +261,7 @@ test_up() {
 	log_is "ip link show dev diode0
 ip link add diode0 type diode
 diodectl setconf diode0 -
+diodectl show diode0 mode
 ip link set dev diode0 mtu 1400
 ip address add 10.9.0.1/24 dev diode0
 ip address add 2001:db8:9::1/64 dev diode0
@@ -318,8 +337,10 @@ test_down() {
 	[ "$rc" = 0 ] || fail "down: exit status $rc: $(cat "$TMP/err")"
 	log_is "ip link show dev diode0
 ip -details -json link show dev diode0
+diodectl show diode0 mode
 ip link delete dev diode0"
 	[ ! -e "$TMP/links/diode0" ] || fail "the link is still there"
+	[ ! -e "$TMP/state" ] || fail "a sender's down wrote state: $(ls -a "$TMP/state")"
 	# By path: the name is the file's.
 	echo diode >"$TMP/links/diode3"
 	stubbed down /nowhere/diode3.conf
@@ -336,10 +357,168 @@ ip link delete dev diode0"
 	[ -e "$TMP/links/eth0" ] || fail "eth0 was deleted"
 }
 
+write_receiver() {
+	mkdir -p "$TMP/etc"
+	rm -f "$TMP/etc/diode0.conf"
+	(umask 077 && cat >"$TMP/etc/diode0.conf") <<-EOF
+		[Interface]
+		Mode = rx
+		PrivateKey = $ALICE_PRIVATE
+		Address = 10.9.0.2/24
+
+		[Peer]
+		PublicKey = $ALICE_PUBLIC
+	EOF
+}
+
+MARK=1764900000123456789:42
+
+# up of a receiver: its mark comes back before it is up.
+test_up_restores_mark() {
+	write_receiver
+	make_stubs
+	mkdir -p "$TMP/state"
+	echo "$MARK" >"$TMP/state/diode0.mark"
+	STUB_MODE=rx stubbed up diode0
+	[ "$rc" = 0 ] || fail "up: exit status $rc: $(cat "$TMP/err")"
+	log_is "ip link show dev diode0
+ip link add diode0 type diode
+diodectl setconf diode0 -
+diodectl show diode0 mode
+diodectl set diode0 rx-mark $MARK
+ip address add 10.9.0.2/24 dev diode0
+ip link set dev diode0 up"
+	grep -qF "[#] diodectl set diode0 rx-mark $MARK" "$TMP/err" ||
+		fail "the step is not shown: $(cat "$TMP/err")"
+	# The last line may lack its newline.
+	make_stubs
+	mkdir -p "$TMP/state"
+	printf '%s' "$MARK" >"$TMP/state/diode0.mark"
+	STUB_MODE=rx stubbed up diode0
+	[ "$rc" = 0 ] && grep -qxF "diodectl set diode0 rx-mark $MARK" "$TMP/log" ||
+		fail "a mark without a newline: $rc $(cat "$TMP/err")"
+}
+
+# No file: a first start, which is fine and said.
+test_up_without_mark() {
+	write_receiver
+	make_stubs
+	STUB_MODE=rx stubbed up diode0
+	[ "$rc" = 0 ] || fail "up: exit status $rc: $(cat "$TMP/err")"
+	grep -q "rx-mark" "$TMP/log" && fail "a mark was set: $(cat "$TMP/log")"
+	grep -qF "no saved mark ($TMP/state/diode0.mark): diode0 starts without one" \
+		"$TMP/err" || fail "nothing said: $(cat "$TMP/err")"
+	[ -e "$TMP/links/diode0" ] || fail "no link"
+}
+
+# A file that is not a mark: up fails, naming it, and the device goes.
+test_up_refuses_corrupt_mark() {
+	local content
+	write_receiver
+	mkdir -p "$TMP/state"
+	for content in "garbage" "1764900000123456789" "1:2:3" "-1:2" \
+		"1:2 " " 1:2" "1:2"$'\n'"3:4" "1:2"$'\n\n' "" \
+		"123456789012345678901:0" "0x10:0"; do
+		make_stubs
+		mkdir -p "$TMP/state"
+		printf '%s' "$content" >"$TMP/state/diode0.mark"
+		STUB_MODE=rx stubbed up diode0
+		[ "$rc" = 1 ] || fail "up took '$content': exit status $rc"
+		grep -qF "diode-quick: $TMP/state/diode0.mark is not a mark (one line CREATED:COUNTER, as diodectl show diode0 rx-mark prints it); move it away to bring diode0 up without one" \
+			"$TMP/err" || fail "'$content': $(cat "$TMP/err")"
+		[ "$(tail -n 1 "$TMP/log")" = "ip link delete dev diode0" ] ||
+			fail "'$content': the link was not deleted: $(cat "$TMP/log")"
+	done
+	echo "# $(grep 'not a mark' "$TMP/err")"
+	# One the kernel refuses (lower than the device's): up fails too.
+	make_stubs
+	mkdir -p "$TMP/state"
+	echo "$MARK" >"$TMP/state/diode0.mark"
+	STUB_MODE=rx STUB_SET_FAIL=1 stubbed up diode0
+	[ "$rc" != 0 ] && [ ! -e "$TMP/links/diode0" ] ||
+		fail "up went on after set rx-mark failed: $rc"
+	# A folder where the file should be.
+	make_stubs
+	mkdir -p "$TMP/state/diode0.mark"
+	STUB_MODE=rx stubbed up diode0
+	[ "$rc" = 1 ] && grep -qF "cannot read the saved mark $TMP/state/diode0.mark" "$TMP/err" ||
+		fail "a folder as the mark: $rc $(cat "$TMP/err")"
+}
+
+# down of a receiver: down, its mark saved, then deleted.
+test_down_saves_mark() {
+	make_stubs
+	mkdir -p "$TMP/state"
+	echo "1:1" >"$TMP/state/diode0.mark"
+	echo diode >"$TMP/links/diode0"
+	STUB_MODE=rx STUB_MARK=$MARK stubbed down diode0
+	[ "$rc" = 0 ] || fail "down: exit status $rc: $(cat "$TMP/err")"
+	log_is "ip link show dev diode0
+ip -details -json link show dev diode0
+diodectl show diode0 mode
+ip link set dev diode0 down
+diodectl show diode0 rx-mark
+ip link delete dev diode0"
+	[ "$(cat "$TMP/state/diode0.mark")" = "$MARK" ] ||
+		fail "saved: $(cat "$TMP/state/diode0.mark")"
+	[ "$(wc -c <"$TMP/state/diode0.mark")" = $((${#MARK} + 1)) ] ||
+		fail "not one line"
+	[ "$(ls -A "$TMP/state")" = diode0.mark ] ||
+		fail "files left behind: $(ls -A "$TMP/state")"
+	# The state folder is made when missing, with DIODE_STATE_DIR unset
+	# from systemd's STATE_DIRECTORY.
+	make_stubs
+	rm -rf "$TMP/state"
+	echo diode >"$TMP/links/diode0"
+	STUB_DIR=$TMP PATH=$TMP/bin:$PATH STUB_MODE=rx STUB_MARK=5:6 \
+		STATE_DIRECTORY=$TMP/sd/diode DIODE_CONFIG_DIR=$TMP/etc \
+		"$QUICK" down diode0 </dev/null >"$TMP/out" 2>"$TMP/err" ||
+		fail "down with STATE_DIRECTORY: $(cat "$TMP/err")"
+	[ "$(cat "$TMP/sd/diode/diode0.mark")" = 5:6 ] || fail "not in STATE_DIRECTORY"
+}
+
+# A mark that cannot be saved: the device stays, down, and nothing is lost.
+test_down_keeps_device_if_mark_unsaved() {
+	make_stubs
+	: >"$TMP/state"	# a file where the folder should be
+	echo diode >"$TMP/links/diode0"
+	STUB_MODE=rx STUB_MARK=$MARK stubbed down diode0
+	[ "$rc" = 1 ] || fail "down: exit status $rc"
+	grep -qF "cannot save the mark of diode0 in $TMP/state/diode0.mark; diode0 is left in place, down" \
+		"$TMP/err" || fail "message: $(cat "$TMP/err")"
+	[ -e "$TMP/links/diode0" ] || fail "the device was deleted"
+	grep -q "link delete" "$TMP/log" && fail "delete was run"
+	rm -f "$TMP/state"
+	# diodectl prints no mark: the same.
+	make_stubs
+	echo diode >"$TMP/links/diode0"
+	STUB_MODE=rx stubbed down diode0
+	[ "$rc" = 1 ] && [ -e "$TMP/links/diode0" ] || fail "deleted without a mark"
+	[ ! -e "$TMP/state/diode0.mark" ] || fail "a mark file was written"
+}
+
+test_save() {
+	make_stubs
+	echo diode >"$TMP/links/diode0"
+	STUB_MODE=rx STUB_MARK=$MARK stubbed save diode0
+	[ "$rc" = 0 ] || fail "save: exit status $rc: $(cat "$TMP/err")"
+	log_is "ip link show dev diode0
+ip -details -json link show dev diode0
+diodectl show diode0 mode
+diodectl show diode0 rx-mark"
+	[ "$(cat "$TMP/state/diode0.mark")" = "$MARK" ] || fail "not saved"
+	[ -e "$TMP/links/diode0" ] || fail "the device went"
+	STUB_MODE=tx stubbed save diode0
+	[ "$rc" = 1 ] && grep -qF "diode0 is not a receiver (mode rx, not tx): it has no mark to save" \
+		"$TMP/err" || fail "save of a sender: $rc $(cat "$TMP/err")"
+}
+
 tests=(
 	test_help test_bad_arguments test_strip test_strip_feeds_diodectl
 	test_strip_refuses test_strip_warns test_up
 	test_up_undone_after_diodectl test_up_undone_after_ip test_down
+	test_up_restores_mark test_up_without_mark test_up_refuses_corrupt_mark
+	test_down_saves_mark test_down_keeps_device_if_mark_unsaved test_save
 )
 
 echo "TAP version 13"

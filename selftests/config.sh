@@ -123,4 +123,30 @@ test_showconf_needs_root() {
 	[[ $out != *"$(cat "$DIR/key")"* ]] || fail "a key leaked"
 }
 
-ktap_run setconf_showconf_round_trip broken_files_refused diode_quick_up_down showconf_needs_root
+# A receiver's mark is state, not configuration: showconf does not print it
+# and setconf leaves it alone; MaxSessionAge left out is the default.
+test_mark_not_in_configuration() {
+	setup
+	sed -e 's/^Mode = tx/Mode = rx/' -e '/^Remote = /d' -e '/^MaxSessionAge = /d' \
+		"$DIR/good.conf" >"$DIR/rx.conf"
+	in_ns diodectl setconf diode0 "$DIR/rx.conf"
+	in_ns diodectl set diode0 rx-mark 1764900000123456789:42
+	in_ns diodectl showconf diode0 >"$DIR/shown.conf"
+	if grep -qi 'mark\|1764900000123456789' "$DIR/shown.conf"; then
+		fail "showconf printed the mark: $(grep -i mark "$DIR/shown.conf")"
+	fi
+	grep -qx 'MaxSessionAge = 86400' "$DIR/shown.conf" ||
+		fail "not the default max session age: $(grep MaxSessionAge "$DIR/shown.conf")"
+	in_ns diodectl setconf diode0 "$DIR/shown.conf"
+	in_ns diodectl addconf diode0 - <<<$'[Interface]\nMaxSessionAge = 600'
+	expect_eq "mark after setconf and addconf" 1764900000123456789:42 \
+		"$(in_ns diodectl show diode0 rx-mark)"
+	local out
+	if out=$(in_ns diodectl addconf diode0 - <<<$'[Interface]\nRxMark = 1:2' 2>&1); then
+		fail "a file set the mark"
+	fi
+	echo "# $out"
+}
+
+ktap_run setconf_showconf_round_trip broken_files_refused diode_quick_up_down showconf_needs_root \
+	mark_not_in_configuration

@@ -6,7 +6,11 @@ read-only attributes, missing device) and see the kernel's answer.
 
   genl.py COMMAND ATTR...      COMMAND: get | set (DIODE_CMD_*)
   ATTR: NAME:TYPE:VALUE, NAME a DIODE_A_* suffix (ifindex, private_key, ...)
-        or a number; TYPE one of u8 u16 u32 str hex
+        or a number; TYPE one of u8 u16 u32 u64 str hex, or nest (flagged
+        NLA_F_NESTED, as the kernel wants) or rawnest (not flagged), whose
+        VALUE is ATTR,ATTR,... of the nest, NAME a suffix of the enum of
+        that nest (rx_mark: DIODE_RX_MARK_A_*) or a number; an empty VALUE
+        is an empty nest
 
 Prints "ok", or "error ERRNO_NAME: extack message", and exits 0 either way
 (2 on a usage error): the test decides what is right.
@@ -101,15 +105,29 @@ class Genl:
         raise OSError(errno.ENOENT, "no family id")
 
 
-def encode(spec, names):
+NLA_F_NESTED = 0x8000
+
+# The enum, and the prefix of its members, of the attributes of each nest.
+NESTS = {"rx_mark": ("diode_rx_mark_attr", "DIODE_RX_MARK_A_")}
+
+
+def encode(spec, names, prefix="DIODE_A_"):
     name, kind, value = spec.split(":", 2)
-    number = int(name) if name.isdigit() else names["DIODE_A_" + name.upper()]
-    if kind in ("u8", "u16", "u32"):
-        payload = struct.pack({"u8": "=B", "u16": "=H", "u32": "=I"}[kind], int(value, 0))
+    number = int(name) if name.isdigit() else names[prefix + name.upper()]
+    if kind in ("u8", "u16", "u32", "u64"):
+        payload = struct.pack({"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q"}[kind],
+                              int(value, 0))
     elif kind == "str":
         payload = value.encode() + b"\0"
     elif kind == "hex":
         payload = bytes.fromhex(value)
+    elif kind in ("nest", "rawnest"):
+        enum, inner = NESTS.get(name, (None, None))
+        inner_names = enum_values(enum) if enum else {}
+        payload = b"".join(encode(item, inner_names, inner)
+                           for item in value.split(",") if item)
+        if kind == "nest":
+            number |= NLA_F_NESTED
     else:
         raise ValueError(kind)
     return attr(number, payload)

@@ -137,5 +137,150 @@ test_needs_cap_net_admin() {
 	expect_eq "mode" '"none"' "$(config_of | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["mode"]))')"
 }
 
+rx_mark_of() {
+	ip netns exec "$NS" diodectl show diode0 rx-mark
+}
+
+# mark CREATED COUNTER: the attribute of a mark, as diodectl sends it.
+mark() {
+	echo "rx_mark:nest:created:u64:$1,counter:u64:$2"
+}
+
+# The mark is a receiver's: refused on any other device, with a message.
+test_rx_mark_only_in_rx_mode() {
+	setup
+	refused EINVAL "only a receiver \\(mode rx\\) has a mark" "$(mark 5 1)"
+	expect_eq "set" ok "$(genl set "ifindex:u32:$IFINDEX" mode:u8:1)"
+	refused EINVAL "only a receiver" "$(mark 5 1)"
+	# Nor with a request that leaves mode rx.
+	expect_eq "set" ok "$(genl set "ifindex:u32:$IFINDEX" mode:u8:2)"
+	refused EINVAL "only a receiver" mode:u8:1 "$(mark 5 1)"
+	expect_eq "set" ok "$(genl set "ifindex:u32:$IFINDEX" mode:u8:0)"
+	# A request that makes it a receiver may give its mark.
+	expect_eq "mode and mark" ok "$(genl set "ifindex:u32:$IFINDEX" mode:u8:2 "$(mark 5 1)")"
+	expect_eq "mark" 5:1 "$(rx_mark_of)"
+	# Only a receiver reports one.
+	expect_eq "set" ok "$(genl set "ifindex:u32:$IFINDEX" mode:u8:1)"
+	ip netns exec "$NS" diodectl show diode0 --json |
+		python3 -c 'import json, sys; assert json.load(sys.stdin)[0]["rx_mark"] is None' ||
+		fail "a sender reported a mark"
+	local out
+	if out=$(rx_mark_of 2>&1); then fail "a sender printed a mark: $out"; fi
+	expect_eq "show rx-mark of a sender" \
+		"diodectl: show diode0: no rx-mark: only a receiver (mode rx) has one, and this device is in mode tx" "$out"
+	if out=$(ip netns exec "$NS" diodectl set diode0 rx-mark 6:0 2>&1); then
+		fail "diodectl set a sender's mark"
+	fi
+	expect_eq "diodectl set rx-mark of a sender" \
+		"diodectl: set diode0: Invalid argument: only a receiver (mode rx) has a mark" "$out"
+}
+
+# It only rises, ERANGE otherwise; the same mark again is no change.
+test_rx_mark_only_rises() {
+	setup
+	expect_eq "set" ok "$(genl set "ifindex:u32:$IFINDEX" mode:u8:2)"
+	expect_eq "a new receiver's mark" 0:0 "$(rx_mark_of)"
+	expect_eq "raise" ok "$(genl set "ifindex:u32:$IFINDEX" "$(mark 1000 50)")"
+	expect_eq "mark" 1000:50 "$(rx_mark_of)"
+	expect_eq "the same again" ok "$(genl set "ifindex:u32:$IFINDEX" "$(mark 1000 50)")"
+	refused ERANGE "a mark only rises" "$(mark 1000 49)"
+	refused ERANGE "a mark only rises" "$(mark 999 18446744073709551615)"
+	refused ERANGE "a mark only rises" "$(mark 0 0)"
+	# All or nothing: a good window with a lower mark is not applied.
+	refused ERANGE "a mark only rises" replay_window:u32:1024 "$(mark 1 0)"
+	expect_eq "raise the counter" ok "$(genl set "ifindex:u32:$IFINDEX" "$(mark 1000 51)")"
+	expect_eq "raise the time" ok "$(genl set "ifindex:u32:$IFINDEX" "$(mark 1001 0)")"
+	expect_eq "mark" 1001:0 "$(rx_mark_of)"
+	# Through diodectl, with the kernel's message.
+	ip netns exec "$NS" diodectl set diode0 rx-mark 18446744073709551615:18446744073709551615
+	expect_eq "the highest mark" 18446744073709551615:18446744073709551615 "$(rx_mark_of)"
+	local out
+	if out=$(ip netns exec "$NS" diodectl set diode0 rx-mark 1001:0 2>&1); then
+		fail "diodectl lowered the mark"
+	fi
+	expect_eq "diodectl set a lower mark" \
+		"diodectl: set diode0: Numerical result out of range: a mark only rises: this one is below the receiver's current mark" "$out"
+	# Down and up keep it; so does reset-sessions.
+	ip -n "$NS" link set diode0 up
+	ip -n "$NS" link set diode0 down
+	ip netns exec "$NS" diodectl reset-sessions diode0
+	expect_eq "mark after down, up and reset-sessions" \
+		18446744073709551615:18446744073709551615 "$(rx_mark_of)"
+}
+
+# A nest, flagged, of exactly two u64: anything else is refused.
+test_rx_mark_malformed() {
+	setup
+	expect_eq "set" ok "$(genl set "ifindex:u32:$IFINDEX" mode:u8:2)"
+	refused EINVAL "NLA_F_NESTED" "rx_mark:rawnest:created:u64:5,counter:u64:1"
+	refused "EINVAL|ERANGE" "" "rx_mark:nest:created:u32:5,counter:u64:1"
+	refused "EINVAL|ERANGE" "" "rx_mark:nest:created:u64:5,counter:hex:0100000000"
+	refused EINVAL "both its creation time and its counter" "rx_mark:nest:created:u64:5"
+	refused EINVAL "both its creation time and its counter" "rx_mark:nest:counter:u64:5"
+	refused EINVAL "both its creation time and its counter" "rx_mark:nest:"
+	refused "EINVAL|ERANGE" "" "$(mark 5 1),pad:hex:"
+	refused "EINVAL|ERANGE" "" "$(mark 5 1),9:u64:1"
+	refused "EINVAL|ERANGE" "" "rx_mark:u64:5"
+	refused "EINVAL|ERANGE" "" "rx_mark:hex:00"
+	expect_eq "mark" 0:0 "$(rx_mark_of)"
+}
+
+# EtherTypes that the stack or the link would take are refused, whatever
+# the encapsulation, and nothing changes.
+test_ethertype_of_the_stack_refused() {
+	setup
+	local type
+	for type in 0x0800 0x0806 0x86DD 0x8100 0x88A8 0x9100 0x9200 0x8847 \
+		0x8863 0x8864 0x88CC 0x88E5 0x88F7 0x8808 0x8035; do
+		refused EINVAL "a protocol the kernel or the link handles itself" "ethertype:u16:$type"
+	done
+	expect_eq "diode's own" ok "$(genl set "ifindex:u32:$IFINDEX" ethertype:u16:0x88b6)"
+	expect_eq "another" ok "$(genl set "ifindex:u32:$IFINDEX" ethertype:u16:0x9000)"
+	local out
+	if out=$(ip netns exec "$NS" diodectl set diode0 ethertype 0x0800 2>&1); then
+		fail "diodectl took the EtherType of IPv4"
+	fi
+	echo "# $out"
+	[[ $out == *"IPv4's"* ]] || fail "no clear message: $out"
+}
+
+# SET is all or nothing when the MTU that fits the new settings cannot be
+# set: a lower device whose MTU leaves more than diode0's largest.
+test_mtu_all_or_nothing() {
+	setup
+	ip -n "$NS" link add big0 type veth peer name big1
+	ip -n "$NS" link set big0 mtu 65535
+	ip -n "$NS" link add small0 type veth peer name small1
+	ip -n "$NS" link set small0 mtu 1400
+	local big small before answer mtu0
+	big=$(ip netns exec "$NS" cat /sys/class/net/big0/ifindex)
+	small=$(ip netns exec "$NS" cat /sys/class/net/small0/ifindex)
+	mtu0=$(ip netns exec "$NS" cat /sys/class/net/diode0/mtu)
+	before=$(config_of)
+	answer=$(genl set "ifindex:u32:$IFINDEX" encap:u8:1 "lower_ifindex:u32:$big" \
+		redundancy:u8:2 ethertype:u16:0x88b6)
+	echo "# $answer"
+	case $answer in
+	ok)
+		# A kernel that fits the MTU to what the device can take.
+		local mtu; mtu=$(ip netns exec "$NS" cat /sys/class/net/diode0/mtu)
+		[ "$mtu" -le 65459 ] || fail "MTU $mtu"
+		config_of | grep -q '"encap": "eth"' || fail "not applied: $(config_of)"
+		;;
+	"error EINVAL: "*MTU*)
+		expect_eq "configuration after a refused request" "$before" "$(config_of)"
+		expect_eq "mtu" "$mtu0" "$(ip netns exec "$NS" cat /sys/class/net/diode0/mtu)"
+		;;
+	*) fail "unexpected answer: $answer" ;;
+	esac
+	# What fits is applied, MTU included.
+	ip -n "$NS" link del big0
+	expect_eq "a lower device of 1400 bytes" ok \
+		"$(genl set "ifindex:u32:$IFINDEX" encap:u8:1 "lower_ifindex:u32:$small")"
+	expect_eq "mtu" $((1400 - 28)) "$(ip netns exec "$NS" cat /sys/class/net/diode0/mtu)"
+}
+
 ktap_run device_must_be_named_and_exist wrong_lengths out_of_range_values \
-	read_only_and_unknown_attributes all_or_nothing diodectl_errors needs_cap_net_admin
+	read_only_and_unknown_attributes all_or_nothing diodectl_errors needs_cap_net_admin \
+	rx_mark_only_in_rx_mode rx_mark_only_rises rx_mark_malformed \
+	ethertype_of_the_stack_refused mtu_all_or_nothing

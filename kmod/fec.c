@@ -19,9 +19,7 @@
 #define DIODE_RS_GFPOLY 0x11d
 
 /*
- * One code per number of parity shards, made once: encoding only reads its
- * tables, so senders share it freely; decoding writes its scratch buffers,
- * so receivers take the lock.
+ * One code per number of parity shards, made once and only read after.
  *
  * Encoding is linear over GF(2^8): a parity symbol is the sum over the
  * members of each member's symbol times the parity that a lone 1 at that
@@ -29,16 +27,18 @@
  * gives those unit parities once per code (@unit[t][i]: distance t, parity
  * shard i); the sender then combines whole shard rows through a product
  * table rather than calling the library once per byte column, which costs
- * several times more.
+ * several times more. The receiver inverts the same linear map, once per
+ * group, and rebuilds whole rows the same way (diode_fec_solve()).
  */
 static struct {
 	struct rs_control *rs;
-	spinlock_t decode_lock;
 	u8 unit[DIODE_FEC_DATA_MAX][DIODE_FEC_PARITY_MAX];
 } diode_codes[DIODE_FEC_PARITY_MAX + 1];
 
 /* diode_gf_product[a][b] = a * b in GF(2^8), the field of the codes. */
 static u8 diode_gf_product[256][256];
+/* diode_gf_inverse[a] * a = 1, for a != 0. */
+static u8 diode_gf_inverse[256];
 
 static u8 diode_gf_mul(u8 a, u8 b)
 {
@@ -75,10 +75,159 @@ static void diode_fec_encode(unsigned int m, unsigned int k, const u8 *rows,
 	}
 }
 
+/* A member's shard row: @used bytes at @data, zeros after them. */
+struct diode_fec_row {
+	const u8 *data;			/* NULL: missing */
+	unsigned int used;
+};
+
+/* @dst[0..len) ^= @factor * @src[0..len) */
+static void diode_gf_row_addmul(u8 *dst, const u8 *src, unsigned int len,
+				u8 factor)
+{
+	const u8 *product = diode_gf_product[factor];
+	unsigned int j;
+
+	if (!factor)
+		return;
+	for (j = 0; j < len; j++)
+		dst[j] ^= product[src[j]];
+}
+
+/*
+ * Rebuilds the missing rows of a group of @k (@rows[n].data NULL) from as
+ * many of the parity shards held (@parity[i], NULL when not held) over the
+ * first @len bytes, into @out[n] for each missing n whose @out[n] is not
+ * NULL. @scratch holds DIODE_FEC_PARITY_MAX rows of @len bytes.
+ *
+ * A parity shard is a known linear combination of the rows; with the rows
+ * present taken out, e shards leave an e x e system over the e missing rows,
+ * inverted once by Gauss-Jordan elimination and applied row by row. Every
+ * square part of a Reed-Solomon code's parity map is invertible, so a
+ * singular system means a shard that does not belong to the group. Work:
+ * e (k + e) row operations of @len bytes, and e^3 for the inversion.
+ * Returns false when there is not enough parity or the system is singular.
+ */
+static bool diode_fec_solve(unsigned int m, unsigned int k, unsigned int len,
+			    const struct diode_fec_row *rows,
+			    const u8 *const *parity, u8 *const *out, u8 *scratch)
+{
+	u8 a[DIODE_FEC_PARITY_MAX][DIODE_FEC_PARITY_MAX];
+	u8 inv[DIODE_FEC_PARITY_MAX][DIODE_FEC_PARITY_MAX];
+	unsigned int missing[DIODE_FEC_PARITY_MAX], held[DIODE_FEC_PARITY_MAX];
+	unsigned int e = 0, h = 0, i, n, r, c, pivot;
+	u8 f;
+
+	for (n = 0; n < k; n++) {
+		if (rows[n].data)
+			continue;
+		if (e == m)
+			return false;
+		missing[e++] = n;
+	}
+	for (i = 0; i < m && h < e; i++)
+		if (parity[i])
+			held[h++] = i;
+	if (h < e)
+		return false;
+
+	/* The shards without the rows present, and the map of the others. */
+	for (r = 0; r < e; r++) {
+		u8 *syndrome = scratch + r * len;
+
+		memcpy(syndrome, parity[held[r]], len);
+		for (n = 0; n < k; n++) {
+			u8 unit = diode_codes[m].unit[k - 1 - n][held[r]];
+
+			if (rows[n].data)
+				diode_gf_row_addmul(syndrome, rows[n].data,
+						    min(rows[n].used, len), unit);
+		}
+		for (c = 0; c < e; c++) {
+			a[r][c] = diode_codes[m].unit[k - 1 - missing[c]][held[r]];
+			inv[r][c] = r == c;
+		}
+	}
+	for (c = 0; c < e; c++) {
+		for (pivot = c; pivot < e && !a[pivot][c]; pivot++)
+			;
+		if (pivot == e)
+			return false;
+		if (pivot != c) {
+			for (i = 0; i < e; i++) {
+				swap(a[c][i], a[pivot][i]);
+				swap(inv[c][i], inv[pivot][i]);
+			}
+		}
+		f = diode_gf_inverse[a[c][c]];
+		for (i = 0; i < e; i++) {
+			a[c][i] = diode_gf_product[f][a[c][i]];
+			inv[c][i] = diode_gf_product[f][inv[c][i]];
+		}
+		for (r = 0; r < e; r++) {
+			if (r == c || !a[r][c])
+				continue;
+			f = a[r][c];
+			for (i = 0; i < e; i++) {
+				a[r][i] ^= diode_gf_product[f][a[c][i]];
+				inv[r][i] ^= diode_gf_product[f][inv[c][i]];
+			}
+		}
+	}
+	for (c = 0; c < e; c++) {
+		u8 *row = out[missing[c]];
+
+		if (!row)
+			continue;
+		memset(row, 0, len);
+		for (r = 0; r < e; r++)
+			diode_gf_row_addmul(row, scratch + r * len, len, inv[c][r]);
+	}
+	return true;
+}
+
 /*
  * Self-test at load: the row encoder must give what encode_rs8() gives
- * column by column, which is what the receiver's decode_rs8() undoes.
+ * column by column, and the solver must undo it for any erasures up to M.
  */
+static int diode_fec_selftest_repair(void)
+{
+	enum { LEN = 8, K = 6, M = 3 };
+	static u8 rows[K][LEN], par[M][LEN], out[K][LEN], scratch[M * LEN];
+	const u8 *parity[M];
+	struct diode_fec_row row[K];
+	u8 *shard[M], *dst[K];
+	unsigned int pattern, n, i, erased;
+
+	for (n = 0; n < K; n++)
+		for (i = 0; i < LEN; i++)
+			rows[n][i] = (u8)(n * 31 + i * 7 + 1);
+	for (i = 0; i < M; i++)
+		shard[i] = par[i];
+	diode_fec_encode(M, K, &rows[0][0], LEN, LEN, shard);
+	/* Every set of members and parity shards lost, up to M in all. */
+	for (pattern = 0; pattern < 1u << (K + M); pattern++) {
+		erased = hweight32(pattern);
+		if (erased > M)
+			continue;
+		for (n = 0; n < K; n++) {
+			bool lost = pattern & BIT(n);
+
+			row[n].data = lost ? NULL : rows[n];
+			row[n].used = LEN;
+			dst[n] = lost ? out[n] : NULL;
+		}
+		for (i = 0; i < M; i++)
+			parity[i] = pattern & BIT(K + i) ? NULL : par[i];
+		if (!diode_fec_solve(M, K, LEN, row, parity, dst, scratch))
+			return -EINVAL;
+		for (n = 0; n < K; n++)
+			if (dst[n] && memcmp(out[n], rows[n], LEN))
+				return -EINVAL;
+	}
+	return 0;
+}
+
 static int diode_fec_selftest(void)
 {
 	enum { LEN = 8 };
@@ -108,7 +257,7 @@ static int diode_fec_selftest(void)
 			}
 		}
 	}
-	return 0;
+	return diode_fec_selftest_repair();
 }
 
 int diode_fec_init(void)
@@ -119,15 +268,17 @@ int diode_fec_init(void)
 	int m, ret;
 
 	for (a = 0; a < 256; a++)
-		for (b = 0; b < 256; b++)
+		for (b = 0; b < 256; b++) {
 			diode_gf_product[a][b] = diode_gf_mul(a, b);
+			if (diode_gf_product[a][b] == 1)
+				diode_gf_inverse[a] = b;
+		}
 	for (m = 1; m <= DIODE_FEC_PARITY_MAX; m++) {
 		diode_codes[m].rs = init_rs(DIODE_RS_SYMSIZE, DIODE_RS_GFPOLY, 0, 1, m);
 		if (!diode_codes[m].rs) {
 			ret = -ENOMEM;
 			goto err_free;
 		}
-		spin_lock_init(&diode_codes[m].decode_lock);
 		for (t = 0; t < DIODE_FEC_DATA_MAX; t++) {
 			memset(par, 0, sizeof(par));
 			encode_rs8(diode_codes[m].rs, unit, t + 1, par, 0);
@@ -165,14 +316,6 @@ bool diode_fec_config_valid(const struct diode_fec_config *config)
 	       config->parity >= 1 && config->parity <= DIODE_FEC_PARITY_MAX &&
 	       config->interleave >= 1 &&
 	       config->interleave <= DIODE_FEC_INTERLEAVE_MAX;
-}
-
-/* Byte j of the shard of a frame: its length, then the frame, then zeros. */
-static u8 diode_shard_byte(const u8 *frame, unsigned int len, unsigned int j)
-{
-	if (j < 2)
-		return j ? len & 0xff : len >> 8;
-	return j - 2 < len ? frame[j - 2] : 0;
 }
 
 /* The sender. */
@@ -319,10 +462,10 @@ void diode_fec_tx_flush(struct diode_fec_tx *fec, struct sk_buff_head *parity)
 
 /* The receiver. */
 
+/* An authentic member, as its shard: length, then the sealed frame. */
 struct diode_fec_slot {
 	u64 counter;			/* 0: empty */
-	u16 len;
-	u8 frame[DIODE_FEC_FRAME_MAX];
+	u8 shard[DIODE_FEC_SHARD_MAX];
 };
 
 struct diode_fec_rx_group {
@@ -343,6 +486,7 @@ struct diode_fec_rx {
 	u32 nslots;			/* a power of two */
 	struct diode_fec_slot *slots;
 	u8 *parity;
+	u8 *scratch;			/* DIODE_FEC_PARITY_MAX shards, for repairs */
 	unsigned int ngroups;
 	/* Groups that hold parity and wait for members: none, and an arriving
 	 * member need not take the lock to look for one.
@@ -366,7 +510,9 @@ struct diode_fec_rx *diode_fec_rx_new(const struct diode_fec_config *config)
 	fec->nslots = roundup_pow_of_two(2 * (k + m) * d);
 	fec->slots = kvcalloc(fec->nslots, sizeof(*fec->slots), GFP_KERNEL);
 	fec->parity = kvmalloc_array(ngroups * m, DIODE_FEC_SHARD_MAX, GFP_KERNEL);
-	if (!fec->slots || !fec->parity) {
+	fec->scratch = kvmalloc_array(DIODE_FEC_PARITY_MAX, DIODE_FEC_SHARD_MAX,
+				      GFP_KERNEL);
+	if (!fec->slots || !fec->parity || !fec->scratch) {
 		diode_fec_rx_free(fec);
 		return NULL;
 	}
@@ -384,6 +530,7 @@ void diode_fec_rx_free(struct diode_fec_rx *fec)
 {
 	if (!fec)
 		return;
+	kvfree(fec->scratch);
 	kvfree(fec->parity);
 	kvfree(fec->slots);
 	kfree(fec);
@@ -404,20 +551,11 @@ void diode_fec_rx_store(struct diode_fec_rx *fec, u64 counter, const u8 *frame,
 		return;
 	spin_lock_bh(&fec->lock);
 	slot = diode_fec_slot(fec, counter);
-	slot->counter = counter;
-	slot->len = len;
-	memcpy(slot->frame, frame, len);
-	spin_unlock_bh(&fec->lock);
-}
-
-void diode_fec_rx_forget(struct diode_fec_rx *fec, u64 counter)
-{
-	struct diode_fec_slot *slot;
-
-	spin_lock_bh(&fec->lock);
-	slot = diode_fec_slot(fec, counter);
-	if (slot->counter == counter)
-		slot->counter = 0;
+	if (slot->counter < counter) {
+		slot->counter = counter;
+		put_unaligned_be16(len, slot->shard);
+		memcpy(slot->shard + 2, frame, len);
+	}
 	spin_unlock_bh(&fec->lock);
 }
 
@@ -434,91 +572,79 @@ static void diode_fec_rx_group_set(struct diode_fec_rx *fec,
 }
 
 /*
- * Under @fec->lock: rebuild the members of @g that never arrived, if the
- * parity shards held are enough. Work is bounded by the group's size: at
- * most one Reed-Solomon decode per byte of its shards.
+ * Under @fec->lock: rebuild the members of @g that never arrived and that
+ * the receiver does not have yet, if the parity shards held are enough.
+ * Work is bounded by the group's size (see diode_fec_solve()).
  */
 static void diode_fec_rx_repair(struct diode_fec_rx *fec,
 				struct diode_fec_rx_group *g,
-				struct sk_buff_head *rebuilt)
+				struct sk_buff_head *rebuilt,
+				diode_fec_have_t *have, void *arg)
 {
 	unsigned int m = fec->config.parity, len = g->shard_len;
-	const struct diode_fec_slot *rows[DIODE_FEC_DATA_MAX];
-	int erasures[DIODE_FEC_DATA_MAX + DIODE_FEC_PARITY_MAX];
-	struct sk_buff *out[DIODE_FEC_PARITY_MAX];
-	unsigned int missing[DIODE_FEC_PARITY_MAX];
-	u8 column[DIODE_FEC_DATA_MAX];
-	u16 par[DIODE_FEC_PARITY_MAX];
-	unsigned int nmissing = 0, neras, i, j, r;
-	int ret = 0;
+	struct diode_fec_row rows[DIODE_FEC_DATA_MAX];
+	struct sk_buff *skb[DIODE_FEC_DATA_MAX] = {};
+	u8 *out[DIODE_FEC_DATA_MAX] = {};
+	const u8 *parity[DIODE_FEC_PARITY_MAX];
+	unsigned int nmissing = 0, i, n;
+	u32 wanted = 0;
+	bool solved;
 
-	for (i = 0; i < g->count; i++) {
-		u64 counter = g->base + g->offsets[i];
+	for (n = 0; n < g->count; n++) {
+		u64 counter = g->base + g->offsets[n];
 		const struct diode_fec_slot *slot = diode_fec_slot(fec, counter);
 
-		rows[i] = slot->counter == counter ? slot : NULL;
-		if (!rows[i]) {
-			if (nmissing == m)
-				return;
-			missing[nmissing++] = i;
+		if (slot->counter == counter) {
+			rows[n].data = slot->shard;
+			rows[n].used = 2 + get_unaligned_be16(slot->shard);
+			continue;
 		}
+		rows[n].data = NULL;
+		if (++nmissing > hweight16(g->have))
+			return;
+		if (!have(arg, counter))
+			wanted |= BIT(n);
 	}
-	if (!nmissing) {
+	if (!wanted) {
 		diode_fec_rx_group_set(fec, g, g->have, true);
 		return;
 	}
-	if (nmissing > hweight16(g->have))
-		return;
-
-	neras = 0;
-	for (r = 0; r < nmissing; r++)
-		erasures[neras++] = missing[r];
-	for (i = 0; i < m; i++) {
-		if (!(g->have & BIT(i)))
-			erasures[neras++] = g->count + i;
-	}
-	for (r = 0; r < nmissing; r++) {
-		out[r] = alloc_skb(DIODE_HEADROOM + len, GFP_ATOMIC);
-		if (!out[r])
+	for (i = 0; i < m; i++)
+		parity[i] = g->have & BIT(i) ?
+			    g->parity + i * DIODE_FEC_SHARD_MAX : NULL;
+	for (n = 0; n < g->count; n++) {
+		if (!(wanted & BIT(n)))
+			continue;
+		skb[n] = alloc_skb(DIODE_HEADROOM + len, GFP_ATOMIC);
+		if (!skb[n])
 			goto free;
-		skb_reserve(out[r], DIODE_HEADROOM);
-		skb_put(out[r], len);
+		skb_reserve(skb[n], DIODE_HEADROOM);
+		out[n] = skb_put(skb[n], len);
 	}
-
-	spin_lock(&diode_codes[m].decode_lock);
-	for (j = 0; j < len && ret >= 0; j++) {
-		for (i = 0; i < g->count; i++)
-			column[i] = rows[i] ? diode_shard_byte(rows[i]->frame,
-							       rows[i]->len, j) : 0;
-		for (i = 0; i < m; i++)
-			par[i] = g->have & BIT(i) ?
-				 g->parity[i * DIODE_FEC_SHARD_MAX + j] : 0;
-		ret = decode_rs8(diode_codes[m].rs, column, par, g->count, NULL,
-				 neras, erasures, 0, NULL);
-		for (r = 0; r < nmissing; r++)
-			out[r]->data[j] = column[missing[r]];
-	}
-	spin_unlock(&diode_codes[m].decode_lock);
+	solved = diode_fec_solve(m, g->count, len, rows, parity, out, fec->scratch);
 	diode_fec_rx_group_set(fec, g, g->have, true);
-	if (ret < 0)
+	if (!solved)
 		goto free;
 
-	for (r = 0; r < nmissing; r++) {
-		unsigned int flen = get_unaligned_be16(out[r]->data);
+	for (n = 0; n < g->count; n++) {
+		unsigned int flen;
 
+		if (!skb[n])
+			continue;
+		flen = get_unaligned_be16(skb[n]->data);
 		/* Authentication judges the bytes; this keeps the lengths sane. */
 		if (flen < DIODE_FRAME_MIN_LEN || flen > len - 2) {
-			kfree_skb(out[r]);
+			kfree_skb(skb[n]);
 			continue;
 		}
-		__skb_pull(out[r], 2);
-		__skb_trim(out[r], flen);
-		__skb_queue_tail(rebuilt, out[r]);
+		__skb_pull(skb[n], 2);
+		__skb_trim(skb[n], flen);
+		__skb_queue_tail(rebuilt, skb[n]);
 	}
 	return;
 free:
-	while (r--)
-		kfree_skb(out[r]);
+	for (n = 0; n < g->count; n++)
+		kfree_skb(skb[n]);
 }
 
 static struct diode_fec_rx_group *diode_fec_rx_group(struct diode_fec_rx *fec,
@@ -547,14 +673,15 @@ static struct diode_fec_rx_group *diode_fec_rx_group(struct diode_fec_rx *fec,
 }
 
 void diode_fec_rx_arrived(struct diode_fec_rx *fec, u64 counter,
-			  struct sk_buff_head *rebuilt)
+			  struct sk_buff_head *rebuilt, diode_fec_have_t *have,
+			  void *arg)
 {
 	struct diode_fec_rx_group *g;
 	unsigned int i, n;
 
-	/* The frame was stored under the lock before it was opened, so a
-	 * parity that came in since then either repaired with it already or
-	 * counts as waiting here.
+	/* The frame was stored under the lock before this look, so a parity
+	 * that came in since then either repaired with it already or counts
+	 * as waiting here.
 	 */
 	if (!READ_ONCE(fec->waiting))
 		return;
@@ -566,7 +693,7 @@ void diode_fec_rx_arrived(struct diode_fec_rx *fec, u64 counter,
 			continue;
 		for (n = 0; n < g->count; n++) {
 			if (g->base + g->offsets[n] == counter) {
-				diode_fec_rx_repair(fec, g, rebuilt);
+				diode_fec_rx_repair(fec, g, rebuilt, have, arg);
 				break;
 			}
 		}
@@ -575,7 +702,8 @@ void diode_fec_rx_arrived(struct diode_fec_rx *fec, u64 counter,
 }
 
 int diode_fec_rx_parity(struct diode_fec_rx *fec, const u8 *body,
-			unsigned int len, struct sk_buff_head *rebuilt)
+			unsigned int len, struct sk_buff_head *rebuilt,
+			diode_fec_have_t *have, void *arg)
 {
 	const struct diode_parity_desc *desc = (const void *)body;
 	unsigned int desc_len, shard_len;
@@ -599,7 +727,7 @@ int diode_fec_rx_parity(struct diode_fec_rx *fec, const u8 *body,
 		memcpy(g->parity + desc->index * DIODE_FEC_SHARD_MAX,
 		       body + desc_len, shard_len);
 		diode_fec_rx_group_set(fec, g, g->have | BIT(desc->index), false);
-		diode_fec_rx_repair(fec, g, rebuilt);
+		diode_fec_rx_repair(fec, g, rebuilt, have, arg);
 	}
 	spin_unlock_bh(&fec->lock);
 	return 0;

@@ -4,9 +4,11 @@
  * up to K sealed DATA frames, taken in turn by D interleaved groups, produce
  * M PARITY bodies with the kernel's Reed-Solomon library (RS over GF(2^8),
  * one code word per byte position across the group). A receiver keeps the
- * sealed frames it got and rebuilds the missing ones of a group from any M
- * of its K + M frames; rebuilt frames are then authenticated and decrypted
- * like any other, so a forged or damaged parity can never produce a packet.
+ * sealed frames it got, once they authenticated, and rebuilds the missing
+ * ones of a group from any M of its K + M frames; rebuilt frames are then
+ * authenticated and decrypted like any other, so a forged or damaged parity
+ * can never produce a packet, and a forged member never takes the place of
+ * an authentic one.
  *
  * A member's shard is its length (2 bytes, big-endian) followed by the
  * sealed frame, zero-padded to the longest shard of its group.
@@ -76,25 +78,33 @@ void diode_fec_tx_flush(struct diode_fec_tx *fec, struct sk_buff_head *parity);
 struct diode_fec_rx;
 struct diode_fec_rx *diode_fec_rx_new(const struct diode_fec_config *config);
 void diode_fec_rx_free(struct diode_fec_rx *fec);
-/* Keeps a received sealed frame (not yet authenticated) for later repair. */
+/*
+ * Keeps a DATA frame that authenticated, as it was sealed, for later repair.
+ * It takes its place in the store from an older frame, never from a newer.
+ */
 void diode_fec_rx_store(struct diode_fec_rx *fec, u64 counter, const u8 *frame,
 			unsigned int len);
-/* Forgets a stored frame that failed to authenticate. */
-void diode_fec_rx_forget(struct diode_fec_rx *fec, u64 counter);
+/*
+ * Whether the receiver already took the frame of @counter: a repair never
+ * rebuilds those. Called under the store's lock.
+ */
+typedef bool diode_fec_have_t(void *arg, u64 counter);
 /*
  * An authenticated DATA frame: if it belongs to a group whose parity came
  * first (frames overtake each other, e.g. when the sender moves between
  * CPUs), that group may now be repairable. Rebuilt frames go to @rebuilt.
- * Work is bounded by the groups held times K.
+ * Work is bounded by the groups held times K, and one repair.
  */
 void diode_fec_rx_arrived(struct diode_fec_rx *fec, u64 counter,
-			  struct sk_buff_head *rebuilt);
+			  struct sk_buff_head *rebuilt, diode_fec_have_t *have,
+			  void *arg);
 /*
  * Takes an authenticated PARITY body. Frames it lets us rebuild are
  * appended to @rebuilt as skbs holding a sealed frame, to be received like
  * any other. Returns 0, or -EINVAL for a body that makes no sense.
  */
 int diode_fec_rx_parity(struct diode_fec_rx *fec, const u8 *body,
-			unsigned int len, struct sk_buff_head *rebuilt);
+			unsigned int len, struct sk_buff_head *rebuilt,
+			diode_fec_have_t *have, void *arg);
 
 #endif /* _DIODE_FEC_H */

@@ -107,7 +107,11 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
-	if (skb_linearize(skb) || skb_cow_head(skb, DIODE_HEADROOM))
+	/* Sealed in place: data shared with a clone (TCP keeps one for
+	 * retransmission, the DIODE target's copy mode makes one) is copied
+	 * first, whatever part of it the clone may own.
+	 */
+	if (skb_linearize(skb) || skb_cow(skb, DIODE_HEADROOM))
 		goto drop;
 	tailroom = skb_tailroom(skb);
 	if (tailroom < DIODE_AUTHTAG_LEN &&

@@ -508,10 +508,38 @@ test_receiver_knows_sender_ipv6() {
 	receiver_knows_sender 6 "[2001:db8:1::1]"
 }
 
+# NAT on the sender's inner flow must not follow the sealed frame onto the
+# outer path: the frame is a packet of its own, with no conntrack entry.
+inner_nat() {
+	diode_link "$1"
+	ip netns exec "$TX" nft -f - <<-EOF
+	table inet nat {
+		chain postrouting {
+			type nat hook postrouting priority srcnat;
+			oifname "diode0" masquerade
+		}
+	}
+	EOF
+	stream "$2" 1000
+}
+
+test_inner_nat_ipv6_in_ipv6() {
+	inner_nat 6 6
+}
+
+test_inner_nat_ipv4_in_ipv6() {
+	inner_nat 6 4
+}
+
+test_inner_nat_ipv4_in_ipv4() {
+	inner_nat 4 4
+}
+
 ktap_run stream_ipv4_in_ipv6 stream_ipv6_in_ipv4 stream_ipv4_in_ipv4 stream_ipv6_in_ipv6 \
 	gso_segmentation checksums_right_beyond_receiver \
 	bit_flips replayed_frames link_duplication reordering \
 	wrong_peer_key_on_receiver wrong_private_key_on_receiver \
 	wrong_peer_key_on_sender wrong_private_key_on_sender \
 	sender_restart old_session_refused module_reload_restart teardown_under_traffic \
-	receiver_knows_sender_ipv4 receiver_knows_sender_ipv6
+	receiver_knows_sender_ipv4 receiver_knows_sender_ipv6 \
+	inner_nat_ipv6_in_ipv6 inner_nat_ipv4_in_ipv6 inner_nat_ipv4_in_ipv4

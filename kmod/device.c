@@ -427,6 +427,7 @@ static void diode_setup(struct net_device *dev)
 	diode->encap = DIODE_ENCAP_UDP;
 	diode->ethertype = DIODE_ETHERTYPE_DEFAULT;
 	eth_broadcast_addr(diode->dest_mac);
+	seqlock_init(&diode->dest_mac_lock);
 	diode_emit_init(diode);
 	mutex_init(&diode->lock);
 	spin_lock_init(&diode->rx_lock);

@@ -7,6 +7,7 @@
 #include <linux/hrtimer.h>
 #include <linux/if_ether.h>
 #include <linux/mutex.h>
+#include <linux/seqlock.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
@@ -66,7 +67,8 @@ struct diode_device {
 	enum diode_encap encap;
 	int lower_ifindex;			/* DIODE_ENCAP_ETH */
 	u16 ethertype;
-	u8 dest_mac[ETH_ALEN];
+	u8 dest_mac[ETH_ALEN];			/* changed under @dest_mac_lock too */
+	seqlock_t dest_mac_lock;		/* the data path reads it unlocked */
 	struct net_device __rcu *lower;		/* held while up */
 	struct packet_type eth_pt;		/* a receiver's, while up */
 

@@ -93,17 +93,29 @@ static enum hrtimer_restart diode_pace_timer(struct hrtimer *timer)
 
 static void diode_transmit(struct diode_device *diode, struct sk_buff *skb)
 {
+	struct sk_buff_head *queue = &diode->pace_queue;
+	unsigned long flags;
+	bool queued = false;
+
 	if (!READ_ONCE(diode->rate)) {
 		diode_wire_send(diode, skb);
 		return;
 	}
-	if (skb_queue_len_lockless(&diode->pace_queue) >= DIODE_PACE_QUEUE_LEN) {
+	/* The bound is checked where it is kept, so that CPUs queueing at
+	 * once cannot pass it together.
+	 */
+	spin_lock_irqsave(&queue->lock, flags);
+	if (skb_queue_len(queue) < DIODE_PACE_QUEUE_LEN) {
+		__skb_queue_tail(queue, skb);
+		queued = true;
+	}
+	spin_unlock_irqrestore(&queue->lock, flags);
+	if (!queued) {
 		diode_stat_inc(diode->stats, DIODE_STAT_TX_PACING_DROPPED);
 		dev_core_stats_tx_dropped_inc(diode->dev);
 		kfree_skb(skb);
 		return;
 	}
-	skb_queue_tail(&diode->pace_queue, skb);
 	diode_pace_run(diode);
 }
 
@@ -119,12 +131,17 @@ void diode_emit(struct diode_device *diode, struct sk_buff *skb,
 	diode_transmit(diode, skb);
 	for (k = 1; k < redundancy; k++) {
 		struct sk_buff_head *queue = &diode->repeat[k - 1];
+		unsigned long flags;
 
+		/* One in, and one out once k * DIODE_REPEAT_SPREAD wait: under
+		 * the lock, so that the bound holds whatever the CPUs.
+		 */
+		spin_lock_irqsave(&queue->lock, flags);
 		if (copies[k])
-			skb_queue_tail(queue, copies[k]);
-		if (skb_queue_len_lockless(queue) <= k * DIODE_REPEAT_SPREAD)
-			continue;
-		skb = skb_dequeue(queue);
+			__skb_queue_tail(queue, copies[k]);
+		skb = skb_queue_len(queue) > k * DIODE_REPEAT_SPREAD ?
+		      __skb_dequeue(queue) : NULL;
+		spin_unlock_irqrestore(&queue->lock, flags);
 		if (skb) {
 			diode_stat_inc(diode->stats, DIODE_STAT_TX_REPEATS);
 			diode_transmit(diode, skb);

@@ -82,6 +82,7 @@ int diode_eth_send(struct diode_device *diode, struct sk_buff *skb)
 	struct net_device *lower;
 	struct ethhdr *eth;
 	int ret = -ENETDOWN;
+	unsigned int seq;
 
 	rcu_read_lock_bh();
 	lower = rcu_dereference_bh(diode->lower);
@@ -92,7 +93,10 @@ int diode_eth_send(struct diode_device *diode, struct sk_buff *skb)
 		goto drop;
 	skb_scrub_packet(skb, !net_eq(dev_net(lower), dev_net(diode->dev)));
 	eth = skb_push(skb, ETH_HLEN);
-	ether_addr_copy(eth->h_dest, diode->dest_mac);
+	do {
+		seq = read_seqbegin(&diode->dest_mac_lock);
+		ether_addr_copy(eth->h_dest, diode->dest_mac);
+	} while (read_seqretry(&diode->dest_mac_lock, seq));
 	ether_addr_copy(eth->h_source, lower->dev_addr);
 	eth->h_proto = htons(diode->ethertype);
 	skb_reset_mac_header(skb);

@@ -621,8 +621,11 @@ static void diode_swap_link_attrs(struct diode_device *diode,
 	swap(diode->lower_ifindex, new->lower_ifindex);
 	swap(diode->ethertype, new->ethertype);
 	new->rate = xchg(&diode->rate, new->rate);
+	/* The data path sends to the old address or the new, never a mix. */
+	write_seqlock_bh(&diode->dest_mac_lock);
 	for (i = 0; i < ETH_ALEN; i++)
 		swap(diode->dest_mac[i], new->dest_mac[i]);
+	write_sequnlock_bh(&diode->dest_mac_lock);
 }
 
 /* Under rtnl: the MTU a failed request lowered goes back to what it was. */

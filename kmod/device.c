@@ -192,11 +192,17 @@ static void diode_rx_retire_worker(struct work_struct *work)
 	struct diode_device *diode = container_of(to_delayed_work(work),
 						  struct diode_device,
 						  rx_retire_work);
-	struct diode_session *old;
+	struct diode_session *old = NULL;
+	unsigned long now = jiffies;
 
+	/* A run that was already under way when the next session came into
+	 * use must not take the session that just became previous: that one
+	 * has its own grace period, and the run queued for it.
+	 */
 	spin_lock_bh(&diode->rx_lock);
-	old = rcu_replace_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS], NULL,
-				  lockdep_is_held(&diode->rx_lock));
+	if (!time_before(now, diode->rx_retire_at))
+		old = rcu_replace_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS], NULL,
+					  lockdep_is_held(&diode->rx_lock));
 	spin_unlock_bh(&diode->rx_lock);
 	diode_session_put(old);
 }

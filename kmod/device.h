@@ -96,6 +96,7 @@ struct diode_device {
 	struct diode_session __rcu *rx_sessions[DIODE_RX_SLOTS];
 	spinlock_t rx_lock;
 	struct delayed_work rx_retire_work;
+	unsigned long rx_retire_at;		/* jiffies; under @rx_lock */
 	struct diode_rx_mark rx_mark;		/* under @lock, with the sessions held */
 	struct sk_buff_head announce_queue;	/* its lock: @deriving_tag, @held */
 	u16 deriving_tag;			/* 0 when none */

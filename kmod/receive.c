@@ -150,6 +150,7 @@ static struct diode_session *diode_rx_rotate(struct diode_device *diode,
 				      lockdep_is_held(&diode->rx_lock));
 	rcu_assign_pointer(slots[DIODE_RX_CURRENT], next);
 	RCU_INIT_POINTER(slots[DIODE_RX_NEXT], NULL);
+	diode->rx_retire_at = jiffies + DIODE_RX_GRACE;
 	mod_delayed_work(system_power_efficient_wq, &diode->rx_retire_work,
 			 DIODE_RX_GRACE);
 	return retired;

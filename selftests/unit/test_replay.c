@@ -237,6 +237,44 @@ static bool test_start(void)
 	return true;
 }
 
+/*
+ * A session learnt again above a mark: nothing up to the mark is new, every
+ * counter above it is, and only counters above the mark can be lost.
+ */
+static bool test_start_at(void)
+{
+	static const u64 marks[] = { 0, 1, 62, 63, 64, 65, 1000, 70000 };
+	size_t i, j;
+
+	for (i = 0; i < NR_WINDOWS; i++) {
+		u32 w = windows[i];
+
+		for (j = 0; j < sizeof(marks) / sizeof(marks[0]); j++) {
+			u64 m = marks[j], c;
+			struct diode_replay *r = new_replay(w);
+
+			diode_replay_start_at(r, m);
+			KTAP_EXPECT(diode_replay_top(r) == m);
+			for (c = m > 200 ? m - 200 : 0; c <= m; c++)
+				KTAP_EXPECT(diode_replay_check(r, c) != DIODE_REPLAY_NEW);
+			/* Every counter of the block above the mark is new. */
+			for (c = m + 1; c <= (m | 63) + 1; c++)
+				KTAP_EXPECT(diode_replay_check(r, c) == DIODE_REPLAY_NEW);
+			KTAP_EXPECT(upd(r, m + 2) == DIODE_REPLAY_NEW);
+			KTAP_EXPECT(upd(r, m + 1) == DIODE_REPLAY_NEW);
+			KTAP_EXPECT(upd(r, m + 1) == DIODE_REPLAY_DUPLICATE);
+			/* Leap by twice the window: what lay at or below the
+			 * mark is not lost; m + 3 up to the new window's
+			 * floor, w + 2 counters never seen, are.
+			 */
+			KTAP_EXPECT(upd(r, m + 4 + 2 * (u64)w) == DIODE_REPLAY_NEW);
+			KTAP_EXPECT(diode_replay_lost(r) == (u64)w + 2);
+			free(r);
+		}
+	}
+	return true;
+}
+
 /* Small cases worked out by hand. */
 static bool test_lost_by_hand(void)
 {
@@ -666,6 +704,7 @@ static const struct ktap_test tests[] = {
 	{ "in_order", test_in_order },
 	{ "window_edges", test_edges },
 	{ "start_of_session", test_start },
+	{ "start_above_mark", test_start_at },
 	{ "lost_by_hand", test_lost_by_hand },
 	{ "reordered_within_window", test_reordered },
 	{ "big_jumps", test_big_jumps },

@@ -79,19 +79,20 @@ test_first_frames_of_session_delivered() {
 	echo "# $(( $(diode_stat "$RX" rx_packets) - rx0 )) packets delivered, the sender's own included"
 }
 
-# captured_announce: the first ANNOUNCE on the link while the test captures it.
-captured_announce() {
-	python3 "$DIODE_TOP/selftests/wire.py" frames "$KEYS/cap.pcap" --type announce |
-		awk 'NR == 1 { print $4 }'
-}
-
-test_announce_of_wrong_length_costs_nothing() {
+# link_recorded: diode_link 4, with the first ANNOUNCE of its session
+# recorded in $ANNOUNCE.
+link_recorded() {
 	diode_link 4
 	capture_start vtx "$TX"
 	sleep 1.5
 	capture_stop
-	local announce; announce=$(captured_announce)
-	[ -n "$announce" ] || fail "no ANNOUNCE captured"
+	ANNOUNCE=$(python3 "$DIODE_TOP/selftests/wire.py" frames "$KEYS/cap.pcap" \
+		--type announce | awk 'NR == 1 { print $4 }')
+	[ -n "$ANNOUNCE" ] || fail "no ANNOUNCE captured"
+}
+
+test_announce_of_wrong_length_costs_nothing() {
+	link_recorded
 	# An ANNOUNCE of a session the receiver does not hold, one byte longer
 	# or shorter: only the length tells them from a real one before a
 	# derivation would.
@@ -102,7 +103,7 @@ test_announce_of_wrong_length_costs_nothing() {
 	unauth0=$(diode_stat "$RX" rx_unauthentic)
 	limited0=$(diode_stat "$RX" rx_rate_limited)
 	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/wire.py" send "$RX_OUT4" \
-		"$DIODE_PORT" "${announce}00" "${announce:0:-2}" --times 20 >/dev/null
+		"$DIODE_PORT" "${ANNOUNCE}00" "${ANNOUNCE:0:-2}" --times 20 >/dev/null
 	sleep 1
 	expect_eq "malformed" $((malformed0 + 40)) "$(diode_stat "$RX" rx_malformed)"
 	expect_eq "derivations that failed" "$unauth0" "$(diode_stat "$RX" rx_unauthentic)"
@@ -110,12 +111,7 @@ test_announce_of_wrong_length_costs_nothing() {
 }
 
 test_announce_older_than_mark_costs_nothing() {
-	diode_link 4
-	capture_start vtx "$TX"
-	sleep 1.5
-	capture_stop
-	local announce; announce=$(captured_announce)
-	[ -n "$announce" ] || fail "no ANNOUNCE captured"
+	link_recorded
 	ip -n "$TX" link set diode0 down
 	ip -n "$TX" link set diode0 up
 	wait_rx_sessions 2
@@ -128,7 +124,7 @@ test_announce_older_than_mark_costs_nothing() {
 	stale0=$(diode_stat "$RX" rx_stale_session)
 	limited0=$(diode_stat "$RX" rx_rate_limited)
 	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/wire.py" send "$RX_OUT4" \
-		"$DIODE_PORT" "$announce" --times 12 >/dev/null
+		"$DIODE_PORT" "$ANNOUNCE" --times 12 >/dev/null
 	sleep 2
 	expect_eq "stale sessions" $((stale0 + 12)) "$(diode_stat "$RX" rx_stale_session)"
 	expect_eq "derivations refused" "$limited0" "$(diode_stat "$RX" rx_rate_limited)"

@@ -12,6 +12,8 @@
 #                        user-space relay in guests; writes docs/benchmarks.md
 #   make soak            an hour of traffic through restarts and rekeying in a
 #                        guest (SOAK_SECONDS, SOAK_KERNELS); not part of check
+#   make fuzz            10 million forged frames into a receiver on each test
+#                        kernel (FUZZ_FRAMES, FUZZ_KERNELS); not part of check
 #   make install         install the modules and the tools on this machine
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -23,7 +25,7 @@ BUILD := $(TOP)/build
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/kmod/Kbuild) \
 	$(wildcard $(TOP)/uapi/linux/*.h $(TOP)/uapi/linux/netfilter/*.h)
 
-.PHONY: all module modules-all tools unit check demo bench soak install clean help
+.PHONY: all module modules-all tools unit check demo bench soak fuzz install clean help
 
 all: module tools
 
@@ -78,6 +80,9 @@ bench:
 
 soak:
 	$(TOP)/scripts/soak
+
+fuzz:
+	$(TOP)/scripts/fuzz
 
 install: module tools
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KVER) modules_install

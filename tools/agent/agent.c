@@ -1,0 +1,1097 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diode-agent: one channel of a unidirectional gateway. A tx agent takes
+ * syslog over UDP and TCP on the OT side and sends it through diode0 with
+ * the one-way transport (transport.c); an rx agent rebuilds it on the IT
+ * side and forwards it to a collector. See docs/agents.md.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "transport.h"
+
+#define SYSLOG_HDR 24		/* the sender's address before each message */
+#define LEASE 65536		/* sequence numbers reserved in the state file */
+#define MAX_DGRAM 65507
+
+static volatile sig_atomic_t stop;
+static struct conf cf;
+static int ep;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "diode-agent: %s: %s: %s\n", cf.name, what, strerror(errno));
+	exit(1);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void path(char *buf, size_t len, const char *ext)
+{
+	snprintf(buf, len, "%s/%s.%s", cf.state_dir, cf.name, ext);
+}
+
+/* Write a state file whole or not at all: a new file, flushed, renamed. */
+static int write_atomic(const char *ext, const char *data, size_t len)
+{
+	char p[512], tmp[520];
+	int fd;
+
+	path(p, sizeof(p), ext);
+	snprintf(tmp, sizeof(tmp), "%s.new", p);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return rename(tmp, p);
+}
+
+static void add_fd(int fd, uint32_t events, uint64_t tag)
+{
+	struct epoll_event e = { .events = events, .data.u64 = tag };
+
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e))
+		die("epoll");
+}
+
+static void nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static int bound_socket(const struct addr *a, int type)
+{
+	int one = 1, fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int big = 8 << 20;
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_DGRAM && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len))
+		die("bind");
+	if (type == SOCK_STREAM && listen(fd, 128))
+		die("listen");
+	return fd;
+}
+
+/* ---------------------------------------------------------------- TX */
+
+enum { TAG_UDP = 1, TAG_LISTEN, TAG_CONN_BASE = 1 << 20 };
+
+struct msg {
+	uint32_t len;
+	uint8_t data[];
+};
+
+struct conn {
+	int fd;
+	bool paused, octet, lf, known;
+	size_t have;
+	size_t skip;			/* bytes of a too-large frame left */
+	struct sockaddr_storage from;
+	uint8_t *buf;
+};
+
+static struct {
+	int sock, udp, tcp;
+	uint64_t epoch, next, lease_to;
+	size_t dgram;			/* UDP payload bytes per datagram */
+	struct msg **q;
+	size_t qhead, qlen;
+	struct conn **conns;
+	size_t nconns;
+	bool paused;
+	double tokens;
+	uint64_t tokens_at, retry_at;
+	struct da_range drops[16];
+	int ndrops, drop_repeat[16];
+	uint8_t out[MAX_DGRAM];
+	/* counters */
+	uint64_t rx_udp, rx_tcp, rx_bytes, accepted, conns_closed, too_large,
+		 garbage, dropped_queue, sent_msgs, sent_dgrams, sent_bytes,
+		 send_errors, pauses, heartbeats, restart_drop;
+} tx;
+
+static void tx_save(bool clean)
+{
+	char b[256];
+	int n = snprintf(b, sizeof(b), "epoch %016" PRIx64 "\nlease %" PRIu64 " %" PRIu64 "\nclean %d\n",
+			 tx.epoch, clean ? tx.next : tx.lease_to - LEASE,
+			 clean ? tx.next : tx.lease_to, clean);
+
+	if (write_atomic("tx", b, n))
+		die("cannot write the state file");
+}
+
+static void tx_load(void)
+{
+	char p[512];
+	uint64_t from, to;
+	int clean;
+	FILE *f;
+
+	path(p, sizeof(p), "tx");
+	f = fopen(p, "r");
+	if (!f) {
+		if (errno != ENOENT)
+			die(p);
+		if (getrandom(&tx.epoch, sizeof(tx.epoch), 0) != sizeof(tx.epoch))
+			die("getrandom");
+		tx.next = 1;
+		fprintf(stderr, "diode-agent: %s: new epoch %016" PRIx64 "\n", cf.name, tx.epoch);
+	} else {
+		if (fscanf(f, "epoch %" SCNx64 " lease %" SCNu64 " %" SCNu64 " clean %d",
+			   &tx.epoch, &from, &to, &clean) != 4 || !from || to < from) {
+			fprintf(stderr, "diode-agent: %s is not a tx state file\n", p);
+			exit(1);
+		}
+		fclose(f);
+		tx.next = to;
+		if (!clean && to > from) {
+			tx.drops[0] = (struct da_range){ DA_R_RESTART, from, to - 1 };
+			tx.drop_repeat[0] = 3;
+			tx.ndrops = 1;
+			tx.restart_drop = to - from;
+		}
+		fprintf(stderr, "diode-agent: %s: epoch %016" PRIx64 " kept, from %" PRIu64 "\n",
+			cf.name, tx.epoch, tx.next);
+	}
+	tx.lease_to = tx.next + LEASE;
+	tx_save(false);
+}
+
+static void tx_mtu(void)
+{
+	int mtu = cf.mtu;
+	socklen_t l = sizeof(mtu);
+	bool v6 = cf.remote.ss.ss_family == AF_INET6;
+
+	if (!mtu && getsockopt(tx.sock, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			       v6 ? IPV6_MTU : IP_MTU, &mtu, &l))
+		mtu = 1280;
+	tx.dgram = mtu - (v6 ? 40 : 20) - 8;
+	if (tx.dgram > MAX_DGRAM)
+		tx.dgram = MAX_DGRAM;
+}
+
+/* Send one datagram: 0, or -1 to try again later (counted). */
+static int tx_send(const uint8_t *b, size_t n)
+{
+	if (send(tx.sock, b, n, 0) == (ssize_t)n) {
+		tx.sent_dgrams++;
+		tx.sent_bytes += n;
+		return 0;
+	}
+	tx.send_errors++;
+	if (errno == EMSGSIZE)
+		tx_mtu();
+	return -1;
+}
+
+static void tx_send_drops(bool repeat)
+{
+	uint8_t b[DA_HDR_LEN + 2 + 17 * 16];
+	struct da_range r[16];
+	struct da_hdr h = { .type = DA_DROP, .channel = cf.id, .epoch = tx.epoch };
+	int i, n = 0;
+
+	for (i = 0; i < tx.ndrops; i++)
+		if (tx.drop_repeat[i] > 0 && (repeat || tx.drop_repeat[i] == 4))
+			r[n++] = tx.drops[i];
+	if (!n)
+		return;
+	h.msg_len = da_put_drop(b + DA_HDR_LEN, r, n);
+	da_put_hdr(b, &h);
+	if (tx_send(b, DA_HDR_LEN + h.msg_len))
+		return;
+	for (i = 0; i < tx.ndrops; i++)
+		if (tx.drop_repeat[i] > 0 && (repeat || tx.drop_repeat[i] == 4))
+			tx.drop_repeat[i]--;
+}
+
+static void tx_lease(void)
+{
+	if (tx.next + 1 >= tx.lease_to) {
+		tx.lease_to = tx.next + LEASE;
+		tx_save(false);
+	}
+}
+
+/* A sequence number given up at the source, announced at once. */
+static void tx_drop(int reason)
+{
+	int i;
+
+	tx_lease();
+	if (tx.ndrops && tx.drops[tx.ndrops - 1].reason == reason &&
+	    tx.drops[tx.ndrops - 1].last + 1 == tx.next &&
+	    tx.drop_repeat[tx.ndrops - 1] == 4) {
+		tx.drops[tx.ndrops - 1].last = tx.next++;
+		return;
+	}
+	if (tx.ndrops == 16) {
+		memmove(tx.drops, tx.drops + 1, 15 * sizeof(tx.drops[0]));
+		memmove(tx.drop_repeat, tx.drop_repeat + 1, 15 * sizeof(int));
+		tx.ndrops--;
+	}
+	i = tx.ndrops++;
+	tx.drops[i] = (struct da_range){ reason, tx.next, tx.next };
+	tx.drop_repeat[i] = 4;	/* once now, then with three heartbeats */
+	tx.next++;
+}
+
+static void tx_heartbeat(void)
+{
+	struct da_hdr h = { .type = DA_HEARTBEAT, .channel = cf.id,
+			    .epoch = tx.epoch, .seq = tx.next - 1, .msg_len = 4 };
+	uint32_t iv = htonl(cf.heartbeat_ms);
+
+	da_put_hdr(tx.out, &h);
+	memcpy(tx.out + DA_HDR_LEN, &iv, 4);
+	if (!tx_send(tx.out, DA_HDR_LEN + 4))
+		tx.heartbeats++;
+	tx_send_drops(true);
+	tx_mtu();
+}
+
+static bool tx_tokens(size_t bytes, uint64_t now)
+{
+	double cap;
+
+	if (!cf.rate_bps)
+		return true;
+	cap = cf.rate_bps / 8.0 / 10;	/* a burst of 100 ms */
+	if (cap < 2 * MAX_DGRAM)
+		cap = 2 * MAX_DGRAM;
+	tx.tokens += (now - tx.tokens_at) * (cf.rate_bps / 8000.0);
+	tx.tokens_at = now;
+	if (tx.tokens > cap)
+		tx.tokens = cap;
+	return tx.tokens >= (double)bytes;
+}
+
+/* Send what the queue holds, as far as the rate and the socket allow. */
+static void tx_drain(uint64_t now)
+{
+	if (now < tx.retry_at)
+		return;
+	while (tx.qlen) {
+		struct msg *m = tx.q[tx.qhead];
+		uint16_t fs, cnt, i;
+
+		da_split(m->len, tx.dgram, &fs, &cnt);
+		if (!tx_tokens(m->len + (size_t)cnt * (DA_HDR_LEN + 28), now))
+			return;
+		tx_lease();
+		for (i = 0; i < cnt; i++) {
+			size_t n = da_put_fragment(tx.out, cf.id, tx.epoch, tx.next,
+						   m->data, m->len, fs, cnt, i);
+
+			while (tx_send(tx.out, n)) {
+				if (errno == EMSGSIZE && n > tx.dgram + 0u) {
+					/* the path shrank: send the rest again */
+					break;
+				}
+				if (errno != ECONNREFUSED && errno != EPERM &&
+				    errno != ENOBUFS && errno != EAGAIN) {
+					break;
+				}
+				/* counted; retried after a short pause */
+				if (errno == ENOBUFS || errno == EAGAIN || errno == EPERM) {
+					if (i == 0) {
+						tx.retry_at = now + 10;
+						return;
+					}
+					usleep(1000);
+				}
+			}
+		}
+		if (cf.rate_bps)
+			tx.tokens -= m->len + (size_t)cnt * (DA_HDR_LEN + 28);
+		tx.next++;
+		tx.sent_msgs++;
+		free(m);
+		tx.qhead = (tx.qhead + 1) % cf.queue;
+		tx.qlen--;
+	}
+}
+
+static void tx_pause(bool on)
+{
+	size_t i;
+
+	if (tx.paused == on)
+		return;
+	tx.paused = on;
+	if (on)
+		tx.pauses++;
+	for (i = 0; i < tx.nconns; i++) {
+		struct epoll_event e = { .events = on ? 0 : EPOLLIN,
+					 .data.u64 = TAG_CONN_BASE + i };
+
+		if (tx.conns[i])
+			epoll_ctl(ep, EPOLL_CTL_MOD, tx.conns[i]->fd, &e);
+	}
+}
+
+static void tx_enqueue(int proto, const struct sockaddr_storage *from,
+		       const uint8_t *data, size_t len)
+{
+	struct msg *m;
+	uint8_t *h;
+
+	if (len > cf.max_message) {
+		tx.too_large++;
+		tx_drop(DA_R_TOO_LARGE);
+		return;
+	}
+	if (tx.qlen == cf.queue) {
+		tx.dropped_queue++;
+		tx_drop(DA_R_QUEUE_FULL);
+		return;
+	}
+	m = malloc(sizeof(*m) + SYSLOG_HDR + len);
+	if (!m) {
+		tx.dropped_queue++;
+		tx_drop(DA_R_QUEUE_FULL);
+		return;
+	}
+	m->len = SYSLOG_HDR + len;
+	h = m->data;
+	memset(h, 0, SYSLOG_HDR);
+	h[0] = 1;
+	h[1] = proto;
+	if (from->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)from;
+
+		h[4] = 6;
+		memcpy(h + 2, &s->sin6_port, 2);
+		memcpy(h + 8, &s->sin6_addr, 16);
+	} else {
+		const struct sockaddr_in *s = (const void *)from;
+
+		h[4] = 4;
+		memcpy(h + 2, &s->sin_port, 2);
+		h[18] = h[19] = 0xff;
+		memcpy(h + 20, &s->sin_addr, 4);
+	}
+	memcpy(h + SYSLOG_HDR, data, len);
+	tx.q[(tx.qhead + tx.qlen) % cf.queue] = m;
+	tx.qlen++;
+	tx.rx_bytes += len;
+}
+
+static void tx_udp_read(void)
+{
+	static uint8_t buf[65536];
+	struct sockaddr_storage from;
+	socklen_t fl;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		fl = sizeof(from);
+		n = recvfrom(tx.udp, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return;
+		tx.rx_udp++;
+		tx_enqueue(1, &from, buf, n);
+	}
+}
+
+static void conn_close(size_t i)
+{
+	struct conn *c = tx.conns[i];
+
+	close(c->fd);
+	free(c->buf);
+	free(c);
+	tx.conns[i] = NULL;
+	tx.conns_closed++;
+}
+
+static void tx_accept(void)
+{
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	struct conn *c;
+	size_t i;
+	int fd;
+
+	while ((fd = accept4(tx.tcp, (struct sockaddr *)&from, &fl,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		fl = sizeof(from);
+		for (i = 0; i < tx.nconns && tx.conns[i]; i++)
+			;
+		if (i == tx.nconns) {
+			tx.conns = realloc(tx.conns, ++tx.nconns * sizeof(*tx.conns));
+			if (!tx.conns)
+				die("realloc");
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c || !(c->buf = malloc(cf.max_message + 16)))
+			die("malloc");
+		c->fd = fd;
+		c->from = from;
+		tx.conns[i] = c;
+		tx.accepted++;
+		add_fd(fd, tx.paused ? 0 : EPOLLIN, TAG_CONN_BASE + i);
+	}
+}
+
+/* Frames out of a connection's buffer (RFC 6587): -1 to close it. */
+static int tx_frames(struct conn *c)
+{
+	size_t off = 0;
+
+	while (off < c->have && tx.qlen < cf.queue) {
+		uint8_t *p = c->buf + off;
+		size_t left = c->have - off, i, len = 0;
+
+		if (c->skip) {
+			size_t n = left < c->skip ? left : c->skip;
+
+			c->skip -= n;
+			off += n;
+			continue;
+		}
+		if (!c->known) {
+			c->known = true;
+			c->octet = p[0] >= '1' && p[0] <= '9';
+		}
+		if (c->octet) {
+			for (i = 0; i < left && i < 8 && p[i] >= '0' && p[i] <= '9'; i++)
+				len = len * 10 + (p[i] - '0');
+			if (i == left)
+				break;
+			if (p[i] != ' ' || !i || p[0] == '0') {
+				tx.garbage++;
+				return -1;
+			}
+			if (len > cf.max_message) {
+				tx.too_large++;
+				tx_drop(DA_R_TOO_LARGE);
+				c->skip = len;
+				off += i + 1;
+				continue;
+			}
+			if (left < i + 1 + len)
+				break;
+			tx.rx_tcp++;
+			tx_enqueue(2, &c->from, p + i + 1, len);
+			off += i + 1 + len;
+		} else {
+			uint8_t *lf = memchr(p, '\n', left);
+
+			if (!lf) {
+				if (left > cf.max_message) {
+					/* the rest of this frame is skipped up to its LF */
+					tx.too_large++;
+					tx_drop(DA_R_TOO_LARGE);
+					c->lf = true;
+					off = c->have;
+				}
+				break;
+			}
+			if (c->lf) {
+				c->lf = false;
+			} else if (lf - p > 0) {
+				tx.rx_tcp++;
+				tx_enqueue(3, &c->from, p, lf - p);
+			}
+			off += lf - p + 1;
+		}
+	}
+	memmove(c->buf, c->buf + off, c->have - off);
+	c->have -= off;
+	return 0;
+}
+
+static void tx_conn_read(size_t i)
+{
+	struct conn *c = tx.conns[i];
+	ssize_t n;
+
+	if (!c)
+		return;
+	if (c->lf && c->have) {
+		/* inside a too-large LF frame: look for its end only */
+		uint8_t *lf = memchr(c->buf, '\n', c->have);
+
+		if (!lf)
+			c->have = 0;
+	}
+	n = read(c->fd, c->buf + c->have, cf.max_message + 16 - c->have);
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		tx_frames(c);
+		conn_close(i);
+		return;
+	}
+	c->have += n;
+	if (c->lf) {
+		uint8_t *lf = memchr(c->buf, '\n', c->have);
+
+		if (!lf) {
+			c->have = 0;
+			return;
+		}
+		c->lf = false;
+		c->have -= lf + 1 - c->buf;
+		memmove(c->buf, lf + 1, c->have);
+	}
+	if (tx_frames(c))
+		conn_close(i);
+}
+
+/* ---------------------------------------------------------------- RX */
+
+static struct {
+	int sock, coll;
+	bool connected, connecting;
+	uint64_t retry_at, last_save;
+	struct da_rx rx;
+	uint8_t *out;			/* frames for the collector */
+	size_t out_len, out_sent, out_cap, frame_start;
+	uint64_t fwd_msgs, fwd_gaps, spool_full, coll_errors, coll_connects;
+	char host[256];
+} rx;
+
+static void rx_queue(const uint8_t *m, size_t len)
+{
+	char pre[16];
+	int pl = 0;
+
+	if (!cf.collector_tcp) {
+		if (sendto(rx.coll, m, len, 0, (const struct sockaddr *)&cf.collector.ss,
+			   cf.collector.len) < 0)
+			rx.coll_errors++;
+		return;
+	}
+	pl = snprintf(pre, sizeof(pre), "%zu ", len);
+	if (rx.out_len - rx.out_sent + pl + len > cf.spool_bytes) {
+		rx.spool_full++;
+		return;
+	}
+	if (rx.out_len + pl + len > rx.out_cap) {
+		if (rx.out_sent) {
+			memmove(rx.out, rx.out + rx.out_sent, rx.out_len - rx.out_sent);
+			rx.out_len -= rx.out_sent;
+			rx.frame_start -= rx.out_sent;
+			rx.out_sent = 0;
+		}
+		while (rx.out_len + pl + len > rx.out_cap) {
+			rx.out_cap = rx.out_cap ? 2 * rx.out_cap : 1 << 20;
+			rx.out = realloc(rx.out, rx.out_cap);
+			if (!rx.out)
+				die("realloc");
+		}
+	}
+	memcpy(rx.out + rx.out_len, pre, pl);
+	memcpy(rx.out + rx.out_len + pl, m, len);
+	rx.out_len += pl + len;
+}
+
+static void on_deliver(void *ctx, uint64_t seq, const uint8_t *m, uint32_t len)
+{
+	(void)ctx;
+	(void)seq;
+	if (len < SYSLOG_HDR || m[0] != 1)
+		return;
+	rx.fwd_msgs++;
+	rx_queue(m + SYSLOG_HDR, len - SYSLOG_HDR);
+}
+
+static void rfc5424(const char *msgid, const char *sd, const char *text)
+{
+	char b[1024], ts[64];
+	struct timespec t;
+	struct tm tm;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(b, sizeof(b), "<44>1 %s.%06ldZ %s diode-agent %d %s %s %s",
+		     ts, t.tv_nsec / 1000, rx.host, (int)getpid(), msgid, sd, text);
+	rx_queue((uint8_t *)b, n);
+}
+
+static void on_gap(void *ctx, uint64_t first, uint64_t last)
+{
+	char sd[256], text[128];
+
+	(void)ctx;
+	snprintf(sd, sizeof(sd), "[diode-gap@32473 channel=\"%s\" epoch=\"%016" PRIx64
+		 "\" first=\"%" PRIu64 "\" last=\"%" PRIu64 "\" count=\"%" PRIu64 "\"]",
+		 cf.name, rx.rx.epoch, first, last, last - first + 1);
+	snprintf(text, sizeof(text), "%" PRIu64 " messages lost", last - first + 1);
+	rx.fwd_gaps++;
+	rfc5424("gap", sd, text);
+}
+
+static void on_epoch(void *ctx, uint64_t old, uint64_t epoch, uint64_t joined)
+{
+	char sd[256];
+
+	(void)ctx;
+	snprintf(sd, sizeof(sd), "[diode-epoch@32473 channel=\"%s\" old=\"%016" PRIx64
+		 "\" epoch=\"%016" PRIx64 "\" joined=\"%" PRIu64 "\"]", cf.name, old, epoch, joined);
+	fprintf(stderr, "diode-agent: %s: epoch %016" PRIx64 ", joined at %" PRIu64 "\n",
+		cf.name, epoch, joined);
+	rfc5424("epoch", sd, "sender epoch");
+}
+
+static void save_seq(void *arg, uint64_t s)
+{
+	fprintf(arg, "%" PRIu64 "\n", s);
+}
+
+static void rx_save(void)
+{
+	char *b = NULL;
+	size_t l = 0;
+	FILE *f = open_memstream(&b, &l);
+
+	if (!f)
+		return;
+	if (rx.rx.have_epoch) {
+		fprintf(f, "epoch %016" PRIx64 " joined %" PRIu64 " base %" PRIu64 "\n",
+			rx.rx.epoch, rx.rx.joined_at, rx.rx.base);
+		da_rx_each_delivered(&rx.rx, save_seq, f);
+	}
+	fclose(f);
+	if (write_atomic("rx", b, l))
+		fprintf(stderr, "diode-agent: %s: cannot save the rx state: %s\n", cf.name, strerror(errno));
+	free(b);
+}
+
+static void rx_load(void)
+{
+	char p[512];
+	uint64_t epoch, joined, base, s;
+	FILE *f;
+
+	path(p, sizeof(p), "rx");
+	f = fopen(p, "r");
+	if (!f)
+		return;
+	if (fscanf(f, "epoch %" SCNx64 " joined %" SCNu64 " base %" SCNu64, &epoch, &joined, &base) == 3 && base) {
+		da_rx_resume(&rx.rx, epoch, joined, base);
+		while (fscanf(f, "%" SCNu64, &s) == 1)
+			da_rx_mark_delivered(&rx.rx, s);
+		fprintf(stderr, "diode-agent: %s: resuming epoch %016" PRIx64 " at %" PRIu64 "\n",
+			cf.name, epoch, base);
+	}
+	fclose(f);
+}
+
+static void coll_connect(uint64_t now)
+{
+	int one = 1;
+
+	rx.coll = socket(cf.collector.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (rx.coll < 0)
+		die("socket");
+	setsockopt(rx.coll, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(rx.coll, (const struct sockaddr *)&cf.collector.ss, cf.collector.len) &&
+	    errno != EINPROGRESS) {
+		close(rx.coll);
+		rx.coll = -1;
+		rx.retry_at = now + 500;
+		return;
+	}
+	rx.connecting = true;
+	add_fd(rx.coll, EPOLLOUT, 2);
+}
+
+static void coll_lost(uint64_t now)
+{
+	rx.coll_errors++;
+	close(rx.coll);
+	rx.coll = -1;
+	rx.connected = rx.connecting = false;
+	/* a frame half written is written again whole */
+	rx.out_sent = rx.frame_start;
+	rx.retry_at = now + 500;
+}
+
+/* Move frame_start past the frames written whole. */
+static void coll_frames(void)
+{
+	while (rx.frame_start < rx.out_sent) {
+		size_t len = 0, i = rx.frame_start;
+
+		while (rx.out[i] != ' ')
+			len = len * 10 + (rx.out[i++] - '0');
+		if (i + 1 + len > rx.out_sent)
+			break;
+		rx.frame_start = i + 1 + len;
+	}
+}
+
+static void coll_write(uint64_t now)
+{
+	ssize_t n;
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = 2 };
+
+	if (!cf.collector_tcp)
+		return;
+	if (rx.coll < 0) {
+		if (now >= rx.retry_at)
+			coll_connect(now);
+		return;
+	}
+	if (rx.connecting) {
+		int err = 0;
+		socklen_t l = sizeof(err);
+
+		getsockopt(rx.coll, SOL_SOCKET, SO_ERROR, &err, &l);
+		if (err) {
+			coll_lost(now);
+			return;
+		}
+		struct pollfd pf = { .fd = rx.coll, .events = POLLOUT };
+		if (poll(&pf, 1, 0) != 1)
+			return;
+		rx.connecting = false;
+		rx.connected = true;
+		rx.coll_connects++;
+	}
+	while (rx.out_sent < rx.out_len) {
+		n = send(rx.coll, rx.out + rx.out_sent, rx.out_len - rx.out_sent, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN)
+				break;
+			coll_lost(now);
+			return;
+		}
+		rx.out_sent += n;
+	}
+	coll_frames();
+	if (rx.out_sent == rx.out_len) {
+		rx.out_len = rx.out_sent = rx.frame_start = 0;
+	}
+	e.events = EPOLLIN | (rx.out_sent < rx.out_len ? EPOLLOUT : 0);
+	epoll_ctl(ep, EPOLL_CTL_MOD, rx.coll, &e);
+}
+
+/* The collector never sends; a read of 0 is its end. */
+static void coll_read(uint64_t now)
+{
+	char b[512];
+	ssize_t n = recv(rx.coll, b, sizeof(b), MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && !rx.connecting))
+		coll_lost(now);
+}
+
+/* ---------------------------------------------------------------- status */
+
+static void status_write(void)
+{
+	char *b = NULL;
+	size_t l = 0;
+	FILE *f = open_memstream(&b, &l);
+	uint64_t now = now_ms();
+	int r;
+
+	if (!f)
+		return;
+	fprintf(f, "{\"channel\":\"%s\",\"id\":%u,\"role\":\"%s\",\"protocol\":\"syslog\",\"pid\":%d",
+		cf.name, cf.id, cf.tx ? "tx" : "rx", (int)getpid());
+	if (cf.tx) {
+		fprintf(f, ",\"epoch\":\"%016" PRIx64 "\",\"next_seq\":%" PRIu64 ",\"datagram\":%zu"
+			",\"received_udp\":%" PRIu64 ",\"received_tcp\":%" PRIu64 ",\"received_bytes\":%" PRIu64
+			",\"connections\":%" PRIu64 ",\"connections_closed\":%" PRIu64
+			",\"too_large\":%" PRIu64 ",\"garbage\":%" PRIu64 ",\"dropped_queue_full\":%" PRIu64
+			",\"restart_skipped\":%" PRIu64 ",\"queued\":%zu,\"paused\":%" PRIu64
+			",\"sent_messages\":%" PRIu64 ",\"sent_datagrams\":%" PRIu64 ",\"sent_bytes\":%" PRIu64
+			",\"send_errors\":%" PRIu64 ",\"heartbeats\":%" PRIu64,
+			tx.epoch, tx.next, tx.dgram, tx.rx_udp, tx.rx_tcp, tx.rx_bytes, tx.accepted,
+			tx.conns_closed, tx.too_large, tx.garbage, tx.dropped_queue, tx.restart_drop,
+			tx.qlen, tx.pauses, tx.sent_msgs, tx.sent_dgrams, tx.sent_bytes, tx.send_errors,
+			tx.heartbeats);
+	} else {
+		struct da_rx *x = &rx.rx;
+		bool up = x->last_heard_ms && now - x->last_heard_ms <
+			3 * (x->hb_interval_ms ? x->hb_interval_ms : 1000);
+
+		fprintf(f, ",\"link\":\"%s\",\"last_heard_ms\":%" PRId64 ",\"epoch\":\"%016" PRIx64 "\""
+			",\"joined_at\":%" PRIu64 ",\"next_expected\":%" PRIu64 ",\"highest\":%" PRIu64,
+			up ? "up" : "down", x->last_heard_ms ? (int64_t)(now - x->last_heard_ms) : -1,
+			x->epoch, x->joined_at, x->base, x->highest);
+		fprintf(f, ",\"datagrams\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"other_channel\":%" PRIu64
+			",\"fragments\":%" PRIu64 ",\"heartbeats\":%" PRIu64 ",\"drop_notices\":%" PRIu64
+			",\"delivered\":%" PRIu64 ",\"delivered_bytes\":%" PRIu64 ",\"lost\":%" PRIu64
+			",\"late\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"gaps\":%" PRIu64
+			",\"epochs\":%" PRIu64 ",\"evicted\":%" PRIu64,
+			x->c.datagrams, x->c.malformed, x->c.other_channel, x->c.fragments,
+			x->c.heartbeats, x->c.drop_notices, x->c.delivered, x->c.delivered_bytes,
+			x->c.lost, x->c.late, x->c.duplicates, x->c.gaps, x->c.epochs, x->c.evicted);
+		for (r = 1; r <= DA_R_MAX; r++)
+			fprintf(f, ",\"dropped_%s\":%" PRIu64, da_reason_name(r), x->c.dropped[r]);
+		fprintf(f, ",\"collector\":\"%s\",\"forwarded\":%" PRIu64 ",\"gap_messages\":%" PRIu64
+			",\"spooled_bytes\":%zu,\"spool_full\":%" PRIu64 ",\"collector_errors\":%" PRIu64,
+			!cf.collector_tcp ? "udp" : rx.connected ? "connected" : "down",
+			rx.fwd_msgs, rx.fwd_gaps, rx.out_len - rx.out_sent, rx.spool_full, rx.coll_errors);
+	}
+	fprintf(f, "}\n");
+	fclose(f);
+	write_atomic("status", b, l);
+	free(b);
+}
+
+static int status_cmd(const char *file, bool json)
+{
+	char p[512], b[8192], *s, *e;
+	size_t n;
+	FILE *f;
+
+	if (conf_load(&cf, file))
+		return 1;
+	path(p, sizeof(p), "status");
+	f = fopen(p, "r");
+	if (!f) {
+		fprintf(stderr, "diode-agent: %s: %s\n", p, strerror(errno));
+		return 1;
+	}
+	n = fread(b, 1, sizeof(b) - 1, f);
+	fclose(f);
+	b[n] = 0;
+	if (json) {
+		fputs(b, stdout);
+		return 0;
+	}
+	/* {"k":v,...} as "k: v" lines */
+	for (s = b + 1; *s && *s != '}';) {
+		char *colon = strchr(s, ':');
+
+		if (!colon)
+			break;
+		e = colon + 1;
+		if (*e == '"')
+			e = strchr(e + 1, '"') + 1;
+		else
+			e += strcspn(e, ",}");
+		printf("%.*s: %.*s\n", (int)(colon - s - 2), s + 1,
+		       (int)(e - colon - 1 - (colon[1] == '"') * 2), colon + 1 + (colon[1] == '"'));
+		s = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int run(const char *file)
+{
+	struct epoll_event ev[64];
+	uint64_t now, next_hb = 0, next_status = 0;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int i, n, timeout;
+
+	if (conf_load(&cf, file))
+		return 1;
+	if (mkdir(cf.state_dir, 0700) && errno != EEXIST)
+		die(cf.state_dir);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		die("epoll");
+	if (cf.tx) {
+		int pmtu = IP_PMTUDISC_DO, big = 4 << 20;
+		bool v6 = cf.remote.ss.ss_family == AF_INET6;
+
+		tx_load();
+		tx.q = calloc(cf.queue, sizeof(*tx.q));
+		tx.sock = socket(cf.remote.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (!tx.q || tx.sock < 0)
+			die("socket");
+		/* never fragmented: a datagram too large is refused, not split */
+		if (v6) {
+			pmtu = IPV6_PMTUDISC_DO;
+			setsockopt(tx.sock, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		} else {
+			setsockopt(tx.sock, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		}
+		setsockopt(tx.sock, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+		if (cf.device[0] && setsockopt(tx.sock, SOL_SOCKET, SO_BINDTODEVICE, cf.device, strlen(cf.device)))
+			die("SO_BINDTODEVICE");
+		if (cf.local.set && bind(tx.sock, (struct sockaddr *)&cf.local.ss, cf.local.len))
+			die("bind");
+		if (connect(tx.sock, (struct sockaddr *)&cf.remote.ss, cf.remote.len))
+			die("connect");
+		nonblock(tx.sock);
+		tx_mtu();
+		tx.tokens_at = now_ms();
+		if (cf.listen_udp.set) {
+			tx.udp = bound_socket(&cf.listen_udp, SOCK_DGRAM);
+			add_fd(tx.udp, EPOLLIN, TAG_UDP);
+		}
+		if (cf.listen_tcp.set) {
+			tx.tcp = bound_socket(&cf.listen_tcp, SOCK_STREAM);
+			add_fd(tx.tcp, EPOLLIN, TAG_LISTEN);
+		}
+		if (tx.ndrops)
+			tx_send_drops(false);
+	} else {
+		struct da_rx_ops ops = { on_deliver, on_gap, on_epoch, NULL };
+
+		gethostname(rx.host, sizeof(rx.host) - 1);
+		if (!rx.host[0] || strchr(rx.host, ' '))
+			strcpy(rx.host, "-");
+		if (da_rx_init(&rx.rx, cf.id, cf.max_message + SYSLOG_HDR, cf.reorder_ms, &ops))
+			die("malloc");
+		rx_load();
+		rx.sock = bound_socket(&cf.local, SOCK_DGRAM);
+		if (cf.device[0] && setsockopt(rx.sock, SOL_SOCKET, SO_BINDTODEVICE, cf.device, strlen(cf.device)))
+			die("SO_BINDTODEVICE");
+		add_fd(rx.sock, EPOLLIN, 1);
+		rx.coll = -1;
+		if (!cf.collector_tcp) {
+			rx.coll = socket(cf.collector.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (rx.coll < 0)
+				die("socket");
+		}
+	}
+	fprintf(stderr, "diode-agent: %s: %s channel %u running\n", cf.name, cf.tx ? "tx" : "rx", cf.id);
+
+	while (!stop) {
+		now = now_ms();
+		timeout = 100;
+		if (cf.tx) {
+			if (now >= next_hb) {
+				tx_heartbeat();
+				next_hb = now + cf.heartbeat_ms;
+			}
+			tx_drain(now);
+			tx_pause(tx.qlen >= cf.queue / 2 + 1 && tx.qlen > 0 ? true :
+				 tx.qlen <= cf.queue / 4 ? false : tx.paused);
+			if (tx.qlen)
+				timeout = 1;
+		} else {
+			int64_t t = da_rx_tick(&rx.rx, now);
+
+			if (t >= 0 && t < timeout)
+				timeout = t;
+			coll_write(now);
+			if (cf.collector_tcp && rx.coll < 0)
+				timeout = timeout < 100 ? timeout : 100;
+			if (now - rx.last_save >= 5000) {
+				rx_save();
+				rx.last_save = now;
+			}
+		}
+		if (now >= next_status) {
+			status_write();
+			next_status = now + 1000;
+		}
+		n = epoll_wait(ep, ev, 64, timeout);
+		now = now_ms();
+		for (i = 0; i < n; i++) {
+			uint64_t tag = ev[i].data.u64;
+
+			if (cf.tx) {
+				if (tag == TAG_UDP)
+					tx_udp_read();
+				else if (tag == TAG_LISTEN)
+					tx_accept();
+				else
+					tx_conn_read(tag - TAG_CONN_BASE);
+				tx_drain(now);
+			} else if (tag == 1) {
+				static uint8_t b[65536];
+				int k;
+
+				for (k = 0; k < 256; k++) {
+					ssize_t l = recv(rx.sock, b, sizeof(b), 0);
+
+					if (l < 0)
+						break;
+					da_rx_input(&rx.rx, b, l, now);
+				}
+			} else if (ev[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+				coll_read(now);
+			}
+		}
+	}
+	if (cf.tx) {
+		/* what is queued goes out before the state is saved clean */
+		for (i = 0; i < 2000 && tx.qlen; i++) {
+			tx_drain(now_ms());
+			if (tx.qlen)
+				usleep(1000);
+		}
+		tx_heartbeat();
+		tx_save(!tx.qlen);
+	} else {
+		for (i = 0; i < 200 && rx.out_sent < rx.out_len; i++) {
+			coll_write(now_ms());
+			usleep(10000);
+		}
+		rx_save();
+	}
+	status_write();
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: diode-agent run FILE\n"
+		"       diode-agent check FILE\n"
+		"       diode-agent status [--json] FILE\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "run"))
+		return run(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "check"))
+		return conf_load(&cf, argv[2]) ? 1 : 0;
+	if (argc == 3 && !strcmp(argv[1], "status"))
+		return status_cmd(argv[2], false);
+	if (argc == 4 && !strcmp(argv[1], "status") && !strcmp(argv[2], "--json"))
+		return status_cmd(argv[3], true);
+	return usage();
+}

@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host tests of diode-agent: a tx agent and an rx agent in two network
+# namespaces joined by veth, everything going back dropped by nftables (a
+# diode's link), and a collector behind the rx agent. KTAP output; exit 0
+# when every test passed (or was skipped), 1 otherwise.
+#
+#   test_agent.sh [AGENT]        AGENT defaults to ./diode-agent beside it
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+agent=$(realpath "${1:-$here/diode-agent}")
+tool=$here/syslogtool.py
+tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
+       loss_5_percent_exact mtu_1280_fragments tx_restart_keeps_epoch
+       rx_restart_nothing_twice garbage_and_oversize)
+
+work=$(mktemp -d /tmp/diode-agent-test.XXXXXX)
+ns_tx=dat-tx-$$ ns_rx=dat-rx-$$
+
+# Everything a test started runs in one of the two namespaces.
+cleanup_test() {
+	local ns p
+	for ns in "$ns_tx" "$ns_rx"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	done
+	sleep 0.1
+	for ns in "$ns_tx" "$ns_rx"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+	ip netns del "$ns_tx" 2>/dev/null
+	ip netns del "$ns_rx" 2>/dev/null
+}
+trap 'cleanup_test; rm -rf "$work"' EXIT
+
+fail() { echo "# FAIL: $*" >&2; exit 1; }
+expect_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
+
+# The link: 10.77.0.1 (tx) -> 10.77.0.2 (rx); nothing goes back.
+link() {
+	local mtu=${1:-1500}
+	ip netns add "$ns_tx" && ip netns add "$ns_rx" || return 1
+	ip -n "$ns_tx" link set lo up; ip -n "$ns_rx" link set lo up
+	ip link add dat0 netns "$ns_tx" mtu "$mtu" type veth peer name dat1 netns "$ns_rx" mtu "$mtu"
+	ip -n "$ns_tx" addr add 10.77.0.1/24 dev dat0
+	ip -n "$ns_rx" addr add 10.77.0.2/24 dev dat1
+	ip -n "$ns_tx" link set dat0 up; ip -n "$ns_rx" link set dat1 up
+	local mac; mac=$(ip -n "$ns_rx" -br link show dat1 | awk '{ print $3 }')
+	ip -n "$ns_tx" neigh replace 10.77.0.2 lladdr "$mac" dev dat0 nud permanent
+	ip netns exec "$ns_rx" nft -f - <<-NFT
+	table inet diode {
+		counter back {}
+		chain out { type filter hook output priority 0; oifname "dat1" counter name back drop; }
+	}
+	NFT
+}
+
+# loss PERCENT: drop a random share of what arrives at the rx side.
+loss() {
+	ip netns exec "$ns_rx" nft -f - <<-NFT
+	table inet loss {
+		counter lost {}
+		chain in { type filter hook input priority -10; iifname "dat1" numgen random mod 100 < $1 counter name lost drop; }
+	}
+	NFT
+}
+
+conf_tx() {
+	cat >"$work/tx.conf" <<-EOF
+	[Channel]
+	Name = tx1
+	Role = tx
+	Protocol = syslog
+	Id = 7
+	StateDir = $work/state-tx
+	[Transport]
+	Remote = 10.77.0.2:5140
+	HeartbeatInterval = ${HB:-200ms}
+	$([ -n "${QUEUE:-}" ] && echo "Queue = $QUEUE")
+	[Syslog]
+	ListenUDP = 127.0.0.1:1514
+	ListenTCP = 127.0.0.1:1514
+	MaxMessage = ${MAXMSG:-65536}
+	EOF
+}
+conf_rx() {
+	cat >"$work/rx.conf" <<-EOF
+	[Channel]
+	Name = rx1
+	Role = rx
+	Protocol = syslog
+	Id = 7
+	StateDir = $work/state-rx
+	[Transport]
+	Local = 10.77.0.2:5140
+	ReorderWait = 100ms
+	[Syslog]
+	Collector = ${COLL:-tcp}:127.0.0.1:10514
+	MaxMessage = ${MAXMSG:-65536}
+	EOF
+}
+
+start_collector() {
+	ip netns exec "$ns_rx" python3 "$tool" collect "${COLL:-tcp}" 10514 "$work/out" &
+}
+start_rx() {
+	ip netns exec "$ns_rx" "$agent" run "$work/rx.conf" 2>>"$work/rx.log" &
+	rx_pid=$!
+}
+start_tx() {
+	ip netns exec "$ns_tx" "$agent" run "$work/tx.conf" 2>>"$work/tx.log" &
+	tx_pid=$!
+}
+# setup [MTU]: link, collector, both agents, ready to take messages.
+setup() {
+	rm -rf "$work"/*
+	link "${1:-1500}" || return 1
+	conf_tx; conf_rx
+	start_collector; start_rx; start_tx
+	wait_for 'ip netns exec "$ns_tx" ss -ltn | grep -q 127.0.0.1:1514' || return 1
+	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q 127.0.0.1:10514'
+}
+wait_for() {
+	local i
+	for i in $(seq 100); do eval "$1" && return 0; sleep 0.05; done
+	return 1
+}
+# stat ROLE KEY: a counter of the status file (written at exit and every s)
+stat() {
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
+		"$work/state-$1/$1""1.status" "$2"
+}
+stop() {	# stop PID: SIGTERM and wait for its last status
+	kill "$1"; wait "$1" 2>/dev/null
+}
+# settle: wait until the rx has heard everything the tx sent, then stop both.
+settle() {
+	sleep 0.6
+	stop "$tx_pid"; sleep 0.5; stop "$rx_pid"; sleep 0.3
+}
+send() { ip netns exec "$ns_tx" python3 "$tool" send "$@"; }
+
+test_config_errors() {
+	local f=$work/bad.conf out
+	check_err() {	# check_err EXPECTED-MESSAGE, file on stdin
+		cat >"$f"
+		out=$("$agent" check "$f" 2>&1) && fail "accepted: $(cat "$f")"
+		[[ "$out" == *"$1"* ]] || fail "expected '$1', got '$out'"
+	}
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\nMTU = 100\n' |
+		check_err "bad.conf:7: invalid MTU"
+	printf '[Channel]\nRole = sideways\n' | check_err "bad.conf:2: invalid Role 'sideways'"
+	printf 'Role = tx\n' | check_err "bad.conf:1: Role is outside a section"
+	printf '[Channel]\nRole = tx\nRole = rx\n' | check_err "bad.conf:3: Role is given twice (first on line 2)"
+	printf '[Channel]\nRemote = 10.0.0.1\n' | check_err "bad.conf:2: Remote belongs in [Transport], not [Channel]"
+	printf '[Channel]\nListenPort = 1\n' | check_err "bad.conf:2: unknown key 'ListenPort' in [Channel]"
+	printf '[Channel]\nRole = rx\nId = 3\nProtocol = syslog\n[Transport]\nLocal = any:5140\n' |
+		check_err "bad.conf:5: an rx syslog channel needs Collector"
+	printf '[Channel]\nRole = tx\nId = 70000\n' | check_err "bad.conf:3: invalid Id"
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\n[Syslog]\nListenTCP = 1.2.3:514\n' |
+		check_err "bad.conf:8: invalid ListenTCP"
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\n[Syslog]\nListenTCP = any:514\n' >"$f"
+	"$agent" check "$f" || fail "a good file refused"
+}
+
+# 100 000 messages over TCP, octet counted, from four senders at once.
+test_tcp_100k_four_senders() {
+	setup || fail "setup"
+	local p s=()
+	for p in a b c d; do send tcp 127.0.0.1 1514 "$p" 25000 & s+=($!); done
+	for p in "${s[@]}"; do wait "$p" || fail "sender failed"; done
+	settle
+	expect_eq "collector: total once missing twice gaps gapsum other" \
+		"100000 100000 0 0 0 0 0" \
+		"$(python3 "$tool" check "$work/out" a:25000 b:25000 c:25000 d:25000)"
+	expect_eq "rx delivered" 100000 "$(stat rx delivered)"
+	expect_eq "rx lost" 0 "$(stat rx lost)"
+	expect_eq "rx duplicates" 0 "$(stat rx duplicates)"
+	expect_eq "tx received_tcp" 100000 "$(stat tx received_tcp)"
+	expect_eq "tx connections" 4 "$(stat tx connections)"
+}
+
+test_udp_and_lf_framing() {
+	setup || fail "setup"
+	send udp 127.0.0.1 1514 u 2000 300
+	send lf 127.0.0.1 1514 l 3000 150
+	settle
+	local got; got=$(python3 "$tool" check "$work/out" u:2000:300 l:3000:150)
+	# UDP into the tx agent on loopback is not lost at this rate
+	expect_eq "collector" "5000 5000 0 0 0 0 0" "$got"
+	expect_eq "tx received_udp" 2000 "$(stat tx received_udp)"
+}
+
+# At 5 % random loss, lost == messages missing, one gap message per gap.
+test_loss_5_percent_exact() {
+	setup || fail "setup"
+	loss 5
+	send tcp 127.0.0.1 1514 m 20000 200
+	settle
+	local r total once missing twice gaps gapsum other
+	read -r total once missing twice gaps gapsum other < <(python3 "$tool" check "$work/out" m:20000)
+	[ "$missing" -gt 0 ] || fail "nothing was lost"
+	expect_eq "twice" 0 "$twice"
+	expect_eq "rx lost == missing" "$missing" "$(stat rx lost)"
+	expect_eq "rx delivered == once" "$once" "$(stat rx delivered)"
+	expect_eq "gap messages == rx gaps" "$(stat rx gaps)" "$gaps"
+	expect_eq "sum of gap counts == missing" "$missing" "$gapsum"
+	expect_eq "other" 0 "$other"
+	echo "# $missing of 20000 lost in $gaps gaps"
+}
+
+# Messages larger than the path are split and rebuilt: nothing fragmented by IP.
+test_mtu_1280_fragments() {
+	setup 1280 || fail "setup"
+	send tcp 127.0.0.1 1514 big 300 20000
+	send tcp 127.0.0.1 1514 small 300 1200
+	settle
+	expect_eq "collector" "600 600 0 0 0 0 0" \
+		"$(python3 "$tool" check "$work/out" big:300:20000 small:300:1200)"
+	expect_eq "datagram" 1252 "$(stat tx datagram)"
+	expect_eq "send errors" 0 "$(stat tx send_errors)"
+}
+
+test_tx_restart_keeps_epoch() {
+	setup || fail "setup"
+	send tcp 127.0.0.1 1514 r1 5000
+	sleep 0.5
+	local epoch; epoch=$(stat tx epoch)
+	kill -9 "$tx_pid"; wait "$tx_pid" 2>/dev/null || true
+	start_tx
+	wait_for 'ip netns exec "$ns_tx" ss -ltn | grep -q 127.0.0.1:1514' || fail "tx restart"
+	send tcp 127.0.0.1 1514 r2 5000
+	settle
+	expect_eq "epoch kept" "$epoch" "$(stat tx epoch)"
+	expect_eq "rx epochs" 1 "$(stat rx epochs)"
+	expect_eq "collector" "10000 10000 0 0 0 0 0" \
+		"$(python3 "$tool" check "$work/out" r1:5000 r2:5000)"
+	expect_eq "rx lost" 0 "$(stat rx lost)"
+	# the restarted tx skips its lease (1 to 65536) and says so
+	expect_eq "rx dropped at source (restart)" $((65536 - 5000)) "$(stat rx dropped_restart)"
+	expect_eq "rx delivered" 10000 "$(stat rx delivered)"
+}
+
+test_rx_restart_nothing_twice() {
+	setup || fail "setup"
+	send tcp 127.0.0.1 1514 s1 5000
+	sleep 0.5
+	stop "$rx_pid"
+	start_rx
+	sleep 0.3
+	send tcp 127.0.0.1 1514 s2 5000
+	settle
+	expect_eq "collector" "10000 10000 0 0 0 0 0" \
+		"$(python3 "$tool" check "$work/out" s1:5000 s2:5000)"
+	expect_eq "rx epochs after restart" 0 "$(stat rx epochs)"
+}
+
+test_garbage_and_oversize() {
+	MAXMSG=4096 setup || fail "setup"
+	# random datagrams into the rx port, from the rx side itself
+	ip netns exec "$ns_rx" python3 -c '
+import os, socket, random
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r = random.Random(1)
+for i in range(3000):
+    b = bytearray(os.urandom(r.randrange(0, 1500)))
+    if i % 2 and len(b) >= 4: b[0:4] = b"\xda\x1a\x01\x01"
+    s.sendto(bytes(b), ("10.77.0.2", 5140))'
+	# garbage on the TCP port, then an oversized frame, then good frames
+	ip netns exec "$ns_tx" python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 1514)); s.sendall(b"12abc garbage\n\x00\xff"); s.shutdown(1); s.recv(1); s.close()
+s = socket.create_connection(("127.0.0.1", 1514))
+s.sendall(b"5000 " + b"y" * 5000 + b"5 hello"); s.shutdown(1); s.recv(1); s.close()'
+	send tcp 127.0.0.1 1514 g 1000
+	settle
+	expect_eq "collector (g and one hello)" "1001 1000 0 0 0 0 1" \
+		"$(python3 "$tool" check "$work/out" g:1000)"
+	expect_eq "tx too_large" 1 "$(stat tx too_large)"
+	expect_eq "tx garbage" 1 "$(stat tx garbage)"
+	expect_eq "rx dropped too-large" 1 "$(stat rx dropped_too-large)"
+	expect_eq "rx lost" 0 "$(stat rx lost)"
+	[ "$(stat rx malformed)" -ge 1500 ] || fail "malformed $(stat rx malformed)"
+}
+
+if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null || ! ip netns add "dat-probe-$$" 2>/dev/null; then
+	echo "TAP version 13"; echo "1..0 # SKIP needs root, nft and network namespaces"
+	exit 0
+fi
+ip netns del "dat-probe-$$"
+
+[ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
+echo "TAP version 13"
+echo "1..${#tests[@]}"
+failed=0 i=0
+for t in "${tests[@]}"; do
+	i=$((i + 1))
+	(set -e; "test_$t")
+	rc=$?
+	cleanup_test
+	if [ $rc = 0 ]; then echo "ok $i $t"
+	else echo "not ok $i $t"; failed=1
+		for l in "$work"/tx.log "$work"/rx.log; do [ -f "$l" ] && sed 's/^/# /' "$l" | tail -5; done
+	fi
+done
+exit $failed

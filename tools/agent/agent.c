@@ -309,6 +309,8 @@ static bool tx_tokens(size_t bytes, uint64_t now)
 /* Send what the queue holds, as far as the rate and the socket allow. */
 static void tx_drain(uint64_t now)
 {
+	/* numbers given up are announced before any later number is sent */
+	tx_send_drops(false);
 	if (now < tx.retry_at)
 		return;
 	while (tx.qlen) {

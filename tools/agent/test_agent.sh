@@ -263,7 +263,7 @@ import os, socket, random
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 r = random.Random(1)
 for i in range(3000):
-    b = bytearray(os.urandom(r.randrange(0, 1500)))
+    b = bytearray(r.randbytes(r.randrange(0, 1500)))
     if i % 2 and len(b) >= 4: b[0:4] = b"\xda\x1a\x01\x01"
     s.sendto(bytes(b), ("10.77.0.2", 5140))'
 	# garbage on the TCP port, then an oversized frame, then good frames

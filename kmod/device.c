@@ -93,6 +93,12 @@ int diode_device_start_session(struct diode_device *diode)
 					lockdep_is_held(&diode->lock));
 	if (old)
 		diode_session_get(old);
+	/* Its ANNOUNCE goes first, before any frame can be sealed under it:
+	 * a frame that overtook it would be of a session the receiver does
+	 * not know yet. The heartbeat sends it again at once.
+	 */
+	if (session)
+		diode_send_announce(diode, session);
 	diode_tx_replace(diode, &diode->tx_next, NULL);
 	diode_tx_replace(diode, &diode->tx_session, session);
 	if (old) {

@@ -383,6 +383,32 @@ beyond_receiver() {
 	ip netns exec "$TX" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.tback.rp_filter=0
 }
 
+# tcp_to_sink BYTES: a TCP stream of BYTES random bytes from $TX to the sink
+# (beyond_receiver) arrives whole: the sink answers its SHA-256.
+tcp_to_sink() {
+	local ready=$KEYS/tcp-ready sent got
+	rm -f "$ready"
+	ip netns exec "$SINK" python3 -c '
+import hashlib, socket, sys
+s = socket.socket(); s.bind((sys.argv[1], 7002)); s.listen(1); s.settimeout(60)
+open(sys.argv[2], "w").close()
+c, _ = s.accept(); c.settimeout(60)
+h = hashlib.sha256()
+while (d := c.recv(65536)):
+    h.update(d)
+c.sendall(h.hexdigest().encode())' "$SINK_IN4" "$ready" &
+	local spid=$!
+	wait_for_file "$ready" "the sink's TCP listener"
+	sent=$(head -c "$1" /dev/urandom | tee "$KEYS/tcp.bin" | sha256sum | cut -d" " -f1)
+	got=$(ip netns exec "$TX" python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 7002), timeout=60)
+s.sendall(open(sys.argv[2], "rb").read()); s.shutdown(socket.SHUT_WR)
+print(s.recv(100).decode())' "$SINK_IN4" "$KEYS/tcp.bin")
+	wait "$spid" || fail "the sink's TCP listener failed"
+	expect_eq "SHA-256 of the TCP stream at the sink" "$sent" "$got"
+}
+
 # What the receiver forwards beyond itself carries right checksums: it marks
 # the authenticated inner packets as checksummed, so those must be right as
 # the sender sent them. UDP in both families, and a TCP stream that the
@@ -405,26 +431,7 @@ test_checksums_right_beyond_receiver() {
 		wait "$rpid" || fail "IPv$family datagrams not all delivered to the sink: $(cat "$KEYS/recv.json")"
 	done
 
-	rm -f "$ready"
-	ip netns exec "$SINK" python3 -c '
-import hashlib, socket, sys
-s = socket.socket(); s.bind((sys.argv[1], 7002)); s.listen(1); s.settimeout(30)
-open(sys.argv[2], "w").close()
-c, _ = s.accept(); c.settimeout(30)
-h = hashlib.sha256()
-while (d := c.recv(65536)):
-    h.update(d)
-c.sendall(h.hexdigest().encode())' "$SINK_IN4" "$ready" &
-	local spid=$! sent got
-	wait_for_file "$ready" "the sink's TCP listener"
-	sent=$(head -c 2000000 /dev/urandom | tee "$KEYS/tcp.bin" | sha256sum | cut -d" " -f1)
-	got=$(ip netns exec "$TX" python3 -c '
-import socket, sys
-s = socket.create_connection((sys.argv[1], 7002), timeout=30)
-s.sendall(open(sys.argv[2], "rb").read()); s.shutdown(socket.SHUT_WR)
-print(s.recv(100).decode())' "$SINK_IN4" "$KEYS/tcp.bin")
-	wait "$spid" || fail "the sink's TCP listener failed"
-	expect_eq "SHA-256 of the TCP stream at the sink" "$sent" "$got"
+	tcp_to_sink 2000000
 	capture_stop
 
 	local summary
@@ -523,6 +530,33 @@ inner_nat() {
 	stream "$2" 1000
 }
 
+# TCP keeps a clone of every segment it sends until it is acknowledged and
+# sends that clone again when the segment was lost. Sealing works in place:
+# a sender that sealed data it shares with such a clone would retransmit
+# ciphertext, which the receiver delivers as authentic. With one outer frame
+# in 25 lost on the link, the stream must still arrive intact.
+test_tcp_retransmissions_intact() {
+	diode_link 4
+	beyond_receiver
+	ip netns exec "$TX" nft -f - <<-EOF
+	table inet loss {
+		chain out {
+			type filter hook output priority 0;
+			oifname "vtx" numgen inc mod 25 == 0 counter drop
+		}
+	}
+	EOF
+	tcp_to_sink 1000000
+	local lost retrans
+	lost=$(ip netns exec "$TX" nft -j list table inet loss |
+		python3 -c 'import json, sys; print(next(e["counter"]["packets"] for r in json.load(sys.stdin)["nftables"] if "rule" in r for e in r["rule"]["expr"] if "counter" in e))')
+	retrans=$(ip netns exec "$TX" nstat -asz TcpRetransSegs | awk '$1 == "TcpRetransSegs" { print $2 }')
+	echo "# frames lost on the link $lost, TCP segments retransmitted $retrans"
+	[ "$retrans" -gt 0 ] || fail "no TCP segment was retransmitted"
+	expect_eq "frames the receiver found unauthentic" 0 "$(diode_stat "$RX" rx_unauthentic)"
+	expect_eq "inner packets the receiver refused" 0 "$(diode_stat "$RX" rx_bad_inner)"
+}
+
 test_inner_nat_ipv6_in_ipv6() {
 	inner_nat 6 6
 }
@@ -536,7 +570,7 @@ test_inner_nat_ipv4_in_ipv4() {
 }
 
 ktap_run stream_ipv4_in_ipv6 stream_ipv6_in_ipv4 stream_ipv4_in_ipv4 stream_ipv6_in_ipv6 \
-	gso_segmentation checksums_right_beyond_receiver \
+	gso_segmentation checksums_right_beyond_receiver tcp_retransmissions_intact \
 	bit_flips replayed_frames link_duplication reordering \
 	wrong_peer_key_on_receiver wrong_private_key_on_receiver \
 	wrong_peer_key_on_sender wrong_private_key_on_sender \

@@ -4,9 +4,13 @@
 #                        KDIR= select another)
 #   make modules-all     both modules for both test kernels (6.1 and 6.12), staged
 #                        into their module trees so that guests can modprobe it
+#                        (TEST_KERNELS= another list, e.g. 6.12-debug)
 #   make tools           diodectl and the other user-space tools
 #   make unit            host unit tests of the pure logic
 #   make check           everything: deps, builds, unit tests, selftests on both kernels
+#   make check-debug     the same selftests on a 6.12 built with KASAN, lockdep,
+#                        kmemleak and KFENCE (scripts/debug-kernel builds it once,
+#                        into .cache); not part of check
 #   make demo            the main job, in a guest
 #   make bench           diode against veth, MACsec, WireGuard, IPsec and a
 #                        user-space relay in guests; writes docs/benchmarks.md
@@ -25,7 +29,7 @@ BUILD := $(TOP)/build
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/kmod/Kbuild) \
 	$(wildcard $(TOP)/uapi/linux/*.h $(TOP)/uapi/linux/netfilter/*.h)
 
-.PHONY: all module modules-all tools unit check demo bench soak fuzz install clean help
+.PHONY: all module modules-all tools unit check check-debug demo bench soak fuzz install clean help
 
 all: module tools
 
@@ -52,10 +56,16 @@ endef
 module:
 	$(call build_module,$(KVER),$(KDIR))
 
+# A kernel built here (the debug kernel) has its build tree at
+# $(CACHE)/kernels/VERSION/build; Debian's have their headers package.
+TEST_KERNELS ?= 6.1 6.12
+
 modules-all:
-	@for s in 6.1 6.12; do \
-		v=$$(readlink $(CACHE)/kernels/$$s) || { echo "error: no test kernel $$s: run scripts/install-deps" >&2; exit 1; }; \
-		$(MAKE) --no-print-directory module KVER=$$v KDIR=/usr/src/linux-headers-$$v || exit 1; \
+	@for s in $(TEST_KERNELS); do \
+		v=$$(readlink $(CACHE)/kernels/$$s) || { echo "error: no test kernel $$s: run scripts/install-deps (6.12-debug: scripts/debug-kernel)" >&2; exit 1; }; \
+		kd=/usr/src/linux-headers-$$v; \
+		[ -e $(CACHE)/kernels/$$v/build/Makefile ] && kd=$(CACHE)/kernels/$$v/build; \
+		$(MAKE) --no-print-directory module KVER=$$v KDIR=$$kd || exit 1; \
 		for m in diode xt_DIODE; do \
 			install -D -m 0644 $(BUILD)/$$v/kmod/$$m.ko $(CACHE)/kernels/$$v/lib/modules/$$v/updates/$$m.ko || exit 1; \
 		done; \
@@ -71,6 +81,12 @@ unit:
 
 check:
 	$(TOP)/scripts/check
+
+# KASAN and lockdep make the guest several times slower and hungrier.
+check-debug:
+	$(TOP)/scripts/debug-kernel
+	DIODE_CHECK_KERNELS=6.12-debug DIODE_CHECK_MEM=4G DIODE_CHECK_TIMEOUT=10800 \
+		$(TOP)/scripts/check
 
 demo:
 	$(TOP)/scripts/demo

@@ -25,10 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "conf.h"
+#include "seglog.h"
 #include "transport.h"
 
-#define SYSLOG_HDR 24		/* the sender's address before each message */
 #define LEASE 65536		/* sequence numbers reserved in the state file */
 #define MAX_DGRAM 65507
 
@@ -56,9 +57,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+void agent_path(const struct conf *c, char *buf, size_t len, const char *ext)
+{
+	snprintf(buf, len, "%s/%s.%s", c->state_dir, c->name, ext);
+}
+
 static void path(char *buf, size_t len, const char *ext)
 {
-	snprintf(buf, len, "%s/%s.%s", cf.state_dir, cf.name, ext);
+	agent_path(&cf, buf, len, ext);
 }
 
 /* Write a state file whole or not at all: a new file, flushed, renamed. */
@@ -142,6 +148,9 @@ static struct {
 	struct da_range drops[16];
 	int ndrops, drop_repeat[16];
 	uint8_t out[MAX_DGRAM];
+	struct sl jr;			/* the journal, when Journal is on */
+	bool jr_on;
+	uint64_t jr_refused;
 	/* counters */
 	uint64_t rx_udp, rx_tcp, rx_bytes, accepted, conns_closed, too_large,
 		 garbage, dropped_queue, sent_msgs, sent_dgrams, sent_bytes,
@@ -196,18 +205,109 @@ static void tx_load(void)
 	tx_save(false);
 }
 
-static void tx_mtu(void)
+int agent_tx_epoch(const struct conf *c, uint64_t *epoch)
 {
-	int mtu = cf.mtu;
-	socklen_t l = sizeof(mtu);
-	bool v6 = cf.remote.ss.ss_family == AF_INET6;
+	char p[512];
+	uint64_t from, to;
+	int clean;
+	FILE *f;
 
-	if (!mtu && getsockopt(tx.sock, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+	agent_path(c, p, sizeof(p), "tx");
+	f = fopen(p, "r");
+	if (!f) {
+		fprintf(stderr, "diode-agent: %s: %s\n", p, strerror(errno));
+		return -1;
+	}
+	if (fscanf(f, "epoch %" SCNx64 " lease %" SCNu64 " %" SCNu64 " clean %d",
+		   epoch, &from, &to, &clean) != 4) {
+		fclose(f);
+		fprintf(stderr, "diode-agent: %s is not a tx state file\n", p);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+size_t agent_dgram(int sock, const struct conf *c)
+{
+	int mtu = c->mtu;
+	socklen_t l = sizeof(mtu);
+	bool v6 = c->remote.ss.ss_family == AF_INET6;
+	size_t d;
+
+	if (!mtu && getsockopt(sock, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
 			       v6 ? IPV6_MTU : IP_MTU, &mtu, &l))
 		mtu = 1280;
-	tx.dgram = mtu - (v6 ? 40 : 20) - 8;
-	if (tx.dgram > MAX_DGRAM)
-		tx.dgram = MAX_DGRAM;
+	d = mtu - (v6 ? 40 : 20) - 8;
+	return d > MAX_DGRAM ? MAX_DGRAM : d;
+}
+
+/* After a crash the journal says how far the tx got: only the numbers
+ * after its last record were skipped. */
+static void tx_journal_restart(void)
+{
+	struct da_range *r = &tx.drops[0];
+	uint64_t last = 0;
+	size_t i;
+
+	if (!tx.ndrops || r->reason != DA_R_RESTART)
+		return;
+	for (i = tx.jr.nsegs; i > 0; i--)
+		if (tx.jr.segs[i - 1].nrec) {
+			last = tx.jr.segs[i - 1].last_key;
+			break;
+		}
+	if (last < r->first || last > r->last)
+		return;
+	if (last == r->last) {
+		tx.ndrops = 0;
+		tx.restart_drop = 0;
+		return;
+	}
+	tx.restart_drop -= last + 1 - r->first;
+	r->first = last + 1;
+}
+
+static void tx_mtu(void)
+{
+	tx.dgram = agent_dgram(tx.sock, &cf);
+}
+
+int agent_tx_socket(const struct conf *c, bool any_port)
+{
+	int pmtu = IP_PMTUDISC_DO, big = 4 << 20, fd;
+	bool v6 = c->remote.ss.ss_family == AF_INET6;
+	struct addr local = c->local;
+
+	fd = socket(c->remote.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	/* never fragmented: a datagram too large is refused, not split */
+	if (v6) {
+		pmtu = IPV6_PMTUDISC_DO;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	} else {
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	if (c->device[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, c->device, strlen(c->device)))
+		goto fail;
+	if (local.set && any_port) {
+		if (local.ss.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&local.ss)->sin6_port = 0;
+		else
+			((struct sockaddr_in *)&local.ss)->sin_port = 0;
+	}
+	if (local.set && bind(fd, (struct sockaddr *)&local.ss, local.len))
+		goto fail;
+	if (connect(fd, (const struct sockaddr *)&c->remote.ss, c->remote.len))
+		goto fail;
+	return fd;
+fail:
+	fprintf(stderr, "diode-agent: %s: the socket to Remote: %s\n", c->name, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 /* Send one datagram: 0, or -1 to try again later (counted). */
@@ -288,6 +388,8 @@ static void tx_heartbeat(void)
 		tx.heartbeats++;
 	tx_send_drops(true);
 	tx_mtu();
+	if (tx.jr_on)
+		sl_sync(&tx.jr);
 }
 
 static bool tx_tokens(size_t bytes, uint64_t now)
@@ -346,6 +448,8 @@ static void tx_drain(uint64_t now)
 		}
 		if (cf.rate_bps)
 			tx.tokens -= m->len + (size_t)cnt * (DA_HDR_LEN + 28);
+		if (tx.jr_on && sl_append(&tx.jr, tx.next, m->data, m->len))
+			tx.jr_refused++;
 		tx.next++;
 		tx.sent_msgs++;
 		free(m);
@@ -590,45 +694,123 @@ static struct {
 	bool connected, connecting;
 	uint64_t retry_at, last_save;
 	struct da_rx rx;
-	uint8_t *out;			/* frames for the collector */
+	struct sl spool;		/* frames for a tcp collector, on disk */
+	struct sl_cursor rd, done;	/* read into out; written whole */
+	uint8_t *out;			/* frames read from the spool: LEN SP MSG */
 	size_t out_len, out_sent, out_cap, frame_start;
-	uint64_t fwd_msgs, fwd_gaps, spool_full, coll_errors, coll_connects;
+	uint64_t fwd_msgs, fwd_gaps, coll_errors, coll_connects;
+	/* what a full spool refused, announced as a gap once there is room */
+	uint64_t run_msgs, run_notices, run_first, run_last;
+	uint64_t spool_dropped, spool_dropped_notices, spool_corrupt;
 	char host[256];
 } rx;
 
-static void rx_queue(const uint8_t *m, size_t len)
+/* An RFC 5424 message of this agent into b[1024]: its length. */
+static int rfc5424(char *b, const char *msgid, const char *sd, const char *text)
 {
-	char pre[16];
-	int pl = 0;
+	char ts[64];
+	struct timespec t;
+	struct tm tm;
+	int n;
 
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(b, 1024, "<44>1 %s.%06ldZ %s diode-agent %d %s %s %s",
+		     ts, t.tv_nsec / 1000, rx.host, (int)getpid(), msgid, sd, text);
+	return n < 1024 ? n : 1023;
+}
+
+/* The messages a full spool refused, as one gap, when it has room again. */
+static void rx_spool_notice(void)
+{
+	char sd[320], text[160], b[1024];
+	int n;
+
+	if (!rx.run_msgs && !rx.run_notices)
+		return;
+	snprintf(sd, sizeof(sd), "[diode-gap@32473 channel=\"%s\" epoch=\"%016" PRIx64
+		 "\" first=\"%" PRIu64 "\" last=\"%" PRIu64 "\" count=\"%" PRIu64
+		 "\" reason=\"spool-full\" notices=\"%" PRIu64 "\"]",
+		 cf.name, rx.rx.epoch, rx.run_first, rx.run_last, rx.run_msgs, rx.run_notices);
+	snprintf(text, sizeof(text), "%" PRIu64 " messages and %" PRIu64
+		 " notices dropped: the spool was full", rx.run_msgs, rx.run_notices);
+	n = rfc5424(b, "gap", sd, text);
+	if (sl_append(&rx.spool, 0, b, n))
+		return;
+	rx.fwd_gaps++;
+	rx.run_msgs = rx.run_notices = 0;
+}
+
+/* A message for the collector (key: its sequence number, 0 a notice). */
+static void rx_queue(uint64_t key, const uint8_t *m, size_t len)
+{
 	if (!cf.collector_tcp) {
 		if (sendto(rx.coll, m, len, 0, (const struct sockaddr *)&cf.collector.ss,
 			   cf.collector.len) < 0)
 			rx.coll_errors++;
 		return;
 	}
-	pl = snprintf(pre, sizeof(pre), "%zu ", len);
-	if (rx.out_len - rx.out_sent + pl + len > cf.spool_bytes) {
-		rx.spool_full++;
+	rx_spool_notice();
+	/* while a refusal is not announced, nothing passes it */
+	if (!rx.run_msgs && !rx.run_notices && !sl_append(&rx.spool, key, m, len))
+		return;
+	if (!key) {
+		rx.run_notices++;
+		rx.spool_dropped_notices++;
 		return;
 	}
-	if (rx.out_len + pl + len > rx.out_cap) {
-		if (rx.out_sent) {
-			memmove(rx.out, rx.out + rx.out_sent, rx.out_len - rx.out_sent);
-			rx.out_len -= rx.out_sent;
-			rx.frame_start -= rx.out_sent;
-			rx.out_sent = 0;
+	if (!rx.run_msgs || key < rx.run_first)
+		rx.run_first = key;
+	if (!rx.run_msgs || key > rx.run_last)
+		rx.run_last = key;
+	rx.run_msgs++;
+	rx.spool_dropped++;
+}
+
+/* Frames from the spool into out, about 1 MiB ahead of the socket. */
+static void rx_fill(void)
+{
+	while (rx.out_len - rx.frame_start < (1u << 20)) {
+		const uint8_t *d;
+		uint64_t key;
+		uint32_t len;
+		char pre[16];
+		int pl, r = sl_read(&rx.spool, &rx.rd, &key, &d, &len);
+
+		if (!r)
+			return;
+		if (r < 0) {
+			/* a segment damaged since it was checked: what is left
+			 * of it goes, once what came before is written */
+			if (rx.frame_start == rx.out_len) {
+				fprintf(stderr, "diode-agent: %s: spool segment %016" PRIx64
+					" does not check, the rest of it skipped\n", cf.name, rx.rd.seg);
+				rx.spool_corrupt++;
+				sl_skip(&rx.spool, &rx.rd);
+				rx.done = rx.rd;
+			}
+			return;
 		}
-		while (rx.out_len + pl + len > rx.out_cap) {
-			rx.out_cap = rx.out_cap ? 2 * rx.out_cap : 1 << 20;
-			rx.out = realloc(rx.out, rx.out_cap);
-			if (!rx.out)
-				die("realloc");
+		pl = snprintf(pre, sizeof(pre), "%u ", len);
+		if (rx.out_len + pl + len > rx.out_cap) {
+			if (rx.frame_start) {
+				memmove(rx.out, rx.out + rx.frame_start, rx.out_len - rx.frame_start);
+				rx.out_len -= rx.frame_start;
+				rx.out_sent -= rx.frame_start;
+				rx.frame_start = 0;
+			}
+			while (rx.out_len + pl + len > rx.out_cap) {
+				rx.out_cap = rx.out_cap ? 2 * rx.out_cap : 1 << 21;
+				rx.out = realloc(rx.out, rx.out_cap);
+				if (!rx.out)
+					die("realloc");
+			}
 		}
+		memcpy(rx.out + rx.out_len, pre, pl);
+		memcpy(rx.out + rx.out_len + pl, d, len);
+		rx.out_len += pl + len;
 	}
-	memcpy(rx.out + rx.out_len, pre, pl);
-	memcpy(rx.out + rx.out_len + pl, m, len);
-	rx.out_len += pl + len;
 }
 
 static void on_deliver(void *ctx, uint64_t seq, const uint8_t *m, uint32_t len)
@@ -638,27 +820,12 @@ static void on_deliver(void *ctx, uint64_t seq, const uint8_t *m, uint32_t len)
 	if (len < SYSLOG_HDR || m[0] != 1)
 		return;
 	rx.fwd_msgs++;
-	rx_queue(m + SYSLOG_HDR, len - SYSLOG_HDR);
-}
-
-static void rfc5424(const char *msgid, const char *sd, const char *text)
-{
-	char b[1024], ts[64];
-	struct timespec t;
-	struct tm tm;
-	int n;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	gmtime_r(&t.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	n = snprintf(b, sizeof(b), "<44>1 %s.%06ldZ %s diode-agent %d %s %s %s",
-		     ts, t.tv_nsec / 1000, rx.host, (int)getpid(), msgid, sd, text);
-	rx_queue((uint8_t *)b, n);
+	rx_queue(seq, m + SYSLOG_HDR, len - SYSLOG_HDR);
 }
 
 static void on_gap(void *ctx, uint64_t first, uint64_t last)
 {
-	char sd[256], text[128];
+	char sd[256], text[128], b[1024];
 
 	(void)ctx;
 	snprintf(sd, sizeof(sd), "[diode-gap@32473 channel=\"%s\" epoch=\"%016" PRIx64
@@ -666,19 +833,19 @@ static void on_gap(void *ctx, uint64_t first, uint64_t last)
 		 cf.name, rx.rx.epoch, first, last, last - first + 1);
 	snprintf(text, sizeof(text), "%" PRIu64 " messages lost", last - first + 1);
 	rx.fwd_gaps++;
-	rfc5424("gap", sd, text);
+	rx_queue(0, (uint8_t *)b, rfc5424(b, "gap", sd, text));
 }
 
 static void on_epoch(void *ctx, uint64_t old, uint64_t epoch, uint64_t joined)
 {
-	char sd[256];
+	char sd[256], b[1024];
 
 	(void)ctx;
 	snprintf(sd, sizeof(sd), "[diode-epoch@32473 channel=\"%s\" old=\"%016" PRIx64
 		 "\" epoch=\"%016" PRIx64 "\" joined=\"%" PRIu64 "\"]", cf.name, old, epoch, joined);
 	fprintf(stderr, "diode-agent: %s: epoch %016" PRIx64 ", joined at %" PRIu64 "\n",
 		cf.name, epoch, joined);
-	rfc5424("epoch", sd, "sender epoch");
+	rx_queue(0, (uint8_t *)b, rfc5424(b, "epoch", sd, "sender epoch"));
 }
 
 static void save_seq(void *arg, uint64_t s)
@@ -686,17 +853,33 @@ static void save_seq(void *arg, uint64_t s)
 	fprintf(arg, "%" PRIu64 "\n", s);
 }
 
+static void save_lost(void *arg, uint64_t a, uint64_t b)
+{
+	fprintf(arg, "lost %" PRIu64 " %" PRIu64 "\n", a, b);
+}
+
+/* The rx state: what was delivered above base, and what was counted lost
+ * below it, so that a replay after a restart is delivered once. The spool
+ * is made durable first: what the state calls delivered is in it. */
 static void rx_save(void)
 {
 	char *b = NULL;
 	size_t l = 0;
-	FILE *f = open_memstream(&b, &l);
+	FILE *f;
 
+	if (cf.collector_tcp) {
+		sl_sync(&rx.spool);
+		if (sl_save_cursor(&rx.spool, &rx.done))
+			fprintf(stderr, "diode-agent: %s: cannot save the spool's cursor: %s\n",
+				cf.name, strerror(errno));
+	}
+	f = open_memstream(&b, &l);
 	if (!f)
 		return;
 	if (rx.rx.have_epoch) {
 		fprintf(f, "epoch %016" PRIx64 " joined %" PRIu64 " base %" PRIu64 "\n",
 			rx.rx.epoch, rx.rx.joined_at, rx.rx.base);
+		da_rx_each_lost(&rx.rx, save_lost, f);
 		da_rx_each_delivered(&rx.rx, save_seq, f);
 	}
 	fclose(f);
@@ -705,24 +888,49 @@ static void rx_save(void)
 	free(b);
 }
 
+/* Read back what rx_save wrote; any line that does not check is ignored
+ * and counted (the file is input like any other). */
 static void rx_load(void)
 {
-	char p[512];
-	uint64_t epoch, joined, base, s;
+	char p[512], line[128] = "", extra;
+	uint64_t epoch, joined, base, a, b, ignored = 0, marked = 0;
 	FILE *f;
 
 	path(p, sizeof(p), "rx");
 	f = fopen(p, "r");
 	if (!f)
 		return;
-	if (fscanf(f, "epoch %" SCNx64 " joined %" SCNu64 " base %" SCNu64, &epoch, &joined, &base) == 3 && base) {
-		da_rx_resume(&rx.rx, epoch, joined, base);
-		while (fscanf(f, "%" SCNu64, &s) == 1)
-			da_rx_mark_delivered(&rx.rx, s);
-		fprintf(stderr, "diode-agent: %s: resuming epoch %016" PRIx64 " at %" PRIu64 "\n",
-			cf.name, epoch, base);
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return;		/* nothing heard before the last stop */
+	}
+	if (sscanf(line, "epoch %" SCNx64 " joined %" SCNu64 " base %" SCNu64 "%c",
+		   &epoch, &joined, &base, &extra) != 4 || extra != '\n' ||
+	    !base || !joined || joined > base) {
+		fclose(f);
+		fprintf(stderr, "diode-agent: %s: %s does not check, ignored\n", cf.name, p);
+		return;
+	}
+	da_rx_resume(&rx.rx, epoch, joined, base);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "lost %" SCNu64 " %" SCNu64 "%c", &a, &b, &extra) == 3 && extra == '\n' &&
+		    a >= joined && a <= b && b < base && base - a <= DA_WINDOW &&
+		    (marked += b - a + 1) <= DA_WINDOW) {
+			for (; a <= b; a++)
+				da_rx_mark_lost(&rx.rx, a);
+		} else if (sscanf(line, "%" SCNu64 "%c", &a, &extra) == 2 && extra == '\n' &&
+			   a >= base && a - base < DA_WINDOW) {
+			da_rx_mark_delivered(&rx.rx, a);
+		} else {
+			ignored++;
+		}
 	}
 	fclose(f);
+	if (ignored)
+		fprintf(stderr, "diode-agent: %s: %s: %" PRIu64 " lines do not check, ignored\n",
+			cf.name, p, ignored);
+	fprintf(stderr, "diode-agent: %s: resuming epoch %016" PRIx64 " at %" PRIu64 "\n",
+		cf.name, epoch, base);
 }
 
 static void coll_connect(uint64_t now)
@@ -755,9 +963,12 @@ static void coll_lost(uint64_t now)
 	rx.retry_at = now + 500;
 }
 
-/* Move frame_start past the frames written whole. */
+/* Move frame_start (and the spool's cursor) past the frames written whole;
+ * the spool's segments read whole are removed. */
 static void coll_frames(void)
 {
+	uint64_t seg = rx.done.seg;
+
 	while (rx.frame_start < rx.out_sent) {
 		size_t len = 0, i = rx.frame_start;
 
@@ -766,7 +977,10 @@ static void coll_frames(void)
 		if (i + 1 + len > rx.out_sent)
 			break;
 		rx.frame_start = i + 1 + len;
+		sl_advance(&rx.spool, &rx.done, len);
 	}
+	if (rx.done.seg != seg)
+		sl_release(&rx.spool, &rx.done);
 }
 
 static void coll_write(uint64_t now)
@@ -797,6 +1011,7 @@ static void coll_write(uint64_t now)
 		rx.connected = true;
 		rx.coll_connects++;
 	}
+	rx_fill();
 	while (rx.out_sent < rx.out_len) {
 		n = send(rx.coll, rx.out + rx.out_sent, rx.out_len - rx.out_sent, MSG_NOSIGNAL);
 		if (n < 0) {
@@ -806,6 +1021,10 @@ static void coll_write(uint64_t now)
 			return;
 		}
 		rx.out_sent += n;
+		if (rx.out_sent == rx.out_len) {
+			coll_frames();
+			rx_fill();
+		}
 	}
 	coll_frames();
 	if (rx.out_sent == rx.out_len) {
@@ -851,6 +1070,21 @@ static void status_write(void)
 			tx.conns_closed, tx.too_large, tx.garbage, tx.dropped_queue, tx.restart_drop,
 			tx.qlen, tx.pauses, tx.sent_msgs, tx.sent_dgrams, tx.sent_bytes, tx.send_errors,
 			tx.heartbeats);
+		if (tx.jr_on) {
+			struct sl *j = &tx.jr;
+			size_t a, b;
+
+			for (a = 0; a < j->nsegs && !j->segs[a].nrec; a++)
+				;
+			for (b = j->nsegs; b > 0 && !j->segs[b - 1].nrec; b--)
+				;
+			fprintf(f, ",\"journal_bytes\":%" PRIu64 ",\"journal_first\":%" PRIu64
+				",\"journal_last\":%" PRIu64 ",\"journal_pushed_out\":%" PRIu64
+				",\"journal_refused\":%" PRIu64 ",\"journal_set_aside\":%" PRIu64,
+				j->total, a < j->nsegs ? j->segs[a].first_key : 0,
+				b ? j->segs[b - 1].last_key : 0, j->pushed_out, tx.jr_refused,
+				j->set_aside);
+		}
 	} else {
 		struct da_rx *x = &rx.rx;
 		bool up = x->last_heard_ms && now - x->last_heard_ms <
@@ -870,10 +1104,15 @@ static void status_write(void)
 			x->c.lost, x->c.late, x->c.duplicates, x->c.gaps, x->c.epochs, x->c.evicted);
 		for (r = 1; r <= DA_R_MAX; r++)
 			fprintf(f, ",\"dropped_%s\":%" PRIu64, da_reason_name(r), x->c.dropped[r]);
-		fprintf(f, ",\"collector\":\"%s\",\"forwarded\":%" PRIu64 ",\"gap_messages\":%" PRIu64
-			",\"spooled_bytes\":%zu,\"spool_full\":%" PRIu64 ",\"collector_errors\":%" PRIu64,
-			!cf.collector_tcp ? "udp" : rx.connected ? "connected" : "down",
-			rx.fwd_msgs, rx.fwd_gaps, rx.out_len - rx.out_sent, rx.spool_full, rx.coll_errors);
+		fprintf(f, ",\"too_old\":%" PRIu64 ",\"collector\":\"%s\",\"forwarded\":%" PRIu64
+			",\"gap_messages\":%" PRIu64 ",\"spool_bytes\":%" PRIu64 ",\"spool_dropped\":%" PRIu64
+			",\"spool_dropped_notices\":%" PRIu64 ",\"spool_set_aside\":%" PRIu64
+			",\"spool_corrupt\":%" PRIu64 ",\"collector_errors\":%" PRIu64
+			",\"collector_connects\":%" PRIu64,
+			x->c.too_old, !cf.collector_tcp ? "udp" : rx.connected ? "connected" : "down",
+			rx.fwd_msgs, rx.fwd_gaps, rx.spool.total, rx.spool_dropped,
+			rx.spool_dropped_notices, rx.spool.set_aside, rx.spool_corrupt,
+			rx.coll_errors, rx.coll_connects);
 	}
 	fprintf(f, "}\n");
 	fclose(f);
@@ -940,28 +1179,23 @@ static int run(const char *file)
 	if (ep < 0)
 		die("epoll");
 	if (cf.tx) {
-		int pmtu = IP_PMTUDISC_DO, big = 4 << 20;
-		bool v6 = cf.remote.ss.ss_family == AF_INET6;
-
 		tx_load();
-		tx.q = calloc(cf.queue, sizeof(*tx.q));
-		tx.sock = socket(cf.remote.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (!tx.q || tx.sock < 0)
-			die("socket");
-		/* never fragmented: a datagram too large is refused, not split */
-		if (v6) {
-			pmtu = IPV6_PMTUDISC_DO;
-			setsockopt(tx.sock, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-		} else {
-			setsockopt(tx.sock, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		if (cf.journal_bytes) {
+			char p[512];
+
+			path(p, sizeof(p), "journal");
+			if (sl_open(&tx.jr, p, "DAJ1", tx.epoch, cf.journal_bytes,
+				    AGENT_MAX_REC, true, false, cf.name))
+				exit(1);
+			tx.jr_on = true;
+			tx_journal_restart();
 		}
-		setsockopt(tx.sock, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-		if (cf.device[0] && setsockopt(tx.sock, SOL_SOCKET, SO_BINDTODEVICE, cf.device, strlen(cf.device)))
-			die("SO_BINDTODEVICE");
-		if (cf.local.set && bind(tx.sock, (struct sockaddr *)&cf.local.ss, cf.local.len))
-			die("bind");
-		if (connect(tx.sock, (struct sockaddr *)&cf.remote.ss, cf.remote.len))
-			die("connect");
+		tx.q = calloc(cf.queue, sizeof(*tx.q));
+		if (!tx.q)
+			die("calloc");
+		tx.sock = agent_tx_socket(&cf, false);
+		if (tx.sock < 0)
+			exit(1);
 		nonblock(tx.sock);
 		tx_mtu();
 		tx.tokens_at = now_ms();
@@ -983,6 +1217,19 @@ static int run(const char *file)
 			strcpy(rx.host, "-");
 		if (da_rx_init(&rx.rx, cf.id, cf.max_message + SYSLOG_HDR, cf.reorder_ms, &ops))
 			die("malloc");
+		if (cf.collector_tcp) {
+			char p[512];
+
+			path(p, sizeof(p), "spool");
+			if (sl_open(&rx.spool, p, "DAS1", 0, cf.spool_bytes, AGENT_MAX_REC,
+				    false, false, cf.name))
+				exit(1);
+			sl_load_cursor(&rx.spool, &rx.done);
+			rx.rd = rx.done;
+			if (!sl_empty(&rx.spool, &rx.done))
+				fprintf(stderr, "diode-agent: %s: %" PRIu64 " bytes spooled for the collector\n",
+					cf.name, rx.spool.total);
+		}
 		rx_load();
 		rx.sock = bound_socket(&cf.local, SOCK_DGRAM);
 		if (cf.device[0] && setsockopt(rx.sock, SOL_SOCKET, SO_BINDTODEVICE, cf.device, strlen(cf.device)))
@@ -1015,7 +1262,10 @@ static int run(const char *file)
 
 			if (t >= 0 && t < timeout)
 				timeout = t;
-			coll_write(now);
+			if (cf.collector_tcp) {
+				rx_spool_notice();
+				coll_write(now);
+			}
 			if (cf.collector_tcp && rx.coll < 0)
 				timeout = timeout < 100 ? timeout : 100;
 			if (now - rx.last_save >= 5000) {
@@ -1027,6 +1277,8 @@ static int run(const char *file)
 			status_write();
 			next_status = now + 1000;
 		}
+		if (cf.tx && tx.jr_on)
+			sl_flush(&tx.jr);
 		n = epoll_wait(ep, ev, 64, timeout);
 		now = now_ms();
 		for (i = 0; i < n; i++) {
@@ -1065,14 +1317,22 @@ static int run(const char *file)
 		}
 		tx_heartbeat();
 		tx_save(!tx.qlen);
+		if (tx.jr_on)
+			sl_sync(&tx.jr);
 	} else {
-		for (i = 0; i < 200 && rx.out_sent < rx.out_len; i++) {
+		/* up to 2 s for the collector; what is left stays spooled */
+		for (i = 0; i < 200 && cf.collector_tcp &&
+		     (rx.out_sent < rx.out_len || !sl_empty(&rx.spool, &rx.rd)); i++) {
 			coll_write(now_ms());
 			usleep(10000);
 		}
 		rx_save();
 	}
 	status_write();
+	if (cf.tx && tx.jr_on)
+		sl_close(&tx.jr);
+	if (!cf.tx && cf.collector_tcp)
+		sl_close(&rx.spool);
 	return 0;
 }
 
@@ -1080,7 +1340,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: diode-agent run FILE\n"
 		"       diode-agent check FILE\n"
-		"       diode-agent status [--json] FILE\n");
+		"       diode-agent status [--json] FILE\n"
+		"       diode-agent replay FILE FIRST[-LAST]...\n");
 	return 2;
 }
 
@@ -1095,5 +1356,7 @@ int main(int argc, char **argv)
 		return status_cmd(argv[2], false);
 	if (argc == 4 && !strcmp(argv[1], "status") && !strcmp(argv[2], "--json"))
 		return status_cmd(argv[3], true);
+	if (argc >= 4 && !strcmp(argv[1], "replay"))
+		return replay_cmd(argv[2], argc - 3, argv + 3);
 	return usage();
 }

@@ -193,7 +193,7 @@ static const struct key keys[] = {
 	{ "Rate", S_TRANSPORT }, { "Queue", S_TRANSPORT },
 	{ "ListenUDP", S_SYSLOG }, { "ListenTCP", S_SYSLOG },
 	{ "MaxMessage", S_SYSLOG }, { "Collector", S_SYSLOG },
-	{ "Spool", S_SYSLOG },
+	{ "Spool", S_SYSLOG }, { "Journal", S_TRANSPORT },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -312,6 +312,15 @@ static int set_key(struct conf *c, int k, const char *v)
 			return bad("invalid Spool (65536 to 1099511627776 bytes)");
 		c->spool_bytes = n;
 		return 0;
+	case 18:
+		if (!strcmp(v, "0") || !strcmp(v, "off")) {
+			c->journal_bytes = 0;
+			return 0;
+		}
+		if (num(v, 1 << 20, 1ull << 40, &n))
+			return bad("invalid Journal (off, or 1048576 to 1099511627776 bytes)");
+		c->journal_bytes = n;
+		return 0;
 	}
 	return -1;
 }
@@ -339,6 +348,7 @@ int conf_load(struct conf *c, const char *path)
 	c->queue = 65536;
 	c->max_message = 65536;
 	c->spool_bytes = 256u << 20;
+	c->journal_bytes = 64u << 20;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(base, "."), base);
@@ -443,9 +453,10 @@ int conf_load(struct conf *c, const char *path)
 	if (c->tx && (given[16] || given[17]))
 		return line = given[16] ? given[16] : given[17],
 		       bad("%s is for an rx channel", given[16] ? "Collector" : "Spool");
-	if (!c->tx && (given[13] || given[14] || given[6]))
-		return line = given[13] ? given[13] : given[14] ? given[14] : given[6],
-		       bad("%s is for a tx channel", given[13] ? "ListenUDP" : given[14] ? "ListenTCP" : "Remote");
+	if (!c->tx && (given[13] || given[14] || given[6] || given[18]))
+		return line = given[13] ? given[13] : given[14] ? given[14] : given[6] ? given[6] : given[18],
+		       bad("%s is for a tx channel", given[13] ? "ListenUDP" : given[14] ? "ListenTCP" :
+			   given[6] ? "Remote" : "Journal");
 	return 0;
 fail_long:
 	bad("line too long");

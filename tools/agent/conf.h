@@ -29,7 +29,8 @@ struct conf {
 	uint32_t max_message;		/* MaxMessage */
 	struct addr collector;		/* Collector */
 	bool collector_tcp;
-	uint64_t spool_bytes;		/* Spool: bytes held for the collector */
+	uint64_t spool_bytes;		/* Spool: bytes on disk for the collector */
+	uint64_t journal_bytes;		/* Journal: tx bytes on disk, 0 = none */
 };
 
 /* Read FILE (or stdin for "-"); on error print FILE:LINE: ... and fail. */

@@ -5,6 +5,7 @@
   syslogtool.py send tcp|lf|udp HOST PORT PREFIX COUNT [SIZE]
   syslogtool.py collect tcp|udp PORT OUTFILE     (until killed)
   syslogtool.py check OUTFILE EXPECT-SPEC...     (PREFIX:COUNT[:SIZE] each)
+  syslogtool.py gaps OUTFILE                     (FIRST-LAST of each gap message)
 """
 import os
 import socket
@@ -97,6 +98,16 @@ def check(out, specs):
     print(total, once, missing, twice, gaps, gapsum, other)
 
 
+def gaps(out):
+    r = []
+    for m in frames(out):
+        if b"[diode-gap@32473 " in m:
+            f = m.split(b' first="')[1].split(b'"')[0].decode()
+            l = m.split(b' last="')[1].split(b'"')[0].decode()
+            r.append("%s-%s" % (f, l))
+    print(" ".join(r))
+
+
 if __name__ == "__main__":
     a = sys.argv
     if a[1] == "send":
@@ -105,3 +116,5 @@ if __name__ == "__main__":
         collect(a[2], int(a[3]), a[4])
     elif a[1] == "check":
         check(a[2], a[3:])
+    elif a[1] == "gaps":
+        gaps(a[2])

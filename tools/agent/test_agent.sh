@@ -13,7 +13,8 @@ agent=$(realpath "${1:-$here/diode-agent}")
 tool=$here/syslogtool.py
 tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        loss_5_percent_exact mtu_1280_fragments tx_restart_keeps_epoch
-       rx_restart_nothing_twice garbage_and_oversize)
+       rx_restart_nothing_twice garbage_and_oversize replay_closes_gaps
+       journal_bounded_and_checked collector_down_spooled spool_full_announced)
 
 work=$(mktemp -d /tmp/diode-agent-test.XXXXXX)
 ns_tx=dat-tx-$$ ns_rx=dat-rx-$$
@@ -77,6 +78,7 @@ conf_tx() {
 	Remote = 10.77.0.2:5140
 	HeartbeatInterval = ${HB:-200ms}
 	$([ -n "${QUEUE:-}" ] && echo "Queue = $QUEUE")
+	$([ -n "${JOURNAL:-}" ] && echo "Journal = $JOURNAL")
 	[Syslog]
 	ListenUDP = 127.0.0.1:1514
 	ListenTCP = 127.0.0.1:1514
@@ -97,11 +99,13 @@ conf_rx() {
 	[Syslog]
 	Collector = ${COLL:-tcp}:127.0.0.1:10514
 	MaxMessage = ${MAXMSG:-65536}
+	$([ -n "${SPOOL:-}" ] && echo "Spool = $SPOOL")
 	EOF
 }
 
 start_collector() {
 	ip netns exec "$ns_rx" python3 "$tool" collect "${COLL:-tcp}" 10514 "$work/out" &
+	coll_pid=$!
 }
 start_rx() {
 	ip netns exec "$ns_rx" "$agent" run "$work/rx.conf" 2>>"$work/rx.log" &
@@ -281,6 +285,128 @@ s.sendall(b"5000 " + b"y" * 5000 + b"5 hello"); s.shutdown(1); s.recv(1); s.clos
 	expect_eq "rx dropped too-large" 1 "$(stat rx dropped_too-large)"
 	expect_eq "rx lost" 0 "$(stat rx lost)"
 	[ "$(stat rx malformed)" -ge 1500 ] || fail "malformed $(stat rx malformed)"
+}
+
+replay() { ip netns exec "$ns_tx" "$agent" replay "$work/tx.conf" "$@"; }
+
+# At 5 % loss the collector names the gaps; a replay of each closes them,
+# across a tx killed and restarted and an rx restarted (both keep their
+# state on disk); a replay of what was delivered delivers nothing.
+test_replay_closes_gaps() {
+	setup || fail "setup"
+	loss 5
+	send tcp 127.0.0.1 1514 p 10000
+	sleep 0.6
+	ip netns exec "$ns_rx" nft delete table inet loss
+	local total once missing twice gaps gapsum other out
+	read -r total once missing twice gaps gapsum other < <(python3 "$tool" check "$work/out" p:10000)
+	[ "$missing" -gt 0 ] || fail "nothing was lost"
+	expect_eq "gap counts == missing" "$missing" "$gapsum"
+	kill -9 "$tx_pid"; wait "$tx_pid" 2>/dev/null || true
+	stop "$rx_pid"
+	expect_eq "rx lost" "$missing" "$(stat rx lost)"
+	start_rx; start_tx
+	wait_for 'ip netns exec "$ns_tx" ss -ltn | grep -q 127.0.0.1:1514' || fail "tx restart"
+	out=$(replay $(python3 "$tool" gaps "$work/out")) || fail "replay of the gaps failed"
+	expect_eq "replay of the gaps" "replayed $missing messages in $missing datagrams from $gaps ranges; 0 numbers have no record (dropped at source); 0 send errors retried" "$out"
+	out=$(replay 1-2000) || fail "replay 1-2000 failed"
+	expect_eq "replay 1-2000" "replayed 2000 messages in 2000 datagrams from 1 ranges; 0 numbers have no record (dropped at source); 0 send errors retried" "$out"
+	out=$(replay 9990-10010 2>&1) && fail "a replay past the journal succeeded"
+	[[ "$out" == *"9990-10010 is not in the journal (it holds 1-10000)"*"nothing replayed"* ]] || fail "message: $out"
+	replay 0-5 2>/dev/null && fail "replay 0-5 accepted" || expect_eq "replay 0-5 exit" 2 $?
+	settle
+	expect_eq "collector: every message once" "$((10000 + gaps)) 10000 0 0 $gaps $missing 0" \
+		"$(python3 "$tool" check "$work/out" p:10000)"
+	expect_eq "rx late" "$missing" "$(stat rx late)"
+	expect_eq "rx delivered (after the restart)" "$missing" "$(stat rx delivered)"
+	expect_eq "rx duplicates" 2000 "$(stat rx duplicates)"
+	expect_eq "rx lost (after the restart)" 0 "$(stat rx lost)"
+	echo "# $missing lost in $gaps gaps, all replayed"
+}
+
+# A journal of 1 MiB keeps the newest records only and says which; a
+# damaged segment is set aside, a torn tail cut, and the tx keeps working.
+test_journal_bounded_and_checked() {
+	JOURNAL=1048576 setup || fail "setup"
+	send tcp 127.0.0.1 1514 j 10000
+	sleep 0.4
+	stop "$tx_pid"
+	local first bytes out segs
+	first=$(stat tx journal_first) bytes=$(stat tx journal_bytes)
+	expect_eq "journal_last" 10000 "$(stat tx journal_last)"
+	[ "$bytes" -le 1048576 ] && [ "$bytes" -ge $((1048576 * 3 / 4)) ] || fail "journal_bytes $bytes"
+	[ "$(du -cb "$work/state-tx/tx1.journal/"*.seg | tail -1 | cut -f1)" = "$bytes" ] || fail "files != journal_bytes"
+	out=$(replay 1-10 2>&1) && fail "replay 1-10 succeeded" || expect_eq "replay 1-10 exit" 3 $?
+	[[ "$out" == *"1-10 is not in the journal (it holds $first-10000)"* ]] || fail "message: $out"
+	# damage: a byte of the oldest segment's first record, and a torn tail
+	segs=("$work"/state-tx/tx1.journal/*.seg)
+	printf '\xff' | dd of="${segs[0]}" bs=1 seek=60 conv=notrunc 2>/dev/null
+	printf '\0\0\1\0garbage' >>"${segs[-1]}"
+	start_tx
+	wait_for 'ip netns exec "$ns_tx" ss -ltn | grep -q 127.0.0.1:1514' || fail "tx restart"
+	sleep 0.2
+	expect_eq "journal_set_aside" 1 "$(stat tx journal_set_aside)"
+	[ -f "${segs[0]%.seg}.corrupt" ] || fail "no .corrupt file"
+	grep -q "bytes of a torn tail cut" "$work/tx.log" || fail "torn tail not reported"
+	local first2; first2=$(stat tx journal_first)
+	[ "$first2" -gt "$first" ] || fail "journal_first $first2"
+	out=$(replay "$first2-10000") || fail "replay $first2-10000"
+	[[ "$out" == "replayed $((10000 - first2 + 1)) messages"* ]] || fail "replay: $out"
+	send tcp 127.0.0.1 1514 k 100
+	settle
+	expect_eq "collector" "10100 10100 0 0 0 0 0" "$(python3 "$tool" check "$work/out" j:10000 k:100)"
+	expect_eq "rx duplicates" $((10000 - first2 + 1)) "$(stat rx duplicates)"
+}
+
+# The collector away for 5 s while 10 000 messages flow, the rx restarted
+# meanwhile: the spool on disk keeps them, in order, each delivered once.
+test_collector_down_spooled() {
+	setup || fail "setup"
+	send tcp 127.0.0.1 1514 a 1000
+	sleep 0.3
+	kill "$coll_pid"; wait "$coll_pid" 2>/dev/null || true
+	sleep 0.2
+	local t0=$SECONDS
+	send tcp 127.0.0.1 1514 b 5000
+	sleep 0.5
+	stop "$rx_pid"
+	[ "$(stat rx spool_bytes)" -gt $((5000 * 200)) ] || fail "spool_bytes $(stat rx spool_bytes)"
+	start_rx
+	send tcp 127.0.0.1 1514 c 4000
+	local left=$((5 - (SECONDS - t0)))
+	[ "$left" -gt 0 ] && sleep "$left"
+	start_collector
+	sleep 1
+	settle
+	expect_eq "collector" "10000 10000 0 0 0 0 0" "$(python3 "$tool" check "$work/out" a:1000 b:5000 c:4000)"
+	expect_eq "in order" 1 "$(python3 -c '
+import sys; sys.path.insert(0, sys.argv[1]); import syslogtool as t
+n = [int(m.split(b" ")[8]) + {b"a": 0, b"b": 1000, b"c": 6000}[m.split(b" ")[7]]
+     for m in t.frames(sys.argv[2]) if b"diode-" not in m]
+print(int(n == list(range(10000))))' "$here" "$work/out")"
+	expect_eq "spool_dropped" 0 "$(stat rx spool_dropped)"
+}
+
+# A spool of 64 KiB with the collector away: what does not fit is counted
+# and announced as one gap with its count, never dropped silently.
+test_spool_full_announced() {
+	SPOOL=65536 setup || fail "setup"
+	kill "$coll_pid"; wait "$coll_pid" 2>/dev/null || true
+	sleep 0.2
+	send tcp 127.0.0.1 1514 f 2000
+	sleep 0.5
+	start_collector
+	sleep 1
+	settle
+	local total once missing twice gaps gapsum other
+	read -r total once missing twice gaps gapsum other < <(python3 "$tool" check "$work/out" f:2000)
+	[ "$missing" -gt 1000 ] || fail "missing $missing"
+	expect_eq "twice" 0 "$twice"
+	expect_eq "one gap message" 1 "$gaps"
+	expect_eq "its count == missing" "$missing" "$gapsum"
+	expect_eq "spool_dropped" "$missing" "$(stat rx spool_dropped)"
+	expect_eq "rx lost" 0 "$(stat rx lost)"
+	echo "# $once spooled, $missing dropped and announced"
 }
 
 if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null || ! ip netns add "dat-probe-$$" 2>/dev/null; then

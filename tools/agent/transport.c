@@ -357,6 +357,35 @@ void da_rx_mark_delivered(struct da_rx *rx, uint64_t seq)
 	CELL(rx, seq) = ST_DELIVERED;
 }
 
+void da_rx_mark_lost(struct da_rx *rx, uint64_t seq)
+{
+	if (seq >= rx->base || seq + DA_WINDOW <= rx->top || !seq)
+		return;
+	CELL(rx, seq) = ST_LOST;
+}
+
+void da_rx_each_lost(struct da_rx *rx,
+		     void (*fn)(void *, uint64_t, uint64_t), void *arg)
+{
+	uint64_t x, lo = rx->top >= DA_WINDOW ? rx->top - DA_WINDOW + 1 : 1, run = 0;
+	bool in = false;
+
+	if (lo < rx->joined_at)
+		lo = rx->joined_at;
+	for (x = lo; x < rx->base && x >= lo; x++) {
+		if (CELL(rx, x) == ST_LOST) {
+			if (!in)
+				run = x;
+			in = true;
+		} else if (in) {
+			fn(arg, run, x - 1);
+			in = false;
+		}
+	}
+	if (in)
+		fn(arg, run, rx->base - 1);
+}
+
 void da_rx_each_delivered(struct da_rx *rx, void (*fn)(void *, uint64_t),
 			  void *arg)
 {
@@ -377,11 +406,17 @@ static void complete(struct da_rx *rx, uint64_t s, const uint8_t *msg,
 			return;
 		}
 	} else {
-		if (s + DA_WINDOW <= rx->top || CELL(rx, s) != ST_LOST) {
+		if (s + DA_WINDOW <= rx->top) {
+			rx->c.too_old++;
+			return;
+		}
+		if (CELL(rx, s) != ST_LOST) {
 			rx->c.duplicates++;
 			return;
 		}
-		rx->c.lost--;
+		/* counted lost before this process started: not here */
+		if (rx->c.lost)
+			rx->c.lost--;
 		rx->c.late++;
 	}
 	CELL(rx, s) = ST_DELIVERED;
@@ -486,9 +521,13 @@ static void drop_notice(struct da_rx *rx, const struct da_range *r, uint64_t now
 	advance_top(rx, r->last);
 	for (x = r->first; x <= r->last; x++) {
 		if (x < rx->base) {
-			if (x + DA_WINDOW > rx->top && CELL(rx, x) == ST_LOST) {
+			/* a restart's range says "may have skipped": what was
+			 * counted lost may have been sent, and stays lost */
+			if (x + DA_WINDOW > rx->top && CELL(rx, x) == ST_LOST &&
+			    r->reason != DA_R_RESTART) {
 				CELL(rx, x) = ST_DROPPED;
-				rx->c.lost--;
+				if (rx->c.lost)
+					rx->c.lost--;
 				rx->c.dropped[r->reason]++;
 			}
 		} else if (CELL(rx, x) == ST_UNKNOWN) {
@@ -530,7 +569,11 @@ void da_rx_input(struct da_rx *rx, const uint8_t *buf, size_t len,
 			new_epoch(rx, h.epoch, h.seq);
 		rx->last_heard_ms = now;
 		if (resolved(rx, h.seq)) {
-			if (h.frag_index == 0)
+			if (h.frag_index)
+				return;
+			if (h.seq < rx->base && h.seq + DA_WINDOW <= rx->top)
+				rx->c.too_old++;
+			else
 				rx->c.duplicates++;
 			return;
 		}

@@ -90,7 +90,7 @@ struct da_rx_counters {
 	uint64_t lost;		/* sequence numbers given up after the wait */
 	uint64_t late;		/* arrived after being counted lost (lost -1) */
 	uint64_t duplicates;
-	uint64_t too_old;	/* below what the RX remembers */
+	uint64_t too_old;	/* below what the RX remembers: not delivered */
 	uint64_t dropped[DA_R_MAX + 1];	/* at source, by reason */
 	uint64_t gaps;		/* gap events (ranges of lost numbers) */
 	uint64_t epochs;	/* epochs seen (restarts keep theirs) */
@@ -149,6 +149,12 @@ void da_rx_each_delivered(struct da_rx *rx, void (*fn)(void *, uint64_t),
 			  void *arg);
 /* Mark seq delivered (restoring saved state after da_rx_resume). */
 void da_rx_mark_delivered(struct da_rx *rx, uint64_t seq);
+/* Numbers counted lost below base and still in the window, by range (so
+ * that a replay after a restart is still delivered), and their restore:
+ * after da_rx_resume, before any da_rx_mark_delivered. */
+void da_rx_each_lost(struct da_rx *rx,
+		     void (*fn)(void *, uint64_t, uint64_t), void *arg);
+void da_rx_mark_lost(struct da_rx *rx, uint64_t seq);
 
 const char *da_reason_name(int reason);
 

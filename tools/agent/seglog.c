@@ -264,7 +264,8 @@ int sl_open(struct sl *l, const char *dir, const char magic[4], uint64_t tag,
 		ids[n++] = id;
 	}
 	closedir(dh);
-	qsort(ids, n, sizeof(*ids), sl_cmp);
+	if (n)
+		qsort(ids, n, sizeof(*ids), sl_cmp);
 	for (i = 0; i < n; i++)
 		sl_check_seg(l, ids[i], i == n - 1);
 	free(ids);

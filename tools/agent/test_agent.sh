@@ -14,7 +14,8 @@ tool=$here/syslogtool.py
 tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        loss_5_percent_exact mtu_1280_fragments tx_restart_keeps_epoch
        rx_restart_nothing_twice garbage_and_oversize replay_closes_gaps
-       journal_bounded_and_checked collector_down_spooled spool_full_announced)
+       journal_bounded_and_checked collector_down_spooled spool_full_announced
+       rsyslog_peers)
 
 work=$(mktemp -d /tmp/diode-agent-test.XXXXXX)
 ns_tx=dat-tx-$$ ns_rx=dat-rx-$$
@@ -407,6 +408,56 @@ test_spool_full_announced() {
 	expect_eq "spool_dropped" "$missing" "$(stat rx spool_dropped)"
 	expect_eq "rx lost" 0 "$(stat rx lost)"
 	echo "# $once spooled, $missing dropped and announced"
+}
+
+# Real peers: logger (util-linux) over TCP octet counted and over UDP
+# into the tx; rsyslogd, as nobody with its own configuration, work folder
+# and output file, as the rx's collector (imtcp, omfile). Every message is
+# in rsyslog's file exactly once, and no gap is reported.
+test_rsyslog_peers() {
+	if ! command -v rsyslogd >/dev/null || ! command -v logger >/dev/null; then
+		echo "# SKIP: no rsyslogd or logger (scripts/install-deps installs them)"
+		return 0
+	fi
+	rm -rf "$work"/*
+	link || fail "link"
+	conf_tx; conf_rx
+	local rs=$work/rsyslog
+	mkdir "$rs"
+	cat >"$rs/rsyslog.conf" <<-EOF
+	global(workDirectory="$rs")
+	module(load="imtcp")
+	template(name="raw" type="string" string="%rawmsg%\n")
+	input(type="imtcp" address="127.0.0.1" port="10514")
+	action(type="omfile" file="$rs/out" template="raw")
+	EOF
+	chmod 711 "$work"; chown -R nobody "$rs"
+	ip netns exec "$ns_rx" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		rsyslogd -n -f "$rs/rsyslog.conf" -i "$rs/rsyslog.pid" 2>>"$work/rx.log" &
+	local rs_pid=$!
+	start_rx; start_tx
+	wait_for 'ip netns exec "$ns_tx" ss -ltn | grep -q 127.0.0.1:1514' || fail "tx"
+	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q 127.0.0.1:10514' || fail "rsyslogd"
+	seq 1 5000 | sed 's/^/ltcp-/' | ip netns exec "$ns_tx" logger --tcp --octet-count -n 127.0.0.1 -P 1514 -t lt
+	seq 1 2000 | sed 's/^/ludp-/' | ip netns exec "$ns_tx" logger --udp -n 127.0.0.1 -P 1514 -t lu
+	settle
+	kill "$rs_pid"; wait "$rs_pid" 2>/dev/null || true
+	expect_eq "rsyslog's file: once missing twice (tcp, udp), gaps" "5000 0 0 2000 0 0 0" "$(python3 -c '
+import re, sys
+n = {"ltcp": [0] * 5001, "ludp": [0] * 2001}
+gaps = 0
+for l in open(sys.argv[1], "rb").read().decode().splitlines():
+    m = re.search(r" (ltcp|ludp)-([0-9]+)$", l)
+    if m and int(m.group(2)) < len(n[m.group(1)]):
+        n[m.group(1)][int(m.group(2))] += 1
+    gaps += "[diode-gap@32473 " in l
+out = []
+for k in ("ltcp", "ludp"):
+    c = n[k][1:]
+    out += [sum(x == 1 for x in c), sum(x == 0 for x in c), sum(x > 1 for x in c)]
+print(*out, gaps)' "$rs/out")"
+	expect_eq "rx delivered" 7000 "$(stat rx delivered)"
+	expect_eq "tx received_udp" 2000 "$(stat tx received_udp)"
 }
 
 if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null || ! ip netns add "dat-probe-$$" 2>/dev/null; then

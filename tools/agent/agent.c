@@ -882,10 +882,31 @@ static void rx_save(void)
 		da_rx_each_lost(&rx.rx, save_lost, f);
 		da_rx_each_delivered(&rx.rx, save_seq, f);
 	}
+	if (rx.run_msgs || rx.run_notices)
+		fprintf(f, "refused %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+			rx.run_msgs, rx.run_notices, rx.run_first, rx.run_last);
 	fclose(f);
 	if (write_atomic("rx", b, l))
 		fprintf(stderr, "diode-agent: %s: cannot save the rx state: %s\n", cf.name, strerror(errno));
 	free(b);
+}
+
+/* What a full spool refused and did not announce yet: announced later. */
+static bool rx_load_refused(const char *line)
+{
+	uint64_t m, n, a, b;
+	char extra;
+
+	if (sscanf(line, "refused %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 "%c",
+		   &m, &n, &a, &b, &extra) != 5 || extra != '\n')
+		return false;
+	if (m > UINT32_MAX || n > UINT32_MAX || a > b || (m && !a))
+		return false;
+	rx.run_msgs = m;
+	rx.run_notices = n;
+	rx.run_first = a;
+	rx.run_last = b;
+	return true;
 }
 
 /* Read back what rx_save wrote; any line that does not check is ignored
@@ -904,6 +925,10 @@ static void rx_load(void)
 		fclose(f);
 		return;		/* nothing heard before the last stop */
 	}
+	if (rx_load_refused(line)) {
+		fclose(f);
+		return;
+	}
 	if (sscanf(line, "epoch %" SCNx64 " joined %" SCNu64 " base %" SCNu64 "%c",
 		   &epoch, &joined, &base, &extra) != 4 || extra != '\n' ||
 	    !base || !joined || joined > base) {
@@ -918,6 +943,8 @@ static void rx_load(void)
 		    (marked += b - a + 1) <= DA_WINDOW) {
 			for (; a <= b; a++)
 				da_rx_mark_lost(&rx.rx, a);
+		} else if (rx_load_refused(line)) {
+			continue;
 		} else if (sscanf(line, "%" SCNu64 "%c", &a, &extra) == 2 && extra == '\n' &&
 			   a >= base && a - base < DA_WINDOW) {
 			da_rx_mark_delivered(&rx.rx, a);
@@ -1322,7 +1349,9 @@ static int run(const char *file)
 	} else {
 		/* up to 2 s for the collector; what is left stays spooled */
 		for (i = 0; i < 200 && cf.collector_tcp &&
-		     (rx.out_sent < rx.out_len || !sl_empty(&rx.spool, &rx.rd)); i++) {
+		     (rx.out_sent < rx.out_len || !sl_empty(&rx.spool, &rx.rd) ||
+		      rx.run_msgs || rx.run_notices); i++) {
+			rx_spool_notice();
 			coll_write(now_ms());
 			usleep(10000);
 		}

@@ -108,6 +108,10 @@ start_collector() {
 	ip netns exec "$ns_rx" python3 "$tool" collect "${COLL:-tcp}" 10514 "$work/out" &
 	coll_pid=$!
 }
+collector_up() {
+	start_collector
+	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q 127.0.0.1:10514' || fail "collector"
+}
 start_rx() {
 	ip netns exec "$ns_rx" "$agent" run "$work/rx.conf" 2>>"$work/rx.log" &
 	rx_pid=$!
@@ -296,11 +300,11 @@ replay() { ip netns exec "$ns_tx" "$agent" replay "$work/tx.conf" "$@"; }
 test_replay_closes_gaps() {
 	setup || fail "setup"
 	loss 5
-	send tcp 127.0.0.1 1514 p 10000
+	send tcp 127.0.0.1 1514 p 5000
 	sleep 0.6
 	ip netns exec "$ns_rx" nft delete table inet loss
 	local total once missing twice gaps gapsum other out
-	read -r total once missing twice gaps gapsum other < <(python3 "$tool" check "$work/out" p:10000)
+	read -r total once missing twice gaps gapsum other < <(python3 "$tool" check "$work/out" p:5000)
 	[ "$missing" -gt 0 ] || fail "nothing was lost"
 	expect_eq "gap counts == missing" "$missing" "$gapsum"
 	kill -9 "$tx_pid"; wait "$tx_pid" 2>/dev/null || true
@@ -312,12 +316,12 @@ test_replay_closes_gaps() {
 	expect_eq "replay of the gaps" "replayed $missing messages in $missing datagrams from $gaps ranges; 0 numbers have no record (dropped at source); 0 send errors retried" "$out"
 	out=$(replay 1-2000) || fail "replay 1-2000 failed"
 	expect_eq "replay 1-2000" "replayed 2000 messages in 2000 datagrams from 1 ranges; 0 numbers have no record (dropped at source); 0 send errors retried" "$out"
-	out=$(replay 9990-10010 2>&1) && fail "a replay past the journal succeeded"
-	[[ "$out" == *"9990-10010 is not in the journal (it holds 1-10000)"*"nothing replayed"* ]] || fail "message: $out"
+	out=$(replay 4990-5010 2>&1) && fail "a replay past the journal succeeded"
+	[[ "$out" == *"4990-5010 is not in the journal (it holds 1-5000)"*"nothing replayed"* ]] || fail "message: $out"
 	replay 0-5 2>/dev/null && fail "replay 0-5 accepted" || expect_eq "replay 0-5 exit" 2 $?
 	settle
-	expect_eq "collector: every message once" "$((10000 + gaps)) 10000 0 0 $gaps $missing 0" \
-		"$(python3 "$tool" check "$work/out" p:10000)"
+	expect_eq "collector: every message once" "$((5000 + gaps)) 5000 0 0 $gaps $missing 0" \
+		"$(python3 "$tool" check "$work/out" p:5000)"
 	expect_eq "rx late" "$missing" "$(stat rx late)"
 	expect_eq "rx delivered (after the restart)" "$missing" "$(stat rx delivered)"
 	expect_eq "rx duplicates" 2000 "$(stat rx duplicates)"
@@ -329,16 +333,16 @@ test_replay_closes_gaps() {
 # damaged segment is set aside, a torn tail cut, and the tx keeps working.
 test_journal_bounded_and_checked() {
 	JOURNAL=1048576 setup || fail "setup"
-	send tcp 127.0.0.1 1514 j 10000
+	send tcp 127.0.0.1 1514 j 6000
 	sleep 0.4
 	stop "$tx_pid"
 	local first bytes out segs
 	first=$(stat tx journal_first) bytes=$(stat tx journal_bytes)
-	expect_eq "journal_last" 10000 "$(stat tx journal_last)"
+	expect_eq "journal_last" 6000 "$(stat tx journal_last)"
 	[ "$bytes" -le 1048576 ] && [ "$bytes" -ge $((1048576 * 3 / 4)) ] || fail "journal_bytes $bytes"
 	[ "$(du -cb "$work/state-tx/tx1.journal/"*.seg | tail -1 | cut -f1)" = "$bytes" ] || fail "files != journal_bytes"
 	out=$(replay 1-10 2>&1) && fail "replay 1-10 succeeded" || expect_eq "replay 1-10 exit" 3 $?
-	[[ "$out" == *"1-10 is not in the journal (it holds $first-10000)"* ]] || fail "message: $out"
+	[[ "$out" == *"1-10 is not in the journal (it holds $first-6000)"* ]] || fail "message: $out"
 	# damage: a byte of the oldest segment's first record, and a torn tail
 	segs=("$work"/state-tx/tx1.journal/*.seg)
 	printf '\xff' | dd of="${segs[0]}" bs=1 seek=60 conv=notrunc 2>/dev/null
@@ -351,12 +355,12 @@ test_journal_bounded_and_checked() {
 	grep -q "bytes of a torn tail cut" "$work/tx.log" || fail "torn tail not reported"
 	local first2; first2=$(stat tx journal_first)
 	[ "$first2" -gt "$first" ] || fail "journal_first $first2"
-	out=$(replay "$first2-10000") || fail "replay $first2-10000"
-	[[ "$out" == "replayed $((10000 - first2 + 1)) messages"* ]] || fail "replay: $out"
+	out=$(replay "$first2-6000") || fail "replay $first2-6000"
+	[[ "$out" == "replayed $((6000 - first2 + 1)) messages"* ]] || fail "replay: $out"
 	send tcp 127.0.0.1 1514 k 100
 	settle
-	expect_eq "collector" "10100 10100 0 0 0 0 0" "$(python3 "$tool" check "$work/out" j:10000 k:100)"
-	expect_eq "rx duplicates" $((10000 - first2 + 1)) "$(stat rx duplicates)"
+	expect_eq "collector" "6100 6100 0 0 0 0 0" "$(python3 "$tool" check "$work/out" j:6000 k:100)"
+	expect_eq "rx duplicates" $((6000 - first2 + 1)) "$(stat rx duplicates)"
 }
 
 # The collector away for 5 s while 10 000 messages flow, the rx restarted
@@ -376,8 +380,8 @@ test_collector_down_spooled() {
 	send tcp 127.0.0.1 1514 c 4000
 	local left=$((5 - (SECONDS - t0)))
 	[ "$left" -gt 0 ] && sleep "$left"
-	start_collector
-	sleep 1
+	collector_up
+	sleep 0.5
 	settle
 	expect_eq "collector" "10000 10000 0 0 0 0 0" "$(python3 "$tool" check "$work/out" a:1000 b:5000 c:4000)"
 	expect_eq "in order" 1 "$(python3 -c '
@@ -394,14 +398,14 @@ test_spool_full_announced() {
 	SPOOL=65536 setup || fail "setup"
 	kill "$coll_pid"; wait "$coll_pid" 2>/dev/null || true
 	sleep 0.2
-	send tcp 127.0.0.1 1514 f 2000
+	send tcp 127.0.0.1 1514 f 1000
 	sleep 0.5
-	start_collector
-	sleep 1
+	collector_up
+	sleep 0.5
 	settle
 	local total once missing twice gaps gapsum other
-	read -r total once missing twice gaps gapsum other < <(python3 "$tool" check "$work/out" f:2000)
-	[ "$missing" -gt 1000 ] || fail "missing $missing"
+	read -r total once missing twice gaps gapsum other < <(python3 "$tool" check "$work/out" f:1000)
+	[ "$missing" -gt 500 ] || fail "missing $missing"
 	expect_eq "twice" 0 "$twice"
 	expect_eq "one gap message" 1 "$gaps"
 	expect_eq "its count == missing" "$missing" "$gapsum"
@@ -472,8 +476,10 @@ echo "1..${#tests[@]}"
 failed=0 i=0
 for t in "${tests[@]}"; do
 	i=$((i + 1))
-	(set -e; "test_$t")
+	t0=$SECONDS
+	(set -e; [ -n "${AGENT_TRACE:-}" ] && { PS4='+ $SECONDS.${EPOCHREALTIME#*.} '; set -x; }; "test_$t")
 	rc=$?
+	echo "# $t: $((SECONDS - t0)) s"
 	cleanup_test
 	if [ $rc = 0 ]; then echo "ok $i $t"
 	else echo "not ok $i $t"; failed=1

@@ -168,6 +168,10 @@ test_config_errors() {
 	printf '[Channel]\nRole = tx\nId = 70000\n' | check_err "bad.conf:3: invalid Id"
 	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\n[Syslog]\nListenTCP = 1.2.3:514\n' |
 		check_err "bad.conf:8: invalid ListenTCP"
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\nJournal = 5\n' |
+		check_err "bad.conf:7: invalid Journal (off, or 1048576"
+	printf '[Channel]\nRole = rx\nId = 1\nProtocol = syslog\n[Transport]\nLocal = 10.0.0.2:5140\nJournal = off\n[Syslog]\nCollector = tcp:127.0.0.1:514\n' |
+		check_err "bad.conf:7: Journal is for a tx channel"
 	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\n[Syslog]\nListenTCP = any:514\n' >"$f"
 	"$agent" check "$f" || fail "a good file refused"
 }

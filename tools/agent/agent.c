@@ -1347,8 +1347,9 @@ static int run(const char *file)
 		if (tx.jr_on)
 			sl_sync(&tx.jr);
 	} else {
-		/* up to 2 s for the collector; what is left stays spooled */
-		for (i = 0; i < 200 && cf.collector_tcp &&
+		/* up to 2 s for a collector that is there; what is left
+		 * stays spooled */
+		for (i = 0; i < 200 && cf.collector_tcp && rx.coll >= 0 &&
 		     (rx.out_sent < rx.out_len || !sl_empty(&rx.spool, &rx.rd) ||
 		      rx.run_msgs || rx.run_notices); i++) {
 			rx_spool_notice();

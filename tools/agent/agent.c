@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "budget.h"
 #include "conf.h"
 #include "seglog.h"
 #include "transport.h"
@@ -148,6 +149,8 @@ static struct {
 	struct da_range drops[16];
 	int ndrops, drop_repeat[16];
 	uint8_t out[MAX_DGRAM];
+	struct bg bg;			/* the link's budget, when Link is set */
+	bool bg_on;
 	struct sl jr;			/* the journal, when Journal is on */
 	bool jr_on;
 	uint64_t jr_refused;
@@ -405,7 +408,21 @@ static bool tx_tokens(size_t bytes, uint64_t now)
 	tx.tokens_at = now;
 	if (tx.tokens > cap)
 		tx.tokens = cap;
-	return tx.tokens >= (double)bytes;
+	/* a message larger than the burst goes out of a full bucket */
+	return tx.tokens >= (double)bytes || tx.tokens >= cap;
+}
+
+/* The channel's own Rate, then the link's budget shared by priority. */
+static bool tx_may_send(size_t bytes, uint64_t now)
+{
+	struct timespec ts;
+
+	if (!tx_tokens(bytes, now))
+		return false;
+	if (!tx.bg_on)
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return bg_take(&tx.bg, bytes, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec);
 }
 
 /* Send what the queue holds, as far as the rate and the socket allow. */
@@ -420,7 +437,7 @@ static void tx_drain(uint64_t now)
 		uint16_t fs, cnt, i;
 
 		da_split(m->len, tx.dgram, &fs, &cnt);
-		if (!tx_tokens(m->len + (size_t)cnt * (DA_HDR_LEN + 28), now))
+		if (!tx_may_send(m->len + (size_t)cnt * (DA_HDR_LEN + 28), now))
 			return;
 		tx_lease();
 		for (i = 0; i < cnt; i++) {
@@ -1112,6 +1129,9 @@ static void status_write(void)
 				b ? j->segs[b - 1].last_key : 0, j->pushed_out, tx.jr_refused,
 				j->set_aside);
 		}
+		if (tx.bg_on)
+			fprintf(f, ",\"link\":\"%s\",\"priority\":%d,\"link_waits\":%" PRIu64,
+				cf.link, cf.priority, tx.bg.refused);
 	} else {
 		struct da_rx *x = &rx.rx;
 		bool up = x->last_heard_ms && now - x->last_heard_ms <
@@ -1216,6 +1236,14 @@ static int run(const char *file)
 				exit(1);
 			tx.jr_on = true;
 			tx_journal_restart();
+		}
+		if (cf.link[0]) {
+			char p[512];
+
+			snprintf(p, sizeof(p), "%s/link-%s.budget", cf.state_dir, cf.link);
+			if (bg_open(&tx.bg, p, cf.link_rate_bps, cf.priority))
+				exit(1);
+			tx.bg_on = true;
 		}
 		tx.q = calloc(cf.queue, sizeof(*tx.q));
 		if (!tx.q)

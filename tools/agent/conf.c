@@ -194,6 +194,7 @@ static const struct key keys[] = {
 	{ "ListenUDP", S_SYSLOG }, { "ListenTCP", S_SYSLOG },
 	{ "MaxMessage", S_SYSLOG }, { "Collector", S_SYSLOG },
 	{ "Spool", S_SYSLOG }, { "Journal", S_TRANSPORT },
+	{ "Link", S_TRANSPORT }, { "LinkRate", S_TRANSPORT }, { "Priority", S_TRANSPORT },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -321,6 +322,20 @@ static int set_key(struct conf *c, int k, const char *v)
 			return bad("invalid Journal (off, or 1048576 to 1099511627776 bytes)");
 		c->journal_bytes = n;
 		return 0;
+	case 19:
+		if (!looks_like_name(v))
+			return bad("invalid Link (a name: letters, digits, - and _, at most 24)");
+		strcpy(c->link, v);
+		return 0;
+	case 20:
+		if (rate(v, &c->link_rate_bps) || !c->link_rate_bps)
+			return bad("invalid LinkRate (a number with bit, kbit, mbit or gbit)");
+		return 0;
+	case 21:
+		if (num(v, 0, 7, &n))
+			return bad("invalid Priority (0, the highest, to 7)");
+		c->priority = n;
+		return 0;
 	}
 	return -1;
 }
@@ -349,6 +364,7 @@ int conf_load(struct conf *c, const char *path)
 	c->max_message = 65536;
 	c->spool_bytes = 256u << 20;
 	c->journal_bytes = 64u << 20;
+	c->priority = 4;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(base, "."), base);
@@ -453,10 +469,17 @@ int conf_load(struct conf *c, const char *path)
 	if (c->tx && (given[16] || given[17]))
 		return line = given[16] ? given[16] : given[17],
 		       bad("%s is for an rx channel", given[16] ? "Collector" : "Spool");
-	if (!c->tx && (given[13] || given[14] || given[6] || given[18]))
-		return line = given[13] ? given[13] : given[14] ? given[14] : given[6] ? given[6] : given[18],
-		       bad("%s is for a tx channel", given[13] ? "ListenUDP" : given[14] ? "ListenTCP" :
-			   given[6] ? "Remote" : "Journal");
+	for (k = 18; k <= 21; k++)
+		if (!c->tx && given[k])
+			return line = given[k], bad("%s is for a tx channel", keys[k].name);
+	if (!c->tx && (given[13] || given[14] || given[6]))
+		return line = given[13] ? given[13] : given[14] ? given[14] : given[6],
+		       bad("%s is for a tx channel", given[13] ? "ListenUDP" : given[14] ? "ListenTCP" : "Remote");
+	if (given[19] && !given[20])
+		return line = given[19], bad("Link needs LinkRate, the rate the link's channels share");
+	if (!given[19] && (given[20] || given[21]))
+		return line = given[20] ? given[20] : given[21],
+		       bad("%s needs Link, the name of the budget it belongs to", given[20] ? "LinkRate" : "Priority");
 	return 0;
 fail_long:
 	bad("line too long");

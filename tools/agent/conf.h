@@ -31,6 +31,9 @@ struct conf {
 	bool collector_tcp;
 	uint64_t spool_bytes;		/* Spool: bytes on disk for the collector */
 	uint64_t journal_bytes;		/* Journal: tx bytes on disk, 0 = none */
+	char link[32];			/* Link: the shared budget's name, or "" */
+	uint64_t link_rate_bps;		/* LinkRate */
+	int priority;			/* Priority: 0 (highest) to 7 */
 };
 
 /* Read FILE (or stdin for "-"); on error print FILE:LINE: ... and fail. */

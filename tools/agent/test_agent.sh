@@ -15,7 +15,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        loss_5_percent_exact mtu_1280_fragments tx_restart_keeps_epoch
        rx_restart_nothing_twice garbage_and_oversize replay_closes_gaps
        journal_bounded_and_checked collector_down_spooled spool_full_announced
-       rsyslog_peers)
+       rsyslog_peers link_priority_shared)
 
 work=$(mktemp -d /tmp/diode-agent-test.XXXXXX)
 ns_tx=dat-tx-$$ ns_rx=dat-rx-$$
@@ -135,9 +135,10 @@ wait_for() {
 	return 1
 }
 # stat ROLE KEY: a counter of the status file (written at exit and every s)
-stat() {	# (one JSON line of numbers and plain strings: no python per call)
+stat() { statf "$work/state-$1/$1""1.status" "$2"; }
+statf() {	# statf FILE KEY (one JSON line of numbers and plain strings)
 	local v
-	v=$(grep -o "\"$2\":[^,}]*" "$work/state-$1/$1""1.status") || { echo "no $2" >&2; return 1; }
+	v=$(grep -o "\"$2\":[^,}]*" "$1") || { echo "no $2 in $1" >&2; return 1; }
 	v=${v#*:}; v=${v#\"}; echo "${v%\"}"
 }
 stop() {	# stop PID: SIGTERM and wait for its last status
@@ -173,6 +174,10 @@ test_config_errors() {
 		check_err "bad.conf:7: invalid Journal (off, or 1048576"
 	printf '[Channel]\nRole = rx\nId = 1\nProtocol = syslog\n[Transport]\nLocal = 10.0.0.2:5140\nJournal = off\n[Syslog]\nCollector = tcp:127.0.0.1:514\n' |
 		check_err "bad.conf:7: Journal is for a tx channel"
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\nPriority = 2\n[Syslog]\nListenTCP = any:514\n' |
+		check_err "bad.conf:7: Priority needs Link"
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\nLink = diode0\nPriority = 8\n' |
+		check_err "bad.conf:8: invalid Priority (0, the highest, to 7)"
 	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\n[Syslog]\nListenTCP = any:514\n' >"$f"
 	"$agent" check "$f" || fail "a good file refused"
 }
@@ -467,6 +472,50 @@ for k in ("ltcp", "ludp"):
 print(*out, gaps)' "$rs/out")"
 	expect_eq "rx delivered" 7000 "$(stat rx delivered)"
 	expect_eq "tx received_udp" 2000 "$(stat tx received_udp)"
+}
+
+# Two tx channels share a link's budget (LinkRate = 12mbit): a bulk one
+# (Priority 7) and an urgent one (Priority 0) started 0.3 s later, each to
+# its own rx and collector. Each delivers everything exactly once; the two
+# together go no faster than the link's rate; the urgent one is done
+# first and the bulk one waited for it.
+test_link_priority_shared() {
+	rm -rf "$work"/*
+	link || fail "link"
+	local ch prio t0 t1 ms
+	for ch in 7 8; do
+		prio=$([ $ch = 7 ] && echo 7 || echo 0)
+		printf '[Channel]\nName = l%s\nRole = tx\nProtocol = syslog\nId = %s\nStateDir = %s\n[Transport]\nRemote = 10.77.0.2:510%s\nHeartbeatInterval = 200ms\nLink = dat\nLinkRate = 12mbit\nPriority = %s\n[Syslog]\nListenTCP = 127.0.0.1:150%s\n' \
+			$ch $ch "$work/state-tx" $ch $prio $ch >"$work/tx$ch.conf"
+		printf '[Channel]\nName = r%s\nRole = rx\nProtocol = syslog\nId = %s\nStateDir = %s\n[Transport]\nLocal = 10.77.0.2:510%s\nReorderWait = 100ms\n[Syslog]\nCollector = tcp:127.0.0.1:1050%s\n' \
+			$ch $ch "$work/state-rx" $ch $ch >"$work/rx$ch.conf"
+		ip netns exec "$ns_rx" python3 "$tool" collect tcp 1050$ch "$work/out$ch" &
+		ip netns exec "$ns_rx" "$agent" run "$work/rx$ch.conf" 2>>"$work/rx.log" &
+		ip netns exec "$ns_tx" "$agent" run "$work/tx$ch.conf" 2>>"$work/tx.log" &
+	done
+	for ch in 7 8; do
+		wait_for "ip netns exec $ns_tx ss -ltn | grep -q 127.0.0.1:150$ch" || fail "tx $ch"
+		wait_for "ip netns exec $ns_rx ss -ltn | grep -q 127.0.0.1:1050$ch" || fail "collector $ch"
+	done
+	t0=${EPOCHREALTIME/./}
+	send tcp 127.0.0.1 1507 bulk 1500 1000 &
+	sleep 0.3
+	send tcp 127.0.0.1 1508 urgent 300 1000
+	wait_for '[ "$(statf "$work/state-tx/l8.status" sent_messages)" = 300 ]' || fail "urgent not sent"
+	expect_eq "bulk still sending when urgent is done" 1 \
+		"$(( $(statf "$work/state-tx/l7.status" sent_messages) < 1500 ))"
+	wait_for '[ "$(statf "$work/state-tx/l7.status" sent_messages)" = 1500 ]' || fail "bulk not sent"
+	t1=${EPOCHREALTIME/./}
+	ms=$(( (t1 - t0) / 1000 ))
+	# 1800 messages of 1088 bytes on the wire at 1.5 MB/s: 1306 ms, less a
+	# burst of 100 ms
+	[ "$ms" -ge 1200 ] || fail "1800 messages in $ms ms: faster than the link's rate"
+	[ "$(statf "$work/state-tx/l7.status" link_waits)" -gt 0 ] || fail "bulk never waited"
+	sleep 0.5
+	cleanup_test
+	expect_eq "bulk" "1500 1500 0 0 0 0 0" "$(python3 "$tool" check "$work/out7" bulk:1500:1000)"
+	expect_eq "urgent" "300 300 0 0 0 0 0" "$(python3 "$tool" check "$work/out8" urgent:300:1000)"
+	echo "# 1800 messages in $ms ms through a shared 12mbit"
 }
 
 if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null || ! ip netns add "dat-probe-$$" 2>/dev/null; then

@@ -33,7 +33,14 @@ cleanup_test() {
 	ip netns del "$ns_tx" 2>/dev/null
 	ip netns del "$ns_rx" 2>/dev/null
 }
-trap 'cleanup_test; rm -rf "$work"' EXIT
+# Every test's namespaces end with -$$-I: all of them go at the end.
+cleanup_all() {
+	local ns
+	for ns in $(ip netns list | awk '{ print $1 }' | grep -- "-$$-"); do
+		ns_tx=$ns ns_rx=$ns cleanup_test
+	done
+}
+trap 'cleanup_all; rm -rf "${base:-$work}"' EXIT
 
 fail() { echo "# FAIL: $*" >&2; exit 1; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
@@ -131,7 +138,7 @@ setup() {
 }
 wait_for() {
 	local i
-	for i in $(seq 100); do eval "$1" && return 0; sleep 0.05; done
+	for i in $(seq 200); do eval "$1" && return 0; sleep 0.05; done
 	return 1
 }
 # stat ROLE KEY: a counter of the status file (written at exit and every s)
@@ -445,7 +452,7 @@ test_rsyslog_peers() {
 	input(type="imtcp" address="127.0.0.1" port="10514")
 	action(type="omfile" file="$rs/out" template="raw")
 	EOF
-	chmod 711 "$work"; chown -R nobody "$rs"
+	chmod 711 "$base" "$work"; chown -R nobody "$rs"
 	ip netns exec "$ns_rx" setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		rsyslogd -n -f "$rs/rsyslog.conf" -i "$rs/rsyslog.pid" 2>>"$work/rx.log" &
 	local rs_pid=$!
@@ -525,19 +532,34 @@ fi
 ip netns del "dat-probe-$$"
 
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
-echo "TAP version 13"
-echo "1..${#tests[@]}"
-failed=0 i=0
-for t in "${tests[@]}"; do
-	i=$((i + 1))
-	t0=$SECONDS
+# Each test has namespaces and a folder of its own, so that AGENT_JOBS of
+# them (2 by default) run at once; their output comes in order.
+base=$work
+run_test() {	# run_test I NAME
+	local i=$1 t=$2 t0=$SECONDS rc l
+	work=$base/t$i ns_tx=dat-tx-$$-$i ns_rx=dat-rx-$$-$i
+	mkdir -p "$work"
 	(set -e; [ -n "${AGENT_TRACE:-}" ] && { PS4='+ $SECONDS.${EPOCHREALTIME#*.} '; set -x; }; "test_$t")
 	rc=$?
 	echo "# $t: $((SECONDS - t0)) s"
 	cleanup_test
 	if [ $rc = 0 ]; then echo "ok $i $t"
-	else echo "not ok $i $t"; failed=1
+	else echo "not ok $i $t"
 		for l in "$work"/tx.log "$work"/rx.log; do [ -f "$l" ] && sed 's/^/# /' "$l" | tail -5; done
 	fi
+	return $rc
+}
+echo "TAP version 13"
+echo "1..${#tests[@]}"
+failed=0 i=0 pids=()
+for t in "${tests[@]}"; do
+	i=$((i + 1))
+	run_test "$i" "$t" >"$base/result$i" 2>&1 &
+	pids[i]=$!
+	while [ "$(jobs -rp | wc -l)" -ge "${AGENT_JOBS:-2}" ]; do wait -n; done
+done
+for i in "${!pids[@]}"; do
+	wait "${pids[i]}" || failed=1
+	cat "$base/result$i"
 done
 exit $failed

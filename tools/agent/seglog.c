@@ -15,6 +15,8 @@
 #include "seglog.h"
 
 #define SL_WBUF (256u << 10)
+/* A segment is read whole when checked: at most 64 MiB (and a record). */
+#define SL_SEG_CAP (64ull << 20)
 #define SL_RBUF (256u << 10)
 
 static uint32_t sl_crc_table[256];
@@ -123,7 +125,8 @@ static void sl_check_seg(struct sl *l, uint64_t id, bool last)
 	uint8_t *b = NULL;
 	struct stat st;
 	struct sl_seg seg = { .id = id };
-	uint64_t off, most = l->seg_max + SL_REC_HDR + l->max_rec;
+	/* a file of a larger limit than today's is still a segment */
+	uint64_t off, most = SL_SEG_CAP + SL_REC_HDR + l->max_rec;
 	int fd;
 
 	sl_path(l, p, sizeof(p), id, "seg");
@@ -228,6 +231,8 @@ int sl_open(struct sl *l, const char *dir, const char magic[4], uint64_t tag,
 	l->tag = tag;
 	l->limit = limit;
 	l->seg_max = limit / 8 > SL_SEG_HDR + SL_REC_HDR ? limit / 8 : limit;
+	if (l->seg_max > SL_SEG_CAP)
+		l->seg_max = SL_SEG_CAP;
 	l->max_rec = max_rec;
 	l->drop_oldest = drop_oldest;
 	l->readonly = readonly;

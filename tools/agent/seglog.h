@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A bounded log of records on disk: the tx's journal and the rx's spool.
- * A directory of segment files, 016x.seg, each a 24-byte header (magic,
- * 0, a 64-bit tag, 0) and records of a 16-byte header (length, CRC-32 of
+ * A directory of segment files, 016x.seg, of at most an eighth of the
+ * limit or 64 MiB (a single larger record has one of its own), each a
+ * 24-byte header (magic, 0, a 64-bit tag, 0) and records of a 16-byte header (length, CRC-32 of
  * key and data, 64-bit key) and data. The files' bytes never exceed the
  * limit: the oldest segment goes (journal), or the record is refused
  * (spool). Everything read back is checked: a torn tail of the last

@@ -100,6 +100,8 @@ static struct sl_seg *sl_push_seg(struct sl *l, uint64_t id)
 	}
 	memset(&l->segs[l->nsegs], 0, sizeof(l->segs[0]));
 	l->segs[l->nsegs].id = id;
+	if (id > l->last_id)
+		l->last_id = id;
 	return &l->segs[l->nsegs++];
 }
 
@@ -273,6 +275,8 @@ int sl_open(struct sl *l, const char *dir, const char magic[4], uint64_t tag,
 		qsort(ids, n, sizeof(*ids), sl_cmp);
 	for (i = 0; i < n; i++)
 		sl_check_seg(l, ids[i], i == n - 1);
+	if (n && ids[n - 1] > l->last_id)
+		l->last_id = ids[n - 1];	/* set aside or removed: not again */
 	free(ids);
 	/* a log larger than its limit now (the limit was lowered) sheds or
 	 * refuses until it fits */
@@ -331,7 +335,8 @@ static void sl_remove_first(struct sl *l)
 
 static int sl_new_seg(struct sl *l)
 {
-	uint64_t id = l->nsegs ? l->segs[l->nsegs - 1].id + 1 : 1;
+	/* ids only grow: a reader never takes a new file for an old one */
+	uint64_t id = l->last_id + 1;
 	uint8_t h[SL_SEG_HDR] = { 0 };
 	char p[560];
 

@@ -39,6 +39,7 @@ struct sl {
 	struct sl_seg *segs;
 	size_t nsegs, cap;
 	uint64_t total;			/* bytes of every segment file */
+	uint64_t last_id;		/* the highest segment id seen */
 	int wfd, rfd;
 	uint64_t rfd_id;
 	uint8_t *wbuf, *rbuf;		/* written, and read ahead */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reed-Solomon forward error correction over sealed frames, on the kernel's
- * lib/reed_solomon (see fec.h for the layout).
+ * Reed-Solomon forward error correction over sealed frames (see fec.h for
+ * the layout): the groups of the sender and the receiver. The arithmetic is
+ * rs.c's, checked at load against the kernel's lib/reed_solomon.
  */
 #include <linux/bitops.h>
 #include <linux/log2.h>
@@ -13,189 +14,19 @@
 #include "compat.h"
 #include "fec.h"
 #include "messages.h"
-
-/* GF(2^8) over x^8 + x^4 + x^3 + x^2 + 1, first root 0, primitive element 1. */
-#define DIODE_RS_SYMSIZE 8
-#define DIODE_RS_GFPOLY 0x11d
+#include "rs.h"
 
 /*
- * One code per number of parity shards, made once and only read after.
- *
- * Encoding is linear over GF(2^8): a parity symbol is the sum over the
- * members of each member's symbol times the parity that a lone 1 at that
- * member's distance from the end of the code word would have. encode_rs8()
- * gives those unit parities once per code (@unit[t][i]: distance t, parity
- * shard i); the sender then combines whole shard rows through a product
- * table rather than calling the library once per byte column, which costs
- * several times more. The receiver inverts the same linear map, once per
- * group, and rebuilds whole rows the same way (diode_fec_solve()).
- */
-static struct {
-	struct rs_control *rs;
-	u8 unit[DIODE_FEC_DATA_MAX][DIODE_FEC_PARITY_MAX];
-} diode_codes[DIODE_FEC_PARITY_MAX + 1];
-
-/* diode_gf_product[a][b] = a * b in GF(2^8), the field of the codes. */
-static u8 diode_gf_product[256][256];
-/* diode_gf_inverse[a] * a = 1, for a != 0. */
-static u8 diode_gf_inverse[256];
-
-static u8 diode_gf_mul(u8 a, u8 b)
-{
-	unsigned int x = a, product = 0;
-
-	for (; b; b >>= 1, x <<= 1) {
-		if (x & 0x100)
-			x ^= DIODE_RS_GFPOLY;
-		if (b & 1)
-			product ^= x;
-	}
-	return product;
-}
-
-/*
- * Parity shards @shard[0..m-1] of the @k rows at @rows, @stride bytes apart,
- * over their first @len bytes.
- */
-static void diode_fec_encode(unsigned int m, unsigned int k, const u8 *rows,
-			     size_t stride, unsigned int len, u8 *const *shard)
-{
-	unsigned int i, n, j;
-
-	for (i = 0; i < m; i++) {
-		memset(shard[i], 0, len);
-		for (n = 0; n < k; n++) {
-			const u8 *row = rows + n * stride;
-			const u8 *product =
-				diode_gf_product[diode_codes[m].unit[k - 1 - n][i]];
-
-			for (j = 0; j < len; j++)
-				shard[i][j] ^= product[row[j]];
-		}
-	}
-}
-
-/* A member's shard row: @used bytes at @data, zeros after them. */
-struct diode_fec_row {
-	const u8 *data;			/* NULL: missing */
-	unsigned int used;
-};
-
-/* @dst[0..len) ^= @factor * @src[0..len) */
-static void diode_gf_row_addmul(u8 *dst, const u8 *src, unsigned int len,
-				u8 factor)
-{
-	const u8 *product = diode_gf_product[factor];
-	unsigned int j;
-
-	if (!factor)
-		return;
-	for (j = 0; j < len; j++)
-		dst[j] ^= product[src[j]];
-}
-
-/*
- * Rebuilds the missing rows of a group of @k (@rows[n].data NULL) from as
- * many of the parity shards held (@parity[i], NULL when not held) over the
- * first @len bytes, into @out[n] for each missing n whose @out[n] is not
- * NULL. @scratch holds DIODE_FEC_PARITY_MAX rows of @len bytes.
- *
- * A parity shard is a known linear combination of the rows; with the rows
- * present taken out, e shards leave an e x e system over the e missing rows,
- * inverted once by Gauss-Jordan elimination and applied row by row. Every
- * square part of a Reed-Solomon code's parity map is invertible, so a
- * singular system means a shard that does not belong to the group. Work:
- * e (k + e) row operations of @len bytes, and e^3 for the inversion.
- * Returns false when there is not enough parity or the system is singular.
- */
-static bool diode_fec_solve(unsigned int m, unsigned int k, unsigned int len,
-			    const struct diode_fec_row *rows,
-			    const u8 *const *parity, u8 *const *out, u8 *scratch)
-{
-	u8 a[DIODE_FEC_PARITY_MAX][DIODE_FEC_PARITY_MAX];
-	u8 inv[DIODE_FEC_PARITY_MAX][DIODE_FEC_PARITY_MAX];
-	unsigned int missing[DIODE_FEC_PARITY_MAX], held[DIODE_FEC_PARITY_MAX];
-	unsigned int e = 0, h = 0, i, n, r, c, pivot;
-	u8 f;
-
-	for (n = 0; n < k; n++) {
-		if (rows[n].data)
-			continue;
-		if (e == m)
-			return false;
-		missing[e++] = n;
-	}
-	for (i = 0; i < m && h < e; i++)
-		if (parity[i])
-			held[h++] = i;
-	if (h < e)
-		return false;
-
-	/* The shards without the rows present, and the map of the others. */
-	for (r = 0; r < e; r++) {
-		u8 *syndrome = scratch + r * len;
-
-		memcpy(syndrome, parity[held[r]], len);
-		for (n = 0; n < k; n++) {
-			u8 unit = diode_codes[m].unit[k - 1 - n][held[r]];
-
-			if (rows[n].data)
-				diode_gf_row_addmul(syndrome, rows[n].data,
-						    min(rows[n].used, len), unit);
-		}
-		for (c = 0; c < e; c++) {
-			a[r][c] = diode_codes[m].unit[k - 1 - missing[c]][held[r]];
-			inv[r][c] = r == c;
-		}
-	}
-	for (c = 0; c < e; c++) {
-		for (pivot = c; pivot < e && !a[pivot][c]; pivot++)
-			;
-		if (pivot == e)
-			return false;
-		if (pivot != c) {
-			for (i = 0; i < e; i++) {
-				swap(a[c][i], a[pivot][i]);
-				swap(inv[c][i], inv[pivot][i]);
-			}
-		}
-		f = diode_gf_inverse[a[c][c]];
-		for (i = 0; i < e; i++) {
-			a[c][i] = diode_gf_product[f][a[c][i]];
-			inv[c][i] = diode_gf_product[f][inv[c][i]];
-		}
-		for (r = 0; r < e; r++) {
-			if (r == c || !a[r][c])
-				continue;
-			f = a[r][c];
-			for (i = 0; i < e; i++) {
-				a[r][i] ^= diode_gf_product[f][a[c][i]];
-				inv[r][i] ^= diode_gf_product[f][inv[c][i]];
-			}
-		}
-	}
-	for (c = 0; c < e; c++) {
-		u8 *row = out[missing[c]];
-
-		if (!row)
-			continue;
-		memset(row, 0, len);
-		for (r = 0; r < e; r++)
-			diode_gf_row_addmul(row, scratch + r * len, len, inv[c][r]);
-	}
-	return true;
-}
-
-/*
- * Self-test at load: the row encoder must give what encode_rs8() gives
- * column by column, and the solver must undo it for any erasures up to M.
+ * Self-test at load: the row encoder must give what the kernel's
+ * lib/reed_solomon gives column by column, and the solver must undo it for
+ * any erasures up to M.
  */
 static int diode_fec_selftest_repair(void)
 {
 	enum { LEN = 8, K = 6, M = 3 };
 	static u8 rows[K][LEN], par[M][LEN], out[K][LEN], scratch[M * LEN];
 	const u8 *parity[M];
-	struct diode_fec_row row[K];
+	struct diode_rs_row row[K];
 	u8 *shard[M], *dst[K];
 	unsigned int pattern, n, i, erased;
 
@@ -204,7 +35,7 @@ static int diode_fec_selftest_repair(void)
 			rows[n][i] = (u8)(n * 31 + i * 7 + 1);
 	for (i = 0; i < M; i++)
 		shard[i] = par[i];
-	diode_fec_encode(M, K, &rows[0][0], LEN, LEN, shard);
+	diode_rs_encode(M, K, &rows[0][0], LEN, LEN, shard);
 	/* Every set of members and parity shards lost, up to M in all. */
 	for (pattern = 0; pattern < 1u << (K + M); pattern++) {
 		erased = hweight32(pattern);
@@ -219,7 +50,7 @@ static int diode_fec_selftest_repair(void)
 		}
 		for (i = 0; i < M; i++)
 			parity[i] = pattern & BIT(K + i) ? NULL : par[i];
-		if (!diode_fec_solve(M, K, LEN, row, parity, dst, scratch))
+		if (!diode_rs_solve(M, K, LEN, row, parity, dst, scratch))
 			return -EINVAL;
 		for (n = 0; n < K; n++)
 			if (dst[n] && memcmp(out[n], rows[n], LEN))
@@ -228,84 +59,67 @@ static int diode_fec_selftest_repair(void)
 	return 0;
 }
 
-static int diode_fec_selftest(void)
+/*
+ * Every size of group against encode_rs8(): row 0 is never zero, so that,
+ * size by size, each unit parity diode_rs_encode() uses is checked exactly.
+ */
+static int diode_fec_selftest_encode(unsigned int m, struct rs_control *rs)
 {
 	enum { LEN = 8 };
-	static const unsigned int sizes[] = { 1, 2, 17, DIODE_FEC_DATA_MAX };
 	u8 rows[DIODE_FEC_DATA_MAX][LEN], column[DIODE_FEC_DATA_MAX];
 	u8 out[DIODE_FEC_PARITY_MAX][LEN], *shard[DIODE_FEC_PARITY_MAX];
 	u16 par[DIODE_FEC_PARITY_MAX];
-	unsigned int m, s, k, i, n, j;
+	unsigned int k, i, n, j;
 
 	for (n = 0; n < DIODE_FEC_DATA_MAX; n++)
 		for (j = 0; j < LEN; j++)
 			rows[n][j] = (u8)((n * LEN + j) * 167 + 13);
 	for (i = 0; i < DIODE_FEC_PARITY_MAX; i++)
 		shard[i] = out[i];
-	for (m = 1; m <= DIODE_FEC_PARITY_MAX; m++) {
-		for (s = 0; s < ARRAY_SIZE(sizes); s++) {
-			k = sizes[s];
-			diode_fec_encode(m, k, &rows[0][0], LEN, LEN, shard);
-			for (j = 0; j < LEN; j++) {
-				for (n = 0; n < k; n++)
-					column[n] = rows[n][j];
-				memset(par, 0, sizeof(par));
-				encode_rs8(diode_codes[m].rs, column, k, par, 0);
-				for (i = 0; i < m; i++)
-					if (out[i][j] != par[i])
-						return -EINVAL;
-			}
+	for (k = 1; k <= DIODE_FEC_DATA_MAX; k++) {
+		diode_rs_encode(m, k, &rows[0][0], LEN, LEN, shard);
+		for (j = 0; j < LEN; j++) {
+			for (n = 0; n < k; n++)
+				column[n] = rows[n][j];
+			memset(par, 0, sizeof(par));
+			encode_rs8(rs, column, k, par, 0);
+			for (i = 0; i < m; i++)
+				if (out[i][j] != par[i])
+					return -EINVAL;
 		}
 	}
-	return diode_fec_selftest_repair();
+	return 0;
 }
 
 int diode_fec_init(void)
 {
-	u8 unit[DIODE_FEC_DATA_MAX] = { 1 };
-	u16 par[DIODE_FEC_PARITY_MAX];
-	unsigned int a, b, t, i;
-	int m, ret;
+	struct rs_control *rs;
+	unsigned int m;
+	int ret;
 
-	for (a = 0; a < 256; a++)
-		for (b = 0; b < 256; b++) {
-			diode_gf_product[a][b] = diode_gf_mul(a, b);
-			if (diode_gf_product[a][b] == 1)
-				diode_gf_inverse[a] = b;
-		}
+	diode_rs_init();
+	/* The library's codes serve as the reference, then go. */
 	for (m = 1; m <= DIODE_FEC_PARITY_MAX; m++) {
-		diode_codes[m].rs = init_rs(DIODE_RS_SYMSIZE, DIODE_RS_GFPOLY, 0, 1, m);
-		if (!diode_codes[m].rs) {
-			ret = -ENOMEM;
-			goto err_free;
-		}
-		for (t = 0; t < DIODE_FEC_DATA_MAX; t++) {
-			memset(par, 0, sizeof(par));
-			encode_rs8(diode_codes[m].rs, unit, t + 1, par, 0);
-			for (i = 0; i < m; i++)
-				diode_codes[m].unit[t][i] = par[i];
-		}
+		rs = init_rs(DIODE_RS_SYMSIZE, DIODE_RS_GFPOLY, DIODE_RS_FCR,
+			     DIODE_RS_PRIM, m);
+		if (!rs)
+			return -ENOMEM;
+		ret = diode_fec_selftest_encode(m, rs);
+		free_rs(rs);
+		if (ret)
+			goto err;
 	}
-	ret = diode_fec_selftest();
-	if (ret) {
-		pr_err("diode: FEC self-test failed\n");
-		m = DIODE_FEC_PARITY_MAX + 1;
-		goto err_free;
-	}
+	ret = diode_fec_selftest_repair();
+	if (ret)
+		goto err;
 	return 0;
-
-err_free:
-	while (--m)
-		free_rs(diode_codes[m].rs);
+err:
+	pr_err("diode: FEC self-test failed\n");
 	return ret;
 }
 
 void diode_fec_uninit(void)
 {
-	int m;
-
-	for (m = DIODE_FEC_PARITY_MAX; m >= 1; m--)
-		free_rs(diode_codes[m].rs);
 }
 
 bool diode_fec_config_valid(const struct diode_fec_config *config)
@@ -408,7 +222,7 @@ static void diode_fec_tx_close(struct diode_fec_tx *fec,
 
 		memset(row + used, 0, len - used);
 	}
-	diode_fec_encode(m, k, g->shards, DIODE_FEC_SHARD_MAX, len, shard);
+	diode_rs_encode(m, k, g->shards, DIODE_FEC_SHARD_MAX, len, shard);
 	for (i = 0; i < m; i++)
 		__skb_queue_tail(out, skb[i]);
 }
@@ -574,7 +388,7 @@ static void diode_fec_rx_group_set(struct diode_fec_rx *fec,
 /*
  * Under @fec->lock: rebuild the members of @g that never arrived and that
  * the receiver does not have yet, if the parity shards held are enough.
- * Work is bounded by the group's size (see diode_fec_solve()).
+ * Work is bounded by the group's size (see diode_rs_solve()).
  */
 static void diode_fec_rx_repair(struct diode_fec_rx *fec,
 				struct diode_fec_rx_group *g,
@@ -582,7 +396,7 @@ static void diode_fec_rx_repair(struct diode_fec_rx *fec,
 				diode_fec_have_t *have, void *arg)
 {
 	unsigned int m = fec->config.parity, len = g->shard_len;
-	struct diode_fec_row rows[DIODE_FEC_DATA_MAX];
+	struct diode_rs_row rows[DIODE_FEC_DATA_MAX];
 	struct sk_buff *skb[DIODE_FEC_DATA_MAX] = {};
 	u8 *out[DIODE_FEC_DATA_MAX] = {};
 	const u8 *parity[DIODE_FEC_PARITY_MAX];
@@ -621,7 +435,7 @@ static void diode_fec_rx_repair(struct diode_fec_rx *fec,
 		skb_reserve(skb[n], DIODE_HEADROOM);
 		out[n] = skb_put(skb[n], len);
 	}
-	solved = diode_fec_solve(m, g->count, len, rows, parity, out, fec->scratch);
+	solved = diode_rs_solve(m, g->count, len, rows, parity, out, fec->scratch);
 	diode_fec_rx_group_set(fec, g, g->have, true);
 	if (!solved)
 		goto free;

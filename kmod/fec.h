@@ -2,13 +2,13 @@
 /*
  * Forward error correction (docs/protocol.md, "Loss resilience"): groups of
  * up to K sealed DATA frames, taken in turn by D interleaved groups, produce
- * M PARITY bodies with the kernel's Reed-Solomon library (RS over GF(2^8),
- * one code word per byte position across the group). A receiver keeps the
- * sealed frames it got, once they authenticated, and rebuilds the missing
- * ones of a group from any M of its K + M frames; rebuilt frames are then
- * authenticated and decrypted like any other, so a forged or damaged parity
- * can never produce a packet, and a forged member never takes the place of
- * an authentic one.
+ * M PARITY bodies with the Reed-Solomon code of the kernel's library (RS over
+ * GF(2^8), one code word per byte position across the group; the arithmetic
+ * is in rs.h). A receiver keeps the sealed frames it got, once they
+ * authenticated, and rebuilds the missing ones of a group from any M of its
+ * K + M frames; rebuilt frames are then authenticated and decrypted like any
+ * other, so a forged or damaged parity can never produce a packet, and a
+ * forged member never takes the place of an authentic one.
  *
  * A member's shard is its length (2 bytes, big-endian) followed by the
  * sealed frame, zero-padded to the longest shard of its group.

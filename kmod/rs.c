@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reed-Solomon encoding and erasure repair over shard rows (see rs.h).
+ *
+ * Encoding is linear over GF(2^8): a parity symbol is the sum over the
+ * members of each member's symbol times the parity that a lone 1 at that
+ * member's distance from the end of the data would have. Those unit
+ * parities are computed once per code (diode_rs_unit[m][t][i]: M = m,
+ * distance t, parity shard i); the sender then combines whole shard rows
+ * through a product table rather than encoding one byte column at a time,
+ * which costs several times more. The receiver inverts the same linear map,
+ * once per group, and rebuilds whole rows the same way (diode_rs_solve()).
+ */
+#include <linux/minmax.h>
+#include <linux/string.h>
+
+#include "rs.h"
+
+/* diode_rs_product[a][b] = a * b in GF(2^8). */
+static u8 diode_rs_product[256][256];
+/* diode_rs_inverse[a] * a = 1, for a != 0. */
+static u8 diode_rs_inverse[256];
+static u8 diode_rs_unit[DIODE_FEC_PARITY_MAX + 1][DIODE_FEC_DATA_MAX]
+		       [DIODE_FEC_PARITY_MAX];
+
+/* Carry-less multiplication, reduced by the field polynomial as it goes. */
+static u8 diode_rs_mul_slow(u8 a, u8 b)
+{
+	unsigned int x = a, product = 0;
+
+	for (; b; b >>= 1, x <<= 1) {
+		if (x & 0x100)
+			x ^= DIODE_RS_GFPOLY;
+		if (b & 1)
+			product ^= x;
+	}
+	return product;
+}
+
+/*
+ * The unit parities of the code with m parity symbols: the remainders of
+ * x^(m + t) modulo the generator, for t = 0 .. DIODE_FEC_DATA_MAX - 1, each
+ * from the one before by a multiplication by x.
+ */
+static void diode_rs_init_code(unsigned int m)
+{
+	/* gen[i]: coefficient of x^i of g(x), monic of degree m. */
+	u8 gen[DIODE_FEC_PARITY_MAX + 1] = { 1 };
+	/* rem[i]: coefficient of x^i of the remainder, of degree < m. */
+	u8 rem[DIODE_FEC_PARITY_MAX];
+	u8 root = 1, top;
+	unsigned int i, j, t;
+
+	/* g(x) = product over j < m of (x + alpha^j), alpha = x = 2. */
+	for (j = 0; j < m; j++) {
+		for (i = j + 1; i > 0; i--)
+			gen[i] = gen[i - 1] ^ diode_rs_mul_slow(root, gen[i]);
+		gen[0] = diode_rs_mul_slow(root, gen[0]);
+		root = diode_rs_mul_slow(root, 2);
+	}
+	/* x^m = g(x) + (the rest of g) in characteristic 2. */
+	for (i = 0; i < m; i++)
+		rem[i] = gen[i];
+	for (t = 0; t < DIODE_FEC_DATA_MAX; t++) {
+		/* Parity shard 0 is the highest-degree symbol. */
+		for (i = 0; i < m; i++)
+			diode_rs_unit[m][t][i] = rem[m - 1 - i];
+		top = rem[m - 1];
+		for (i = m - 1; i > 0; i--)
+			rem[i] = rem[i - 1] ^ diode_rs_mul_slow(top, gen[i]);
+		rem[0] = diode_rs_mul_slow(top, gen[0]);
+	}
+}
+
+void diode_rs_init(void)
+{
+	unsigned int a, b, m;
+
+	for (a = 0; a < 256; a++)
+		for (b = 0; b < 256; b++) {
+			diode_rs_product[a][b] = diode_rs_mul_slow(a, b);
+			if (diode_rs_product[a][b] == 1)
+				diode_rs_inverse[a] = b;
+		}
+	for (m = 1; m <= DIODE_FEC_PARITY_MAX; m++)
+		diode_rs_init_code(m);
+}
+
+u8 diode_rs_mul(u8 a, u8 b)
+{
+	return diode_rs_product[a][b];
+}
+
+void diode_rs_encode(unsigned int m, unsigned int k, const u8 *rows,
+		     size_t stride, unsigned int len, u8 *const *shard)
+{
+	unsigned int i, n, j;
+
+	for (i = 0; i < m; i++) {
+		memset(shard[i], 0, len);
+		for (n = 0; n < k; n++) {
+			const u8 *row = rows + n * stride;
+			const u8 *product =
+				diode_rs_product[diode_rs_unit[m][k - 1 - n][i]];
+
+			for (j = 0; j < len; j++)
+				shard[i][j] ^= product[row[j]];
+		}
+	}
+}
+
+/* @dst[0..len) ^= @factor * @src[0..len) */
+static void diode_rs_row_addmul(u8 *dst, const u8 *src, unsigned int len,
+				u8 factor)
+{
+	const u8 *product = diode_rs_product[factor];
+	unsigned int j;
+
+	if (!factor)
+		return;
+	for (j = 0; j < len; j++)
+		dst[j] ^= product[src[j]];
+}
+
+/*
+ * A parity shard is a known linear combination of the rows; with the rows
+ * present taken out, e shards leave an e x e system over the e missing rows,
+ * inverted once by Gauss-Jordan elimination and applied row by row. Every
+ * square part of a Reed-Solomon code's parity map is invertible (the code is
+ * MDS), so the pivot search never fails on a real code. Work: e (k + e) row
+ * operations of @len bytes, and e^3 for the inversion.
+ */
+bool diode_rs_solve(unsigned int m, unsigned int k, unsigned int len,
+		    const struct diode_rs_row *rows, const u8 *const *parity,
+		    u8 *const *out, u8 *scratch)
+{
+	u8 a[DIODE_FEC_PARITY_MAX][DIODE_FEC_PARITY_MAX];
+	u8 inv[DIODE_FEC_PARITY_MAX][DIODE_FEC_PARITY_MAX];
+	unsigned int missing[DIODE_FEC_PARITY_MAX], held[DIODE_FEC_PARITY_MAX];
+	unsigned int e = 0, h = 0, i, n, r, c, pivot;
+	u8 f;
+
+	for (n = 0; n < k; n++) {
+		if (rows[n].data)
+			continue;
+		if (e == m)
+			return false;
+		missing[e++] = n;
+	}
+	for (i = 0; i < m && h < e; i++)
+		if (parity[i])
+			held[h++] = i;
+	if (h < e)
+		return false;
+
+	/* The shards without the rows present, and the map of the others. */
+	for (r = 0; r < e; r++) {
+		u8 *syndrome = scratch + r * len;
+
+		memcpy(syndrome, parity[held[r]], len);
+		for (n = 0; n < k; n++) {
+			u8 unit = diode_rs_unit[m][k - 1 - n][held[r]];
+
+			if (rows[n].data)
+				diode_rs_row_addmul(syndrome, rows[n].data,
+						    min(rows[n].used, len), unit);
+		}
+		for (c = 0; c < e; c++) {
+			a[r][c] = diode_rs_unit[m][k - 1 - missing[c]][held[r]];
+			inv[r][c] = r == c;
+		}
+	}
+	for (c = 0; c < e; c++) {
+		for (pivot = c; pivot < e && !a[pivot][c]; pivot++)
+			;
+		if (pivot == e)
+			return false;
+		if (pivot != c) {
+			for (i = 0; i < e; i++) {
+				swap(a[c][i], a[pivot][i]);
+				swap(inv[c][i], inv[pivot][i]);
+			}
+		}
+		f = diode_rs_inverse[a[c][c]];
+		for (i = 0; i < e; i++) {
+			a[c][i] = diode_rs_product[f][a[c][i]];
+			inv[c][i] = diode_rs_product[f][inv[c][i]];
+		}
+		for (r = 0; r < e; r++) {
+			if (r == c || !a[r][c])
+				continue;
+			f = a[r][c];
+			for (i = 0; i < e; i++) {
+				a[r][i] ^= diode_rs_product[f][a[c][i]];
+				inv[r][i] ^= diode_rs_product[f][inv[c][i]];
+			}
+		}
+	}
+	for (c = 0; c < e; c++) {
+		u8 *row = out[missing[c]];
+
+		if (!row)
+			continue;
+		memset(row, 0, len);
+		for (r = 0; r < e; r++)
+			diode_rs_row_addmul(row, scratch + r * len, len, inv[c][r]);
+	}
+	return true;
+}

@@ -392,7 +392,7 @@ static void tx_heartbeat(void)
 	tx_send_drops(true);
 	tx_mtu();
 	if (tx.jr_on)
-		sl_sync(&tx.jr);
+		sl_writeback(&tx.jr);
 }
 
 static bool tx_tokens(size_t bytes, uint64_t now)
@@ -885,7 +885,7 @@ static void rx_save(void)
 	FILE *f;
 
 	if (cf.collector_tcp) {
-		sl_sync(&rx.spool);
+		sl_writeback(&rx.spool);
 		if (sl_save_cursor(&rx.spool, &rx.done))
 			fprintf(stderr, "diode-agent: %s: cannot save the spool's cursor: %s\n",
 				cf.name, strerror(errno));

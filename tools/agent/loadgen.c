@@ -9,9 +9,16 @@
  *                                         127.0.0.1:PORT until COUNT of them
  *                                         or IDLE-MS without any; print the
  *                                         count and the ms from first to last
+ *                                         (frames of priority 44, the rx
+ *                                         agent's notices, are not counted)
+ * and the host tests' senders and collector (test_agent.sh; the same as
+ * syslogtool.py's, without a python process each):
+ *   loadgen msgs tcp|lf|udp HOST PORT PREFIX COUNT [SIZE]
+ *   loadgen collect tcp|udp PORT FILE     (until killed)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -151,14 +158,136 @@ static int lg_sink(int port, unsigned long count, int idle_ms)
 	return 0;
 }
 
+/* syslogtool.py's message(): its header, padded with x to size */
+static int lg_test_msg(char *b, size_t cap, const char *prefix, unsigned long i, int size)
+{
+	int n = snprintf(b, cap, "<13>1 2024-01-01T00:00:00Z host app - - - %s %lu ", prefix, i);
+
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	if (n < size && (size_t)size < cap) {
+		memset(b + n, 'x', size - n);
+		n = size;
+	}
+	return n;
+}
+
+static int lg_write_all(int fd, const char *b, size_t n)
+{
+	while (n) {
+		ssize_t r = write(fd, b, n);
+
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= r;
+	}
+	return 0;
+}
+
+static int lg_msgs(const char *proto, const char *host, int port, const char *prefix,
+		   unsigned long count, int size)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	static char buf[1 << 18], m[1 << 16];
+	bool udp = !strcmp(proto, "udp"), lf = !strcmp(proto, "lf");
+	size_t have = 0;
+	unsigned long i;
+	char c;
+	int fd, n;
+
+	if (inet_pton(AF_INET, host, &a.sin_addr) != 1 || size < 0 || size >= (int)sizeof(m))
+		return 2;
+	fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		perror("loadgen: connect");
+		return 1;
+	}
+	for (i = 0; i < count; i++) {
+		n = lg_test_msg(m, sizeof(m), prefix, i, size);
+		if (n < 0)
+			return 2;
+		if (udp) {
+			if (send(fd, m, n, 0) != n)
+				perror("loadgen: send");
+			continue;
+		}
+		if (have + n + 16 > sizeof(buf)) {
+			if (lg_write_all(fd, buf, have))
+				return 1;
+			have = 0;
+		}
+		if (!lf)
+			have += sprintf(buf + have, "%d ", n);
+		memcpy(buf + have, m, n);
+		have += n;
+		if (lf)
+			buf[have++] = '\n';
+	}
+	if (!udp) {
+		if (have && lg_write_all(fd, buf, have))
+			return 1;
+		/* the tx has read everything when it closes */
+		shutdown(fd, SHUT_WR);
+		if (read(fd, &c, 1) < 0)
+			return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int lg_collect(const char *proto, int port, const char *file)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static char buf[1 << 20];
+	bool udp = !strcmp(proto, "udp");
+	int one = 1, big = 8 << 20, out, l, c;
+	ssize_t n;
+
+	out = open(file, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	l = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(l, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (out < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || (!udp && listen(l, 4))) {
+		perror("loadgen: collect");
+		return 1;
+	}
+	if (udp) {
+		char pre[16];
+
+		while ((n = recv(l, buf, sizeof(buf), 0)) >= 0) {
+			int pl = snprintf(pre, sizeof(pre), "%zd ", n);
+
+			if (lg_write_all(out, pre, pl) || lg_write_all(out, buf, n))
+				return 1;
+		}
+		return 1;
+	}
+	while ((c = accept(l, NULL, NULL)) >= 0) {
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			if (lg_write_all(out, buf, n))
+				return 1;
+		close(c);
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
+	if ((argc == 7 || argc == 8) && !strcmp(argv[1], "msgs"))
+		return lg_msgs(argv[2], argv[3], atoi(argv[4]), argv[5], strtoul(argv[6], NULL, 10),
+			       argc > 7 ? atoi(argv[7]) : 200);
+	if (argc == 5 && !strcmp(argv[1], "collect"))
+		return lg_collect(argv[2], atoi(argv[3]), argv[4]);
 	if (argc >= 5 && (!strcmp(argv[1], "send") || !strcmp(argv[1], "udp")))
 		return lg_send(argv[2], atoi(argv[3]), strtoul(argv[4], NULL, 10),
 			       argc > 5 ? atoi(argv[5]) : 200, !strcmp(argv[1], "udp"));
 	if (argc == 5 && !strcmp(argv[1], "sink"))
 		return lg_sink(atoi(argv[2]), strtoul(argv[3], NULL, 10), atoi(argv[4]));
 	fprintf(stderr, "usage: loadgen send|udp HOST PORT COUNT [SIZE]\n"
-		"       loadgen sink PORT COUNT IDLE-MS\n");
+		"       loadgen sink PORT COUNT IDLE-MS\n"
+		"       loadgen msgs tcp|lf|udp HOST PORT PREFIX COUNT [SIZE]\n"
+		"       loadgen collect tcp|udp PORT FILE\n");
 	return 2;
 }

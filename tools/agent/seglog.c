@@ -301,6 +301,13 @@ void sl_sync(struct sl *l)
 		fdatasync(l->wfd);
 }
 
+void sl_writeback(struct sl *l)
+{
+	sl_flush(l);
+	if (l->wfd >= 0)
+		sync_file_range(l->wfd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 void sl_close(struct sl *l)
 {
 	if (!l->readonly)

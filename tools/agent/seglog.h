@@ -62,7 +62,10 @@ void sl_close(struct sl *l);
  * or longer than the log can ever hold). */
 int sl_append(struct sl *l, uint64_t key, const void *data, uint32_t len);
 void sl_flush(struct sl *l);
+/* Flushed and on disk (at close); flushed and written back without
+ * waiting (in an event loop, where a slow disk must not stall it). */
 void sl_sync(struct sl *l);
+void sl_writeback(struct sl *l);
 /*
  * The record at *c, its data at *data until the next call: 1 and *c moved
  * past it, 0 at the end of the log, -1 when the file does not check

@@ -1088,6 +1088,30 @@ static void coll_read(uint64_t now)
 		coll_lost(now);
 }
 
+/* Datagrams from the link, RX_BATCH a system call, up to 512 a turn. */
+#define RX_BATCH 32
+static void rx_read(uint64_t now)
+{
+	static uint8_t b[RX_BATCH][65536];
+	static struct mmsghdr mh[RX_BATCH];
+	static struct iovec iov[RX_BATCH];
+	int k, j, n;
+
+	for (j = 0; j < RX_BATCH; j++) {
+		iov[j] = (struct iovec){ b[j], sizeof(b[j]) };
+		mh[j].msg_hdr = (struct msghdr){ .msg_iov = &iov[j], .msg_iovlen = 1 };
+	}
+	for (k = 0; k < 512 / RX_BATCH; k++) {
+		n = recvmmsg(rx.sock, mh, RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (j = 0; j < n; j++)
+			da_rx_input(&rx.rx, b[j], mh[j].msg_len, now);
+		if (n < RX_BATCH)
+			return;
+	}
+}
+
 /* ---------------------------------------------------------------- status */
 
 static void status_write(void)
@@ -1348,16 +1372,7 @@ static int run(const char *file)
 					tx_conn_read(tag - TAG_CONN_BASE);
 				tx_drain(now);
 			} else if (tag == 1) {
-				static uint8_t b[65536];
-				int k;
-
-				for (k = 0; k < 256; k++) {
-					ssize_t l = recv(rx.sock, b, sizeof(b), 0);
-
-					if (l < 0)
-						break;
-					da_rx_input(&rx.rx, b, l, now);
-				}
+				rx_read(now);
 			} else if (ev[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
 				coll_read(now);
 			}

@@ -24,4 +24,9 @@ typedef uint16_t __le16;
 typedef uint32_t __le32;
 typedef uint64_t __le64;
 
+/* The host tests run on one thread: see atomic.h. */
+typedef struct {
+	int counter;
+} atomic_t;
+
 #endif

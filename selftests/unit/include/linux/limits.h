@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Host shim for <linux/limits.h>. */
+#ifndef _DIODE_SHIM_LIMITS_H
+#define _DIODE_SHIM_LIMITS_H
+
+#define U16_MAX	((u16)~0U)
+
+#endif

@@ -28,8 +28,8 @@
 #include <sanitizer/asan_interface.h>
 
 #include "rs.h"
+#include "fuzz_input.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define KMAX DIODE_FEC_DATA_MAX
 #define MMAX DIODE_FEC_PARITY_MAX
@@ -59,25 +59,6 @@ static u8 *carve(size_t size)
 	ASAN_UNPOISON_MEMORY_REGION(arena + start, size);
 	arena_used = start + size;
 	return arena + start;
-}
-
-struct input {
-	const u8 *p;
-	size_t left;
-};
-
-static u64 take(struct input *in, unsigned int n)
-{
-	u64 v = 0;
-
-	while (n--) {
-		v <<= 8;
-		if (in->left) {
-			v |= *in->p++;
-			in->left--;
-		}
-	}
-	return v;
 }
 
 static bool diode_rs_ready;

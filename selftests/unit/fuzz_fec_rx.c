@@ -37,8 +37,8 @@
 
 #include "fec.h"
 #include "rs.h"
+#include "fuzz_input.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum {
 	MAX_FRAMES = 512,
@@ -46,25 +46,6 @@ enum {
 	MAX_GROUPS = 256,
 	DESC_LEN = sizeof(struct diode_parity_desc),
 };
-
-struct input {
-	const u8 *p;
-	size_t left;
-};
-
-static u64 take(struct input *in, unsigned int n)
-{
-	u64 v = 0;
-
-	while (n--) {
-		v <<= 8;
-		if (in->left) {
-			v |= *in->p++;
-			in->left--;
-		}
-	}
-	return v;
-}
 
 struct sent {
 	u64 counter;

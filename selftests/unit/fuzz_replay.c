@@ -26,8 +26,8 @@
 #include <linux/errno.h>
 
 #include "replay.h"
+#include "fuzz_input.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Valid sizes, and a few invalid ones (never accepted by init). */
 static const u32 windows[] = {
@@ -37,26 +37,6 @@ static const u32 windows[] = {
 #define NR_WINDOWS (sizeof(windows) / sizeof(windows[0]))
 
 enum { MAX_OPS = 4096 };
-
-struct input {
-	const u8 *p;
-	size_t left;
-};
-
-/* The next @n bytes, big-endian, as a number; zeros once input runs out. */
-static u64 take(struct input *in, unsigned int n)
-{
-	u64 v = 0;
-
-	while (n--) {
-		v <<= 8;
-		if (in->left) {
-			v |= *in->p++;
-			in->left--;
-		}
-	}
-	return v;
-}
 
 struct model {
 	u32 w;

@@ -542,7 +542,7 @@ int __init diode_device_init(void)
 		return ret;
 	ret = register_pernet_device(&diode_net_ops);
 	if (ret)
-		goto err_fec;
+		return ret;
 	ret = register_netdevice_notifier(&diode_lower_notifier);
 	if (ret)
 		goto err_pernet;
@@ -555,8 +555,6 @@ err_notifier:
 	unregister_netdevice_notifier(&diode_lower_notifier);
 err_pernet:
 	unregister_pernet_device(&diode_net_ops);
-err_fec:
-	diode_fec_uninit();
 	return ret;
 }
 
@@ -566,5 +564,4 @@ void diode_device_uninit(void)
 	unregister_netdevice_notifier(&diode_lower_notifier);
 	unregister_pernet_device(&diode_net_ops);
 	rcu_barrier();
-	diode_fec_uninit();
 }

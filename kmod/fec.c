@@ -118,10 +118,6 @@ err:
 	return ret;
 }
 
-void diode_fec_uninit(void)
-{
-}
-
 bool diode_fec_config_valid(const struct diode_fec_config *config)
 {
 	if (!config->data)

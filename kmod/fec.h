@@ -60,7 +60,6 @@ struct diode_fec_config {
 bool diode_fec_config_valid(const struct diode_fec_config *config);
 
 int diode_fec_init(void);
-void diode_fec_uninit(void);
 
 struct diode_fec_tx;
 struct diode_fec_tx *diode_fec_tx_new(const struct diode_fec_config *config);

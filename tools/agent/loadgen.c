@@ -46,22 +46,42 @@ static int lg_msg(char *b, unsigned long i, int size)
 	return size;
 }
 
-static int lg_send(const char *host, int port, unsigned long count, int size, bool udp)
+/*
+ * A socket connected to HOST:PORT, UDP or TCP; after saying why, -2 for a
+ * bad address and -1 when it cannot connect (the exit statuses negated).
+ */
+static int lg_connect(const char *host, int port, bool udp)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd;
+
+	if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
+		fprintf(stderr, "loadgen: bad address %s\n", host);
+		return -2;
+	}
+	fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		perror("loadgen: connect");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int lg_send(const char *host, int port, unsigned long count, int size, bool udp)
+{
 	static char buf[1 << 16];
 	char m[4096];
 	size_t have = 0;
 	unsigned long i;
 	int fd;
 
-	if (size < 64 || size > (int)sizeof(m) - 1 || inet_pton(AF_INET, host, &a.sin_addr) != 1)
+	if (size < 64 || size > (int)sizeof(m) - 1)
 		return 2;
-	fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		perror("loadgen: connect");
-		return 1;
-	}
+	fd = lg_connect(host, port, udp);
+	if (fd < 0)
+		return -fd;
 	for (i = 0; i < count; i++) {
 		int n = lg_msg(m, i, size);
 
@@ -188,7 +208,6 @@ static int lg_write_all(int fd, const char *b, size_t n)
 static int lg_msgs(const char *proto, const char *host, int port, const char *prefix,
 		   unsigned long count, int size)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	static char buf[1 << 18], m[1 << 16];
 	bool udp = !strcmp(proto, "udp"), lf = !strcmp(proto, "lf");
 	size_t have = 0;
@@ -196,13 +215,11 @@ static int lg_msgs(const char *proto, const char *host, int port, const char *pr
 	char c;
 	int fd, n;
 
-	if (inet_pton(AF_INET, host, &a.sin_addr) != 1 || size < 0 || size >= (int)sizeof(m))
+	if (size < 0 || size >= (int)sizeof(m))
 		return 2;
-	fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		perror("loadgen: connect");
-		return 1;
-	}
+	fd = lg_connect(host, port, udp);
+	if (fd < 0)
+		return -fd;
 	for (i = 0; i < count; i++) {
 		n = lg_test_msg(m, sizeof(m), prefix, i, size);
 		if (n < 0)

@@ -480,8 +480,8 @@ test_cpu_per_frame_bounded() {
 
 # selftests/run checks the log too; make fuzz runs this script alone.
 test_kernel_log_clean() {
-	local bad='WARNING:|BUG:|Oops|refcount_t|list_add corruption|list_del corruption|general protection fault|UBSAN:|KFENCE:|kernel BUG|memory leak'
-	if dmesg | tail -n +$((KLINES + 1)) | grep -E "$bad" >"$FUZZ_OUT/kernel-log.txt"; then
+	source "$DIODE_TOP/scripts/kernel-log-failures"
+	if dmesg | tail -n +$((KLINES + 1)) | grep -E "$KERNEL_LOG_FAILURES" >"$FUZZ_OUT/kernel-log.txt"; then
 		sed 's/^/# /' "$FUZZ_OUT/kernel-log.txt"
 		fail "the kernel log shows a failure"
 	fi

@@ -5,16 +5,20 @@
  * batches with sendmmsg/recvmmsg so that the tool costs little next to the
  * network path under test.
  *
- *   udpflood send ADDR PORT --size N --seconds S [--rate PPS]
+ *   udpflood send ADDR PORT --size N (--seconds S | --count N) [--rate PPS]
  *   udpflood recv ADDR PORT [--ready FILE] [--idle S]
  *
- * The sender prints one JSON object: datagrams and bytes sent, send errors,
- * the seconds it sent for, and the busy and total ticks of every CPU from
- * /proc/stat across that interval. The receiver counts until SIGTERM/SIGINT,
- * or until it has seen traffic and then none for --idle seconds, and prints
- * datagrams and bytes received, the seconds from the first to the last, and
- * the CPU ticks from the first datagram to its exit: all the work of a path
- * that still delivers after the sender stopped.
+ * The sender sends for S seconds or exactly N datagrams and prints one JSON
+ * object: datagrams and bytes sent, send errors, the seconds it sent for, the
+ * CLOCK_MONOTONIC time it started at, and the busy and total ticks of every
+ * CPU from /proc/stat across that interval. The receiver counts until
+ * SIGTERM/SIGINT, or until it has seen traffic and then none for --idle
+ * seconds, and prints datagrams and bytes received, the seconds from the
+ * first to the last and the CLOCK_MONOTONIC times of both, and the CPU ticks
+ * from the first datagram to its exit: all the work of a path that still
+ * delivers after the sender stopped. With one CPU under qemu's -icount, the
+ * sink's last time minus the sender's start is the instructions the whole
+ * path spent on the count sent (scripts/bench-guest).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -55,7 +59,7 @@ static void die(const char *what)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: udpflood send ADDR PORT --size BYTES --seconds S [--rate PPS]\n"
+		"usage: udpflood send ADDR PORT --size BYTES (--seconds S | --count N) [--rate PPS]\n"
 		"       udpflood recv ADDR PORT [--ready FILE] [--idle S]\n");
 	exit(2);
 }
@@ -89,6 +93,9 @@ static void read_cpu_ticks(struct cpu_ticks *t)
 	while (fgets(line, sizeof(line), f)) {
 		int i, got;
 
+		/* "cpu N" lines only: %d would read the total's first figure */
+		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9')
+			continue;
 		memset(v, 0, sizeof(v));
 		got = sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
 			     &cpu, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
@@ -125,6 +132,7 @@ static int do_send(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "seconds", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'c' },
 		{ 0 }
 	};
 	struct mmsghdr msgs[BATCH];
@@ -132,21 +140,22 @@ static int do_send(int argc, char **argv)
 	struct sockaddr_storage dst;
 	struct cpu_ticks before, after;
 	unsigned long long sent = 0, errors = 0;
-	long size = -1, seconds = -1, rate = 0;
+	long size = -1, seconds = -1, rate = 0, count = 0;
 	double start, end, elapsed;
 	socklen_t dlen;
 	char *payload;
 	int fd, c, i;
 
-	while ((c = getopt_long(argc, argv, "s:t:r:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:t:r:c:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': size = bench_parse_num("udpflood", optarg, 1, MAX_PAYLOAD, "size"); break;
 		case 't': seconds = bench_parse_num("udpflood", optarg, 1, 3600, "seconds"); break;
 		case 'r': rate = bench_parse_num("udpflood", optarg, 0, 100000000, "rate"); break;
+		case 'c': count = bench_parse_num("udpflood", optarg, 1, 1000000000, "count"); break;
 		default: usage();
 		}
 	}
-	if (argc - optind != 2 || size < 0 || seconds < 0)
+	if (argc - optind != 2 || size < 0 || (seconds < 0) == !count)
 		usage();
 	dlen = bench_parse_addr("udpflood", argv[optind], argv[optind + 1], &dst);
 
@@ -176,8 +185,12 @@ static int do_send(int argc, char **argv)
 		int batch = BATCH, n;
 		double t = now();
 
-		if (t >= end)
+		/* A path that refuses everything must not hold the sender forever. */
+		if (count ? sent >= (unsigned long long)count || errors >= (unsigned long long)count :
+			    t >= end)
 			break;
+		if (count && count - sent < (unsigned long long)batch)
+			batch = count - sent;
 		if (rate) {
 			/* Paced: send what the schedule owes, in batches. */
 			double due = (t - start) * rate - sent;
@@ -206,8 +219,8 @@ static int do_send(int argc, char **argv)
 	elapsed = now() - start;
 	read_cpu_ticks(&after);
 
-	printf("{\"sent\": %llu, \"bytes\": %llu, \"errors\": %llu, \"seconds\": %.6f, ",
-	       sent, sent * (unsigned long long)size, errors, elapsed);
+	printf("{\"sent\": %llu, \"bytes\": %llu, \"errors\": %llu, \"seconds\": %.6f, "
+	       "\"start\": %.9f, ", sent, sent * (unsigned long long)size, errors, elapsed, start);
 	print_cpu_ticks(&before, &after);
 	printf("}\n");
 	free(payload);
@@ -301,8 +314,9 @@ static int do_recv(int argc, char **argv)
 	}
 	if (packets)
 		read_cpu_ticks(&after);
-	printf("{\"received\": %llu, \"bytes\": %llu, \"span\": %.6f, \"cpu_seconds\": %.6f, ",
-	       packets, bytes, packets ? last - first : 0.0, packets ? now() - first : 0.0);
+	printf("{\"received\": %llu, \"bytes\": %llu, \"span\": %.6f, \"cpu_seconds\": %.6f, "
+	       "\"first\": %.9f, \"last\": %.9f, ", packets, bytes, packets ? last - first : 0.0,
+	       packets ? now() - first : 0.0, first, last);
 	print_cpu_ticks(&before, &after);
 	printf("}\n");
 	close(fd);

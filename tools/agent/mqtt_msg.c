@@ -57,9 +57,25 @@ static void put64(uint8_t *p, uint64_t v)
 	put32(p + 4, (uint32_t)v);
 }
 
+/*
+ * libmosquitto 2.0.11's mosquitto_validate_utf8 reads past len when a
+ * sequence is cut short at the end, and may find its continuation there
+ * (a topic's in the payload after it): it checks a copy ending in a NUL,
+ * which continues no sequence.
+ */
 static bool utf8_ok(const void *s, size_t n)
 {
-	return n <= 65535 && mosquitto_validate_utf8(s, (int)n) == MOSQ_ERR_SUCCESS;
+	char small[256], *c = small;
+	bool ok;
+
+	if (n > 65535 || (n >= sizeof(small) && !(c = malloc(n + 1))))
+		return false;
+	memcpy(c, s, n);
+	c[n] = 0;
+	ok = mosquitto_validate_utf8(c, (int)n) == MOSQ_ERR_SUCCESS;
+	if (c != small)
+		free(c);
+	return ok;
 }
 
 static bool topic_name_ok(const void *s, size_t n)
@@ -168,13 +184,13 @@ int mqtt_msg_decode(const uint8_t *buf, size_t len, struct mqtt_msg *m)
 	m->qos = buf[2] & FLAG_QOS;
 	m->retain = buf[2] & FLAG_RETAIN;
 	m->stamp = get64(buf + MQTT_MSG_OFF_STAMP);
-	m->age_ms = get32(buf + MQTT_MSG_OFF_AGE);
+	m->age_ms = get64(buf + MQTT_MSG_OFF_AGE);
 	if ((buf[2] & ~(FLAG_QOS | FLAG_RETAIN)) || buf[3] || m->qos > 2 ||
 	    (!m->retain && m->stamp))
 		return -MQTT_MSG_E_FLAGS;
-	m->topic_len = get16(buf + 16);
-	m->nprops = get16(buf + 18);
-	m->payload_len = get32(buf + 20);
+	m->topic_len = get16(buf + MQTT_MSG_OFF_CONTENT);
+	m->nprops = get16(buf + MQTT_MSG_OFF_CONTENT + 2);
+	m->payload_len = get32(buf + MQTT_MSG_OFF_CONTENT + 4);
 	if (m->nprops > MQTT_MSG_MAX_PROPS)
 		return -MQTT_MSG_E_PROP;
 	if (len - MQTT_MSG_HDR < m->topic_len ||
@@ -348,10 +364,10 @@ long mqtt_msg_encode(uint8_t *buf, size_t cap, const struct mqtt_msg *m,
 		return -MQTT_MSG_E_TOO_LARGE;
 	h[2] = (uint8_t)(m->qos | (m->retain ? FLAG_RETAIN : 0));
 	put64(h + MQTT_MSG_OFF_STAMP, m->stamp);
-	put32(h + MQTT_MSG_OFF_AGE, m->age_ms);
-	put16(h + 16, (uint16_t)m->topic_len);
-	put16(h + 18, (uint16_t)n);
-	put32(h + 20, m->payload_len);
+	put64(h + MQTT_MSG_OFF_AGE, m->age_ms);
+	put16(h + MQTT_MSG_OFF_CONTENT, (uint16_t)m->topic_len);
+	put16(h + MQTT_MSG_OFF_CONTENT + 2, (uint16_t)n);
+	put32(h + MQTT_MSG_OFF_CONTENT + 4, m->payload_len);
 	if (o.len <= cap)
 		memcpy(buf, h, MQTT_MSG_HDR);
 	return (long)o.len;
@@ -428,11 +444,30 @@ int mqtt_msg_props(const struct mqtt_msg *m, uint64_t age_ms,
 	return rc;
 }
 
+/* Where a valid record's expiry value is, or len: in the canonical order
+ * the interval is the first property, or the second after a PFI. */
+static size_t expiry_at(const uint8_t *r, size_t len)
+{
+	size_t p = MQTT_MSG_HDR + get16(r + MQTT_MSG_OFF_CONTENT) +
+		   (size_t)get32(r + MQTT_MSG_OFF_CONTENT + 4);
+
+	if (p < len && r[p] == MQTT_PROP_PAYLOAD_FORMAT_INDICATOR)
+		p += 2;
+	return p < len && r[p] == MQTT_PROP_MESSAGE_EXPIRY_INTERVAL ? p + 1 : len;
+}
+
 bool mqtt_msg_same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	return alen == blen && alen >= MQTT_MSG_HDR &&
-	       !memcmp(a, b, MQTT_MSG_OFF_STAMP) &&
-	       !memcmp(a + 16, b + 16, alen - 16);
+	size_t x;
+
+	if (alen != blen || alen < MQTT_MSG_HDR)
+		return false;
+	x = expiry_at(a, alen);
+	if (x != expiry_at(b, blen) || memcmp(a, b, MQTT_MSG_OFF_STAMP) ||
+	    memcmp(a + MQTT_MSG_OFF_CONTENT, b + MQTT_MSG_OFF_CONTENT,
+		   x - MQTT_MSG_OFF_CONTENT))
+		return false;
+	return x == alen || !memcmp(a + x + 4, b + x + 4, alen - x - 4);
 }
 
 void mqtt_msg_set_stamp(uint8_t *rec, uint64_t stamp)
@@ -440,9 +475,9 @@ void mqtt_msg_set_stamp(uint8_t *rec, uint64_t stamp)
 	put64(rec + MQTT_MSG_OFF_STAMP, stamp);
 }
 
-void mqtt_msg_set_age(uint8_t *rec, uint32_t age_ms)
+void mqtt_msg_set_age(uint8_t *rec, uint64_t age_ms)
 {
-	put32(rec + MQTT_MSG_OFF_AGE, age_ms);
+	put64(rec + MQTT_MSG_OFF_AGE, age_ms);
 }
 
 const char *mqtt_msg_strerror(int err)

@@ -16,14 +16,14 @@
 #include <mqtt_protocol.h>
 
 #define MQTT_MSG_VERSION	1
-#define MQTT_MSG_HDR		24
+#define MQTT_MSG_HDR		28
 #define MQTT_MSG_MAX		(16u << 20)	/* the transport's largest message */
 #define MQTT_MSG_MAX_PROPS	1024
 #define MQTT_MSG_MAX_SLASHES	200	/* mosquitto's TOPIC_HIERARCHY_LIMIT */
 
-/* Offsets of the fields a sender rewrites in an encoded record. */
 #define MQTT_MSG_OFF_STAMP	4
 #define MQTT_MSG_OFF_AGE	12
+#define MQTT_MSG_OFF_CONTENT	20	/* what follows is the message */
 
 enum mqtt_msg_kind {
 	MQTT_MSG_PUBLISH = 1,
@@ -54,7 +54,7 @@ struct mqtt_msg {
 	uint8_t qos;
 	bool retain;
 	uint64_t stamp;		/* a retained topic's version at the tx; 0 for events */
-	uint32_t age_ms;	/* time spent at the tx when this copy was sent */
+	uint64_t age_ms;	/* time spent at the tx when this copy was sent */
 	const char *topic;
 	size_t topic_len;
 	const uint8_t *payload;
@@ -85,10 +85,15 @@ int mqtt_msg_decode(const uint8_t *buf, size_t len, struct mqtt_msg *m);
  */
 int mqtt_msg_props(const struct mqtt_msg *m, uint64_t age_ms,
 		   mosquitto_property **out);
-/* Two records carry the same message, whatever their stamp and age. */
+/*
+ * Two valid records carry the same message, whatever their stamp, age and
+ * remaining expiry interval: a retained message the broker sends again
+ * has less of its interval left, and is no new content (mqtt_state
+ * compares when each expires).
+ */
 bool mqtt_msg_same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 void mqtt_msg_set_stamp(uint8_t *rec, uint64_t stamp);
-void mqtt_msg_set_age(uint8_t *rec, uint32_t age_ms);
+void mqtt_msg_set_age(uint8_t *rec, uint64_t age_ms);
 const char *mqtt_msg_strerror(int err);
 
 #endif

@@ -222,6 +222,25 @@ void mqtt_state_remove(struct mqtt_state *s, struct mqtt_state_entry *e)
 	s->n--;
 }
 
+/*
+ * A message published again with another expiry interval expires at
+ * another time than the copy held: a change, so that the IT side's copy
+ * expires with the OT side's. The same message sent again by the broker
+ * has less of its interval left and expires when the held copy does, to
+ * the second the interval is counted in.
+ */
+static bool moves_expiry(const struct mqtt_state_entry *e,
+			 const struct mqtt_msg *m, uint64_t now_ms)
+{
+	int64_t held = (int64_t)(e->since_ms + (uint64_t)e->expiry_s * 1000) -
+		       (int64_t)mqtt_state_age_ms(e, e->since_ms);
+	int64_t new = (int64_t)(now_ms + (uint64_t)m->expiry_s * 1000) -
+		      (int64_t)(m->age_ms < MQTT_STATE_AGE_MAX ? m->age_ms :
+				MQTT_STATE_AGE_MAX);
+
+	return m->expiry_s && (new - held > 1000 || held - new > 1000);
+}
+
 int mqtt_state_put(struct mqtt_state *s, const uint8_t *rec, size_t len,
 		   bool stamp, uint64_t now_ms, struct mqtt_state_entry **out)
 {
@@ -244,7 +263,8 @@ int mqtt_state_put(struct mqtt_state *s, const uint8_t *rec, size_t len,
 	}
 	if (e && !stamp && m.stamp < e->stamp)
 		return MQTT_STATE_STALE;
-	if (e && mqtt_msg_same(e->rec, e->len, rec, len)) {
+	if (e && mqtt_msg_same(e->rec, e->len, rec, len) &&
+	    !moves_expiry(e, &m, now_ms)) {
 		if (!stamp) {
 			e->stamp = m.stamp;
 			mqtt_msg_set_stamp(e->rec, m.stamp);
@@ -289,13 +309,16 @@ int mqtt_state_put(struct mqtt_state *s, const uint8_t *rec, size_t len,
 	return MQTT_STATE_CHANGED;
 }
 
-uint32_t mqtt_state_age_ms(const struct mqtt_state_entry *e, uint64_t now_ms)
+uint64_t mqtt_state_age_ms(const struct mqtt_state_entry *e, uint64_t now_ms)
 {
-	uint64_t age = get32(e->rec + MQTT_MSG_OFF_AGE);
+	uint64_t age = get64(e->rec + MQTT_MSG_OFF_AGE);
 
+	if (age >= MQTT_STATE_AGE_MAX)
+		return MQTT_STATE_AGE_MAX;
 	if (now_ms > e->since_ms)
-		age += now_ms - e->since_ms;
-	return age > UINT32_MAX ? UINT32_MAX : (uint32_t)age;
+		age += now_ms - e->since_ms < MQTT_STATE_AGE_MAX ?
+		       now_ms - e->since_ms : MQTT_STATE_AGE_MAX;
+	return age < MQTT_STATE_AGE_MAX ? age : MQTT_STATE_AGE_MAX;
 }
 
 size_t mqtt_state_expire(struct mqtt_state *s, uint64_t now_ms,
@@ -365,7 +388,7 @@ struct mqtt_state_entry *mqtt_state_carousel_next(struct mqtt_state *s,
 		c->credit = 0;
 		c->last_ms = now_ms;
 	}
-	/* bytes per second for one pass per period, rounded up */
+	/* rounded up: a pass never takes longer than the period */
 	total = s->bytes + (uint64_t)s->n * c->overhead;
 	rate = (total * 1000 + c->period_ms - 1) / c->period_ms;
 	if (c->max_bytes_s && rate > c->max_bytes_s)
@@ -445,6 +468,10 @@ int mqtt_state_load_buf(struct mqtt_state *s, const uint8_t *buf, size_t len,
 		heard = get64(p + 8);
 		rlen = get32(p + 16);
 		p += FILE_ENTRY;
+		if (since >= MQTT_STATE_TIME_MAX || heard >= MQTT_STATE_TIME_MAX) {
+			rc = say(err, errlen, "entry %u: a time out of range", i);
+			goto fail;
+		}
 		if ((size_t)(end - p) < rlen) {
 			rc = say(err, errlen, "entry %u: record of %u bytes cut short",
 				 i, rlen);

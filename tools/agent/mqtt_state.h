@@ -19,6 +19,10 @@
 #include "mqtt_msg.h"
 
 #define MQTT_STATE_BURST_MS	100	/* the carousel's credit, at most */
+/* Older than any message expiry interval (32-bit seconds) lasts. */
+#define MQTT_STATE_AGE_MAX	((UINT32_MAX + 1ull) * 1000)
+/* The file's times are below it: a clock's, far from overflowing. */
+#define MQTT_STATE_TIME_MAX	(1ull << 62)
 
 enum mqtt_state_verdict {
 	MQTT_STATE_SAME = 0,		/* what the table held: nothing to publish */
@@ -92,8 +96,9 @@ size_t mqtt_state_expire(struct mqtt_state *s, uint64_t now_ms,
 			 uint64_t tombstone_ms);
 /* rx: the tx was reset, its stamps start again: the table's are 0. */
 void mqtt_state_rebase(struct mqtt_state *s, uint64_t epoch);
-/* The age a copy of e sent now carries (mqtt_msg_set_age). */
-uint32_t mqtt_state_age_ms(const struct mqtt_state_entry *e, uint64_t now_ms);
+/* The age a copy of e sent now carries (mqtt_msg_set_age); at most
+ * MQTT_STATE_AGE_MAX. */
+uint64_t mqtt_state_age_ms(const struct mqtt_state_entry *e, uint64_t now_ms);
 /* The oldest heard_ms of the messages (tombstones not counted), or 0. */
 uint64_t mqtt_state_oldest_heard(const struct mqtt_state *s);
 

@@ -84,7 +84,7 @@ static bool test_every_field(void)
 
 	m.payload_len = 6;	/* a NUL inside */
 	m.stamp = 0x0102030405060708ull;
-	m.age_ms = 0xa0b0c0d0;
+	m.age_ms = 0x1a0b0c0d0e0full;
 	/* not in identifier order, with the hop's own properties mixed in */
 	KTAP_EXPECT(!mosquitto_property_add_string_pair(&l, 38, "site", "nord"));
 	KTAP_EXPECT(!mosquitto_property_add_int32(&l, 2, 3600));
@@ -182,6 +182,42 @@ static bool test_canonical_and_sizing(void)
 	KTAP_EXPECT(!mqtt_msg_same(rec, (size_t)n, rec2, (size_t)n));
 	mosquitto_property_free_all(&a);
 	mosquitto_property_free_all(&b);
+	return true;
+}
+
+/* The remaining expiry interval is not content; its presence is. */
+static bool test_same_but_expiry(void)
+{
+	struct mqtt_msg m = msg("a/b", "v", 1, true);
+	mosquitto_property *l = NULL;
+	long n, k;
+	int pfi;
+
+	for (pfi = 0; pfi < 2; pfi++) {
+		if (pfi)
+			mosquitto_property_add_byte(&l, 1, 1);
+		mosquitto_property_add_string_pair(&l, 38, "k", "v");
+		mosquitto_property_add_int32(&l, 2, 3600);
+		n = mqtt_msg_encode(rec, sizeof(rec), &m, l);
+		mosquitto_property_free_all(&l);
+		if (pfi)
+			mosquitto_property_add_byte(&l, 1, 1);
+		mosquitto_property_add_string_pair(&l, 38, "k", "v");
+		mosquitto_property_add_int32(&l, 2, 3599);
+		k = mqtt_msg_encode(rec2, sizeof(rec2), &m, l);
+		KTAP_EXPECT(n == k && memcmp(rec, rec2, (size_t)n));
+		KTAP_EXPECT(mqtt_msg_same(rec, (size_t)n, rec2, (size_t)k));
+		rec2[k - 1] ^= 1;	/* the user property's value */
+		KTAP_EXPECT(!mqtt_msg_same(rec, (size_t)n, rec2, (size_t)k));
+		mosquitto_property_free_all(&l);
+		/* without an expiry: another message */
+		if (pfi)
+			mosquitto_property_add_byte(&l, 1, 1);
+		mosquitto_property_add_string_pair(&l, 38, "k", "vvvvvv");
+		k = mqtt_msg_encode(rec2, sizeof(rec2), &m, l);
+		KTAP_EXPECT(n == k && !mqtt_msg_same(rec, (size_t)n, rec2, (size_t)k));
+		mosquitto_property_free_all(&l);
+	}
 	return true;
 }
 
@@ -287,12 +323,12 @@ static size_t raw(uint8_t *b, int kind, int flags, uint64_t stamp,
 	b[1] = (uint8_t)kind;
 	b[2] = (uint8_t)flags;
 	mqtt_msg_set_stamp(b, stamp);
-	b[16] = (uint8_t)(t >> 8);
-	b[17] = (uint8_t)t;
-	b[18] = (uint8_t)(nprops >> 8);
-	b[19] = (uint8_t)nprops;
-	b[22] = (uint8_t)(p >> 8);
-	b[23] = (uint8_t)p;
+	b[MQTT_MSG_OFF_CONTENT] = (uint8_t)(t >> 8);
+	b[MQTT_MSG_OFF_CONTENT + 1] = (uint8_t)t;
+	b[MQTT_MSG_OFF_CONTENT + 2] = (uint8_t)(nprops >> 8);
+	b[MQTT_MSG_OFF_CONTENT + 3] = (uint8_t)nprops;
+	b[MQTT_MSG_OFF_CONTENT + 6] = (uint8_t)(p >> 8);
+	b[MQTT_MSG_OFF_CONTENT + 7] = (uint8_t)p;
 	memcpy(b + MQTT_MSG_HDR, topic, t);
 	memcpy(b + MQTT_MSG_HDR + t, payload, p);
 	memcpy(b + MQTT_MSG_HDR + t + p, props, plen);
@@ -335,6 +371,9 @@ static bool test_decoder_refuses(void)
 	RAW(-MQTT_MSG_E_TOPIC, 1, 0, 0, "$SYS/x", "p", 0, "");
 	RAW(-MQTT_MSG_E_TOPIC, 1, 0, 0, "\xff", "p", 0, "");
 	RAW(-MQTT_MSG_E_TOPIC, 1, 0, 0, "a\x7f", "p", 0, "");
+	/* a sequence cut short, its continuation in the payload after it */
+	RAW(-MQTT_MSG_E_TOPIC, 1, 0, 0, "a\xe6", "\xb8\xa9", 0, "");
+	RAW(-MQTT_MSG_E_PROP, 1, 0, 0, "t", "p", 2, "\x03\x00\x01\xe6\x26\x00\x00\x00\x00");
 	RAW(-MQTT_MSG_E_TRAILING, 1, 0, 0, "t", "p", 0, "\x01\x01");
 	RAW(-MQTT_MSG_E_TRAILING, 1, 0, 0, "t", "p", 1, "\x01\x01x");
 	RAW(-MQTT_MSG_E_SHORT, 1, 0, 0, "t", "p", 2, "\x01\x01");
@@ -379,7 +418,7 @@ static bool test_decoder_refuses(void)
 	rec2[k] = 0;
 	KTAP_EXPECT(mqtt_msg_decode(rec2, (size_t)k + 1, &d) == -MQTT_MSG_E_TRAILING);
 	/* lengths that reach past the end */
-	for (i = 16; i < 24; i++) {
+	for (i = MQTT_MSG_OFF_CONTENT; i < MQTT_MSG_HDR; i++) {
 		memcpy(rec, rec2, (size_t)k);
 		rec[i] = 0xff;
 		KTAP_EXPECT(mqtt_msg_decode(rec, (size_t)k, &d) < 0);
@@ -468,6 +507,7 @@ static bool test_random_round_trips(void)
 static const struct ktap_test tests[] = {
 	{ "every_field", test_every_field },
 	{ "canonical_and_sizing", test_canonical_and_sizing },
+	{ "same_but_expiry", test_same_but_expiry },
 	{ "tombstone", test_tombstone },
 	{ "encoder_refuses", test_encoder_refuses },
 	{ "decoder_refuses", test_decoder_refuses },

@@ -215,7 +215,59 @@ static bool test_limits_and_expiry(void)
 	KTAP_EXPECT(!find(&s, 1) && !find(&s, 4) && find(&s, 2) && find(&s, 3));
 	KTAP_EXPECT(mqtt_state_expire(&s, 60999, 30000) == 0);
 	KTAP_EXPECT(mqtt_state_expire(&s, 61000, 30000) == 1 && find(&s, 2) && s.n == 1);
+	/* a 100-day interval, 60 days spent: 40 days left, to the ms */
+	n = mk(5, "long", 0, 8640000);
+	mqtt_msg_set_age(rec, 5184000000ull);
+	mqtt_state_put(&s, rec, n, true, 1000, &e);
+	KTAP_EXPECT(mqtt_state_age_ms(e, 1001) == 5184000001ull);
+	KTAP_EXPECT(mqtt_state_expire(&s, 3456000999ull, 0) == 0);
+	KTAP_EXPECT(mqtt_state_expire(&s, 3456001000ull, 0) == 1 && !find(&s, 5));
+	/* an age beyond any interval: expired whatever the interval */
+	n = mk(6, "old", 0, UINT32_MAX);
+	mqtt_msg_set_age(rec, UINT64_MAX);
+	mqtt_state_put(&s, rec, n, true, 1000, &e);
+	KTAP_EXPECT(mqtt_state_age_ms(e, 5000) == MQTT_STATE_AGE_MAX);
+	KTAP_EXPECT(mqtt_state_expire(&s, 5000, 0) == 1 && !find(&s, 6));
 	mqtt_state_free(&s);
+	return true;
+}
+
+/* The broker's copy of a retained message with less of its interval
+ * left is no change; a publication that moves its expiry is. */
+static bool test_expiry_moves(void)
+{
+	struct mqtt_state s, r;
+	struct mqtt_state_entry *e, *c;
+	size_t n;
+
+	KTAP_EXPECT(mqtt_state_init(&s, 100, 1 << 20) == 0);
+	KTAP_EXPECT(mqtt_state_init(&r, 100, 1 << 20) == 0);
+	n = mk(1, "v", 0, 3600);
+	KTAP_EXPECT(mqtt_state_put(&s, rec, n, true, 10000, &e) == MQTT_STATE_CHANGED);
+	KTAP_EXPECT(mqtt_state_put(&r, e->rec, e->len, false, 10050, &c) ==
+		    MQTT_STATE_CHANGED);
+	/* the tx reconnects 2.5 s later: 3598 s left, or 3597 */
+	n = mk(1, "v", 0, 3598);
+	KTAP_EXPECT(mqtt_state_put(&s, rec, n, true, 12500, &e) == MQTT_STATE_SAME);
+	n = mk(1, "v", 0, 3597);
+	KTAP_EXPECT(mqtt_state_put(&s, rec, n, true, 12500, &e) == MQTT_STATE_SAME);
+	KTAP_EXPECT(e->expiry_s == 3600 && e->stamp == 1);
+	/* the carousel's copy a minute on, 50 ms in transit: the same */
+	memcpy(rec, e->rec, e->len);
+	mqtt_msg_set_age(rec, mqtt_state_age_ms(e, 70000));
+	KTAP_EXPECT(mqtt_state_put(&r, rec, e->len, false, 70050, &c) == MQTT_STATE_SAME);
+	/* published again with its whole interval: 20 s more to live */
+	n = mk(1, "v", 0, 3600);
+	KTAP_EXPECT(mqtt_state_put(&s, rec, n, true, 30000, &e) == MQTT_STATE_CHANGED);
+	KTAP_EXPECT(e->stamp == 2);
+	KTAP_EXPECT(mqtt_state_put(&r, e->rec, e->len, false, 30050, &c) ==
+		    MQTT_STATE_CHANGED);
+	/* or with a shorter one */
+	n = mk(1, "v", 0, 60);
+	KTAP_EXPECT(mqtt_state_put(&s, rec, n, true, 31000, &e) == MQTT_STATE_CHANGED);
+	KTAP_EXPECT(e->expiry_s == 60 && e->stamp == 3);
+	mqtt_state_free(&s);
+	mqtt_state_free(&r);
 	return true;
 }
 
@@ -348,6 +400,9 @@ static bool test_file(void)
 	memcpy(copy, buf, n);
 	copy[31] = 1;
 	REFUSED("reserved");
+	memcpy(copy, buf, n);
+	copy[32] = 0x40;		/* the first entry's since_ms, 2^62 */
+	REFUSED("entry 0: a time out of range");
 	memcpy(copy, buf, n);
 	copy[4 + 3] = 2;
 	REFUSED("version 2");
@@ -516,6 +571,7 @@ static const struct ktap_test tests[] = {
 	{ "tx_stamps_changes", test_tx_stamps_changes },
 	{ "index_against_model", test_index_against_model },
 	{ "limits_and_expiry", test_limits_and_expiry },
+	{ "expiry_moves", test_expiry_moves },
 	{ "rebase", test_rebase },
 	{ "file", test_file },
 	{ "carousel_period", test_carousel_period },

@@ -226,8 +226,9 @@ void mqtt_state_remove(struct mqtt_state *s, struct mqtt_state_entry *e)
  * A message published again with another expiry interval expires at
  * another time than the copy held: a change, so that the IT side's copy
  * expires with the OT side's. The same message sent again by the broker
- * has less of its interval left and expires when the held copy does, to
- * the second the interval is counted in.
+ * has less of its interval left and expires when the held copy does, but
+ * for the broker's rounding: it counts the interval in whole seconds
+ * when it takes the message and when it sends it, a second each.
  */
 static bool moves_expiry(const struct mqtt_state_entry *e,
 			 const struct mqtt_msg *m, uint64_t now_ms)
@@ -238,7 +239,7 @@ static bool moves_expiry(const struct mqtt_state_entry *e,
 		      (int64_t)(m->age_ms < MQTT_STATE_AGE_MAX ? m->age_ms :
 				MQTT_STATE_AGE_MAX);
 
-	return m->expiry_s && (new - held > 1000 || held - new > 1000);
+	return m->expiry_s && (new - held > 2000 || held - new > 2000);
 }
 
 int mqtt_state_put(struct mqtt_state *s, const uint8_t *rec, size_t len,

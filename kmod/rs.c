@@ -10,14 +10,18 @@
  * through a product table rather than encoding one byte column at a time,
  * which costs several times more. The receiver inverts the same linear map,
  * once per group, and rebuilds whole rows the same way (diode_rs_solve()).
+ * Both use SIMD for the rows where the CPU has it (rs_simd.h).
  */
 #include <linux/minmax.h>
 #include <linux/string.h>
 
 #include "rs.h"
+#include "rs_simd.h"
 
 /* diode_rs_product[a][b] = a * b in GF(2^8). */
 static u8 diode_rs_product[256][256];
+/* diode_rs_nibbles[a]: a * x, then a * (x << 4), for x = 0..15 (rs_simd.h) */
+static u8 diode_rs_nibbles[256][32] __aligned(16);
 /* diode_rs_inverse[a] * a = 1, for a != 0. */
 static u8 diode_rs_inverse[256];
 static u8 diode_rs_unit[DIODE_FEC_PARITY_MAX + 1][DIODE_FEC_DATA_MAX]
@@ -82,6 +86,11 @@ void diode_rs_init(void)
 			if (diode_rs_product[a][b] == 1)
 				diode_rs_inverse[a] = b;
 		}
+	for (a = 0; a < 256; a++)
+		for (b = 0; b < 16; b++) {
+			diode_rs_nibbles[a][b] = diode_rs_product[a][b];
+			diode_rs_nibbles[a][16 + b] = diode_rs_product[a][b << 4];
+		}
 	for (m = 1; m <= DIODE_FEC_PARITY_MAX; m++)
 		diode_rs_init_code(m);
 }
@@ -91,35 +100,37 @@ u8 diode_rs_mul(u8 a, u8 b)
 	return diode_rs_product[a][b];
 }
 
-void diode_rs_encode(unsigned int m, unsigned int k, const u8 *rows,
-		     size_t stride, unsigned int len, u8 *const *shard)
-{
-	unsigned int i, n, j;
-
-	for (i = 0; i < m; i++) {
-		memset(shard[i], 0, len);
-		for (n = 0; n < k; n++) {
-			const u8 *row = rows + n * stride;
-			const u8 *product =
-				diode_rs_product[diode_rs_unit[m][k - 1 - n][i]];
-
-			for (j = 0; j < len; j++)
-				shard[i][j] ^= product[row[j]];
-		}
-	}
-}
-
-/* @dst[0..len) ^= @factor * @src[0..len) */
+/* @dst[0..len) ^= @factor * @src[0..len); @simd: between simd_begin and _end */
 static void diode_rs_row_addmul(u8 *dst, const u8 *src, unsigned int len,
-				u8 factor)
+				u8 factor, bool simd)
 {
 	const u8 *product = diode_rs_product[factor];
-	unsigned int j;
+	unsigned int j = 0;
 
 	if (!factor)
 		return;
-	for (j = 0; j < len; j++)
+	if (simd && len >= 16) {
+		j = len & ~15u;
+		diode_rs_simd_addmul(dst, src, j / 16, diode_rs_nibbles[factor]);
+	}
+	for (; j < len; j++)
 		dst[j] ^= product[src[j]];
+}
+
+void diode_rs_encode(unsigned int m, unsigned int k, const u8 *rows,
+		     size_t stride, unsigned int len, u8 *const *shard)
+{
+	bool simd = diode_rs_simd_begin();
+	unsigned int i, n;
+
+	for (i = 0; i < m; i++) {
+		memset(shard[i], 0, len);
+		for (n = 0; n < k; n++)
+			diode_rs_row_addmul(shard[i], rows + n * stride, len,
+					    diode_rs_unit[m][k - 1 - n][i], simd);
+	}
+	if (simd)
+		diode_rs_simd_end();
 }
 
 /*
@@ -138,6 +149,7 @@ bool diode_rs_solve(unsigned int m, unsigned int k, unsigned int len,
 	u8 inv[DIODE_FEC_PARITY_MAX][DIODE_FEC_PARITY_MAX];
 	unsigned int missing[DIODE_FEC_PARITY_MAX], held[DIODE_FEC_PARITY_MAX];
 	unsigned int e = 0, h = 0, i, n, r, c, pivot;
+	bool simd;
 	u8 f;
 
 	for (n = 0; n < k; n++) {
@@ -153,23 +165,12 @@ bool diode_rs_solve(unsigned int m, unsigned int k, unsigned int len,
 	if (h < e)
 		return false;
 
-	/* The shards without the rows present, and the map of the others. */
-	for (r = 0; r < e; r++) {
-		u8 *syndrome = scratch + r * len;
-
-		memcpy(syndrome, parity[held[r]], len);
-		for (n = 0; n < k; n++) {
-			u8 unit = diode_rs_unit[m][k - 1 - n][held[r]];
-
-			if (rows[n].data)
-				diode_rs_row_addmul(syndrome, rows[n].data,
-						    min(rows[n].used, len), unit);
-		}
+	/* The map of the missing rows to the shards held. */
+	for (r = 0; r < e; r++)
 		for (c = 0; c < e; c++) {
 			a[r][c] = diode_rs_unit[m][k - 1 - missing[c]][held[r]];
 			inv[r][c] = r == c;
 		}
-	}
 	for (c = 0; c < e; c++) {
 		for (pivot = c; pivot < e && !a[pivot][c]; pivot++)
 			;
@@ -196,6 +197,22 @@ bool diode_rs_solve(unsigned int m, unsigned int k, unsigned int len,
 			}
 		}
 	}
+
+	simd = diode_rs_simd_begin();
+	/* The shards without the rows present. */
+	for (r = 0; r < e; r++) {
+		u8 *syndrome = scratch + r * len;
+
+		memcpy(syndrome, parity[held[r]], len);
+		for (n = 0; n < k; n++) {
+			u8 unit = diode_rs_unit[m][k - 1 - n][held[r]];
+
+			if (rows[n].data)
+				diode_rs_row_addmul(syndrome, rows[n].data,
+						    min(rows[n].used, len), unit,
+						    simd);
+		}
+	}
 	for (c = 0; c < e; c++) {
 		u8 *row = out[missing[c]];
 
@@ -203,7 +220,10 @@ bool diode_rs_solve(unsigned int m, unsigned int k, unsigned int len,
 			continue;
 		memset(row, 0, len);
 		for (r = 0; r < e; r++)
-			diode_rs_row_addmul(row, scratch + r * len, len, inv[c][r]);
+			diode_rs_row_addmul(row, scratch + r * len, len,
+					    inv[c][r], simd);
 	}
+	if (simd)
+		diode_rs_simd_end();
 	return true;
 }

@@ -4,8 +4,8 @@
  * shards and the erasure solver that rebuilds missing members, over whole
  * shard rows. Pure computation on the caller's memory: nothing here
  * allocates, locks, sleeps or fails at run time, and it includes nothing
- * but types and string functions, so that the host unit tests compile it
- * unchanged.
+ * but types, string functions and, on x86-64, the CPU feature and FPU
+ * calls of rs_simd.h, so that the host unit tests compile it unchanged.
  *
  * The code is the one lib/reed_solomon builds with
  * init_rs(DIODE_RS_SYMSIZE, DIODE_RS_GFPOLY, DIODE_RS_FCR, DIODE_RS_PRIM, M):

@@ -12,4 +12,9 @@
 #define __maybe_unused	__attribute__((__unused__))
 #define __bitwise
 
+/* The kernel's configuration, as far as the shared sources ask. */
+#ifdef __x86_64__
+#define CONFIG_X86_64 1
+#endif
+
 #endif

@@ -223,8 +223,12 @@ test_forged_data_cannot_evict_fec_members() {
 	forged=$(( $(diode_stat "$RX" rx_unauthentic) - unauth0 ))
 	[ "$lost" -ge 25 ] || fail "only $lost frames dropped on the link"
 	[ "$forged" -ge 1000 ] || fail "only $forged forged frames reached the receiver"
-	expect_eq "frames recovered, less those that came late" "$lost" \
-		"$(( recovered - late ))"
+	# A forged frame that arrives after its counter was delivered is
+	# refused as a duplicate before any decryption, so on a slow host the
+	# duplicates hold more than the originals that came after their rebuild.
+	[ "$recovered" -ge "$lost" ] || fail "$lost frames lost, only $recovered recovered"
+	[ $((recovered - lost)) -le "$late" ] ||
+		fail "$recovered recovered for $lost lost and $late late: rebuilt frames never sent"
 	echo "# $forged forged frames on the live tag; $lost frames lost, all $recovered recovered"
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
 
 #include "seglog.h"
 
@@ -18,27 +19,6 @@
 /* A segment is read whole when checked: at most 64 MiB (and a record). */
 #define SL_SEG_CAP (64ull << 20)
 #define SL_RBUF (256u << 10)
-
-static uint32_t sl_crc_table[256];
-
-static uint32_t sl_crc(uint32_t crc, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	if (!sl_crc_table[1]) {
-		for (uint32_t k = 0; k < 256; k++) {
-			uint32_t c = k;
-
-			for (int j = 0; j < 8; j++)
-				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-			sl_crc_table[k] = c;
-		}
-	}
-	crc = ~crc;
-	for (i = 0; i < n; i++)
-		crc = sl_crc_table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
 
 static void sl_put32(uint8_t *p, uint32_t v) { v = htobe32(v); memcpy(p, &v, 4); }
 static void sl_put64(uint8_t *p, uint64_t v) { v = htobe64(v); memcpy(p, &v, 8); }
@@ -173,7 +153,7 @@ static void sl_check_seg(struct sl *l, uint64_t id, bool last)
 			break;
 		len = sl_get32(b + off);
 		if (len > l->max_rec || len > left - SL_REC_HDR ||
-		    sl_crc(0, b + off + 8, 8 + (size_t)len) != sl_get32(b + off + 4))
+		    libdeflate_crc32(0, b + off + 8, 8 + (size_t)len) != sl_get32(b + off + 4))
 			break;
 		if (!seg.nrec)
 			seg.first_key = sl_get64(b + off + 8);
@@ -403,7 +383,7 @@ int sl_append(struct sl *l, uint64_t key, const void *data, uint32_t len)
 
 		sl_put32(h, len);
 		sl_put64(h + 8, key);
-		sl_put32(h + 4, sl_crc(sl_crc(0, h + 8, 8), data, len));
+		sl_put32(h + 4, libdeflate_crc32(libdeflate_crc32(0, h + 8, 8), data, len));
 		if (sl_write_all(l->wfd, h, SL_REC_HDR) || sl_write_all(l->wfd, data, len)) {
 			l->write_errors++;
 			return -1;
@@ -413,7 +393,7 @@ int sl_append(struct sl *l, uint64_t key, const void *data, uint32_t len)
 		sl_put32(r, len);
 		sl_put64(r + 8, key);
 		memcpy(r + SL_REC_HDR, data, len);
-		sl_put32(r + 4, sl_crc(0, r + 8, 8 + (size_t)len));
+		sl_put32(r + 4, libdeflate_crc32(0, r + 8, 8 + (size_t)len));
 		l->wlen += rec;
 	}
 	if (!last->nrec)
@@ -579,7 +559,7 @@ int sl_read(struct sl *l, struct sl_cursor *c, uint64_t *key,
 			return -1;
 		h = l->rbuf;
 	}
-	if (sl_crc(0, h + 8, 8 + (size_t)n) != sl_get32(h + 4))
+	if (libdeflate_crc32(0, h + 8, 8 + (size_t)n) != sl_get32(h + 4))
 		return -1;
 	*key = sl_get64(h + 8);
 	*data = h + SL_REC_HDR;

@@ -348,10 +348,11 @@ static void tx_send_drops(bool repeat)
 			tx.drop_repeat[i]--;
 }
 
-static void tx_lease(void)
+/* Numbers next to next + n - 1 are about to be used. */
+static void tx_lease(uint64_t n)
 {
-	if (tx.next + 1 >= tx.lease_to) {
-		tx.lease_to = tx.next + LEASE;
+	if (tx.next + n >= tx.lease_to) {
+		tx.lease_to = tx.next + n + LEASE;
 		tx_save(false);
 	}
 }
@@ -361,7 +362,7 @@ static void tx_drop(int reason)
 {
 	int i;
 
-	tx_lease();
+	tx_lease(1);
 	if (tx.ndrops && tx.drops[tx.ndrops - 1].reason == reason &&
 	    tx.drops[tx.ndrops - 1].last + 1 == tx.next &&
 	    tx.drop_repeat[tx.ndrops - 1] == 4) {
@@ -425,6 +426,145 @@ static bool tx_may_send(size_t bytes, uint64_t now)
 	return bg_take(&tx.bg, bytes, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec);
 }
 
+/* A message is out (or given up after a send error, for the rx to count
+ * lost): journalled under its number and off the queue. */
+static void tx_sent(void)
+{
+	struct msg *m = tx.q[tx.qhead];
+
+	if (tx.jr_on && sl_append(&tx.jr, tx.next, m->data, m->len))
+		tx.jr_refused++;
+	tx.next++;
+	tx.sent_msgs++;
+	free(m);
+	tx.qhead = (tx.qhead + 1) % cf.queue;
+	tx.qlen--;
+}
+
+/* The message at the head of the queue, in fragments, one send each:
+ * false to stop draining until retry_at. */
+static bool tx_send_fragments(struct msg *m, uint16_t fs, uint16_t cnt, uint64_t now)
+{
+	size_t cost = m->len + (size_t)cnt * (DA_HDR_LEN + 28);
+	uint16_t i;
+
+	if (!tx_may_send(cost, now))
+		return false;
+	tx_lease(1);
+	for (i = 0; i < cnt; i++) {
+		size_t n = da_put_fragment(tx.out, cf.id, tx.epoch, tx.next,
+					   m->data, m->len, fs, cnt, i);
+
+		while (tx_send(tx.out, n)) {
+			if (errno == EMSGSIZE && n > tx.dgram + 0u) {
+				/* the path shrank: send the rest again */
+				break;
+			}
+			if (errno != ECONNREFUSED && errno != EPERM &&
+			    errno != ENOBUFS && errno != EAGAIN) {
+				break;
+			}
+			/* counted; retried after a short pause */
+			if (errno == ENOBUFS || errno == EAGAIN || errno == EPERM) {
+				if (i == 0) {
+					tx.retry_at = now + 10;
+					return false;
+				}
+				usleep(1000);
+			}
+		}
+	}
+	if (cf.rate_bps)
+		tx.tokens -= cost;
+	tx_sent();
+	return true;
+}
+
+/*
+ * The messages at the head of the queue that fit a datagram alone, packed
+ * into BATCH datagrams (one that goes alone as DATA) and sent TX_BATCH
+ * datagrams a system call: false to stop draining until retry_at (or until
+ * there is Rate again).
+ */
+#define TX_BATCH 32
+static bool tx_send_batch(uint64_t now)
+{
+	static uint8_t out[TX_BATCH][MAX_DGRAM];
+	static struct mmsghdr mh[TX_BATCH];
+	static struct iovec iov[TX_BATCH];
+	size_t cost[TX_BATCH], taken = 0;
+	uint16_t nmsg[TX_BATCH];
+	int k, j, r, e;
+
+	for (k = 0; k < TX_BATCH && taken < tx.qlen; k++) {
+		struct msg *m = tx.q[(tx.qhead + taken) % cf.queue];
+		struct da_batch b;
+
+		if (m->len + DA_HDR_LEN > tx.dgram)
+			break;		/* it needs fragments */
+		da_batch_start(&b, out[k], tx.dgram);
+		while (taken + b.n < tx.qlen) {
+			struct msg *n = tx.q[(tx.qhead + taken + b.n) % cf.queue];
+
+			if (!da_batch_add(&b, n->data, n->len))
+				break;
+		}
+		if (b.n > 1) {
+			iov[k].iov_len = da_batch_end(&b, cf.id, tx.epoch, tx.next + taken);
+		} else {
+			/* alone, or filling a DATA datagram but not a BATCH one */
+			iov[k].iov_len = da_put_fragment(out[k], cf.id, tx.epoch, tx.next + taken,
+							 m->data, m->len, m->len, 1, 0);
+			b.n = 1;
+		}
+		cost[k] = iov[k].iov_len + 28;
+		if (!tx_may_send(cost[k], now))
+			break;
+		if (cf.rate_bps)
+			tx.tokens -= cost[k];
+		iov[k].iov_base = out[k];
+		mh[k].msg_hdr = (struct msghdr){ .msg_iov = &iov[k], .msg_iovlen = 1 };
+		nmsg[k] = b.n;
+		taken += b.n;
+	}
+	if (!k)
+		return false;
+	tx_lease(taken);
+	for (j = 0; j < k;) {
+		r = sendmmsg(tx.sock, mh + j, k - j, 0);
+		if (r > 0) {
+			for (; r > 0; r--, j++) {
+				tx.sent_dgrams++;
+				tx.sent_bytes += iov[j].iov_len;
+				while (nmsg[j]--)
+					tx_sent();
+			}
+			continue;
+		}
+		/* datagram j was refused: counted */
+		e = errno;
+		tx.send_errors++;
+		if (e == ECONNREFUSED)
+			continue;	/* an earlier datagram's ICMP: again */
+		if (e == EMSGSIZE)
+			tx_mtu();
+		if ((e == EMSGSIZE && iov[j].iov_len > tx.dgram) ||
+		    e == ENOBUFS || e == EAGAIN || e == EPERM) {
+			/* not sent: built again, smaller now or after a pause */
+			for (; j < k && cf.rate_bps; j++)
+				tx.tokens += cost[j];
+			if (e != EMSGSIZE)
+				tx.retry_at = now + 10;
+			return e == EMSGSIZE;
+		}
+		/* given up: the rx counts its messages lost */
+		while (nmsg[j]--)
+			tx_sent();
+		j++;
+	}
+	return true;
+}
+
 /* Send what the queue holds, as far as the rate and the socket allow. */
 static void tx_drain(uint64_t now)
 {
@@ -434,44 +574,11 @@ static void tx_drain(uint64_t now)
 		return;
 	while (tx.qlen) {
 		struct msg *m = tx.q[tx.qhead];
-		uint16_t fs, cnt, i;
+		uint16_t fs, cnt;
 
 		da_split(m->len, tx.dgram, &fs, &cnt);
-		if (!tx_may_send(m->len + (size_t)cnt * (DA_HDR_LEN + 28), now))
+		if (!(cnt > 1 ? tx_send_fragments(m, fs, cnt, now) : tx_send_batch(now)))
 			return;
-		tx_lease();
-		for (i = 0; i < cnt; i++) {
-			size_t n = da_put_fragment(tx.out, cf.id, tx.epoch, tx.next,
-						   m->data, m->len, fs, cnt, i);
-
-			while (tx_send(tx.out, n)) {
-				if (errno == EMSGSIZE && n > tx.dgram + 0u) {
-					/* the path shrank: send the rest again */
-					break;
-				}
-				if (errno != ECONNREFUSED && errno != EPERM &&
-				    errno != ENOBUFS && errno != EAGAIN) {
-					break;
-				}
-				/* counted; retried after a short pause */
-				if (errno == ENOBUFS || errno == EAGAIN || errno == EPERM) {
-					if (i == 0) {
-						tx.retry_at = now + 10;
-						return;
-					}
-					usleep(1000);
-				}
-			}
-		}
-		if (cf.rate_bps)
-			tx.tokens -= m->len + (size_t)cnt * (DA_HDR_LEN + 28);
-		if (tx.jr_on && sl_append(&tx.jr, tx.next, m->data, m->len))
-			tx.jr_refused++;
-		tx.next++;
-		tx.sent_msgs++;
-		free(m);
-		tx.qhead = (tx.qhead + 1) % cf.queue;
-		tx.qlen--;
 	}
 }
 

@@ -187,6 +187,70 @@ static bool test_huge_jump_bounded(void)
 	return true;
 }
 
+/* Messages of consecutive numbers in BATCH datagrams: each delivered once,
+ * the layout checked, a message too long refusing the datagram whole. */
+static bool test_batch(void)
+{
+	static uint8_t msg[2000];
+	struct da_batch b;
+	struct da_hdr d;
+	const uint8_t *p;
+	size_t l, pl;
+	uint32_t i;
+
+	reset();
+	memset(msg, 'm', sizeof(msg));
+	da_batch_start(&b, buf, 1472);
+	for (i = 0; da_batch_add(&b, msg, 100 + i); i++)
+		;
+	/* 1440 bytes: 2 + 31 more do not fit in 1472, 2 + 30 do */
+	KTAP_EXPECT(i == 13 && b.len == 1440 && !da_batch_add(&b, msg, 31) &&
+		    b.n == 13 && da_batch_add(&b, msg, 30) && b.len == 1472);
+	l = da_batch_end(&b, 7, 5, 10);
+	KTAP_EXPECT(da_decode(buf, l, &d, &p, &pl) == 0 && d.type == DA_BATCH &&
+		    d.frag_count == 14 && d.seq == 10 && pl == l - DA_HDR_LEN);
+	KTAP_EXPECT(da_decode(buf, l - 1, &d, &p, &pl) == -DA_E_FIELD);
+	buf[l] = 0;
+	KTAP_EXPECT(da_decode(buf, l + 1, &d, &p, &pl) == -DA_E_FIELD);
+	buf[15]++;			/* frag_count: one more than there is */
+	KTAP_EXPECT(da_decode(buf, l, &d, &p, &pl) == -DA_E_FIELD);
+	buf[15]--;
+	da_rx_input(&rx, buf, l, 0);
+	KTAP_EXPECT(rx.c.delivered == 14 && ndel == 14 && delivered[0] == 10 &&
+		    delivered[13] == 23 && rx.joined_at == 10 && rx.base == 24);
+	da_rx_input(&rx, buf, l, 0);
+	KTAP_EXPECT(rx.c.delivered == 14 && rx.c.duplicates == 14);
+	/* numbers 24 to 26 never come: lost, once */
+	da_batch_start(&b, buf, 1472);
+	da_batch_add(&b, msg, 5);
+	da_batch_add(&b, msg, 0);
+	l = da_batch_end(&b, 7, 5, 27);
+	da_rx_input(&rx, buf, l, 0);
+	da_rx_tick(&rx, 500);
+	KTAP_EXPECT(rx.c.delivered == 16 && rx.c.lost == 3 && ngaps == 1 &&
+		    gaps[0][0] == 24 && gaps[0][1] == 26);
+	/* a message longer than MaxMessage refuses the whole datagram */
+	da_rx_free(&rx);
+	{
+		struct da_rx_ops ops = { on_del, on_gap, on_epoch, NULL };
+
+		da_rx_init(&rx, 7, 1000, 100, &ops);
+	}
+	da_batch_start(&b, buf, 4000);
+	da_batch_add(&b, msg, 10);
+	da_batch_add(&b, msg, 1001);
+	l = da_batch_end(&b, 7, 5, 1);
+	da_rx_input(&rx, buf, l, 0);
+	KTAP_EXPECT(rx.c.malformed == 1 && rx.c.delivered == 0 && !rx.have_epoch);
+	/* numbers past 2^64 are refused */
+	da_batch_start(&b, buf, 1472);
+	da_batch_add(&b, msg, 1);
+	da_batch_add(&b, msg, 1);
+	l = da_batch_end(&b, 7, 5, UINT64_MAX);
+	KTAP_EXPECT(da_decode(buf, l, &d, &p, &pl) == -DA_E_FIELD);
+	return true;
+}
+
 static uint64_t lost_ranges[8][2], nlost;
 
 static void on_lost(void *c, uint64_t a, uint64_t b)
@@ -250,6 +314,7 @@ static const struct ktap_test tests[] = {
 	{ "drop_notice", test_drop_notice },
 	{ "huge_jump_bounded", test_huge_jump_bounded },
 	{ "lost_kept_for_replay", test_lost_kept_for_replay },
+	{ "batch", test_batch },
 };
 
 int main(void)

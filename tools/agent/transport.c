@@ -89,6 +89,26 @@ int da_decode(const uint8_t *b, size_t len, struct da_hdr *h,
 			return n == h->frag_size ? 0 : -DA_E_FIELD;
 		return n == h->msg_len - (uint32_t)(h->frag_count - 1) *
 				    h->frag_size ? 0 : -DA_E_FIELD;
+	case DA_BATCH: {
+		const uint8_t *q = *payload;
+		size_t left = n;
+		uint16_t i;
+
+		if (!h->seq || h->seq > UINT64_MAX - (h->frag_count - 1) ||
+		    !h->frag_count || h->frag_count > DA_MAX_FRAGS ||
+		    h->frag_index || h->frag_size || n != h->msg_len)
+			return -DA_E_FIELD;
+		/* frag_count messages fill the payload exactly */
+		for (i = 0; i < h->frag_count; i++) {
+			size_t l;
+
+			if (left < 2 || (l = get16(q)) > left - 2)
+				return -DA_E_FIELD;
+			q += 2 + l;
+			left -= 2 + l;
+		}
+		return left ? -DA_E_FIELD : 0;
+	}
 	case DA_HEARTBEAT:
 	case DA_DROP:
 		if (h->frag_index || h->frag_count || h->frag_size ||
@@ -172,6 +192,39 @@ size_t da_put_fragment(uint8_t *out, uint16_t channel, uint64_t epoch,
 		off = 0;
 	memcpy(out + DA_HDR_LEN, msg + off, n);
 	return DA_HDR_LEN + n;
+}
+
+void da_batch_start(struct da_batch *b, uint8_t *out, size_t dgram)
+{
+	b->out = out;
+	b->len = DA_HDR_LEN;
+	b->cap = dgram;
+	b->n = 0;
+}
+
+bool da_batch_add(struct da_batch *b, const uint8_t *msg, uint32_t len)
+{
+	if (b->n == DA_MAX_FRAGS || len > 65535 || b->len > b->cap ||
+	    2 + (size_t)len > b->cap - b->len)
+		return false;
+	put16(b->out + b->len, len);
+	memcpy(b->out + b->len + 2, msg, len);
+	b->len += 2 + (size_t)len;
+	b->n++;
+	return true;
+}
+
+size_t da_batch_end(struct da_batch *b, uint16_t channel, uint64_t epoch,
+		    uint64_t seq)
+{
+	struct da_hdr h = {
+		.type = DA_BATCH, .channel = channel,
+		.msg_len = b->len - DA_HDR_LEN, .frag_count = b->n,
+		.epoch = epoch, .seq = seq,
+	};
+
+	da_put_hdr(b->out, &h);
+	return b->len;
 }
 
 const char *da_reason_name(int reason)
@@ -540,6 +593,54 @@ static void drop_notice(struct da_rx *rx, const struct da_range *r, uint64_t now
 	saw(rx, r->last, now);
 }
 
+/* A DATA fragment (or a whole message) of the current epoch. */
+static void data_in(struct da_rx *rx, const struct da_hdr *h,
+		    const uint8_t *p, size_t n, uint64_t now)
+{
+	rx->c.fragments++;
+	if (resolved(rx, h->seq)) {
+		if (h->frag_index)
+			return;
+		if (h->seq < rx->base && h->seq + DA_WINDOW <= rx->top)
+			rx->c.too_old++;
+		else
+			rx->c.duplicates++;
+		return;
+	}
+	if (h->frag_count == 1)
+		complete(rx, h->seq, p, h->msg_len, now);
+	else
+		fragment(rx, h, p, n, now);
+	saw(rx, h->seq, now);
+}
+
+/* Each message of a BATCH (da_decode checked its layout) as a DATA
+ * message of one fragment; one too long refuses the datagram whole. */
+static void batch_in(struct da_rx *rx, const struct da_hdr *h,
+		     const uint8_t *p, uint64_t now)
+{
+	struct da_hdr m = *h;
+	const uint8_t *q;
+	uint16_t i;
+
+	for (q = p, i = 0; i < h->frag_count; q += 2 + get16(q), i++)
+		if (get16(q) > rx->max_msg) {
+			rx->c.malformed++;
+			return;
+		}
+	if (!rx->have_epoch || h->epoch != rx->epoch)
+		new_epoch(rx, h->epoch, h->seq);
+	rx->last_heard_ms = now;
+	m.type = DA_DATA;
+	m.frag_count = 1;
+	for (q = p, i = 0; i < h->frag_count; i++) {
+		m.seq = h->seq + i;
+		m.msg_len = get16(q);
+		data_in(rx, &m, q + 2, m.msg_len, now);
+		q += 2 + m.msg_len;
+	}
+}
+
 void da_rx_input(struct da_rx *rx, const uint8_t *buf, size_t len,
 		 uint64_t now)
 {
@@ -564,24 +665,13 @@ void da_rx_input(struct da_rx *rx, const uint8_t *buf, size_t len,
 			rx->c.malformed++;
 			return;
 		}
-		rx->c.fragments++;
 		if (!rx->have_epoch || h.epoch != rx->epoch)
 			new_epoch(rx, h.epoch, h.seq);
 		rx->last_heard_ms = now;
-		if (resolved(rx, h.seq)) {
-			if (h.frag_index)
-				return;
-			if (h.seq < rx->base && h.seq + DA_WINDOW <= rx->top)
-				rx->c.too_old++;
-			else
-				rx->c.duplicates++;
-			return;
-		}
-		if (h.frag_count == 1)
-			complete(rx, h.seq, p, h.msg_len, now);
-		else
-			fragment(rx, &h, p, n, now);
-		saw(rx, h.seq, now);
+		data_in(rx, &h, p, n, now);
+		return;
+	case DA_BATCH:
+		batch_in(rx, &h, p, now);
 		return;
 	case DA_HEARTBEAT:
 		rx->c.heartbeats++;

@@ -26,6 +26,7 @@ enum da_type {
 	DA_DATA = 1,		/* a fragment of one message */
 	DA_HEARTBEAT = 2,	/* seq = last sequence number sent, 0 for none */
 	DA_DROP = 3,		/* ranges of sequence numbers dropped at source */
+	DA_BATCH = 4,		/* whole messages of consecutive numbers */
 };
 
 enum da_reason {
@@ -78,11 +79,28 @@ size_t da_put_fragment(uint8_t *out, uint16_t channel, uint64_t epoch,
 		       uint64_t seq, const uint8_t *msg, uint32_t len,
 		       uint16_t frag_size, uint16_t count, uint16_t idx);
 
+/*
+ * A BATCH datagram being built: whole messages, each after its 16-bit
+ * length, numbered from the header's seq on; frag_count says how many.
+ */
+struct da_batch {
+	uint8_t *out;
+	size_t len, cap;	/* bytes so far (header included); the datagram's */
+	uint16_t n;
+};
+
+void da_batch_start(struct da_batch *b, uint8_t *out, size_t dgram);
+/* Add a message: false (nothing added) when it does not fit. */
+bool da_batch_add(struct da_batch *b, const uint8_t *msg, uint32_t len);
+/* Write the header: the datagram's length. */
+size_t da_batch_end(struct da_batch *b, uint16_t channel, uint64_t epoch,
+		    uint64_t seq);
+
 struct da_rx_counters {
 	uint64_t datagrams;	/* everything read from the socket */
 	uint64_t malformed;	/* refused by da_decode */
 	uint64_t other_channel;
-	uint64_t fragments;
+	uint64_t fragments;	/* DATA datagrams, and messages of a BATCH */
 	uint64_t heartbeats;
 	uint64_t drop_notices;
 	uint64_t delivered;	/* messages */

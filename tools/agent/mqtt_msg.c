@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "mqtt_msg.h"
 
 #define FLAG_QOS	0x03
@@ -22,40 +23,6 @@ static const uint8_t crossing[] = {
 	MQTT_PROP_CORRELATION_DATA,
 	MQTT_PROP_USER_PROPERTY,
 };
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, (uint16_t)v);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, v >> 32);
-	put32(p + 4, (uint32_t)v);
-}
 
 /*
  * libmosquitto 2.0.11's mosquitto_validate_utf8 reads past len when a
@@ -116,7 +83,7 @@ static bool take_str(const uint8_t **p, const uint8_t *end,
 {
 	if (end - *p < 2)
 		return false;
-	*n = get16(*p);
+	*n = be_get16(*p);
 	if (end - *p - 2 < *n)
 		return false;
 	*s = *p + 2;
@@ -140,7 +107,7 @@ static int next_prop(const uint8_t **p, const uint8_t *end, struct prop *o)
 	case MQTT_PROP_MESSAGE_EXPIRY_INTERVAL:
 		if (end - *p < 4)
 			return -MQTT_MSG_E_SHORT;
-		o->num = get32(*p);
+		o->num = be_get32(*p);
 		*p += 4;
 		/* mosquitto reads 0 as no expiry: absent is its one form */
 		return o->num ? 0 : -MQTT_MSG_E_PROP;
@@ -183,14 +150,14 @@ int mqtt_msg_decode(const uint8_t *buf, size_t len, struct mqtt_msg *m)
 		return -MQTT_MSG_E_KIND;
 	m->qos = buf[2] & FLAG_QOS;
 	m->retain = buf[2] & FLAG_RETAIN;
-	m->stamp = get64(buf + MQTT_MSG_OFF_STAMP);
-	m->age_ms = get64(buf + MQTT_MSG_OFF_AGE);
+	m->stamp = be_get64(buf + MQTT_MSG_OFF_STAMP);
+	m->age_ms = be_get64(buf + MQTT_MSG_OFF_AGE);
 	if ((buf[2] & ~(FLAG_QOS | FLAG_RETAIN)) || buf[3] || m->qos > 2 ||
 	    (!m->retain && m->stamp))
 		return -MQTT_MSG_E_FLAGS;
-	m->topic_len = get16(buf + MQTT_MSG_OFF_CONTENT);
-	m->nprops = get16(buf + MQTT_MSG_OFF_CONTENT + 2);
-	m->payload_len = get32(buf + MQTT_MSG_OFF_CONTENT + 4);
+	m->topic_len = be_get16(buf + MQTT_MSG_OFF_CONTENT);
+	m->nprops = be_get16(buf + MQTT_MSG_OFF_CONTENT + 2);
+	m->payload_len = be_get32(buf + MQTT_MSG_OFF_CONTENT + 4);
 	if (m->nprops > MQTT_MSG_MAX_PROPS)
 		return -MQTT_MSG_E_PROP;
 	if (len - MQTT_MSG_HDR < m->topic_len ||
@@ -246,7 +213,7 @@ static void emit_str(struct out *o, const char *s, size_t n)
 {
 	uint8_t l[2];
 
-	put16(l, (uint16_t)n);
+	be_put16(l, (uint16_t)n);
 	emit(o, l, 2);
 	emit(o, s, n);
 }
@@ -272,7 +239,7 @@ static int emit_prop(struct out *o, const mosquitto_property *p, int id)
 		return 0;
 	case MQTT_PROP_MESSAGE_EXPIRY_INTERVAL:
 		mosquitto_property_read_int32(p, id, &u32, false);
-		put32(b + 1, u32);
+		be_put32(b + 1, u32);
 		emit(o, b, 5);
 		return 0;
 	case MQTT_PROP_CORRELATION_DATA:
@@ -363,11 +330,11 @@ long mqtt_msg_encode(uint8_t *buf, size_t cap, const struct mqtt_msg *m,
 	if (o.len > MQTT_MSG_MAX)
 		return -MQTT_MSG_E_TOO_LARGE;
 	h[2] = (uint8_t)(m->qos | (m->retain ? FLAG_RETAIN : 0));
-	put64(h + MQTT_MSG_OFF_STAMP, m->stamp);
-	put64(h + MQTT_MSG_OFF_AGE, m->age_ms);
-	put16(h + MQTT_MSG_OFF_CONTENT, (uint16_t)m->topic_len);
-	put16(h + MQTT_MSG_OFF_CONTENT + 2, (uint16_t)n);
-	put32(h + MQTT_MSG_OFF_CONTENT + 4, m->payload_len);
+	be_put64(h + MQTT_MSG_OFF_STAMP, m->stamp);
+	be_put64(h + MQTT_MSG_OFF_AGE, m->age_ms);
+	be_put16(h + MQTT_MSG_OFF_CONTENT, (uint16_t)m->topic_len);
+	be_put16(h + MQTT_MSG_OFF_CONTENT + 2, (uint16_t)n);
+	be_put32(h + MQTT_MSG_OFF_CONTENT + 4, m->payload_len);
 	if (o.len <= cap)
 		memcpy(buf, h, MQTT_MSG_HDR);
 	return (long)o.len;
@@ -448,8 +415,8 @@ int mqtt_msg_props(const struct mqtt_msg *m, uint64_t age_ms,
  * the interval is the first property, or the second after a PFI. */
 static size_t expiry_at(const uint8_t *r, size_t len)
 {
-	size_t p = MQTT_MSG_HDR + get16(r + MQTT_MSG_OFF_CONTENT) +
-		   (size_t)get32(r + MQTT_MSG_OFF_CONTENT + 4);
+	size_t p = MQTT_MSG_HDR + be_get16(r + MQTT_MSG_OFF_CONTENT) +
+		   (size_t)be_get32(r + MQTT_MSG_OFF_CONTENT + 4);
 
 	if (p < len && r[p] == MQTT_PROP_PAYLOAD_FORMAT_INDICATOR)
 		p += 2;
@@ -472,12 +439,12 @@ bool mqtt_msg_same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 
 void mqtt_msg_set_stamp(uint8_t *rec, uint64_t stamp)
 {
-	put64(rec + MQTT_MSG_OFF_STAMP, stamp);
+	be_put64(rec + MQTT_MSG_OFF_STAMP, stamp);
 }
 
 void mqtt_msg_set_age(uint8_t *rec, uint64_t age_ms)
 {
-	put64(rec + MQTT_MSG_OFF_AGE, age_ms);
+	be_put64(rec + MQTT_MSG_OFF_AGE, age_ms);
 }
 
 const char *mqtt_msg_strerror(int err)

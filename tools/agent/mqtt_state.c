@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "be.h"
 #include "mqtt_state.h"
 
 #define FILE_MAGIC	"DAMQ"
@@ -27,38 +28,6 @@
 
 _Static_assert(sizeof(((struct mqtt_state *)0)->key) == crypto_shorthash_KEYBYTES,
 	       "the index's key is SipHash's");
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 int mqtt_state_init(struct mqtt_state *s, size_t max_topics, uint64_t max_bytes)
 {
@@ -96,7 +65,7 @@ static uint64_t hash(const struct mqtt_state *s, const void *topic, size_t len)
 	uint8_t h[crypto_shorthash_BYTES];
 
 	crypto_shorthash(h, topic, len, s->key);
-	return get64(h);
+	return be_get64(h);
 }
 
 static const char *topic_of(const struct mqtt_state_entry *e)
@@ -312,7 +281,7 @@ int mqtt_state_put(struct mqtt_state *s, const uint8_t *rec, size_t len,
 
 uint64_t mqtt_state_age_ms(const struct mqtt_state_entry *e, uint64_t now_ms)
 {
-	uint64_t age = get64(e->rec + MQTT_MSG_OFF_AGE);
+	uint64_t age = be_get64(e->rec + MQTT_MSG_OFF_AGE);
 
 	if (age >= MQTT_STATE_AGE_MAX)
 		return MQTT_STATE_AGE_MAX;
@@ -445,15 +414,15 @@ int mqtt_state_load_buf(struct mqtt_state *s, const uint8_t *buf, size_t len,
 		return say(err, errlen, "%zu bytes: too short for a state file", len);
 	if (memcmp(buf, FILE_MAGIC, 4))
 		return say(err, errlen, "not a state file (magic)");
-	if (get32(buf + 4) != FILE_VERSION)
-		return say(err, errlen, "version %u, not %u", get32(buf + 4),
+	if (be_get32(buf + 4) != FILE_VERSION)
+		return say(err, errlen, "version %u, not %u", be_get32(buf + 4),
 			   FILE_VERSION);
 	crypto_generichash(sum, sizeof(sum), buf, len - FILE_SUM, NULL, 0);
 	if (sodium_memcmp(sum, buf + len - FILE_SUM, FILE_SUM))
 		return say(err, errlen, "checksum does not match: damaged");
-	last_stamp = get64(buf + 16);
-	count = get32(buf + 24);
-	if (get32(buf + 28))
+	last_stamp = be_get64(buf + 16);
+	count = be_get32(buf + 24);
+	if (be_get32(buf + 28))
 		return say(err, errlen, "reserved field not 0");
 	if (count > s->max_topics)
 		return say(err, errlen, "%u topics, more than %zu", count,
@@ -465,9 +434,9 @@ int mqtt_state_load_buf(struct mqtt_state *s, const uint8_t *buf, size_t len,
 			rc = say(err, errlen, "entry %u: cut short", i);
 			goto fail;
 		}
-		since = get64(p);
-		heard = get64(p + 8);
-		rlen = get32(p + 16);
+		since = be_get64(p);
+		heard = be_get64(p + 8);
+		rlen = be_get32(p + 16);
 		p += FILE_ENTRY;
 		if (since >= MQTT_STATE_TIME_MAX || heard >= MQTT_STATE_TIME_MAX) {
 			rc = say(err, errlen, "entry %u: a time out of range", i);
@@ -507,7 +476,7 @@ int mqtt_state_load_buf(struct mqtt_state *s, const uint8_t *buf, size_t len,
 			 (size_t)(end - p));
 		goto fail;
 	}
-	s->epoch = get64(buf + 8);
+	s->epoch = be_get64(buf + 8);
 	s->last_stamp = last_stamp;
 	return 0;
 fail:
@@ -601,15 +570,15 @@ int mqtt_state_save(const struct mqtt_state *s, const char *path, char *err,
 		return say(err, errlen, "%s: %s", tmp, strerror(errno));
 	}
 	crypto_generichash_init(&w.h, NULL, 0, FILE_SUM);
-	put32(hdr + 4, FILE_VERSION);
-	put64(hdr + 8, s->epoch);
-	put64(hdr + 16, s->last_stamp);
-	put32(hdr + 24, (uint32_t)s->n);
+	be_put32(hdr + 4, FILE_VERSION);
+	be_put64(hdr + 8, s->epoch);
+	be_put64(hdr + 16, s->last_stamp);
+	be_put32(hdr + 24, (uint32_t)s->n);
 	wr(&w, hdr, sizeof(hdr));
 	for (i = 0; i < s->n; i++) {
-		put64(eh, s->e[i].since_ms);
-		put64(eh + 8, s->e[i].heard_ms);
-		put32(eh + 16, s->e[i].len);
+		be_put64(eh, s->e[i].since_ms);
+		be_put64(eh + 8, s->e[i].heard_ms);
+		be_put32(eh + 16, s->e[i].len);
 		wr(&w, eh, sizeof(eh));
 		wr(&w, s->e[i].rec, s->e[i].len);
 	}

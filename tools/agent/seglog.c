@@ -13,17 +13,13 @@
 #include <unistd.h>
 #include <libdeflate.h>
 
+#include "be.h"
 #include "seglog.h"
 
 #define SL_WBUF (256u << 10)
 /* A segment is read whole when checked: at most 64 MiB (and a record). */
 #define SL_SEG_CAP (64ull << 20)
 #define SL_RBUF (256u << 10)
-
-static void sl_put32(uint8_t *p, uint32_t v) { v = htobe32(v); memcpy(p, &v, 4); }
-static void sl_put64(uint8_t *p, uint64_t v) { v = htobe64(v); memcpy(p, &v, 8); }
-static uint32_t sl_get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return be32toh(v); }
-static uint64_t sl_get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return be64toh(v); }
 
 static void sl_path(const struct sl *l, char *b, size_t n, uint64_t id, const char *ext)
 {
@@ -132,12 +128,12 @@ static void sl_check_seg(struct sl *l, uint64_t id, bool last)
 		return;
 	}
 	close(fd);
-	if (memcmp(b, l->magic, 4) || sl_get32(b + 4) || sl_get64(b + 16)) {
+	if (memcmp(b, l->magic, 4) || be_get32(b + 4) || be_get64(b + 16)) {
 		free(b);
 		sl_set_aside(l, id, "not a segment of this log");
 		return;
 	}
-	if (sl_get64(b + 8) != l->tag) {
+	if (be_get64(b + 8) != l->tag) {
 		free(b);
 		if (!l->readonly) {
 			unlink(p);
@@ -151,13 +147,13 @@ static void sl_check_seg(struct sl *l, uint64_t id, bool last)
 
 		if (left < SL_REC_HDR)
 			break;
-		len = sl_get32(b + off);
+		len = be_get32(b + off);
 		if (len > l->max_rec || len > left - SL_REC_HDR ||
-		    libdeflate_crc32(0, b + off + 8, 8 + (size_t)len) != sl_get32(b + off + 4))
+		    libdeflate_crc32(0, b + off + 8, 8 + (size_t)len) != be_get32(b + off + 4))
 			break;
 		if (!seg.nrec)
-			seg.first_key = sl_get64(b + off + 8);
-		seg.last_key = sl_get64(b + off + 8);
+			seg.first_key = be_get64(b + off + 8);
+		seg.last_key = be_get64(b + off + 8);
 		seg.nrec++;
 		off += SL_REC_HDR + len;
 	}
@@ -333,7 +329,7 @@ static int sl_new_seg(struct sl *l)
 	sl_path(l, p, sizeof(p), id, "seg");
 	l->wfd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
 	memcpy(h, l->magic, 4);
-	sl_put64(h + 8, l->tag);
+	be_put64(h + 8, l->tag);
 	if (l->wfd < 0 || sl_write_all(l->wfd, h, SL_SEG_HDR)) {
 		if (!l->write_errors++)
 			fprintf(stderr, "diode-agent: %s: %s: %s\n", l->who, p, strerror(errno));
@@ -381,19 +377,19 @@ int sl_append(struct sl *l, uint64_t key, const void *data, uint32_t len)
 	if (rec > SL_WBUF) {
 		uint8_t h[SL_REC_HDR];
 
-		sl_put32(h, len);
-		sl_put64(h + 8, key);
-		sl_put32(h + 4, libdeflate_crc32(libdeflate_crc32(0, h + 8, 8), data, len));
+		be_put32(h, len);
+		be_put64(h + 8, key);
+		be_put32(h + 4, libdeflate_crc32(libdeflate_crc32(0, h + 8, 8), data, len));
 		if (sl_write_all(l->wfd, h, SL_REC_HDR) || sl_write_all(l->wfd, data, len)) {
 			l->write_errors++;
 			return -1;
 		}
 	} else {
 		r = l->wbuf + l->wlen;
-		sl_put32(r, len);
-		sl_put64(r + 8, key);
+		be_put32(r, len);
+		be_put64(r + 8, key);
 		memcpy(r + SL_REC_HDR, data, len);
-		sl_put32(r + 4, libdeflate_crc32(0, r + 8, 8 + (size_t)len));
+		be_put32(r + 4, libdeflate_crc32(0, r + 8, 8 + (size_t)len));
 		l->wlen += rec;
 	}
 	if (!last->nrec)
@@ -550,7 +546,7 @@ int sl_read(struct sl *l, struct sl_cursor *c, uint64_t *key,
 			return -1;
 	}
 	h = l->rbuf + (c->off - l->rstart);
-	n = sl_get32(h);
+	n = be_get32(h);
 	if (n > l->max_rec || n > s->size - c->off - SL_REC_HDR)
 		return -1;
 	avail = l->rstart + l->rlen - c->off;
@@ -559,9 +555,9 @@ int sl_read(struct sl *l, struct sl_cursor *c, uint64_t *key,
 			return -1;
 		h = l->rbuf;
 	}
-	if (libdeflate_crc32(0, h + 8, 8 + (size_t)n) != sl_get32(h + 4))
+	if (libdeflate_crc32(0, h + 8, 8 + (size_t)n) != be_get32(h + 4))
 		return -1;
-	*key = sl_get64(h + 8);
+	*key = be_get64(h + 8);
 	*data = h + SL_REC_HDR;
 	*len = n;
 	c->off += SL_REC_HDR + (uint64_t)n;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be.h"
 #include "transport.h"
 
 enum { ST_UNKNOWN = 0, ST_DELIVERED, ST_LOST, ST_DROPPED };
@@ -23,27 +24,20 @@ struct da_partial {
 	uint8_t *buf;
 };
 
-static void put16(uint8_t *p, uint16_t v) { v = htobe16(v); memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { v = htobe32(v); memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { v = htobe64(v); memcpy(p, &v, 8); }
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return be16toh(v); }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return be32toh(v); }
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return be64toh(v); }
-
 void da_put_hdr(uint8_t *b, const struct da_hdr *h)
 {
-	put16(b, DA_MAGIC);
+	be_put16(b, DA_MAGIC);
 	b[2] = DA_VERSION;
 	b[3] = h->type;
-	put16(b + 4, h->channel);
-	put16(b + 6, h->flags);
-	put32(b + 8, h->msg_len);
-	put16(b + 12, h->frag_index);
-	put16(b + 14, h->frag_count);
-	put16(b + 16, h->frag_size);
-	put16(b + 18, h->reserved);
-	put64(b + 20, h->epoch);
-	put64(b + 28, h->seq);
+	be_put16(b + 4, h->channel);
+	be_put16(b + 6, h->flags);
+	be_put32(b + 8, h->msg_len);
+	be_put16(b + 12, h->frag_index);
+	be_put16(b + 14, h->frag_count);
+	be_put16(b + 16, h->frag_size);
+	be_put16(b + 18, h->reserved);
+	be_put64(b + 20, h->epoch);
+	be_put64(b + 28, h->seq);
 }
 
 int da_decode(const uint8_t *b, size_t len, struct da_hdr *h,
@@ -53,21 +47,21 @@ int da_decode(const uint8_t *b, size_t len, struct da_hdr *h,
 
 	if (len < DA_HDR_LEN)
 		return -DA_E_SHORT;
-	if (get16(b) != DA_MAGIC)
+	if (be_get16(b) != DA_MAGIC)
 		return -DA_E_MAGIC;
 	if (b[2] != DA_VERSION)
 		return -DA_E_VERSION;
 	memset(h, 0, sizeof(*h));
 	h->type = b[3];
-	h->channel = get16(b + 4);
-	h->flags = get16(b + 6);
-	h->msg_len = get32(b + 8);
-	h->frag_index = get16(b + 12);
-	h->frag_count = get16(b + 14);
-	h->frag_size = get16(b + 16);
-	h->reserved = get16(b + 18);
-	h->epoch = get64(b + 20);
-	h->seq = get64(b + 28);
+	h->channel = be_get16(b + 4);
+	h->flags = be_get16(b + 6);
+	h->msg_len = be_get32(b + 8);
+	h->frag_index = be_get16(b + 12);
+	h->frag_count = be_get16(b + 14);
+	h->frag_size = be_get16(b + 16);
+	h->reserved = be_get16(b + 18);
+	h->epoch = be_get64(b + 20);
+	h->seq = be_get64(b + 28);
 	n = len - DA_HDR_LEN;
 	*payload = b + DA_HDR_LEN;
 	*plen = n;
@@ -102,7 +96,7 @@ int da_decode(const uint8_t *b, size_t len, struct da_hdr *h,
 		for (i = 0; i < h->frag_count; i++) {
 			size_t l;
 
-			if (left < 2 || (l = get16(q)) > left - 2)
+			if (left < 2 || (l = be_get16(q)) > left - 2)
 				return -DA_E_FIELD;
 			q += 2 + l;
 			left -= 2 + l;
@@ -128,15 +122,15 @@ int da_decode_drop(const uint8_t *p, size_t len, struct da_range *out, int max)
 
 	if (len < 2)
 		return -DA_E_SHORT;
-	n = get16(p);
+	n = be_get16(p);
 	if (n > max || len != 2 + 17 * (size_t)n)
 		return -DA_E_FIELD;
 	for (i = 0; i < n; i++) {
 		const uint8_t *r = p + 2 + 17 * i;
 
 		out[i].reason = r[0];
-		out[i].first = get64(r + 1);
-		out[i].last = get64(r + 9);
+		out[i].first = be_get64(r + 1);
+		out[i].last = be_get64(r + 9);
 		if (!out[i].reason || out[i].reason > DA_R_MAX ||
 		    !out[i].first || out[i].last < out[i].first ||
 		    out[i].last - out[i].first >= DA_WINDOW)
@@ -149,11 +143,11 @@ size_t da_put_drop(uint8_t *p, const struct da_range *r, int n)
 {
 	int i;
 
-	put16(p, n);
+	be_put16(p, n);
 	for (i = 0; i < n; i++) {
 		p[2 + 17 * i] = r[i].reason;
-		put64(p + 3 + 17 * i, r[i].first);
-		put64(p + 11 + 17 * i, r[i].last);
+		be_put64(p + 3 + 17 * i, r[i].first);
+		be_put64(p + 11 + 17 * i, r[i].last);
 	}
 	return 2 + 17 * (size_t)n;
 }
@@ -207,7 +201,7 @@ bool da_batch_add(struct da_batch *b, const uint8_t *msg, uint32_t len)
 	if (b->n == DA_MAX_FRAGS || len > 65535 || b->len > b->cap ||
 	    2 + (size_t)len > b->cap - b->len)
 		return false;
-	put16(b->out + b->len, len);
+	be_put16(b->out + b->len, len);
 	memcpy(b->out + b->len + 2, msg, len);
 	b->len += 2 + (size_t)len;
 	b->n++;
@@ -623,8 +617,8 @@ static void batch_in(struct da_rx *rx, const struct da_hdr *h,
 	const uint8_t *q;
 	uint16_t i;
 
-	for (q = p, i = 0; i < h->frag_count; q += 2 + get16(q), i++)
-		if (get16(q) > rx->max_msg) {
+	for (q = p, i = 0; i < h->frag_count; q += 2 + be_get16(q), i++)
+		if (be_get16(q) > rx->max_msg) {
 			rx->c.malformed++;
 			return;
 		}
@@ -635,7 +629,7 @@ static void batch_in(struct da_rx *rx, const struct da_hdr *h,
 	m.frag_count = 1;
 	for (q = p, i = 0; i < h->frag_count; i++) {
 		m.seq = h->seq + i;
-		m.msg_len = get16(q);
+		m.msg_len = be_get16(q);
 		data_in(rx, &m, q + 2, m.msg_len, now);
 		q += 2 + m.msg_len;
 	}
@@ -676,7 +670,7 @@ void da_rx_input(struct da_rx *rx, const uint8_t *buf, size_t len,
 	case DA_HEARTBEAT:
 		rx->c.heartbeats++;
 		rx->last_heard_ms = now;
-		rx->hb_interval_ms = get32(p);
+		rx->hb_interval_ms = be_get32(p);
 		if (h.seq == UINT64_MAX) {
 			rx->c.malformed++;
 			return;

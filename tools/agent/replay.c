@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "chan.h"
 #include "conf.h"
 #include "seglog.h"
 #include "transport.h"
@@ -99,10 +99,10 @@ int replay_cmd(const char *file, int nranges, char **args)
 		fprintf(stderr, "diode-agent: %s: no journal (Journal = off): nothing can be replayed\n", c.name);
 		return 3;
 	}
-	if (agent_tx_epoch(&c, &epoch))
+	if (chan_tx_epoch(&c, &epoch))
 		return 3;
-	agent_path(&c, dir, sizeof(dir), "journal");
-	if (sl_open(&j, dir, "DAJ1", epoch, c.journal_bytes, AGENT_MAX_REC, true, true, c.name))
+	chan_path(&c, dir, sizeof(dir), "journal");
+	if (sl_open(&j, dir, "DAJ1", epoch, c.journal_bytes, CHAN_MAX_REC, true, true, c.name))
 		return 1;
 	for (a = 0; a < j.nsegs && !j.segs[a].nrec; a++)
 		;
@@ -128,10 +128,10 @@ int replay_cmd(const char *file, int nranges, char **args)
 		sl_close(&j);
 		return 3;
 	}
-	fd = agent_tx_socket(&c, true);
+	fd = chan_tx_socket(&c, true);
 	if (fd < 0)
 		return 1;
-	dgram = agent_dgram(fd, &c);
+	dgram = chan_dgram(fd, &c);
 	budget_at = replay_ms();
 	for (i = 0; i < nranges; i++) {
 		struct sl_cursor cur;

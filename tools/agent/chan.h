@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The channel core of diode-agent: one event loop, the state files, and
+ * the one-way transport's two ends. The tx end queues finished records
+ * and sends them (numbered, paced, journalled, announced when dropped);
+ * the rx end reassembles them and hands each to its protocol once. A
+ * protocol (syslog.c) fills a struct chan_proto and never touches the
+ * transport. See docs/agents.md.
+ */
+#ifndef DIODE_AGENT_CHAN_H
+#define DIODE_AGENT_CHAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "conf.h"
+
+/* the longest record of the journal and the spool: MaxMessage's most, its
+ * protocol's header, or a notice */
+#define CHAN_MAX_REC ((1u << 20) + 1024)
+
+/* The configuration of the running channel. */
+extern struct conf chan_cf;
+
+/* A descriptor in the loop: protocols embed it and get it back in io. */
+struct chan_fd {
+	int fd;
+	void (*io)(struct chan_fd *f, uint32_t events, uint64_t now);
+};
+
+struct chan_proto {
+	const char *name;
+	/* The largest record the tx queues, the rx accepts. */
+	uint32_t (*max_record)(void);
+	/* tx: open the protocol's side; stop reading while the queue is full */
+	void (*tx_start)(void);
+	void (*tx_pause)(bool on);
+	void (*tx_status)(FILE *f);
+	/* rx: open the protocol's side; each record once, in order of
+	 * arrival; numbers lost; a new epoch of the tx */
+	void (*rx_start)(void);
+	void (*deliver)(uint64_t seq, const uint8_t *rec, uint32_t len);
+	void (*gap)(uint64_t first, uint64_t last);
+	void (*epoch)(uint64_t old, uint64_t epoch, uint64_t joined);
+	/* rx: make durable what was delivered, before the state says so;
+	 * its own lines in the state file (load: true when line is its) */
+	void (*rx_commit)(void);
+	void (*rx_save)(FILE *f);
+	bool (*rx_load)(const char *line);
+	/* rx: true while it still has output it can write before exit */
+	bool (*rx_draining)(uint64_t now);
+	void (*rx_status)(FILE *f);
+	/* Both: every turn of the loop; lower *timeout_ms to be called sooner */
+	void (*tick)(uint64_t now, int *timeout_ms);
+	void (*stop)(void);
+};
+
+uint64_t chan_now_ms(void);
+__attribute__((noreturn)) void chan_die(const char *what);
+/* StateDir/NAME.ext of the channel c */
+void chan_path(const struct conf *c, char *buf, size_t len, const char *ext);
+/* A state file of this channel, whole or not at all. */
+int chan_write_atomic(const char *ext, const char *data, size_t len);
+int chan_bound_socket(const struct addr *a, int type);
+
+void chan_watch(struct chan_fd *f, uint32_t events);
+void chan_rewatch(struct chan_fd *f, uint32_t events);
+void chan_unwatch(struct chan_fd *f);
+
+/* tx: queue a record made of two parts (a protocol's header, then its
+ * data): 0, or -1 when it was dropped (counted, announced to the rx). */
+int chan_tx_enqueue(const void *hdr, size_t hlen, const void *data, size_t len);
+/* tx: a record larger than max_record, given up at the source. */
+void chan_tx_too_large(void);
+/* tx: records the queue can still take. */
+size_t chan_tx_room(void);
+
+/* rx: the tx's epoch the numbers are of (0 before any was heard). */
+uint64_t chan_rx_epoch(void);
+
+/* The channel's loop until SIGTERM or SIGINT: the exit status. */
+int chan_run(const struct chan_proto *p);
+
+/* For replay.c. The tx's socket to Remote, never fragmenting; a source
+ * port of 0 when any_port (a replay beside a running tx): the fd, or -1
+ * said why. */
+int chan_tx_socket(const struct conf *c, bool any_port);
+/* UDP payload bytes per datagram on the socket's path (or MTU =) */
+size_t chan_dgram(int sock, const struct conf *c);
+/* The epoch in StateDir/NAME.tx: 0, or -1 said why. */
+int chan_tx_epoch(const struct conf *c, uint64_t *epoch);
+
+#endif

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <netdb.h>
@@ -11,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
 
 #include "conf.h"
 
@@ -177,8 +182,8 @@ static int rate(const char *v, uint64_t *out)
 	return 0;
 }
 
-enum sect { S_NONE, S_CHANNEL, S_TRANSPORT, S_SYSLOG };
-static const char *sect_name[] = { "", "[Channel]", "[Transport]", "[Syslog]" };
+enum sect { S_NONE, S_CHANNEL, S_TRANSPORT, S_SYSLOG, S_MQTT };
+static const char *sect_name[] = { "", "[Channel]", "[Transport]", "[Syslog]", "[MQTT]" };
 
 struct key {
 	const char *name;
@@ -195,8 +200,23 @@ static const struct key keys[] = {
 	{ "MaxMessage", S_SYSLOG }, { "Collector", S_SYSLOG },
 	{ "Spool", S_SYSLOG }, { "Journal", S_TRANSPORT },
 	{ "Link", S_TRANSPORT }, { "LinkRate", S_TRANSPORT }, { "Priority", S_TRANSPORT },
+	/* K_BROKER and after, in the order of enum mqtt_key */
+	{ "Broker", S_MQTT }, { "Version", S_MQTT }, { "ClientId", S_MQTT },
+	{ "Username", S_MQTT }, { "PasswordFile", S_MQTT }, { "CAFile", S_MQTT },
+	{ "CAPath", S_MQTT }, { "CertFile", S_MQTT }, { "KeyFile", S_MQTT },
+	{ "TLSVersion", S_MQTT }, { "Insecure", S_MQTT }, { "KeepAlive", S_MQTT },
+	{ "Topic", S_MQTT }, { "SessionExpiry", S_MQTT }, { "CarouselPeriod", S_MQTT },
+	{ "CarouselShare", S_MQTT }, { "MaxTopics", S_MQTT }, { "MaxStateBytes", S_MQTT },
+	{ "Prefix", S_MQTT }, { "QoS", S_MQTT }, { "StatusTopic", S_MQTT },
+};
+enum mqtt_key {
+	K_BROKER = 22, K_VERSION, K_CLIENTID, K_USERNAME, K_PASSWORDFILE, K_CAFILE,
+	K_CAPATH, K_CERTFILE, K_KEYFILE, K_TLSVERSION, K_INSECURE, K_KEEPALIVE,
+	K_TOPIC, K_SESSIONEXPIRY, K_CAROUSELPERIOD, K_CAROUSELSHARE, K_MAXTOPICS,
+	K_MAXSTATEBYTES, K_PREFIX, K_QOS, K_STATUSTOPIC, K_END
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS == K_END, "keys[] and enum mqtt_key disagree");
 
 static bool looks_like_name(const char *s)
 {
@@ -220,12 +240,364 @@ static char *trim(char *s)
 	return s;
 }
 
+
+/*
+ * The MQTT keys' durations need a unit (30s, 5m, 1d): unlike
+ * HeartbeatInterval's, a bare number here would most likely be meant as
+ * seconds, and taken as ms it would pass unnoticed. Only 0 goes bare.
+ */
+static int duration(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const struct { const char *unit; uint64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+	};
+	char *end;
+	uint64_t n;
+	size_t i;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
+	if (!*end) {
+		if (n || min)
+			return -1;
+		*out = 0;
+		return 0;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit))
+			break;
+	if (i == sizeof(units) / sizeof(units[0]) || n > UINT64_MAX / units[i].ms)
+		return -1;
+	n *= units[i].ms;
+	if (n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* 67108864, 65536K, 64M or 1G (powers of 1024) */
+static int size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	uint64_t n, mul = 1;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
+	if (!strcmp(end, "K"))
+		mul = 1 << 10;
+	else if (!strcmp(end, "M"))
+		mul = 1 << 20;
+	else if (!strcmp(end, "G"))
+		mul = 1 << 30;
+	else if (*end)
+		return -1;
+	if (n > UINT64_MAX / mul || n * mul < min || n * mul > max)
+		return -1;
+	*out = n * mul;
+	return 0;
+}
+
+/* 10 or 10% */
+static int percent(const char *v, uint64_t min, uint64_t max, uint32_t *out)
+{
+	char buf[8];
+	size_t l = strlen(v);
+	uint64_t n;
+
+	if (!l || l >= sizeof(buf))
+		return -1;
+	strcpy(buf, v);
+	if (buf[l - 1] == '%')
+		buf[l - 1] = 0;
+	if (num(buf, min, max, &n))
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int abs_path(const char *v, char *out, size_t len)
+{
+	if (v[0] != '/' || strlen(v) >= len)
+		return -1;
+	strcpy(out, v);
+	return 0;
+}
+
+/* A name (letters, digits, '-', '.', '_') or an IPv4 address. */
+static bool host_ok(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (!n || n > 253 || h[0] == '-' || h[0] == '.')
+		return false;
+	for (; *h; h++)
+		if (!isalnum((unsigned char)*h) && *h != '-' && *h != '.' && *h != '_')
+			return false;
+	return true;
+}
+
+/* HOST, HOST:PORT, [IPV6] or [IPV6]:PORT; the port's default comes later */
+static int broker(const char *v, struct conf_mqtt *m)
+{
+	char host[256], *end;
+	const char *port = NULL;
+	unsigned long p;
+
+	if (strlen(v) >= sizeof(host))
+		return -1;
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+		unsigned char probe[16];
+
+		if (!close)
+			return -1;
+		memcpy(host, v + 1, close - v - 1);
+		host[close - v - 1] = 0;
+		if (inet_pton(AF_INET6, host, probe) != 1)
+			return -1;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1])
+			return -1;
+	} else {
+		const char *colon = strchr(v, ':');
+
+		if (colon && strchr(colon + 1, ':'))
+			return -1;	/* IPv6 goes in brackets */
+		strcpy(host, v);
+		if (colon) {
+			host[colon - v] = 0;
+			port = colon + 1;
+		}
+		if (!host_ok(host))
+			return -1;
+	}
+	m->port = 0;
+	if (port) {
+		if (!isdigit((unsigned char)*port))
+			return -1;
+		errno = 0;
+		p = strtoul(port, &end, 10);
+		if (errno || *end || p == 0 || p > 65535)
+			return -1;
+		m->port = p;
+	}
+	strcpy(m->host, host);
+	return 0;
+}
+
+static bool utf8_ok(const char *v)
+{
+	return mosquitto_validate_utf8(v, strlen(v)) == MOSQ_ERR_SUCCESS;
+}
+
+/*
+ * The first line of a file only its owner (and maybe its group) may read:
+ * what is readable by every user is no secret, and is refused.
+ */
+static int read_password(struct conf_mqtt *m, const char *p)
+{
+	char buf[sizeof(m->password) + 1];
+	struct stat st;
+	size_t n = 0, l;
+	ssize_t r;
+	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return bad("PasswordFile %s: %s", p, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return bad("PasswordFile %s: not a file", p);
+	}
+	if (st.st_mode & S_IRWXO) {
+		close(fd);
+		return bad("PasswordFile %s is open to every user (mode %04o): chmod o-rwx",
+			   p, (unsigned)(st.st_mode & 07777));
+	}
+	if (st.st_mode & (S_IRGRP | S_IWGRP))
+		fprintf(stderr, "diode-agent: %s:%d: warning: PasswordFile %s is open to its group (mode %04o)\n",
+			file, line, p, (unsigned)(st.st_mode & 07777));
+	while (n < sizeof(buf) && (r = read(fd, buf + n, sizeof(buf) - n)) > 0)
+		n += r;
+	close(fd);
+	l = 0;
+	while (l < n && buf[l] != '\n')
+		l++;
+	if (l == sizeof(buf)) {
+		explicit_bzero(buf, sizeof(buf));
+		return bad("PasswordFile %s: the first line is longer than %zu bytes", p,
+			   sizeof(m->password) - 1);
+	}
+	if (l && buf[l - 1] == '\r')
+		l--;
+	if (!l || memchr(buf, 0, l)) {
+		explicit_bzero(buf, sizeof(buf));
+		return bad("PasswordFile %s: the first line is %s", p, l ? "not text" : "empty");
+	}
+	memcpy(m->password, buf, l);
+	m->password[l] = 0;
+	m->has_password = true;
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+void conf_wipe(struct conf *c)
+{
+	explicit_bzero(c->mqtt.password, sizeof(c->mqtt.password));
+	c->mqtt.has_password = false;
+}
+
+/* A topic filter (sub) or name (pub) we may use: never one of the broker's. */
+static const char *topic_bad(const char *v, bool filter)
+{
+	if (!utf8_ok(v))
+		return "not valid UTF-8";
+	if (v[0] == '$')
+		return "a topic starting with $ is the broker's own";
+	if (filter ? mosquitto_sub_topic_check(v) : mosquitto_pub_topic_check(v))
+		return filter ? "not a valid topic filter" : "a topic name has no + or #";
+	return NULL;
+}
+
+static int set_mqtt_key(struct conf *c, int k, const char *v)
+{
+	struct conf_mqtt *m = &c->mqtt;
+	const char *why;
+	uint64_t n;
+	int i;
+
+	switch (k) {
+	case K_BROKER:
+		if (broker(v, m))
+			return bad("invalid Broker (HOST or HOST:PORT, [IPV6]:PORT)");
+		return 0;
+	case K_VERSION:
+		if (!strcmp(v, "5"))
+			m->version = MQTT_PROTOCOL_V5;
+		else if (!strcmp(v, "3.1.1"))
+			m->version = MQTT_PROTOCOL_V311;
+		else
+			return bad("invalid Version (5 or 3.1.1)");
+		return 0;
+	case K_CLIENTID:
+		if (!utf8_ok(v))
+			return bad("invalid ClientId (not valid UTF-8)");
+		strcpy(m->client_id, v);
+		return 0;
+	case K_USERNAME:
+		if (!utf8_ok(v))
+			return bad("invalid Username (not valid UTF-8)");
+		strcpy(m->username, v);
+		return 0;
+	case K_PASSWORDFILE:
+		if (abs_path(v, m->password_file, sizeof(m->password_file)))
+			return bad("invalid PasswordFile (an absolute path)");
+		return read_password(m, v);
+	case K_CAFILE: case K_CERTFILE: case K_KEYFILE:
+		if (abs_path(v, k == K_CAFILE ? m->ca_file : k == K_CERTFILE ? m->cert_file : m->key_file,
+			 sizeof(m->ca_file)))
+			return bad("invalid %s (an absolute path)", keys[k].name);
+		if (access(v, R_OK))
+			return bad("%s %s: %s", keys[k].name, v, strerror(errno));
+		return 0;
+	case K_CAPATH: {
+		struct stat st;
+
+		if (abs_path(v, m->ca_path, sizeof(m->ca_path)))
+			return bad("invalid CAPath (an absolute path)");
+		if (stat(v, &st))
+			return bad("CAPath %s: %s", v, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return bad("CAPath %s: not a folder", v);
+		return 0;
+	}
+	case K_TLSVERSION:
+		if (strcmp(v, "tlsv1.2") && strcmp(v, "tlsv1.3"))
+			return bad("invalid TLSVersion (tlsv1.2 or tlsv1.3)");
+		strcpy(m->tls_version, v);
+		return 0;
+	case K_INSECURE:
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return bad("invalid Insecure (yes or no)");
+		m->insecure = !strcmp(v, "yes");
+		return 0;
+	case K_KEEPALIVE:
+		if (duration(v, 5000, 65535000, &n) || n % 1000)
+			return bad("invalid KeepAlive (5s to 65535s, in whole seconds)");
+		m->keepalive_s = n / 1000;
+		return 0;
+	case K_TOPIC:
+		if ((why = topic_bad(v, true)))
+			return bad("invalid Topic: %s", why);
+		for (i = 0; i < m->ntopics; i++)
+			if (!strcmp(m->topics[i], v))
+				return bad("Topic %s is given twice", v);
+		if (m->ntopics == CONF_MQTT_TOPICS)
+			return bad("more than %d Topic filters", CONF_MQTT_TOPICS);
+		strcpy(m->topics[m->ntopics++], v);
+		return 0;
+	case K_SESSIONEXPIRY:
+		if (!strcmp(v, "never")) {
+			m->session_expiry_s = UINT32_MAX;
+			return 0;
+		}
+		if (duration(v, 0, (UINT32_MAX - 1ull) * 1000, &n) || n % 1000)
+			return bad("invalid SessionExpiry (0, a duration in whole seconds as 1d, or never)");
+		m->session_expiry_s = n / 1000;
+		return 0;
+	case K_CAROUSELPERIOD:
+		if (duration(v, 0, 7 * 86400000ull, &n) || (n && n < 1000))
+			return bad("invalid CarouselPeriod (0 for none, or 1s to 7d)");
+		m->carousel_ms = n;
+		return 0;
+	case K_CAROUSELSHARE:
+		if (percent(v, 1, 100, &m->carousel_share))
+			return bad("invalid CarouselShare (1%% to 100%% of Rate)");
+		return 0;
+	case K_MAXTOPICS:
+		if (num(v, 1, 10000000, &n))
+			return bad("invalid MaxTopics (1 to 10000000)");
+		m->max_topics = n;
+		return 0;
+	case K_MAXSTATEBYTES:
+		if (size(v, 1 << 16, 1ull << 36, &m->max_state_bytes))
+			return bad("invalid MaxStateBytes (64K to 64G: bytes, or with K, M or G)");
+		return 0;
+	case K_PREFIX:
+		if ((why = topic_bad(v, false)))
+			return bad("invalid Prefix: %s", why);
+		strcpy(m->prefix, v);
+		return 0;
+	case K_QOS:
+		if (num(v, 0, 2, &n))
+			return bad("invalid QoS (0, 1 or 2)");
+		m->qos = n;
+		return 0;
+	case K_STATUSTOPIC:
+		if ((why = topic_bad(v, false)))
+			return bad("invalid StatusTopic: %s", why);
+		strcpy(m->status_topic, v);
+		return 0;
+	}
+	return -1;
+}
+
 static int set_key(struct conf *c, int k, const char *v)
 {
 	uint64_t n;
 	uint32_t t;
 	const char *name = keys[k].name;
 
+	if (k >= K_BROKER)
+		return set_mqtt_key(c, k, v);
 	switch (k) {
 	case 0:
 		if (!looks_like_name(v))
@@ -238,8 +610,9 @@ static int set_key(struct conf *c, int k, const char *v)
 		c->tx = !strcmp(v, "tx");
 		return 0;
 	case 2:
-		if (strcmp(v, "syslog"))
-			return bad("unknown Protocol '%s' (syslog)", looks_like_name(v) ? v : "...");
+		if (strcmp(v, "syslog") && strcmp(v, "mqtt"))
+			return bad("unknown Protocol '%s' (syslog or mqtt)", looks_like_name(v) ? v : "...");
+		c->protocol = strcmp(v, "mqtt") ? CONF_SYSLOG : CONF_MQTT;
 		return 0;
 	case 3:
 		if (num(v, 1, 65535, &n))
@@ -340,11 +713,48 @@ static int set_key(struct conf *c, int k, const char *v)
 	return -1;
 }
 
-int conf_load(struct conf *c, const char *path)
+/* The [MQTT] keys together, and the defaults that depend on others. */
+static int mqtt_check(struct conf *c, const int *given)
+{
+	static const int tx_only[] = { K_TOPIC, K_SESSIONEXPIRY, K_CAROUSELPERIOD, K_CAROUSELSHARE };
+	static const int rx_only[] = { K_PREFIX, K_QOS, K_STATUSTOPIC };
+	static const int tls_only[] = { K_CERTFILE, K_KEYFILE, K_TLSVERSION, K_INSECURE };
+	struct conf_mqtt *m = &c->mqtt;
+	size_t i;
+
+	for (i = 0; i < sizeof(tx_only) / sizeof(tx_only[0]); i++)
+		if (!c->tx && given[tx_only[i]])
+			return line = given[tx_only[i]], bad("%s is for a tx channel", keys[tx_only[i]].name);
+	for (i = 0; i < sizeof(rx_only) / sizeof(rx_only[0]); i++)
+		if (c->tx && given[rx_only[i]])
+			return line = given[rx_only[i]], bad("%s is for an rx channel", keys[rx_only[i]].name);
+	m->tls = given[K_CAFILE] || given[K_CAPATH];
+	for (i = 0; i < sizeof(tls_only) / sizeof(tls_only[0]); i++)
+		if (!m->tls && given[tls_only[i]])
+			return line = given[tls_only[i]],
+			       bad("%s needs CAFile or CAPath (TLS is on with them)", keys[tls_only[i]].name);
+	if (given[K_CERTFILE] && !given[K_KEYFILE])
+		return line = given[K_CERTFILE], bad("CertFile needs KeyFile");
+	if (given[K_KEYFILE] && !given[K_CERTFILE])
+		return line = given[K_KEYFILE], bad("KeyFile needs CertFile");
+	if (given[K_PASSWORDFILE] && !given[K_USERNAME])
+		return line = given[K_PASSWORDFILE], bad("PasswordFile needs Username");
+	if (!m->port)
+		m->port = m->tls ? 8883 : 1883;
+	if (!m->client_id[0])
+		snprintf(m->client_id, sizeof(m->client_id), "diode-%s-%s", c->name, c->tx ? "tx" : "rx");
+	if (c->tx && !m->ntopics)
+		strcpy(m->topics[m->ntopics++], "#");
+	if (!c->tx && !m->status_topic[0])
+		snprintf(m->status_topic, sizeof(m->status_topic), "diode/%s/status", c->name);
+	return 0;
+}
+
+static int load(struct conf *c, const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	char buf[1024];
-	int given[NKEYS] = { 0 }, sect_line[4] = { 0 };
+	int given[NKEYS] = { 0 }, sect_line[5] = { 0 };
 	enum sect sect = S_NONE;
 	bool proto = false;
 	const char *base;
@@ -365,6 +775,15 @@ int conf_load(struct conf *c, const char *path)
 	c->spool_bytes = 256u << 20;
 	c->journal_bytes = 64u << 20;
 	c->priority = 4;
+	strcpy(c->mqtt.host, "127.0.0.1");
+	c->mqtt.version = MQTT_PROTOCOL_V5;
+	c->mqtt.keepalive_s = 30;
+	c->mqtt.session_expiry_s = 86400;
+	c->mqtt.carousel_ms = 60000;
+	c->mqtt.carousel_share = 10;
+	c->mqtt.max_topics = 100000;
+	c->mqtt.max_state_bytes = 64u << 20;
+	c->mqtt.qos = 1;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(base, "."), base);
@@ -380,7 +799,9 @@ int conf_load(struct conf *c, const char *path)
 		if (line == 1 && !memcmp(s, "\xef\xbb\xbf", 3))
 			s += 3;
 		hash = strchr(s, '#');
-		if (hash)
+		s = trim(s);
+		/* In [MQTT], # is the topic filters' wildcard: only a whole line is a comment there */
+		if (hash && (sect != S_MQTT || *s == '#' || *s == '['))
 			*hash = 0;
 		s = trim(s);
 		if (!*s)
@@ -392,6 +813,8 @@ int conf_load(struct conf *c, const char *path)
 				sect = S_TRANSPORT;
 			else if (!strcasecmp(s, "[Syslog]"))
 				sect = S_SYSLOG;
+			else if (!strcasecmp(s, "[MQTT]"))
+				sect = S_MQTT;
 			else {
 				s[strcspn(s, "]")] = 0;
 				bad("unknown section%s%s%s", looks_like_name(s + 1) ? " '[" : "",
@@ -431,11 +854,12 @@ int conf_load(struct conf *c, const char *path)
 			bad("%s belongs in %s, not %s", keys[k].name, sect_name[keys[k].sect], sect_name[sect]);
 			goto fail;
 		}
-		if (given[k]) {
+		if (given[k] && k != K_TOPIC) {
 			bad("%s is given twice (first on line %d)", keys[k].name, given[k]);
 			goto fail;
 		}
-		given[k] = line;
+		if (!given[k])
+			given[k] = line;
 		if (!*val) {
 			bad("%s has no value", keys[k].name);
 			goto fail;
@@ -455,12 +879,22 @@ int conf_load(struct conf *c, const char *path)
 	if (!given[3])
 		return bad("[Channel] has no Id (1 to 65535)");
 	if (!proto)
-		return bad("[Channel] has no Protocol (syslog)");
+		return bad("[Channel] has no Protocol (syslog or mqtt)");
 	line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : line;
 	if (c->tx && !c->remote.set)
 		return bad("a tx channel needs Remote in [Transport]");
 	if (!c->tx && !c->local.set)
 		return bad("an rx channel needs Local in [Transport]");
+	if (c->protocol == CONF_MQTT) {
+		if (sect_line[S_SYSLOG])
+			return line = sect_line[S_SYSLOG], bad("[Syslog] is for Protocol = syslog, not mqtt");
+		if (mqtt_check(c, given))
+			return -1;
+		line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : sect_line[S_CHANNEL];
+		goto transport;
+	}
+	if (sect_line[S_MQTT])
+		return line = sect_line[S_MQTT], bad("[MQTT] is for Protocol = mqtt, not syslog");
 	line = sect_line[S_SYSLOG] ? sect_line[S_SYSLOG] : line;
 	if (c->tx && !c->listen_udp.set && !c->listen_tcp.set)
 		return bad("a tx syslog channel needs ListenUDP or ListenTCP in [Syslog]");
@@ -469,6 +903,7 @@ int conf_load(struct conf *c, const char *path)
 	if (c->tx && (given[16] || given[17]))
 		return line = given[16] ? given[16] : given[17],
 		       bad("%s is for an rx channel", given[16] ? "Collector" : "Spool");
+transport:
 	for (k = 18; k <= 21; k++)
 		if (!c->tx && given[k])
 			return line = given[k], bad("%s is for a tx channel", keys[k].name);
@@ -486,5 +921,13 @@ fail_long:
 fail:
 	if (f != stdin)
 		fclose(f);
+	return -1;
+}
+
+int conf_load(struct conf *c, const char *path)
+{
+	if (!load(c, path))
+		return 0;
+	conf_wipe(c);
 	return -1;
 }

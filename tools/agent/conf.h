@@ -13,8 +13,44 @@ struct addr {
 	bool set;
 };
 
+enum conf_protocol { CONF_SYSLOG, CONF_MQTT };
+
+#define CONF_MQTT_TOPICS 64	/* Topic = filters of a tx */
+#define CONF_MQTT_STR 1024	/* a line holds at most this */
+
+/* [MQTT] (docs/mqtt.md, Configuration) */
+struct conf_mqtt {
+	char host[256];			/* Broker: a name or an address, no brackets */
+	uint16_t port;			/* 1883, or 8883 with TLS, unless given */
+	int version;			/* Version: 5, or 4 (MQTT_PROTOCOL_V311) */
+	char client_id[CONF_MQTT_STR];	/* ClientId: diode-NAME-tx|rx */
+	char username[CONF_MQTT_STR];	/* "" for none */
+	bool has_password;
+	char password[4096];		/* PasswordFile's first line; conf_wipe */
+	char password_file[256];
+	bool tls;			/* CAFile or CAPath given */
+	char ca_file[256], ca_path[256], cert_file[256], key_file[256];
+	char tls_version[16];		/* "" (libmosquitto's default), tlsv1.2, tlsv1.3 */
+	bool insecure;			/* Insecure: no check of the broker's name */
+	uint32_t keepalive_s;		/* KeepAlive, 5 to 65535 s */
+	/* tx */
+	int ntopics;
+	char topics[CONF_MQTT_TOPICS][CONF_MQTT_STR];	/* Topic: default # */
+	uint32_t session_expiry_s;	/* SessionExpiry: 0 clean, UINT32_MAX never */
+	uint32_t carousel_ms;		/* CarouselPeriod, 0 = off */
+	uint32_t carousel_share;	/* CarouselShare: percent of Rate */
+	/* both */
+	uint32_t max_topics;		/* MaxTopics */
+	uint64_t max_state_bytes;	/* MaxStateBytes */
+	/* rx */
+	char prefix[CONF_MQTT_STR];	/* Prefix, "" for none */
+	int qos;			/* QoS */
+	char status_topic[CONF_MQTT_STR];	/* StatusTopic */
+};
+
 struct conf {
 	char name[64];
+	enum conf_protocol protocol;	/* Protocol */
 	bool tx;			/* Role */
 	uint16_t id;			/* Id */
 	char state_dir[256];		/* StateDir */
@@ -34,10 +70,13 @@ struct conf {
 	char link[32];			/* Link: the shared budget's name, or "" */
 	uint64_t link_rate_bps;		/* LinkRate */
 	int priority;			/* Priority: 0 (highest) to 7 */
+	struct conf_mqtt mqtt;		/* [MQTT], with Protocol = mqtt */
 };
 
 /* Read FILE (or stdin for "-"); on error print FILE:LINE: ... and fail. */
 int conf_load(struct conf *c, const char *path);
+/* Forget the MQTT password once the client has taken its copy. */
+void conf_wipe(struct conf *c);
 int parse_addr(const char *s, struct addr *a, uint16_t default_port);
 const char *addr_str(const struct addr *a, char *buf, size_t len);
 

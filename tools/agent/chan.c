@@ -33,7 +33,7 @@
 struct conf chan_cf;
 static const struct chan_proto *proto;
 static volatile sig_atomic_t stop;
-static int ep;
+static int ep, exit_status;
 
 uint64_t chan_now_ms(void)
 {
@@ -92,6 +92,20 @@ void chan_rewatch(struct chan_fd *f, uint32_t events)
 	struct epoll_event e = { .events = events, .data.ptr = f };
 
 	epoll_ctl(ep, EPOLL_CTL_MOD, f->fd, &e);
+}
+
+void chan_watch_set(struct chan_fd *f, uint32_t events)
+{
+	struct epoll_event e = { .events = events, .data.ptr = f };
+
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, f->fd, &e) && errno == ENOENT)
+		chan_watch(f, events);
+}
+
+void chan_stop(int status)
+{
+	stop = 1;
+	exit_status = status;
 }
 
 void chan_unwatch(struct chan_fd *f)
@@ -611,7 +625,8 @@ int chan_tx_enqueue(const void *hdr, size_t hlen, const void *data, size_t len)
 	}
 	m->len = hlen + len;
 	memcpy(m->data, hdr, hlen);
-	memcpy(m->data + hlen, data, len);
+	if (len)
+		memcpy(m->data + hlen, data, len);
 	tx.q[(tx.qhead + tx.qlen) % chan_cf.queue] = m;
 	tx.qlen++;
 	return 0;
@@ -707,6 +722,11 @@ static struct {
 	uint64_t last_save;
 	struct da_rx rx;
 } rx;
+
+const struct da_rx *chan_rx(void)
+{
+	return &rx.rx;
+}
 
 static void on_deliver(void *ctx, uint64_t seq, const uint8_t *m, uint32_t len)
 {
@@ -841,11 +861,6 @@ static void rx_read(struct chan_fd *fd, uint32_t events, uint64_t now)
 		if (n < RX_BATCH)
 			return;
 	}
-}
-
-uint64_t chan_rx_epoch(void)
-{
-	return rx.rx.epoch;
 }
 
 static void rx_start(void)
@@ -989,5 +1004,5 @@ int chan_run(const struct chan_proto *p)
 		proto->stop();
 	if (chan_cf.tx && tx.jr_on)
 		sl_close(&tx.jr);
-	return 0;
+	return exit_status;
 }

@@ -77,11 +77,18 @@ void chan_tx_too_large(void);
 /* tx: records the queue can still take. */
 size_t chan_tx_room(void);
 
-/* rx: the tx's epoch the numbers are of (0 before any was heard). */
-uint64_t chan_rx_epoch(void);
+/* rx: the transport's receiver, its epoch and counters. */
+struct da_rx;
+const struct da_rx *chan_rx(void);
 
-/* The channel's loop until SIGTERM or SIGINT: the exit status. */
+/* The channel's loop until SIGTERM or SIGINT, or chan_stop: the exit
+ * status. */
 int chan_run(const struct chan_proto *p);
+/* End the loop as a signal would, then exit with status. */
+void chan_stop(int status);
+/* Watch f for events, whether or not the loop watched its fd before (a
+ * descriptor closed and opened again under the same number is not). */
+void chan_watch_set(struct chan_fd *f, uint32_t events);
 
 /* For replay.c. The tx's socket to Remote, never fragmenting; a source
  * port of 0 when any_port (a replay beside a running tx): the fd, or -1

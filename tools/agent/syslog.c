@@ -316,7 +316,7 @@ static void rx_spool_notice(void)
 	snprintf(sd, sizeof(sd), "[diode-gap@32473 channel=\"%s\" epoch=\"%016" PRIx64
 		 "\" first=\"%" PRIu64 "\" last=\"%" PRIu64 "\" count=\"%" PRIu64
 		 "\" reason=\"spool-full\" notices=\"%" PRIu64 "\"]",
-		 chan_cf.name, chan_rx_epoch(), rx.run_first, rx.run_last, rx.run_msgs, rx.run_notices);
+		 chan_cf.name, chan_rx()->epoch, rx.run_first, rx.run_last, rx.run_msgs, rx.run_notices);
 	snprintf(text, sizeof(text), "%" PRIu64 " messages and %" PRIu64
 		 " notices dropped: the spool was full", rx.run_msgs, rx.run_notices);
 	n = rfc5424(b, "gap", sd, text);
@@ -411,7 +411,7 @@ static void rx_gap(uint64_t first, uint64_t last)
 
 	snprintf(sd, sizeof(sd), "[diode-gap@32473 channel=\"%s\" epoch=\"%016" PRIx64
 		 "\" first=\"%" PRIu64 "\" last=\"%" PRIu64 "\" count=\"%" PRIu64 "\"]",
-		 chan_cf.name, chan_rx_epoch(), first, last, last - first + 1);
+		 chan_cf.name, chan_rx()->epoch, first, last, last - first + 1);
 	snprintf(text, sizeof(text), "%" PRIu64 " messages lost", last - first + 1);
 	rx.fwd_gaps++;
 	rx_queue(0, (uint8_t *)b, rfc5424(b, "gap", sd, text));

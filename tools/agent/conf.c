@@ -716,7 +716,7 @@ static int set_key(struct conf *c, int k, const char *v)
 /* The [MQTT] keys together, and the defaults that depend on others. */
 static int mqtt_check(struct conf *c, const int *given)
 {
-	static const int tx_only[] = { K_TOPIC, K_SESSIONEXPIRY, K_CAROUSELPERIOD, K_CAROUSELSHARE };
+	static const int tx_only[] = { K_TOPIC, K_CAROUSELPERIOD, K_CAROUSELSHARE };
 	static const int rx_only[] = { K_PREFIX, K_QOS, K_STATUSTOPIC };
 	static const int tls_only[] = { K_CERTFILE, K_KEYFILE, K_TLSVERSION, K_INSECURE };
 	struct conf_mqtt *m = &c->mqtt;

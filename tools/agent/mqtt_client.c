@@ -257,8 +257,13 @@ static int no_key_password(char *buf, int size, int rwflag, void *userdata)
 int mqc_init(struct mqc *c, const struct conf *cf, const struct mqc_ops *ops)
 {
 	const struct conf_mqtt *m = &cf->mqtt;
-	/* tx: the broker keeps the session (and queues QoS 1) while the agent is away */
-	bool clean = !cf->tx || !m->session_expiry_s;
+	/*
+	 * The broker keeps the session while the agent is away: the tx's
+	 * queues QoS 1 messages; the rx's tells it, by CONNACK's session
+	 * present, whether the broker kept its state (its retained messages)
+	 * since the last connection.
+	 */
+	bool clean = !m->session_expiry_s;
 	mosquitto_property *props = NULL;
 	int rc, i;
 

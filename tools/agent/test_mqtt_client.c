@@ -166,7 +166,7 @@ struct cl {
 	uint32_t ev;
 	int connects, disconnects;
 	bool session_present;
-	int n, dollar;
+	int n, total, dollar;
 	struct got m[MAXMSG];
 };
 
@@ -220,6 +220,7 @@ static void on_msg(void *ctx, const struct mosquitto_message *m, const mosquitto
 
 	if (m->topic[0] == '$')
 		k->dollar++;
+	k->total++;
 	if (k->n == MAXMSG)
 		return;
 	g = &k->m[k->n++];
@@ -297,7 +298,8 @@ static void cl_stop(struct cl *k)
 
 /* A fake broker's listening socket and its one connection, or -1. */
 static int fake_ls = -1, fake_conn = -1;
-static uint8_t fake_reply[8];
+static uint8_t fake_reply[4096];
+static bool fake_garbage;	/* a CONNACK, then random bytes */
 static size_t fake_reply_len;
 static int fake_level = -1, fake_accepts;
 
@@ -320,8 +322,19 @@ static void fake_io(int fd)
 	/* CONNECT: 0x10, a one-byte remaining length here, 00 04 "MQTT", the level */
 	if (n >= 9 && buf[0] == 0x10 && !memcmp(buf + 2, "\0\4MQTT", 6))
 		fake_level = buf[8];
+	if (n > 0 && fake_garbage) {
+		static const uint8_t ok[] = { 0x20, 0x03, 0x00, 0x00, 0x00 };
+		size_t i;
+
+		memcpy(fake_reply, ok, sizeof(ok));
+		for (i = sizeof(ok); i < sizeof(fake_reply); i++)
+			fake_reply[i] = (uint8_t)random();
+		fake_reply_len = sizeof(fake_reply);
+	}
 	if (n > 0 && fake_reply_len && write(fd, fake_reply, fake_reply_len) != (ssize_t)fake_reply_len)
 		abort();
+	if (fake_garbage)
+		n = 0;	/* and hang up */
 	if (n <= 0 || !fake_reply_len) {
 		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
 		close(fd);
@@ -857,13 +870,193 @@ static bool test_v311(void)
 	return true;
 }
 
+/* Reading from the broker paused: nothing is read, and TCP holds the rest. */
+static bool test_pause(void)
+{
+	char conf[256];
+	int i;
+
+	snprintf(conf, sizeof(conf), "Broker = 127.0.0.1:%d\nClientId = t-pause\nTopic = p/#\n", A.port);
+	KTAP_EXPECT(cl_start(&tx, true, conf));
+	KTAP_EXPECT(WAIT(10000, tx.c.subscribed));
+	mqc_pause(&tx.c, true);
+	KTAP_EXPECT(!(mqc_events(&tx.c) & EPOLLIN));
+	KTAP_EXPECT(!sh("seq 1 200 | mosquitto_pub -V mqttv5 -p %d -q 1 -l -t p/x", A.port));
+	WAIT(500, false);
+	KTAP_EXPECT(tx.total == 0 && mqc_connected(&tx.c));
+	mqc_pause(&tx.c, false);
+	KTAP_EXPECT(WAIT(10000, tx.total == 200));
+	for (i = 0; i < MAXMSG; i++)
+		KTAP_EXPECT(atoi(tx.m[i].payload) == i + 1);
+	cl_stop(&tx);
+	return true;
+}
+
+/* A broker that accepts, then sends 4 KiB of random bytes: no crash, tried again. */
+static bool test_garbage_from_broker(void)
+{
+	char conf[256];
+	struct cl k;
+	bool ok;
+
+	srandom(17);
+	KTAP_EXPECT(fake_start(NULL, 0));
+	fake_garbage = true;
+	snprintf(conf, sizeof(conf), "Broker = 127.0.0.1:%d\n", fake_port());
+	KTAP_EXPECT(cl_start(&k, true, conf));
+	ok = WAIT(15000, fake_accepts >= 4 || mqc_fatal(&k.c));
+	ktap_diag("%d connections, %d accepted, %d messages, fatal %d", fake_accepts, k.connects, k.n,
+		  mqc_fatal(&k.c));
+	cl_stop(&k);
+	fake_garbage = false;
+	fake_stop();
+	KTAP_EXPECT(ok);
+	return true;
+}
+
+struct bad_conf {
+	bool tx;
+	const char *mqtt, *want;
+};
+
+static bool conf_refused(bool tx, const char *mqtt, const char *want)
+{
+	struct conf cf;
+	bool ok;
+
+	capture();
+	ok = !mkconf(&cf, tx, mqtt) && printed(want);
+	if (!ok) {
+		release();
+		ktap_diag("not refused as '%s': %s", want, mqtt);
+		return false;
+	}
+	fflush(stderr);
+	dup2(saved_err, 2);
+	close(saved_err);
+	return true;
+}
+
+/* [MQTT] in conf.c: defaults, values, and each refusal at its line. */
+static bool test_conf(void)
+{
+	static const struct bad_conf bad[] = {
+		{ true, "Topic = $SYS/#\n", "t.conf:9: invalid Topic: a topic starting with $ is the broker's own" },
+		{ true, "Topic = a/#/b\n", "t.conf:9: invalid Topic: not a valid topic filter" },
+		{ true, "Topic = a+\n", "t.conf:9: invalid Topic: not a valid topic filter" },
+		{ true, "Topic = a\nTopic = a\n", "t.conf:10: Topic a is given twice" },
+		{ false, "Topic = a\n", "t.conf:9: Topic is for a tx channel" },
+		{ true, "QoS = 1\n", "t.conf:9: QoS is for an rx channel" },
+		{ true, "Prefix = ot/\n", "t.conf:9: Prefix is for an rx channel" },
+		{ false, "QoS = 3\n", "t.conf:9: invalid QoS (0, 1 or 2)" },
+		{ true, "KeepAlive = 30\n", "t.conf:9: invalid KeepAlive (5s to 65535s" },
+		{ true, "KeepAlive = 4s\n", "t.conf:9: invalid KeepAlive" },
+		{ true, "KeepAlive = 1500ms\n", "t.conf:9: invalid KeepAlive" },
+		{ true, "SessionExpiry = 1.5s\n", "t.conf:9: invalid SessionExpiry" },
+		{ true, "SessionExpiry = 50000d\n", "t.conf:9: invalid SessionExpiry" },
+		{ true, "Version = 4\n", "t.conf:9: invalid Version (5 or 3.1.1)" },
+		{ true, "Broker = ::1\n", "t.conf:9: invalid Broker" },
+		{ true, "Broker = host:0\n", "t.conf:9: invalid Broker" },
+		{ true, "Broker = bad host\n", "t.conf:9: invalid Broker" },
+		{ true, "Broker = [nope]:1\n", "t.conf:9: invalid Broker" },
+		{ true, "CertFile = /etc/hostname\n", "t.conf:9: CertFile needs CAFile or CAPath" },
+		{ true, "Insecure = yes\n", "t.conf:9: Insecure needs CAFile or CAPath" },
+		{ true, "CAFile = /nonexistent/ca.crt\n", "t.conf:9: CAFile /nonexistent/ca.crt: No such file" },
+		{ true, "CAFile = ca.crt\n", "t.conf:9: invalid CAFile (an absolute path)" },
+		{ true, "CAPath = /etc/hostname\n", "t.conf:9: CAPath /etc/hostname: not a folder" },
+		{ true, "CAFile = /etc/hostname\nCertFile = /etc/hostname\n", "t.conf:10: CertFile needs KeyFile" },
+		{ true, "TLSVersion = tlsv1.1\n", "t.conf:9: invalid TLSVersion (tlsv1.2 or tlsv1.3)" },
+		{ true, "Insecure = true\n", "t.conf:9: invalid Insecure (yes or no)" },
+		{ true, "ClientId = \xff\n", "t.conf:9: invalid ClientId (not valid UTF-8)" },
+		{ false, "Prefix = a/+/\n", "t.conf:9: invalid Prefix: a topic name has no + or #" },
+		{ false, "StatusTopic = $SYS/x\n", "t.conf:9: invalid StatusTopic: a topic starting with $" },
+		{ false, "MaxStateBytes = 1K\n", "t.conf:9: invalid MaxStateBytes (64K to 64G" },
+		{ false, "MaxTopics = 0\n", "t.conf:9: invalid MaxTopics (1 to 10000000)" },
+		{ true, "CarouselShare = 0\n", "t.conf:9: invalid CarouselShare (1% to 100% of Rate)" },
+		{ true, "CarouselPeriod = 500ms\n", "t.conf:9: invalid CarouselPeriod (0 for none, or 1s to 7d)" },
+		{ true, "Bogus = 1\n", "t.conf:9: unknown key 'Bogus' in [MQTT]" },
+		{ true, "Broker = 127.0.0.1\nBroker = 127.0.0.1\n", "t.conf:10: Broker is given twice (first on line 9)" },
+		{ true, "Topic = a # no comment here\n", "t.conf:9: invalid Topic: not a valid topic filter" },
+	};
+	char big[8192], path[160];
+	struct conf cf;
+	size_t i, o = 0;
+	FILE *f;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		KTAP_EXPECT(conf_refused(bad[i].tx, bad[i].mqtt, bad[i].want));
+	for (i = 0; i < 65; i++)
+		o += snprintf(big + o, sizeof(big) - o, "Topic = t/%zu\n", i);
+	KTAP_EXPECT(conf_refused(true, big, "t.conf:73: more than 64 Topic filters"));
+	/* the password file: its mode, its first line */
+	KTAP_EXPECT(!sh("cd %s && printf 's3cret\\r\\nsecond\\n' >crlf.pw && printf '\\n' >empty.pw && "
+			"printf 'x\\n' >open.pw && chmod 600 crlf.pw empty.pw && chmod 644 open.pw", dir));
+	snprintf(big, sizeof(big), "Username = u\nPasswordFile = %s/open.pw\n", dir);
+	KTAP_EXPECT(conf_refused(true, big, "is open to every user (mode 0644): chmod o-rwx"));
+	snprintf(big, sizeof(big), "Username = u\nPasswordFile = %s/empty.pw\n", dir);
+	KTAP_EXPECT(conf_refused(true, big, "t.conf:10: PasswordFile"));
+	KTAP_EXPECT(conf_refused(true, big, "the first line is empty"));
+	snprintf(big, sizeof(big), "PasswordFile = %s/crlf.pw\n", dir);
+	KTAP_EXPECT(conf_refused(true, big, "t.conf:9: PasswordFile needs Username"));
+	snprintf(big, sizeof(big), "Username = u\nPasswordFile = %s/crlf.pw\n", dir);
+	KTAP_EXPECT(mkconf(&cf, true, big));
+	KTAP_EXPECT(cf.mqtt.has_password && !strcmp(cf.mqtt.password, "s3cret"));
+	conf_wipe(&cf);
+	KTAP_EXPECT(!cf.mqtt.has_password && !cf.mqtt.password[0]);
+	/* the protocols' sections */
+	snprintf(path, sizeof(path), "%s/s.conf", dir);
+	f = fopen(path, "w");
+	fputs("[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\n"
+	      "[MQTT]\nTopic = a\n[Syslog]\nListenTCP = any:514\n", f);
+	fclose(f);
+	capture();
+	KTAP_EXPECT(conf_load(&cf, path) && printed("s.conf:7: [MQTT] is for Protocol = mqtt, not syslog"));
+	release();
+	f = fopen(path, "w");
+	fputs("[Channel]\nRole = tx\nId = 1\nProtocol = mqtt\n[Transport]\nRemote = 10.0.0.1:5140\n"
+	      "[Syslog]\nListenTCP = any:514\n", f);
+	fclose(f);
+	capture();
+	KTAP_EXPECT(conf_load(&cf, path) && printed("s.conf:7: [Syslog] is for Protocol = syslog, not mqtt"));
+	release();
+	/* defaults */
+	KTAP_EXPECT(mkconf(&cf, true, ""));
+	KTAP_EXPECT(cf.protocol == CONF_MQTT && !strcmp(cf.mqtt.host, "127.0.0.1") && cf.mqtt.port == 1883);
+	KTAP_EXPECT(cf.mqtt.version == MQTT_PROTOCOL_V5 && !strcmp(cf.mqtt.client_id, "diode-t-tx"));
+	KTAP_EXPECT(cf.mqtt.ntopics == 1 && !strcmp(cf.mqtt.topics[0], "#") && !cf.mqtt.tls);
+	KTAP_EXPECT(cf.mqtt.session_expiry_s == 86400 && cf.mqtt.carousel_ms == 60000 &&
+		    cf.mqtt.carousel_share == 10 && cf.mqtt.keepalive_s == 30);
+	KTAP_EXPECT(cf.mqtt.max_topics == 100000 && cf.mqtt.max_state_bytes == 64u << 20);
+	KTAP_EXPECT(mkconf(&cf, false, ""));
+	KTAP_EXPECT(!strcmp(cf.mqtt.status_topic, "diode/t/status") && cf.mqtt.qos == 1 &&
+		    !cf.mqtt.prefix[0] && !strcmp(cf.mqtt.client_id, "diode-t-rx"));
+	/* values */
+	KTAP_EXPECT(mkconf(&cf, true, "Broker = [::1]\nCAFile = /etc/hostname\nTopic = a/#   \n"
+			   "  # a comment\nTopic = +/b\nSessionExpiry = never\nCarouselShare = 5%\n"
+			   "MaxStateBytes = 1G\nKeepAlive = 2m\nVersion = 3.1.1\nCarouselPeriod = 0\n"
+			   "Insecure = yes\nTLSVersion = tlsv1.3\n"));
+	KTAP_EXPECT(!strcmp(cf.mqtt.host, "::1") && cf.mqtt.port == 8883 && cf.mqtt.tls && cf.mqtt.insecure);
+	KTAP_EXPECT(cf.mqtt.ntopics == 2 && !strcmp(cf.mqtt.topics[0], "a/#") && !strcmp(cf.mqtt.topics[1], "+/b"));
+	KTAP_EXPECT(cf.mqtt.session_expiry_s == UINT32_MAX && cf.mqtt.carousel_share == 5 &&
+		    cf.mqtt.max_state_bytes == 1u << 30 && cf.mqtt.keepalive_s == 120);
+	KTAP_EXPECT(cf.mqtt.version == MQTT_PROTOCOL_V311 && cf.mqtt.carousel_ms == 0);
+	KTAP_EXPECT(mkconf(&cf, false, "Broker = it.example:1884\nPrefix = ot/\nQoS = 0\n"
+			   "StatusTopic = gw/state\nMaxTopics = 5\n"));
+	KTAP_EXPECT(!strcmp(cf.mqtt.host, "it.example") && cf.mqtt.port == 1884 && !strcmp(cf.mqtt.prefix, "ot/"));
+	KTAP_EXPECT(cf.mqtt.qos == 0 && !strcmp(cf.mqtt.status_topic, "gw/state") && cf.mqtt.max_topics == 5);
+	return true;
+}
+
 static const struct ktap_test tests[] = {
+	{ "conf", test_conf },
 	{ "tx_messages_v5", test_tx_messages_v5 },
 	{ "session_persists", test_session_persists },
 	{ "broker_restart", test_broker_restart },
 	{ "rx_publishes", test_rx_publishes },
 	{ "inflight_bound", test_inflight_bound },
 	{ "v311", test_v311 },
+	{ "pause", test_pause },
+	{ "garbage_from_broker", test_garbage_from_broker },
 	{ "version_refused", test_version_refused },
 	{ "silent_hangup", test_silent_hangup },
 	{ "credentials", test_credentials },

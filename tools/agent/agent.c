@@ -2,8 +2,8 @@
 /*
  * diode-agent: one channel of a unidirectional gateway. A tx agent takes a
  * protocol on the OT side and sends it through diode0 with the one-way
- * transport; an rx agent rebuilds it on the IT side. chan.c is the channel,
- * syslog.c the protocol. See docs/agents.md.
+ * transport; an rx agent rebuilds it on the IT side. chan.c is the channel;
+ * syslog.c, mqtt_tx.c and mqtt_rx.c the protocols. See docs/agents.md.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "chan.h"
 #include "conf.h"
+#include "mqtt.h"
 #include "syslog.h"
 
 int replay_cmd(const char *file, int nranges, char **ranges);
@@ -59,6 +60,8 @@ static int run(const char *file)
 {
 	if (conf_load(&chan_cf, file))
 		return 1;
+	if (chan_cf.protocol == CONF_MQTT)
+		return chan_run(chan_cf.tx ? &mqtt_tx_proto : &mqtt_rx_proto);
 	return chan_run(&syslog_proto);
 }
 

@@ -23,7 +23,11 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        loss_5_percent_exact mtu_1280_fragments tx_restart_keeps_epoch
        rx_restart_nothing_twice garbage_and_oversize replay_closes_gaps
        journal_bounded_and_checked collector_down_spooled spool_full_announced
-       rsyslog_peers link_priority_shared)
+       rsyslog_peers link_priority_shared
+       mqtt_events_and_state mqtt_loss_converges mqtt_tx_down_broker_queues
+       mqtt_restarts mqtt_v311_and_one_way)
+# AGENT_TESTS="a b" runs only those (for development)
+[ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
 work=$(mktemp -d /tmp/diode-agent-test.XXXXXX)
 ns_tx=dat-tx-$$ ns_rx=dat-rx-$$
@@ -154,6 +158,11 @@ setup() {
 wait_for() {
 	local i
 	for i in $(seq 200); do eval "$1" && return 0; sleep 0.05; done
+	return 1
+}
+wait_for_s() {	# wait_for_s SECONDS CONDITION
+	local end=$((SECONDS + $1))
+	while [ $SECONDS -lt $end ]; do eval "$2" && return 0; sleep 0.1; done
 	return 1
 }
 # stat ROLE KEY: a counter of the status file (written at exit and every s)
@@ -554,6 +563,217 @@ ip netns del "dat-probe-$$"
 # Each test has namespaces and a folder of its own, so that AGENT_JOBS of
 # them (2 by default) run at once; their output comes in order.
 base=$work
+# ---------------------------------------------------------------- MQTT
+# An OT broker in the tx namespace, an IT broker in the rx namespace (both
+# Debian's mosquitto on 127.0.0.1:1883), the agents between them.
+
+# broker NS NAME: (re)start a broker without persistence; NAME_pid is its pid.
+broker() {
+	# no queue limit: mosquitto drops QoS 1 messages for a client beyond
+	# 1000 queued by default, and a loaded host makes any client slow
+	printf 'listener 1883 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n' >"$work/$2.conf"
+	ip netns exec "$1" mosquitto -c "$work/$2.conf" 2>>"$work/$2.log" &
+	eval "$2_pid=$!"
+	wait_for "ip netns exec $1 ss -ltn | grep -q 127.0.0.1:1883" || fail "$2 broker"
+}
+conf_mqtt() {
+	cat >"$work/tx.conf" <<-EOF
+	[Channel]
+	Name = tx1
+	Role = tx
+	Protocol = mqtt
+	Id = 9
+	StateDir = $work/state-tx
+	[Transport]
+	Remote = 10.77.0.2:5140
+	HeartbeatInterval = 200ms
+	Rate = ${RATE:-200mbit}
+	[MQTT]
+	Broker = 127.0.0.1
+	Version = ${VERSION:-5}
+	Topic = plant/#
+	CarouselPeriod = ${CAROUSEL:-60s}
+	EOF
+	cat >"$work/rx.conf" <<-EOF
+	[Channel]
+	Name = rx1
+	Role = rx
+	Protocol = mqtt
+	Id = 9
+	StateDir = $work/state-rx
+	[Transport]
+	Local = 10.77.0.2:5140
+	ReorderWait = 100ms
+	[MQTT]
+	Broker = 127.0.0.1
+	Version = ${VERSION:-5}
+	Prefix = ot/
+	StatusTopic = diode/rx1/status
+	EOF
+}
+# mqtt_setup: link, brokers, agents connected to both.
+mqtt_setup() {
+	rm -rf "$work"/*
+	link || return 1
+	conf_mqtt
+	broker "$ns_tx" ot; broker "$ns_rx" it
+	start_rx; start_tx
+	rx_up
+	wait_for '[ "$(stat tx broker 2>/dev/null)" = connected ]' || fail "tx not connected to its broker"
+	wait_for '[ "$(stat rx broker 2>/dev/null)" = connected ]' || fail "rx not connected to its broker"
+}
+# pub ARGS...: mosquitto_pub on the OT broker, MQTT 5
+pub() { ip netns exec "$ns_tx" mosquitto_pub -V mqttv5 -h 127.0.0.1 "$@"; }
+# retained_it FILTER: the IT broker's retained messages under FILTER, as
+# "topic payload" lines, sorted
+retained_it() {
+	ip netns exec "$ns_rx" mosquitto_sub -V mqttv5 -h 127.0.0.1 -t "$1" --retained-only \
+		-W 1 -F '%t %C %P %p' 2>/dev/null | sort
+}
+retained_ot() {
+	ip netns exec "$ns_tx" mosquitto_sub -V mqttv5 -h 127.0.0.1 -t "$1" --retained-only \
+		-W 1 -F '%t %C %P %p' 2>/dev/null | sed 's|^|ot/|' | sort
+}
+# it_sub FILE FILTER: a live IT subscriber writing "retain qos topic
+# content-type user-properties payload" lines until killed; sub_pid
+it_sub() {
+	ip netns exec "$ns_rx" mosquitto_sub -V mqttv5 -h 127.0.0.1 -t "$2" -q 1 \
+		-F '%r %q %t %C %P %p' >"$1" 2>/dev/null &
+	sub_pid=$!
+	sleep 0.3
+}
+
+# Events and retained state cross with what MQTT 5 gives them: retain flag,
+# content type, user properties; each event once, in order; the IT
+# broker's retained set equal to the OT broker's, properties included.
+test_mqtt_events_and_state() {
+	mqtt_setup
+	it_sub "$work/live" 'ot/#'
+	local i
+	for i in $(seq 1 500); do
+		pub -t "plant/state/s$i" -r -m "v$i" -q 1 -D publish content-type text/x-v$i \
+			-D publish user-property unit "u$i"
+	done
+	local t0=$SECONDS
+	seq 1 10000 | pub -t plant/events -q 1 -l -D publish content-type text/plain \
+		-D publish user-property line A1
+	wait_for_s 60 '[ "$(stat rx published)" -ge 10500 ]' ||
+		fail "published $(stat rx published) of 10500: $(cat "$work"/state-*/*.status)"
+	echo "# 10 000 events through in $((SECONDS - t0)) s"
+	sleep 0.3
+	kill "$sub_pid"
+	expect_eq "events at the IT subscriber, in order (diff)" "" \
+		"$(diff <(seq 1 10000) <(awk '$3 == "ot/plant/events" { print $NF }' "$work/live") | head -5)"
+	expect_eq "events with retain 0, QoS 1, content type, user property" 10000 \
+		"$(grep -c '^0 1 ot/plant/events text/plain line:A1 ' "$work/live")"
+	expect_eq "retained changes seen live, once each, with their properties" 500 \
+		"$(grep -cE '^0 1 ot/plant/state/s([0-9]+) text/x-v\1 unit:u\1 v\1$' "$work/live")"
+	expect_eq "retained topics on the IT broker" "$(retained_ot 'plant/#')" "$(retained_it 'ot/plant/#')"
+	expect_eq "rx lost" 0 "$(stat rx lost)"
+	expect_eq "rx events" 10000 "$(stat rx events)"
+	expect_eq "tx retained changes" 500 "$(stat tx retained_changes)"
+	local st; st=$(retained_it diode/rx1/status)
+	[[ $st == *'"link":"up"'*'"lost":0,"dropped_at_source":0,"topics":500'* ]] ||
+		fail "status topic: $st"
+}
+
+# 20 % of the link lost while retained topics change: the events lost are
+# counted, none arrives twice, and within a carousel period of the end the
+# IT broker holds exactly the OT broker's state; its subscribers never see
+# a carousel copy.
+test_mqtt_loss_converges() {
+	CAROUSEL=2s mqtt_setup
+	it_sub "$work/live" 'ot/#'
+	loss 20
+	local i r
+	for r in 1 2 3; do
+		for i in $(seq 1 30); do echo "r$r-$i"; done |
+			while read -r v; do pub -t "plant/state/${v#*-}" -r -m "$v"; done
+	done
+	pub -t plant/state/7 -r -n		# deleted
+	seq 1 1000 | pub -t plant/events -q 1 -l
+	sleep 1
+	ip netns exec "$ns_rx" nft delete table inet loss
+	wait_for '[ "$(retained_ot "plant/#")" = "$(retained_it "ot/plant/#")" ]' ||
+		wait_for '[ "$(retained_ot "plant/#")" = "$(retained_it "ot/plant/#")" ]' ||
+		fail "the IT broker's state did not converge: $(diff <(retained_ot 'plant/#') <(retained_it 'ot/plant/#') | head -5)"
+	sleep 2.5			# a whole carousel pass more
+	kill "$sub_pid"
+	local got lost
+	got=$(awk '$3 == "ot/plant/events"' "$work/live" | wc -l)
+	lost=$(stat rx lost)
+	[ "$got" -lt 1000 ] || fail "nothing lost"
+	expect_eq "events at the IT subscriber once each" "$got" \
+		"$(awk '$3 == "ot/plant/events" { print $NF }' "$work/live" | sort -u | wc -l)"
+	[ $((1000 - got)) -le "$lost" ] || fail "$((1000 - got)) events missing, $lost counted lost"
+	expect_eq "a retained value seen twice in a row" "" \
+		"$(awk '$3 ~ /state/ { if (last[$3] == $NF) print; last[$3] = $NF }' "$work/live")"
+	expect_eq "plant/state/7 deleted" "" "$(retained_it ot/plant/state/7)"
+	echo "# $((1000 - got)) of 1000 events lost, $lost records counted lost;" \
+		"$(stat tx carousel_sent) carousel copies, $(stat rx retained_unchanged) unchanged at the rx"
+}
+
+# The tx stopped: the OT broker keeps its QoS 1 messages in the session
+# and hands them over when the tx is back.
+test_mqtt_tx_down_broker_queues() {
+	mqtt_setup
+	stop "$tx_pid"
+	seq 1 200 | pub -t plant/events -q 1 -l -i probe
+	start_tx
+	wait_for '[ "$(stat rx events 2>/dev/null)" = 200 ]' || fail "rx events $(stat rx events) of 200"
+	expect_eq "rx lost" 0 "$(stat rx lost)"
+}
+
+# The rx restarted keeps its state: nothing republished to a broker that
+# kept its own. The IT broker restarted empty: the rx asserts every
+# retained topic again.
+test_mqtt_restarts() {
+	mqtt_setup
+	local i
+	for i in $(seq 1 25); do pub -t "plant/state/s$i" -r -m "v$i"; done
+	wait_for '[ "$(stat rx retained_changes)" = 25 ]' || fail "rx retained changes $(stat rx retained_changes)"
+	it_sub "$work/live" 'ot/#'
+	stop "$rx_pid"; start_rx; rx_up
+	wait_for '[ "$(stat rx broker 2>/dev/null)" = connected ]' || fail "rx not connected again"
+	sleep 1
+	kill "$sub_pid"
+	# (retain 1: what the broker held when the subscriber came)
+	expect_eq "messages republished after an rx restart" "" "$(grep '^0 .* ot/plant/' "$work/live")"
+	kill "$it_pid"; wait "$it_pid" 2>/dev/null
+	broker "$ns_rx" it
+	wait_for '[ "$(retained_ot "plant/#")" = "$(retained_it "ot/plant/#")" ]' ||
+		fail "not re-asserted: $(retained_it 'ot/plant/#' | wc -l) of 25 topics"
+	expect_eq "rx reasserted" 25 "$(stat rx reasserted)"
+}
+
+# MQTT 3.1.1 at both ends; and nothing an IT client publishes on a
+# mirrored topic reaches the OT side. 3.1.1 forwards a live message
+# without its retain flag: the tx knows retained messages from those the
+# broker sends when it subscribes, here after a restart.
+test_mqtt_v311_and_one_way() {
+	VERSION=3.1.1 mqtt_setup
+	local i
+	stop "$tx_pid"
+	for i in $(seq 1 20); do pub -V mqttv311 -t "plant/state/s$i" -r -m "v$i"; done
+	seq 1 500 | pub -V mqttv311 -t plant/events -q 1 -l
+	start_tx
+	wait_for_s 30 '[ "$(stat rx published)" -ge 520 ]' || fail "published $(stat rx published) of 520"
+	expect_eq "retained topics on the IT broker" "$(retained_ot 'plant/#')" "$(retained_it 'ot/plant/#')"
+	expect_eq "rx events" 500 "$(stat rx events)"
+	ip netns exec "$ns_tx" mosquitto_sub -h 127.0.0.1 -t '#' -R -v >"$work/ot-live" 2>/dev/null &
+	local ot_sub=$! received
+	received=$(stat tx received)
+	sleep 0.3
+	ip netns exec "$ns_rx" mosquitto_pub -h 127.0.0.1 -t ot/plant/state/s1 -r -m forged
+	ip netns exec "$ns_rx" mosquitto_pub -h 127.0.0.1 -t plant/state/s1 -r -m forged
+	ip netns exec "$ns_rx" mosquitto_pub -h 127.0.0.1 -t plant/events -m forged
+	sleep 2
+	kill "$ot_sub"
+	expect_eq "messages on the OT broker after IT clients published" "" "$(cat "$work/ot-live")"
+	expect_eq "OT retained plant/state/s1" "ot/plant/state/s1   v1" "$(retained_ot plant/state/s1)"
+	expect_eq "tx received" "$received" "$(stat tx received)"
+}
+
 run_test() {	# run_test I NAME
 	local i=$1 t=$2 t0=$SECONDS rc l
 	work=$base/t$i ns_tx=dat-tx-$$-$i ns_rx=dat-rx-$$-$i

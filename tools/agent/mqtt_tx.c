@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The MQTT channel's tx (OT side): a client of the OT broker whose every
+ * message becomes a record (mqtt_msg.c). A message that is not retained
+ * is an event, sent once. A retained one is state: sent when its content
+ * changed, stamped by the state table, and sent again by the carousel so
+ * that an rx that lost it converges without asking (docs/mqtt.md).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mqtt.h"
+#include "transport.h"
+
+static struct {
+	struct mqtt_broker b;
+	struct mqtt_state st;
+	uint8_t *rec;			/* MQTT_MAX_RECORD bytes */
+	bool dirty;			/* the table changed since it was saved */
+	uint64_t saved_ms, expired_ms;
+	uint64_t received, events, changes, unchanged, tombstones, refused,
+		 state_full, carousel_dropped, connects;
+} tx;
+
+static uint32_t tx_max_record(void)
+{
+	return MQTT_MAX_RECORD;
+}
+
+/* A copy of a state entry, its age as of now, onto the queue. */
+static int tx_send_entry(const struct mqtt_state_entry *e, uint64_t clock_ms)
+{
+	memcpy(tx.rec, e->rec, e->len);
+	mqtt_msg_set_age(tx.rec, mqtt_state_age_ms(e, clock_ms));
+	return chan_tx_enqueue(tx.rec, e->len, tx.rec, 0);
+}
+
+static void tx_message(void *ctx, const struct mosquitto_message *msg,
+		       const mosquitto_property *props)
+{
+	struct mqtt_msg m = {
+		.kind = MQTT_MSG_PUBLISH, .qos = msg->qos, .retain = msg->retain,
+		.topic = msg->topic, .topic_len = strlen(msg->topic),
+		.payload = msg->payload, .payload_len = msg->payloadlen,
+	};
+	struct mqtt_state_entry *e;
+	uint64_t now = mqtt_clock_ms();
+	long n;
+	int v;
+
+	(void)ctx;
+	tx.received++;
+	/* an empty retained message deletes its topic */
+	if (m.retain && !m.payload_len) {
+		m.kind = MQTT_MSG_TOMBSTONE;
+		m.qos = 0;
+	}
+	n = mqtt_msg_encode(tx.rec, MQTT_MAX_RECORD, &m, props);
+	if (n == -MQTT_MSG_E_TOO_LARGE || n > MQTT_MAX_RECORD) {
+		chan_tx_too_large();
+		return;
+	}
+	if (n < 0) {
+		/* what the IT broker would refuse, or a topic of the broker's own */
+		tx.refused++;
+		return;
+	}
+	if (!m.retain) {
+		tx.events++;
+		chan_tx_enqueue(tx.rec, n, tx.rec, 0);
+		return;
+	}
+	v = mqtt_state_put(&tx.st, tx.rec, n, true, now, &e);
+	if (v == MQTT_STATE_SAME) {
+		tx.unchanged++;
+	} else if (v == MQTT_STATE_CHANGED) {
+		tx.changes++;
+		tx.tombstones += e->tombstone;
+		tx.dirty = true;
+		tx_send_entry(e, now);
+	} else {
+		/* the table is full: this change still goes, once */
+		tx.state_full++;
+		chan_tx_enqueue(tx.rec, n, tx.rec, 0);
+	}
+}
+
+static void tx_connected(void *ctx, bool session_present)
+{
+	(void)ctx;
+	tx.connects++;
+	fprintf(stderr, "diode-agent: %s: connected to the broker (%s session)\n",
+		chan_cf.name, session_present ? "its" : "a new");
+}
+
+static void tx_disconnected(void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "diode-agent: %s: the broker went away\n", chan_cf.name);
+}
+
+static void tx_start(void)
+{
+	static const struct mqc_ops ops = { tx_message, tx_connected, tx_disconnected, NULL };
+	uint64_t share = chan_cf.rate_bps / 8 * chan_cf.mqtt.carousel_share / 100;
+
+	tx.rec = malloc(MQTT_MAX_RECORD);
+	if (!tx.rec)
+		chan_die("malloc");
+	mqtt_table_load(&tx.st);
+	/* a re-send costs its record, the transport's header and UDP/IP */
+	mqtt_state_carousel_set(&tx.st, chan_cf.mqtt.carousel_ms, share, DA_HDR_LEN + 28);
+	tx.saved_ms = tx.expired_ms = chan_now_ms();
+	mqtt_broker_start(&tx.b, &ops);
+}
+
+static void tx_pause(bool on)
+{
+	mqc_pause(&tx.b.mq, on);
+}
+
+static void tx_tick(uint64_t now, int *timeout)
+{
+	struct mqtt_state_entry *e;
+	uint64_t clock_ms = mqtt_clock_ms();
+	/* tombstones go round the carousel a few times before they go */
+	uint64_t keep = 3ull * (chan_cf.mqtt.carousel_ms ? chan_cf.mqtt.carousel_ms : 60000);
+
+	mqtt_broker_tick(&tx.b, now, timeout);
+	/* events first: the carousel takes only the queue's lower half */
+	while (chan_tx_room() > chan_cf.queue / 2 &&
+	       (e = mqtt_state_carousel_next(&tx.st, clock_ms)))
+		if (tx_send_entry(e, clock_ms))
+			tx.carousel_dropped++;
+	if (tx.st.car.running && *timeout > MQTT_STATE_BURST_MS)
+		*timeout = MQTT_STATE_BURST_MS;
+	if (now - tx.expired_ms >= 1000) {
+		if (mqtt_state_expire(&tx.st, clock_ms, keep))
+			tx.dirty = true;
+		tx.expired_ms = now;
+	}
+	if (tx.dirty && now - tx.saved_ms >= 5000) {
+		mqtt_table_save(&tx.st);
+		tx.dirty = false;
+		tx.saved_ms = now;
+	}
+}
+
+static void tx_status(FILE *f)
+{
+	const struct mqtt_carousel *c = &tx.st.car;
+
+	fprintf(f, ",\"broker\":\"%s\",\"broker_connects\":%" PRIu64
+		",\"received\":%" PRIu64 ",\"events\":%" PRIu64 ",\"retained_changes\":%" PRIu64
+		",\"retained_unchanged\":%" PRIu64 ",\"tombstones\":%" PRIu64 ",\"refused\":%" PRIu64
+		",\"state_full\":%" PRIu64 ",\"topics\":%zu,\"state_bytes\":%" PRIu64
+		",\"carousel_passes\":%" PRIu64 ",\"carousel_last_pass_ms\":%" PRIu64
+		",\"carousel_sent\":%" PRIu64 ",\"carousel_dropped\":%" PRIu64,
+		mqc_connected(&tx.b.mq) ? "connected" : "down", tx.connects,
+		tx.received, tx.events, tx.changes, tx.unchanged, tx.tombstones, tx.refused,
+		tx.state_full, tx.st.n, tx.st.bytes, c->passes, c->last_pass_ms, c->sent,
+		tx.carousel_dropped);
+}
+
+static void tx_stop(void)
+{
+	mqtt_table_save(&tx.st);
+	mqc_free(&tx.b.mq);
+	mqtt_state_free(&tx.st);
+	free(tx.rec);
+}
+
+const struct chan_proto mqtt_tx_proto = {
+	.name = "mqtt",
+	.max_record = tx_max_record,
+	.tx_start = tx_start,
+	.tx_pause = tx_pause,
+	.tx_status = tx_status,
+	.tick = tx_tick,
+	.stop = tx_stop,
+};

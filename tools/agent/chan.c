@@ -149,6 +149,8 @@ static struct {
 	uint32_t max_record;
 	struct msg **q;
 	size_t qhead, qlen;
+	struct msg **sq;		/* state: sent unnumbered, after q */
+	size_t shead, slen;
 	bool paused;
 	double tokens;
 	uint64_t tokens_at, retry_at;
@@ -162,7 +164,8 @@ static struct {
 	uint64_t jr_refused;
 	/* counters */
 	uint64_t too_large, dropped_queue, sent_msgs, sent_dgrams, sent_bytes,
-		 send_errors, pauses, heartbeats, restart_drop;
+		 send_errors, pauses, heartbeats, restart_drop, sent_state,
+		 state_dropped;
 } tx;
 
 static void tx_save(bool clean)
@@ -570,7 +573,51 @@ static bool tx_send_batch(uint64_t now)
 	return true;
 }
 
-/* Send what the queue holds, as far as the rate and the socket allow. */
+static void tx_state_pop(void)
+{
+	free(tx.sq[tx.shead]);
+	tx.shead = (tx.shead + 1) % chan_cf.queue;
+	tx.slen--;
+}
+
+/* State records, as many as a STATE datagram holds, one datagram: false
+ * to stop draining. One that no longer fits a datagram alone (the path
+ * shrank) goes numbered. */
+static bool tx_send_state(uint64_t now)
+{
+	struct da_batch b;
+	size_t n, i;
+
+	da_batch_start(&b, tx.out, tx.dgram);
+	while (b.n < tx.slen &&
+	       da_batch_add(&b, tx.sq[(tx.shead + b.n) % chan_cf.queue]->data,
+			    tx.sq[(tx.shead + b.n) % chan_cf.queue]->len))
+		;
+	if (!b.n) {
+		struct msg *m = tx.sq[tx.shead];
+
+		chan_tx_enqueue(m->data, m->len, m->data, 0);
+		tx_state_pop();
+		return true;
+	}
+	n = da_state_end(&b, chan_cf.id, tx.epoch);
+	if (!tx_may_send(n + 28, now))
+		return false;
+	if (tx_send(tx.out, n)) {
+		if (errno != EMSGSIZE)
+			tx.retry_at = now + 10;
+		return errno == EMSGSIZE;
+	}
+	if (chan_cf.rate_bps)
+		tx.tokens -= n + 28;
+	for (i = b.n; i > 0; i--)
+		tx_state_pop();
+	tx.sent_state += b.n;
+	return true;
+}
+
+/* Send what the queues hold, as far as the rate and the socket allow:
+ * numbered records first, state when they are out. */
 static void tx_drain(uint64_t now)
 {
 	/* numbers given up are announced before any later number is sent */
@@ -585,6 +632,9 @@ static void tx_drain(uint64_t now)
 		if (!(cnt > 1 ? tx_send_fragments(m, fs, cnt, now) : tx_send_batch(now)))
 			return;
 	}
+	while (tx.slen && !tx.qlen)
+		if (!tx_send_state(now))
+			return;
 }
 
 static void tx_pause(bool on)
@@ -607,6 +657,30 @@ void chan_tx_too_large(void)
 {
 	tx.too_large++;
 	tx_drop(DA_R_TOO_LARGE);
+}
+
+int chan_tx_enqueue_state(const void *rec, size_t len)
+{
+	struct msg *m;
+
+	/* too large for a datagram of its own: numbered, in fragments */
+	if (len + 2 + DA_HDR_LEN > tx.dgram)
+		return chan_tx_enqueue(rec, len, rec, 0);
+	m = tx.slen < chan_cf.queue ? malloc(sizeof(*m) + len) : NULL;
+	if (!m) {
+		tx.state_dropped++;
+		return -1;
+	}
+	m->len = len;
+	memcpy(m->data, rec, len);
+	tx.sq[(tx.shead + tx.slen) % chan_cf.queue] = m;
+	tx.slen++;
+	return 0;
+}
+
+size_t chan_tx_state_room(void)
+{
+	return chan_cf.queue - tx.slen;
 }
 
 int chan_tx_enqueue(const void *hdr, size_t hlen, const void *data, size_t len)
@@ -655,7 +729,8 @@ static void tx_start(void)
 	}
 	tx.max_record = proto->max_record();
 	tx.q = calloc(chan_cf.queue, sizeof(*tx.q));
-	if (!tx.q)
+	tx.sq = calloc(chan_cf.queue, sizeof(*tx.sq));
+	if (!tx.q || !tx.sq)
 		chan_die("calloc");
 	tx.sock = chan_tx_socket(&chan_cf, false);
 	if (tx.sock < 0)
@@ -692,9 +767,11 @@ static void tx_status(FILE *f)
 	fprintf(f, ",\"too_large\":%" PRIu64 ",\"dropped_queue_full\":%" PRIu64
 		",\"restart_skipped\":%" PRIu64 ",\"queued\":%zu,\"paused\":%" PRIu64
 		",\"sent_messages\":%" PRIu64 ",\"sent_datagrams\":%" PRIu64 ",\"sent_bytes\":%" PRIu64
-		",\"send_errors\":%" PRIu64 ",\"heartbeats\":%" PRIu64,
+		",\"send_errors\":%" PRIu64 ",\"heartbeats\":%" PRIu64
+		",\"state_queued\":%zu,\"sent_state\":%" PRIu64 ",\"state_dropped\":%" PRIu64,
 		tx.too_large, tx.dropped_queue, tx.restart_drop, tx.qlen, tx.pauses,
-		tx.sent_msgs, tx.sent_dgrams, tx.sent_bytes, tx.send_errors, tx.heartbeats);
+		tx.sent_msgs, tx.sent_dgrams, tx.sent_bytes, tx.send_errors, tx.heartbeats,
+		tx.slen, tx.sent_state, tx.state_dropped);
 	if (tx.jr_on) {
 		struct sl *j = &tx.jr;
 		size_t a, b;
@@ -894,10 +971,12 @@ static void rx_status(FILE *f, uint64_t now)
 		",\"fragments\":%" PRIu64 ",\"heartbeats\":%" PRIu64 ",\"drop_notices\":%" PRIu64
 		",\"delivered\":%" PRIu64 ",\"delivered_bytes\":%" PRIu64 ",\"lost\":%" PRIu64
 		",\"late\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"gaps\":%" PRIu64
-		",\"epochs\":%" PRIu64 ",\"evicted\":%" PRIu64,
+		",\"epochs\":%" PRIu64 ",\"evicted\":%" PRIu64 ",\"state\":%" PRIu64
+		",\"state_other_epoch\":%" PRIu64,
 		x->c.datagrams, x->c.malformed, x->c.other_channel, x->c.fragments,
 		x->c.heartbeats, x->c.drop_notices, x->c.delivered, x->c.delivered_bytes,
-		x->c.lost, x->c.late, x->c.duplicates, x->c.gaps, x->c.epochs, x->c.evicted);
+		x->c.lost, x->c.late, x->c.duplicates, x->c.gaps, x->c.epochs, x->c.evicted,
+		x->c.state, x->c.state_other_epoch);
 	for (r = 1; r <= DA_R_MAX; r++)
 		fprintf(f, ",\"dropped_%s\":%" PRIu64, da_reason_name(r), x->c.dropped[r]);
 	fprintf(f, ",\"too_old\":%" PRIu64, x->c.too_old);
@@ -960,7 +1039,7 @@ int chan_run(const struct chan_proto *p)
 			tx_drain(now);
 			tx_pause(tx.qlen >= chan_cf.queue / 2 + 1 && tx.qlen > 0 ? true :
 				 tx.qlen <= chan_cf.queue / 4 ? false : tx.paused);
-			if (tx.qlen)
+			if (tx.qlen || tx.slen)
 				timeout = 1;
 		} else {
 			int64_t t = da_rx_tick(&rx.rx, now);

@@ -72,6 +72,12 @@ void chan_unwatch(struct chan_fd *f);
 /* tx: queue a record made of two parts (a protocol's header, then its
  * data): 0, or -1 when it was dropped (counted, announced to the rx). */
 int chan_tx_enqueue(const void *hdr, size_t hlen, const void *data, size_t len);
+/* tx: queue a record of state, which the protocol sends again until it is
+ * superseded: unnumbered, after the numbered records, never counted lost
+ * (numbered when it does not fit a datagram). 0, or -1 when the state
+ * queue was full (counted). */
+int chan_tx_enqueue_state(const void *rec, size_t len);
+size_t chan_tx_state_room(void);
 /* tx: a record larger than max_record, given up at the source. */
 void chan_tx_too_large(void);
 /* tx: records the queue can still take. */

@@ -74,9 +74,9 @@ static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
 	struct mqtt_msg m;
 	int v;
 
-	(void)seq;
 	rx.records++;
-	if (mqtt_msg_decode(rec, len, &m)) {
+	/* events come numbered (once each), state unnumbered (seq 0) */
+	if (mqtt_msg_decode(rec, len, &m) || (!seq && !m.retain)) {
 		rx.malformed++;
 		return;
 	}

@@ -2,9 +2,10 @@
 /*
  * The MQTT channel's tx (OT side): a client of the OT broker whose every
  * message becomes a record (mqtt_msg.c). A message that is not retained
- * is an event, sent once. A retained one is state: sent when its content
- * changed, stamped by the state table, and sent again by the carousel so
- * that an rx that lost it converges without asking (docs/mqtt.md).
+ * is an event, sent once, numbered: the rx counts every one lost. A
+ * retained one is state: sent unnumbered when its content changed,
+ * stamped by the state table, and sent again by the carousel so that an
+ * rx that lost it converges without asking (docs/mqtt.md).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,12 +30,12 @@ static uint32_t tx_max_record(void)
 	return MQTT_MAX_RECORD;
 }
 
-/* A copy of a state entry, its age as of now, onto the queue. */
+/* A copy of a state entry, its age as of now, onto the state queue. */
 static int tx_send_entry(const struct mqtt_state_entry *e, uint64_t clock_ms)
 {
 	memcpy(tx.rec, e->rec, e->len);
 	mqtt_msg_set_age(tx.rec, mqtt_state_age_ms(e, clock_ms));
-	return chan_tx_enqueue(tx.rec, e->len, tx.rec, 0);
+	return chan_tx_enqueue_state(tx.rec, e->len);
 }
 
 static void tx_message(void *ctx, const struct mosquitto_message *msg,
@@ -83,7 +84,7 @@ static void tx_message(void *ctx, const struct mosquitto_message *msg,
 	} else {
 		/* the table is full: this change still goes, once */
 		tx.state_full++;
-		chan_tx_enqueue(tx.rec, n, tx.rec, 0);
+		chan_tx_enqueue_state(tx.rec, n);
 	}
 }
 
@@ -129,8 +130,8 @@ static void tx_tick(uint64_t now, int *timeout)
 	uint64_t keep = 3ull * (chan_cf.mqtt.carousel_ms ? chan_cf.mqtt.carousel_ms : 60000);
 
 	mqtt_broker_tick(&tx.b, now, timeout);
-	/* events first: the carousel takes only the queue's lower half */
-	while (chan_tx_room() > chan_cf.queue / 2 &&
+	/* changes first: the carousel takes only the state queue's lower half */
+	while (chan_tx_state_room() > chan_cf.queue / 2 &&
 	       (e = mqtt_state_carousel_next(&tx.st, clock_ms)))
 		if (tx_send_entry(e, clock_ms))
 			tx.carousel_dropped++;

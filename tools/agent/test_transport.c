@@ -251,6 +251,41 @@ static bool test_batch(void)
 	return true;
 }
 
+/* STATE datagrams: delivered with seq 0, again when they come again,
+ * never numbered or counted lost; only of the epoch followed; seq 0. */
+static bool test_state_unnumbered(void)
+{
+	static uint8_t msg[100], st[1472];
+	struct da_batch b;
+	struct da_hdr d;
+	const uint8_t *p;
+	size_t l, pl;
+
+	reset();
+	memset(msg, 's', sizeof(msg));
+	da_batch_start(&b, st, sizeof(st));
+	da_batch_add(&b, msg, 100);
+	da_batch_add(&b, msg, 7);
+	l = da_state_end(&b, 7, 5);
+	KTAP_EXPECT(da_decode(st, l, &d, &p, &pl) == 0 && d.type == DA_STATE &&
+		    d.frag_count == 2 && d.seq == 0);
+	/* before any numbered message of epoch 5: not delivered */
+	da_rx_input(&rx, st, l, 0);
+	KTAP_EXPECT(ndel == 0 && rx.c.state_other_epoch == 2 && !rx.have_epoch);
+	data(5, 1, 10, 1472, -1, 0);
+	da_rx_input(&rx, st, l, 10);
+	da_rx_input(&rx, st, l, 20);
+	KTAP_EXPECT(ndel == 5 && delivered[1] == 0 && delivered[4] == 0 &&
+		    rx.c.state == 4 && rx.c.delivered == 1 && rx.c.duplicates == 0);
+	heartbeat(5, 1, 30);
+	da_rx_tick(&rx, 1000);
+	KTAP_EXPECT(rx.c.lost == 0 && rx.base == 2 && ngaps == 0);
+	/* a STATE datagram with a number is refused */
+	st[35] = 1;
+	KTAP_EXPECT(da_decode(st, l, &d, &p, &pl) == -DA_E_FIELD);
+	return true;
+}
+
 static uint64_t lost_ranges[8][2], nlost;
 
 static void on_lost(void *c, uint64_t a, uint64_t b)
@@ -315,6 +350,7 @@ static const struct ktap_test tests[] = {
 	{ "huge_jump_bounded", test_huge_jump_bounded },
 	{ "lost_kept_for_replay", test_lost_kept_for_replay },
 	{ "batch", test_batch },
+	{ "state_unnumbered", test_state_unnumbered },
 };
 
 int main(void)

@@ -83,12 +83,15 @@ int da_decode(const uint8_t *b, size_t len, struct da_hdr *h,
 			return n == h->frag_size ? 0 : -DA_E_FIELD;
 		return n == h->msg_len - (uint32_t)(h->frag_count - 1) *
 				    h->frag_size ? 0 : -DA_E_FIELD;
-	case DA_BATCH: {
+	case DA_BATCH:
+	case DA_STATE: {
 		const uint8_t *q = *payload;
 		size_t left = n;
 		uint16_t i;
 
-		if (!h->seq || h->seq > UINT64_MAX - (h->frag_count - 1) ||
+		/* numbered from seq on, or (STATE) not numbered at all */
+		if ((h->type == DA_BATCH ? !h->seq || h->seq > UINT64_MAX - (h->frag_count - 1) :
+					   h->seq) ||
 		    !h->frag_count || h->frag_count > DA_MAX_FRAGS ||
 		    h->frag_index || h->frag_size || n != h->msg_len)
 			return -DA_E_FIELD;
@@ -208,17 +211,28 @@ bool da_batch_add(struct da_batch *b, const uint8_t *msg, uint32_t len)
 	return true;
 }
 
-size_t da_batch_end(struct da_batch *b, uint16_t channel, uint64_t epoch,
-		    uint64_t seq)
+static size_t batch_end(struct da_batch *b, uint8_t type, uint16_t channel,
+			uint64_t epoch, uint64_t seq)
 {
 	struct da_hdr h = {
-		.type = DA_BATCH, .channel = channel,
+		.type = type, .channel = channel,
 		.msg_len = b->len - DA_HDR_LEN, .frag_count = b->n,
 		.epoch = epoch, .seq = seq,
 	};
 
 	da_put_hdr(b->out, &h);
 	return b->len;
+}
+
+size_t da_batch_end(struct da_batch *b, uint16_t channel, uint64_t epoch,
+		    uint64_t seq)
+{
+	return batch_end(b, DA_BATCH, channel, epoch, seq);
+}
+
+size_t da_state_end(struct da_batch *b, uint16_t channel, uint64_t epoch)
+{
+	return batch_end(b, DA_STATE, channel, epoch, 0);
 }
 
 const char *da_reason_name(int reason)
@@ -635,6 +649,36 @@ static void batch_in(struct da_rx *rx, const struct da_hdr *h,
 	}
 }
 
+/*
+ * The messages of a STATE datagram, each delivered as it is, unnumbered:
+ * no order, no accounting. Only of the epoch the receiver follows, whose
+ * numbered messages came before (the protocol's state is of that tx).
+ */
+static void state_in(struct da_rx *rx, const struct da_hdr *h,
+		     const uint8_t *p, uint64_t now)
+{
+	const uint8_t *q;
+	uint16_t i;
+
+	for (q = p, i = 0; i < h->frag_count; q += 2 + be_get16(q), i++)
+		if (be_get16(q) > rx->max_msg) {
+			rx->c.malformed++;
+			return;
+		}
+	rx->last_heard_ms = now;
+	if (!rx->have_epoch || h->epoch != rx->epoch) {
+		rx->c.state_other_epoch += h->frag_count;
+		return;
+	}
+	for (q = p, i = 0; i < h->frag_count; i++) {
+		uint16_t l = be_get16(q);
+
+		rx->c.state++;
+		rx->ops.deliver(rx->ops.ctx, 0, q + 2, l);
+		q += 2 + l;
+	}
+}
+
 void da_rx_input(struct da_rx *rx, const uint8_t *buf, size_t len,
 		 uint64_t now)
 {
@@ -666,6 +710,9 @@ void da_rx_input(struct da_rx *rx, const uint8_t *buf, size_t len,
 		return;
 	case DA_BATCH:
 		batch_in(rx, &h, p, now);
+		return;
+	case DA_STATE:
+		state_in(rx, &h, p, now);
 		return;
 	case DA_HEARTBEAT:
 		rx->c.heartbeats++;

@@ -27,6 +27,7 @@ enum da_type {
 	DA_HEARTBEAT = 2,	/* seq = last sequence number sent, 0 for none */
 	DA_DROP = 3,		/* ranges of sequence numbers dropped at source */
 	DA_BATCH = 4,		/* whole messages of consecutive numbers */
+	DA_STATE = 5,		/* whole messages outside the numbering (seq 0) */
 };
 
 enum da_reason {
@@ -95,6 +96,9 @@ bool da_batch_add(struct da_batch *b, const uint8_t *msg, uint32_t len);
 /* Write the header: the datagram's length. */
 size_t da_batch_end(struct da_batch *b, uint16_t channel, uint64_t epoch,
 		    uint64_t seq);
+/* Or make it a STATE datagram: messages a protocol sends again until they
+ * are superseded (a retained topic), neither numbered nor counted lost. */
+size_t da_state_end(struct da_batch *b, uint16_t channel, uint64_t epoch);
 
 struct da_rx_counters {
 	uint64_t datagrams;	/* everything read from the socket */
@@ -113,9 +117,13 @@ struct da_rx_counters {
 	uint64_t gaps;		/* gap events (ranges of lost numbers) */
 	uint64_t epochs;	/* epochs seen (restarts keep theirs) */
 	uint64_t evicted;	/* partial messages evicted for memory */
+	uint64_t state;		/* unnumbered messages delivered (STATE) */
+	uint64_t state_other_epoch;	/* STATE messages before their epoch's numbers */
 };
 
 struct da_rx_ops {
+	/* A message, once; seq 0 for an unnumbered one (STATE), which may
+	 * come again. */
 	void (*deliver)(void *ctx, uint64_t seq, const uint8_t *msg, uint32_t len);
 	/* A range of lost sequence numbers, reported once after the wait. */
 	void (*gap)(void *ctx, uint64_t first, uint64_t last);

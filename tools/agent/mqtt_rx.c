@@ -19,6 +19,8 @@
 #include "transport.h"
 
 #define STATUS_EVERY_MS 5000
+/* What waits for the broker, at most: Queue records and these bytes. */
+#define QUEUE_BYTES_MAX (64u << 20)
 /* A deleted topic is remembered a day, so that no older copy brings it
  * back. */
 #define TOMBSTONE_KEEP_MS (86400ull * 1000)
@@ -33,7 +35,7 @@ static struct {
 	struct mqtt_broker b;
 	struct mqtt_state st;
 	struct rx_out *q;		/* records to publish, Queue of them */
-	size_t head, len;
+	size_t head, len, bytes;
 	size_t reassert;		/* table entries left to publish again */
 	bool dirty, link_up;
 	uint64_t status_ms, expired_ms;
@@ -52,7 +54,7 @@ static void rx_push(const uint8_t *rec, uint32_t len)
 {
 	struct rx_out *o;
 
-	if (rx.len == chan_cf.queue) {
+	if (rx.len == chan_cf.queue || rx.bytes + len > QUEUE_BYTES_MAX) {
 		rx.dropped_queue++;
 		return;
 	}
@@ -66,6 +68,7 @@ static void rx_push(const uint8_t *rec, uint32_t len)
 	o->len = len;
 	o->queued_ms = mqtt_clock_ms();
 	rx.len++;
+	rx.bytes += len;
 }
 
 static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
@@ -170,6 +173,7 @@ static void rx_flush(void)
 
 		if (rx_publish(o->rec, o->len, now > o->queued_ms ? now - o->queued_ms : 0))
 			return;
+		rx.bytes -= o->len;
 		free(o->rec);
 		rx.head = (rx.head + 1) % chan_cf.queue;
 		rx.len--;

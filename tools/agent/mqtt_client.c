@@ -4,6 +4,8 @@
  * threaded, its socket in the agent's epoll loop. See mqtt_client.h and
  * docs/mqtt.md.
  */
+#define _GNU_SOURCE	/* getaddrinfo_a */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -40,6 +42,12 @@ static const char *version_name(int v)
 	return v == MQTT_PROTOCOL_V5 ? "MQTT 5" : "MQTT 3.1.1";
 }
 
+static void retry_later(struct mqc *c)
+{
+	c->next_ms = c->now_ms + c->backoff_ms;
+	c->backoff_ms = c->backoff_ms * 2 > MQC_BACKOFF_MAX_MS ? MQC_BACKOFF_MAX_MS : c->backoff_ms * 2;
+}
+
 static void go_down(struct mqc *c)
 {
 	bool was_up = c->state == MQC_UP;
@@ -48,8 +56,7 @@ static void go_down(struct mqc *c)
 		return;
 	c->state = MQC_IDLE;
 	c->subscribed = false;
-	c->next_ms = c->now_ms + c->backoff_ms;
-	c->backoff_ms = c->backoff_ms * 2 > MQC_BACKOFF_MAX_MS ? MQC_BACKOFF_MAX_MS : c->backoff_ms * 2;
+	retry_later(c);
 	/*
 	 * libmosquitto drops the QoS 0 packets it had not written (the next
 	 * connect empties its packet queue); QoS 1 and 2 stay in its message
@@ -93,7 +100,6 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags, const 
 	const char *why;
 
 	(void)m;
-	(void)props;
 	if (rc) {
 		/* libmosquitto gives a 3.1.1 broker's refusal of MQTT 5 as 0x84 */
 		bool version = rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION ||
@@ -120,6 +126,9 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags, const 
 		return;
 	}
 	c->state = MQC_UP;
+	c->max_packet = 0;
+	if (props)
+		mosquitto_property_read_int32(props, MQTT_PROP_MAXIMUM_PACKET_SIZE, &c->max_packet, false);
 	c->backoff_ms = MQC_BACKOFF_MIN_MS;
 	c->fails_before_connack = 0;
 	c->connects++;
@@ -254,6 +263,77 @@ static int no_key_password(char *buf, int size, int rwflag, void *userdata)
 	return 0;
 }
 
+/*
+ * libmosquitto looks the broker's name up with getaddrinfo, which blocks
+ * the loop for as long as a resolver that does not answer takes (5 s a
+ * try by default). So a name is first looked up here without waiting
+ * (getaddrinfo_a, on a thread of glibc's), and libmosquitto called only
+ * once that lookup succeeded: its own then gets the answer at once from
+ * /etc/hosts or from the resolver that has just given it. The block is
+ * allocated apart: a lookup that cannot be cancelled keeps writing in it.
+ */
+struct mqc_lookup {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char host[256];
+};
+
+/* 1 while the name is being looked up, 0 when it was found, -1 on failure */
+static int lookup(struct mqc *c)
+{
+	struct mqc_lookup *l = c->lookup;
+	struct gaicb *list[1];
+	int rc;
+
+	if (c->numeric)
+		return 0;
+	if (!l) {
+		l = calloc(1, sizeof(*l));
+		if (!l)
+			return -1;
+		strcpy(l->host, c->host);
+		l->hints.ai_family = AF_UNSPEC;
+		l->hints.ai_socktype = SOCK_STREAM;
+		l->cb.ar_name = l->host;
+		l->cb.ar_request = &l->hints;
+		list[0] = &l->cb;
+		rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+		if (rc) {
+			free(l);
+			say(c, "broker %s: name lookup: %s", c->broker, gai_strerror(rc));
+			return -1;
+		}
+		c->lookup = l;
+	}
+	rc = gai_error(&l->cb);
+	if (rc == EAI_INPROGRESS)
+		return 1;
+	if (l->cb.ar_result)
+		freeaddrinfo(l->cb.ar_result);
+	free(l);
+	c->lookup = NULL;
+	if (rc) {
+		say(c, "broker %s: name lookup: %s", c->broker, gai_strerror(rc == EAI_SYSTEM ? errno : rc));
+		return -1;
+	}
+	return 0;
+}
+
+static void lookup_cancel(struct mqc *c)
+{
+	struct mqc_lookup *l = c->lookup;
+
+	if (!l)
+		return;
+	c->lookup = NULL;
+	/* not cancelled: glibc's thread still has it, left to it */
+	if (gai_cancel(&l->cb) == EAI_NOTCANCELED)
+		return;
+	if (l->cb.ar_result)
+		freeaddrinfo(l->cb.ar_result);
+	free(l);
+}
+
 int mqc_init(struct mqc *c, const struct conf *cf, const struct mqc_ops *ops)
 {
 	const struct conf_mqtt *m = &cf->mqtt;
@@ -274,6 +354,11 @@ int mqc_init(struct mqc *c, const struct conf *cf, const struct mqc_ops *ops)
 	c->state = MQC_IDLE;
 	c->backoff_ms = MQC_BACKOFF_MIN_MS;
 	strcpy(c->host, m->host);
+	{
+		unsigned char probe[16];
+
+		c->numeric = inet_pton(AF_INET, m->host, probe) == 1 || inet_pton(AF_INET6, m->host, probe) == 1;
+	}
 	snprintf(c->client_id, sizeof(c->client_id), "%.*s", (int)sizeof(c->client_id) - 1, m->client_id);
 	c->port = m->port;
 	c->keepalive_s = m->keepalive_s;
@@ -354,6 +439,7 @@ void mqc_free(struct mqc *c)
 {
 	int i;
 
+	lookup_cancel(c);
 	if (c->mosq)
 		mosquitto_destroy(c->mosq);
 	c->mosq = NULL;
@@ -431,8 +517,7 @@ static void connect_now(struct mqc *c)
 
 	/*
 	 * Non-blocking connect: the CONNECT goes when the socket becomes
-	 * writable. The name lookup (getaddrinfo) still blocks: give Broker
-	 * as an address, or a name /etc/hosts or a near resolver answers.
+	 * writable (a name was looked up before: lookup()).
 	 */
 	c->state = MQC_CONNECTING;
 	errno = 0;
@@ -461,6 +546,13 @@ int64_t mqc_tick(struct mqc *c, uint64_t now_ms)
 	if (c->state == MQC_IDLE) {
 		if (now_ms < c->next_ms)
 			return c->next_ms - now_ms;
+		rc = lookup(c);
+		if (rc > 0)
+			return 10;
+		if (rc < 0) {
+			retry_later(c);
+			return c->next_ms - now_ms;
+		}
 		connect_now(c);
 	}
 	if (c->state == MQC_FATAL)
@@ -483,6 +575,86 @@ int64_t mqc_tick(struct mqc *c, uint64_t now_ms)
 	return 1000;
 }
 
+static uint32_t varint_len(uint32_t n)
+{
+	return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
+}
+
+/* The bytes of a property list in a packet (MQTT 5, 2.2.2.2). */
+static uint32_t props_len(const mosquitto_property *props)
+{
+	const mosquitto_property *p;
+	uint32_t n = 0;
+
+	for (p = props; p; p = mosquitto_property_next(p)) {
+		int id = mosquitto_property_identifier(p);
+		char *a = NULL, *b = NULL;
+		void *bin = NULL;
+		uint16_t bl = 0;
+		uint32_t v = 0;
+
+		n += 1;
+		switch (id) {
+		case MQTT_PROP_PAYLOAD_FORMAT_INDICATOR: case MQTT_PROP_REQUEST_PROBLEM_INFORMATION:
+		case MQTT_PROP_REQUEST_RESPONSE_INFORMATION: case MQTT_PROP_MAXIMUM_QOS:
+		case MQTT_PROP_RETAIN_AVAILABLE: case MQTT_PROP_WILDCARD_SUB_AVAILABLE:
+		case MQTT_PROP_SUBSCRIPTION_ID_AVAILABLE: case MQTT_PROP_SHARED_SUB_AVAILABLE:
+			n += 1;
+			break;
+		case MQTT_PROP_SERVER_KEEP_ALIVE: case MQTT_PROP_RECEIVE_MAXIMUM:
+		case MQTT_PROP_TOPIC_ALIAS_MAXIMUM: case MQTT_PROP_TOPIC_ALIAS:
+			n += 2;
+			break;
+		case MQTT_PROP_SUBSCRIPTION_IDENTIFIER:
+			mosquitto_property_read_varint(p, id, &v, false);
+			n += varint_len(v);
+			break;
+		case MQTT_PROP_CORRELATION_DATA: case MQTT_PROP_AUTHENTICATION_DATA:
+			mosquitto_property_read_binary(p, id, &bin, &bl, false);
+			n += 2 + bl;
+			break;
+		case MQTT_PROP_USER_PROPERTY:
+			mosquitto_property_read_string_pair(p, id, &a, &b, false);
+			n += 4 + (a ? strlen(a) : 0) + (b ? strlen(b) : 0);
+			break;
+		case MQTT_PROP_CONTENT_TYPE: case MQTT_PROP_RESPONSE_TOPIC:
+		case MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER: case MQTT_PROP_AUTHENTICATION_METHOD:
+		case MQTT_PROP_RESPONSE_INFORMATION: case MQTT_PROP_SERVER_REFERENCE:
+		case MQTT_PROP_REASON_STRING:
+			mosquitto_property_read_string(p, id, &a, false);
+			n += 2 + (a ? strlen(a) : 0);
+			break;
+		default:	/* the four-byte ones */
+			n += 4;
+		}
+		free(a);
+		free(b);
+		free(bin);
+	}
+	return n;
+}
+
+/*
+ * The whole PUBLISH packet. libmosquitto 2.0.11 checks a message against
+ * the broker's Maximum Packet Size before queueing it with an estimate a
+ * few bytes short (no fixed header byte, one byte of packet id), then
+ * again exactly when it writes the packet, and there it logs without its
+ * handle and fails an assert: the process aborts. So the exact size is
+ * checked here first.
+ */
+static uint64_t publish_len(const struct mqc *c, size_t tlen, uint32_t len, int qos,
+			    const mosquitto_property *props)
+{
+	uint64_t rem = 2 + tlen + (qos ? 2 : 0) + (uint64_t)len;
+	uint32_t pl;
+
+	if (c->version == MQTT_PROTOCOL_V5) {
+		pl = props_len(props);
+		rem += varint_len(pl) + pl;
+	}
+	return 1 + varint_len(rem > UINT32_MAX ? UINT32_MAX : (uint32_t)rem) + rem;
+}
+
 int mqc_publish(struct mqc *c, const char *topic, const void *payload, uint32_t len, int qos,
 		bool retain, const mosquitto_property *props)
 {
@@ -501,6 +673,11 @@ int mqc_publish(struct mqc *c, const char *topic, const void *payload, uint32_t 
 		props = NULL;
 	if (len > MQTT_MAX_PAYLOAD) {
 		say(c, "a message to %s cannot be published: %s", topic, mosquitto_strerror(MOSQ_ERR_PAYLOAD_SIZE));
+		return -2;
+	}
+	if (c->max_packet && publish_len(c, strlen(topic), len, qos, props) > c->max_packet) {
+		say(c, "a message to %s cannot be published: larger than the broker's Maximum Packet Size, %u",
+		    topic, c->max_packet);
 		return -2;
 	}
 	for (;;) {

@@ -52,6 +52,8 @@ struct mqc {
 	struct mqc_ops ops;
 	char broker[300];		/* host:port, for messages */
 	char host[256];
+	bool numeric;			/* host is an address: no lookup */
+	struct mqc_lookup *lookup;	/* the name's lookup under way */
 	char client_id[64];		/* for messages (cut) */
 	uint16_t port;
 	int keepalive_s;
@@ -62,6 +64,7 @@ struct mqc {
 	uint64_t next_ms;		/* IDLE: the next attempt */
 	uint32_t backoff_ms;
 	bool paused, read_now;
+	uint32_t max_packet;		/* the broker's Maximum Packet Size (MQTT 5), 0: none */
 	int fails_before_connack;	/* attempts closed without a CONNACK, in a row */
 	int ntopics;
 	char **topics;

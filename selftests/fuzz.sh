@@ -194,12 +194,15 @@ real_traffic() {
 	local count=$1 stop=$2 max ready rpid b=0 t0 t1
 	max=$(( $(mtu_of) - 28 ))
 	set +e
+	# The receiver ends 15 s after the last datagram; its timeout only
+	# bounds a batch that never ends, and a debug kernel on a loaded host
+	# has sent at a fifth of FUZZ_PPS.
 	while [ ! -e "$stop" ]; do
 		b=$((b + 1))
 		ready=$KEYS/ready.$b
 		ip netns exec "$RX" "${PIN_REAL[@]}" python3 "$DIODE_TOP/selftests/udpgen.py" recv \
 			"$RX_IN4" 7000 --count "$count" --max-size "$max" --ready "$ready" \
-			--idle 15 --timeout $((count / FUZZ_PPS * 3 + 60)) >"$KEYS/batch.$b" &
+			--idle 15 --timeout $((count / FUZZ_PPS * 10 + 60)) >"$KEYS/batch.$b" &
 		rpid=$!
 		wait_for_file "$ready" "the receiver of batch $b"
 		t0=$(now)

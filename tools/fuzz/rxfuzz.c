@@ -1090,7 +1090,8 @@ static void usage(void)
 "       rxfuzz --corpus FILE [options] --eth DEV\n"
 "  --frames N      send N frames (default 100000 without --seconds)\n"
 "  --seconds S     stop after S seconds, if N are not sent by then\n"
-"  --min-frames N  with --seconds, keep going until N are sent\n"
+"  --min-frames N  with --seconds, keep going until N are sent (default:\n"
+"                  the sweep and one cycle of rounds, every class once)\n"
 "  --first I       start at frame I (default 0: the sweep, then random)\n"
 "  --seed S        the run's seed (default 1)\n"
 "  --sport P       send from this UDP port (default 40404)\n"
@@ -1182,6 +1183,11 @@ int main(int argc, char **argv)
 	nsweep = no_sweep ? 0 : sweep_total();
 	if (!frames && seconds <= 0)
 		frames = 100000;
+	/* A slow kernel (a debug build) must still give every class, and so
+	 * every yardstick, a figure.
+	 */
+	if (seconds > 0 && !min_frames && first < nsweep + CYCLE_LEN * round_len)
+		min_frames = nsweep + CYCLE_LEN * round_len - first;
 	run_first = first;
 	run_frames = frames;
 	run_min = min_frames;

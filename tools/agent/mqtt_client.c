@@ -100,6 +100,12 @@ static void on_connect(struct mosquitto *m, void *obj, int rc, int flags, const 
 	const char *why;
 
 	(void)m;
+	/*
+	 * A second CONNACK is the broker's error, not an answer: libmosquitto
+	 * drops the connection itself when it refuses, and it is tried again.
+	 */
+	if (c->state != MQC_CONNECTING)
+		return;
 	if (rc) {
 		/* libmosquitto gives a 3.1.1 broker's refusal of MQTT 5 as 0x84 */
 		bool version = rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION ||
@@ -488,6 +494,27 @@ static void check(struct mqc *c, int rc)
 	}
 }
 
+/*
+ * mosquitto_loop_read reads one packet when no QoS 2 exchange is under
+ * way (its max_packets is ignored): one epoll turn a message. So it is
+ * called again while it stopped on a whole packet rather than on EAGAIN,
+ * up to MQC_READ_BURST packets, and not once the caller paused.
+ */
+static int read_some(struct mqc *c)
+{
+	enum mqc_state was = c->state;
+	int i, rc = 0;
+
+	for (i = 0; i < MQC_READ_BURST; i++) {
+		errno = 0;
+		rc = mosquitto_loop_read(c->mosq, 1);
+		if (rc || errno == EAGAIN || errno == EWOULDBLOCK || c->state != was ||
+		    (c->paused && c->state == MQC_UP) || mosquitto_socket(c->mosq) < 0)
+			break;
+	}
+	return rc;
+}
+
 void mqc_io(struct mqc *c, uint32_t revents, uint64_t now_ms)
 {
 	bool dying = revents & (EPOLLERR | EPOLLHUP);
@@ -503,7 +530,7 @@ void mqc_io(struct mqc *c, uint32_t revents, uint64_t now_ms)
 	 */
 	if (((revents & EPOLLIN) && (!c->paused || c->state != MQC_UP)) || dying ||
 	    (c->state == MQC_CONNECTING && (revents & EPOLLOUT)))
-		rc = mosquitto_loop_read(c->mosq, 1);
+		rc = read_some(c);
 	check(c, rc);
 	if (mqc_fd(c) >= 0 && (revents & EPOLLOUT)) {
 		rc = mosquitto_loop_write(c->mosq, 1);

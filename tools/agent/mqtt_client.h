@@ -27,6 +27,8 @@
 
 /* Publishes handed to libmosquitto and not yet done (see mqc_publish). */
 #define MQC_MAX_INFLIGHT 1024
+/* Packets read in one mqc_io at most, so other fds get their turn. */
+#define MQC_READ_BURST 64
 #define MQC_BACKOFF_MIN_MS 500
 #define MQC_BACKOFF_MAX_MS 10000
 

@@ -622,8 +622,24 @@ static void data_in(struct da_rx *rx, const struct da_hdr *h,
 	saw(rx, h->seq, now);
 }
 
-/* Each message of a BATCH (da_decode checked its layout) as a DATA
- * message of one fragment; one too long refuses the datagram whole. */
+/* The messages of a BATCH or STATE datagram (da_decode checked their
+ * layout) within MaxMessage, or the datagram is malformed. */
+static bool batch_lengths_ok(struct da_rx *rx, const struct da_hdr *h,
+			     const uint8_t *p)
+{
+	const uint8_t *q;
+	uint16_t i;
+
+	for (q = p, i = 0; i < h->frag_count; q += 2 + be_get16(q), i++)
+		if (be_get16(q) > rx->max_msg) {
+			rx->c.malformed++;
+			return false;
+		}
+	return true;
+}
+
+/* Each message of a BATCH as a DATA message of one fragment; one too
+ * long refuses the datagram whole. */
 static void batch_in(struct da_rx *rx, const struct da_hdr *h,
 		     const uint8_t *p, uint64_t now)
 {
@@ -631,11 +647,8 @@ static void batch_in(struct da_rx *rx, const struct da_hdr *h,
 	const uint8_t *q;
 	uint16_t i;
 
-	for (q = p, i = 0; i < h->frag_count; q += 2 + be_get16(q), i++)
-		if (be_get16(q) > rx->max_msg) {
-			rx->c.malformed++;
-			return;
-		}
+	if (!batch_lengths_ok(rx, h, p))
+		return;
 	if (!rx->have_epoch || h->epoch != rx->epoch)
 		new_epoch(rx, h->epoch, h->seq);
 	rx->last_heard_ms = now;
@@ -660,11 +673,8 @@ static void state_in(struct da_rx *rx, const struct da_hdr *h,
 	const uint8_t *q;
 	uint16_t i;
 
-	for (q = p, i = 0; i < h->frag_count; q += 2 + be_get16(q), i++)
-		if (be_get16(q) > rx->max_msg) {
-			rx->c.malformed++;
-			return;
-		}
+	if (!batch_lengths_ok(rx, h, p))
+		return;
 	rx->last_heard_ms = now;
 	if (!rx->have_epoch || h->epoch != rx->epoch) {
 		rx->c.state_other_epoch += h->frag_count;

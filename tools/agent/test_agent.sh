@@ -672,6 +672,13 @@ test_mqtt_events_and_state() {
 	expect_eq "rx lost" 0 "$(stat rx lost)"
 	expect_eq "rx events" 10000 "$(stat rx events)"
 	expect_eq "tx retained changes" 500 "$(stat tx retained_changes)"
+	# the message expiry interval crosses, less the time on the way
+	local left
+	left=$(ip netns exec "$ns_rx" mosquitto_sub -V mqttv5 -h 127.0.0.1 -t ot/plant/expiring \
+		-C 1 -W 10 -F '%E' 2>/dev/null & sleep 0.5
+		pub -t plant/expiring -m x -q 1 -D publish message-expiry-interval 3600; wait)
+	[ -n "$left" ] && [ "$left" -le 3600 ] && [ "$left" -ge 3590 ] ||
+		fail "message expiry interval at the IT subscriber: '$left' (3600 at the OT broker)"
 	local st; st=$(retained_it diode/rx1/status)
 	[[ $st == *'"link":"up"'*'"lost":0,"dropped_at_source":0,"topics":500'* ]] ||
 		fail "status topic: $st"

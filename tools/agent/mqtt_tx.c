@@ -15,14 +15,26 @@
 #include "mqtt.h"
 #include "transport.h"
 
+/*
+ * After each subscription the broker sends every retained topic it holds:
+ * one the table holds that did not come was deleted while the tx was away
+ * (a deletion published with QoS 0 is not queued for an absent client).
+ * MQTT marks no end of that burst: the tx waits for this long without a
+ * retained message, and never while paused.
+ */
+#define SWEEP_QUIET_MS 5000
+
 static struct {
 	struct mqtt_broker b;
 	struct mqtt_state st;
 	uint8_t *rec;			/* MQTT_MAX_RECORD bytes */
 	bool dirty;			/* the table changed since it was saved */
 	uint64_t saved_ms, expired_ms;
+	bool sweep, paused;		/* a subscription's retained burst to check */
+	uint64_t sweep_from;		/* the table's clock at the connection */
+	uint64_t retained_ms;		/* the loop's clock at the last retained message */
 	uint64_t received, events, changes, unchanged, tombstones, refused,
-		 state_full, carousel_dropped, connects;
+		 state_full, carousel_dropped, connects, swept;
 } tx;
 
 static uint32_t tx_max_record(void)
@@ -53,6 +65,8 @@ static void tx_message(void *ctx, const struct mosquitto_message *msg,
 
 	(void)ctx;
 	tx.received++;
+	if (m.retain)
+		tx.retained_ms = chan_now_ms();
 	/* an empty retained message deletes its topic */
 	if (m.retain && !m.payload_len) {
 		m.kind = MQTT_MSG_TOMBSTONE;
@@ -92,6 +106,9 @@ static void tx_connected(void *ctx, bool session_present)
 {
 	(void)ctx;
 	tx.connects++;
+	tx.sweep = true;
+	tx.sweep_from = mqtt_clock_ms();
+	tx.retained_ms = chan_now_ms();
 	fprintf(stderr, "diode-agent: %s: connected to the broker (%s session)\n",
 		chan_cf.name, session_present ? "its" : "a new");
 }
@@ -119,7 +136,39 @@ static void tx_start(void)
 
 static void tx_pause(bool on)
 {
+	tx.paused = on;
 	mqc_pause(&tx.b.mq, on);
+}
+
+/* Every message of the table that the broker did not send again since the
+ * connection becomes a tombstone. */
+static void tx_sweep(void)
+{
+	uint64_t now = mqtt_clock_ms();
+	size_t i, n = 0;
+
+	for (i = 0; i < tx.st.n; i++) {
+		struct mqtt_state_entry *e = &tx.st.e[i];
+		struct mqtt_msg m = { .kind = MQTT_MSG_TOMBSTONE, .retain = true };
+		long len;
+
+		if (e->tombstone || e->heard_ms >= tx.sweep_from)
+			continue;
+		m.topic = (const char *)e->rec + MQTT_MSG_HDR;
+		m.topic_len = e->topic_len;
+		len = mqtt_msg_encode(tx.rec, MQTT_MAX_RECORD, &m, NULL);
+		if (len > 0 && mqtt_state_put(&tx.st, tx.rec, len, true, now, &e) ==
+			       MQTT_STATE_CHANGED) {
+			tx_send_entry(e, now);
+			n++;
+		}
+	}
+	if (n) {
+		tx.swept += n;
+		tx.dirty = true;
+		fprintf(stderr, "diode-agent: %s: %zu retained topics gone from the broker "
+			"while away: deleted\n", chan_cf.name, n);
+	}
 }
 
 static void tx_tick(uint64_t now, int *timeout)
@@ -130,6 +179,11 @@ static void tx_tick(uint64_t now, int *timeout)
 	uint64_t keep = 3ull * (chan_cf.mqtt.carousel_ms ? chan_cf.mqtt.carousel_ms : 60000);
 
 	mqtt_broker_tick(&tx.b, now, timeout);
+	if (tx.sweep && tx.b.mq.subscribed && !tx.paused &&
+	    now - tx.retained_ms >= SWEEP_QUIET_MS) {
+		tx.sweep = false;
+		tx_sweep();
+	}
 	/* changes first: the carousel takes only the state queue's lower half */
 	while (chan_tx_state_room() > chan_cf.queue / 2 &&
 	       (e = mqtt_state_carousel_next(&tx.st, clock_ms)))
@@ -158,11 +212,12 @@ static void tx_status(FILE *f)
 		",\"retained_unchanged\":%" PRIu64 ",\"tombstones\":%" PRIu64 ",\"refused\":%" PRIu64
 		",\"state_full\":%" PRIu64 ",\"topics\":%zu,\"state_bytes\":%" PRIu64
 		",\"carousel_passes\":%" PRIu64 ",\"carousel_last_pass_ms\":%" PRIu64
-		",\"carousel_sent\":%" PRIu64 ",\"carousel_dropped\":%" PRIu64,
+		",\"carousel_sent\":%" PRIu64 ",\"carousel_dropped\":%" PRIu64
+		",\"swept\":%" PRIu64,
 		mqc_connected(&tx.b.mq) ? "connected" : "down", tx.connects,
 		tx.received, tx.events, tx.changes, tx.unchanged, tx.tombstones, tx.refused,
 		tx.state_full, tx.st.n, tx.st.bytes, c->passes, c->last_pass_ms, c->sent,
-		tx.carousel_dropped);
+		tx.carousel_dropped, tx.swept);
 }
 
 static void tx_stop(void)

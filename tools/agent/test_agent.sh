@@ -722,14 +722,24 @@ test_mqtt_loss_converges() {
 }
 
 # The tx stopped: the OT broker keeps its QoS 1 messages in the session
-# and hands them over when the tx is back.
+# and hands them over when the tx is back; a retained topic deleted
+# meanwhile with QoS 0 (not queued for the session) is found missing from
+# the broker's retained messages at the new subscription and deleted on
+# the IT side too.
 test_mqtt_tx_down_broker_queues() {
 	mqtt_setup
+	pub -t plant/state/kept -r -m k
+	pub -t plant/state/gone -r -m g
+	wait_for '[ "$(stat rx retained_changes)" = 2 ]' || fail "retained changes $(stat rx retained_changes)"
 	stop "$tx_pid"
 	seq 1 200 | pub -t plant/events -q 1 -l -i probe
+	pub -t plant/state/gone -r -n -q 0
 	start_tx
 	wait_for '[ "$(stat rx events 2>/dev/null)" = 200 ]' || fail "rx events $(stat rx events) of 200"
 	expect_eq "rx lost" 0 "$(stat rx lost)"
+	wait_for_s 20 '[ "$(retained_it "ot/plant/#")" = "ot/plant/state/kept   k" ]' ||
+		fail "IT retained: $(retained_it 'ot/plant/#')"
+	expect_eq "tx swept" 1 "$(stat tx swept)"
 }
 
 # The rx restarted keeps its state: nothing republished to a broker that

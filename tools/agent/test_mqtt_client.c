@@ -303,6 +303,9 @@ static void cl_stop(struct cl *k)
 static int fake_ls = -1, fake_conn = -1;
 static uint8_t fake_reply[4096];
 static bool fake_garbage;	/* a CONNACK, then random bytes */
+static int fake_nsuback;	/* >0: a broker that accepts, and answers SUBSCRIBE with: */
+static uint8_t fake_suback[8];	/* these reason codes */
+static bool fake_v5;
 static size_t fake_reply_len;
 static int fake_level = -1, fake_accepts;
 
@@ -325,6 +328,33 @@ static void fake_io(int fd)
 	/* CONNECT: 0x10, a one-byte remaining length here, 00 04 "MQTT", the level */
 	if (n >= 9 && buf[0] == 0x10 && !memcmp(buf + 2, "\0\4MQTT", 6))
 		fake_level = buf[8];
+	if (n > 0 && fake_nsuback) {
+		uint8_t r[16];
+		size_t l = 0;
+		int i;
+
+		if (buf[0] == 0x10) {	/* CONNECT: accepted */
+			r[l++] = 0x20;
+			r[l++] = fake_v5 ? 3 : 2;
+			r[l++] = 0;
+			r[l++] = 0;
+			if (fake_v5)
+				r[l++] = 0;
+		} else if (buf[0] == 0x82 && n >= 4 && buf[1] < 128) {	/* SUBSCRIBE: its packet id */
+			r[l++] = 0x90;
+			r[l++] = 2 + fake_v5 + fake_nsuback;
+			r[l++] = buf[2];
+			r[l++] = buf[3];
+			if (fake_v5)
+				r[l++] = 0;
+			for (i = 0; i < fake_nsuback; i++)
+				r[l++] = fake_suback[i];
+		}
+		if (l && write(fd, r, l) < 0)
+			n = 0;
+		if (n > 0)
+			return;
+	}
 	if (n > 0 && fake_garbage) {
 		static const uint8_t ok[] = { 0x20, 0x02, 0x00, 0x00 };
 		size_t i;
@@ -997,6 +1027,46 @@ static bool test_nothing_blocks(void)
 	return true;
 }
 
+/*
+ * SUBACK refusals: one filter refused is said and the others carried; all
+ * refused is fatal. mosquitto 2.0's acl_file refuses no SUBSCRIBE (it
+ * filters at delivery), so a fake broker answers with the reason codes.
+ */
+static bool test_filter_refused(void)
+{
+	char conf[256];
+	struct cl k;
+	bool ok;
+
+	KTAP_EXPECT(fake_start(NULL, 0));
+	fake_v5 = true;
+	fake_nsuback = 2;
+	fake_suback[0] = 0x01;
+	fake_suback[1] = 0x87;
+	snprintf(conf, sizeof(conf), "Broker = 127.0.0.1:%d\nTopic = ok/#\nTopic = secret/#\n", fake_port());
+	KTAP_EXPECT(cl_start(&k, true, conf));
+	capture();
+	ok = WAIT(10000, k.c.subscribed);
+	release();
+	cl_stop(&k);
+	KTAP_EXPECT(ok && k.c.subs_refused == 1 && !mqc_fatal(&k.c) && k.connects == 1);
+	KTAP_EXPECT(printed("refused Topic secret/#: Not authorized"));
+	fake_v5 = false;
+	fake_nsuback = 1;
+	fake_suback[0] = 0x80;
+	snprintf(conf, sizeof(conf), "Broker = 127.0.0.1:%d\nTopic = secret/#\nVersion = 3.1.1\n", fake_port());
+	KTAP_EXPECT(cl_start(&k, true, conf));
+	capture();
+	ok = WAIT(10000, mqc_fatal(&k.c));
+	release();
+	cl_stop(&k);
+	fake_nsuback = 0;
+	fake_stop();
+	KTAP_EXPECT(ok && printed("refused Topic secret/#: failure") &&
+		    printed("refused every Topic filter: nothing would be carried"));
+	return true;
+}
+
 struct bad_conf {
 	bool tx;
 	const char *mqtt, *want;
@@ -1142,6 +1212,7 @@ static const struct ktap_test tests[] = {
 	{ "garbage_from_broker", test_garbage_from_broker },
 	{ "max_packet_size", test_max_packet_size },
 	{ "nothing_blocks", test_nothing_blocks },
+	{ "filter_refused", test_filter_refused },
 	{ "version_refused", test_version_refused },
 	{ "silent_hangup", test_silent_hangup },
 	{ "credentials", test_credentials },

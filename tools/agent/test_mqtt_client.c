@@ -853,6 +853,10 @@ static bool test_tls(void)
 	struct cl k;
 	bool ok;
 
+	if (system("command -v openssl >/dev/null")) {
+		ktap_diag("SKIP: no openssl to make certificates with: TLS not tested");
+		return true;
+	}
 	/* a CA, the broker's certificate for localhost, a client's */
 	KTAP_EXPECT(!sh("cd %s && exec >openssl.log 2>&1 && "
 			"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key "
@@ -1224,9 +1228,8 @@ int main(void)
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (system("command -v mosquitto >/dev/null && command -v mosquitto_pub >/dev/null && "
-		   "command -v openssl >/dev/null")) {
-		printf("TAP version 13\n1..0 # SKIP mosquitto, mosquitto-clients or openssl missing\n");
+	if (system("command -v mosquitto >/dev/null && command -v mosquitto_pub >/dev/null")) {
+		printf("TAP version 13\n1..0 # SKIP mosquitto or mosquitto-clients missing\n");
 		return 0;
 	}
 	snprintf(dir, sizeof(dir), "/tmp/test_mqtt_client.%d", (int)getpid());

@@ -461,9 +461,14 @@ void mqc_free(struct mqc *c)
 	c->qos0_mids = NULL;
 }
 
+/*
+ * -1 exactly when libmosquitto has no socket open (IDLE: it closed it
+ * before it said so), so a caller never has to remove a closed fd from
+ * its epoll set. FATAL keeps a socket until its DISCONNECT is written.
+ */
 int mqc_fd(const struct mqc *c)
 {
-	if (!c->mosq || c->state == MQC_IDLE || c->state == MQC_FATAL)
+	if (!c->mosq || c->state == MQC_IDLE)
 		return -1;
 	return mosquitto_socket(c->mosq);
 }
@@ -474,7 +479,7 @@ uint32_t mqc_events(const struct mqc *c)
 
 	if (mqc_fd(c) < 0)
 		return 0;
-	if (!c->paused || c->state != MQC_UP)
+	if ((!c->paused || c->state != MQC_UP) && c->state != MQC_FATAL)
 		ev |= EPOLLIN;
 	if (mosquitto_want_write(c->mosq))
 		ev |= EPOLLOUT;
@@ -523,6 +528,12 @@ void mqc_io(struct mqc *c, uint32_t revents, uint64_t now_ms)
 	if (mqc_fd(c) < 0)
 		return;
 	c->now_ms = now_ms;
+	if (c->state == MQC_FATAL) {
+		/* the DISCONNECT, after which libmosquitto closes the socket */
+		if (revents & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			mosquitto_loop_write(c->mosq, 1);
+		return;
+	}
 	/*
 	 * While connecting, reading also drives the TLS handshake, which may
 	 * wait for the socket to be writable. A socket in error is read even

@@ -6,9 +6,11 @@
  * message to ops->message; the rx publishes with mqc_publish.
  *
  * The loop, each turn:
- *	fd = mqc_fd(c): when it differs from the fd registered (or the
- *	    socket was replaced: mqc_fd() is -1 for at least one turn between
- *	    two sockets), EPOLL_CTL_DEL the old one, ADD the new one;
+ *	fd = mqc_fd(c): when it differs from the fd registered, ADD the new
+ *	    one. The old one is closed already (epoll forgot it): no DEL, its
+ *	    number may be another fd of the caller's by then. mqc_fd() is -1
+ *	    for at least one turn between two sockets, so a new socket with
+ *	    the old one's number is seen as new;
  *	EPOLL_CTL_MOD it to mqc_events(c) when that changed;
  *	epoll_wait with at most mqc_tick()'s timeout;
  *	mqc_io(c, revents, now) when it fired; mqc_tick(c, now) every turn;

@@ -289,8 +289,7 @@ static void cl_stop(struct cl *k)
 {
 	int i;
 
-	if (k->fd >= 0)
-		epoll_ctl(epfd, EPOLL_CTL_DEL, k->fd, NULL);
+	/* still the socket registered: closed by mqc_free, epoll forgets it */
 	mqc_free(&k->c);
 	k->live = false;
 	k->fd = -1;
@@ -395,8 +394,7 @@ static void turn(int max_ms)
 		fd = mqc_fd(&k->c);
 		e = mqc_events(&k->c);
 		if (fd != k->fd) {
-			if (k->fd >= 0)
-				epoll_ctl(epfd, EPOLL_CTL_DEL, k->fd, NULL);
+			/* the old one is closed, and epoll forgot it */
 			k->fd = fd;
 			if (fd >= 0) {
 				struct epoll_event x = { .events = e, .data.ptr = k };

@@ -85,7 +85,8 @@ check:
 # KASAN and lockdep make the guest several times slower and hungrier.
 check-debug:
 	$(TOP)/scripts/debug-kernel
-	DIODE_CHECK_KERNELS=6.12-debug DIODE_CHECK_MEM=4G DIODE_CHECK_TIMEOUT=10800 \
+	DIODE_CHECK_KERNELS=6.12-debug DIODE_CHECK_MEM=4G DIODE_CHECK_TIMEOUT=21600 \
+		DIODE_CHECK_SCRIPT_TIMEOUT=3600 \
 		$(TOP)/scripts/check
 
 demo:

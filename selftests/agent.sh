@@ -27,6 +27,12 @@ fi
 # the few thousand groups of a run.
 FEC_K=16 FEC_M=8 LOSS_PERCENT=2
 SMALL=20000 BIG=300 BIG_SIZE=3000
+# A debug kernel (make check-debug) runs some 15 times slower: a tenth of
+# the messages, and a loss that still drops frames among so few (a group
+# then fails about once in 10^6).
+if [ "$DIODE_SLOWDOWN" -gt 1 ]; then
+	SMALL=2000 BIG=30 LOSS_PERCENT=5
+fi
 TYPE_DATA=0x11 TYPE_PARITY=0x14
 
 # fiber_loss: the receiver's side of the link drops the share LOSS_PERCENT
@@ -92,12 +98,14 @@ grown() {
 		END { print v[ARGV[1]] - v[ARGV[2]] }' "$KEYS/$1.1" "$KEYS/$1.0"
 }
 
-# wait_listening NS PROTO ADDR: until a socket of NS listens on ADDR (10 s).
+# wait_listening NS PROTO ADDR [LOG]: until a socket of NS listens on ADDR
+# (10 s); on failure LOG tells why.
 wait_listening() {
-	for _ in $(seq 100); do
+	for _ in $(seq $((100 * DIODE_SLOWDOWN))); do
 		ip netns exec "$1" ss -ln "--$2" | grep -qF " $3 " && return 0
 		sleep 0.1
 	done
+	[ -n "${4:-}" ] && sed 's/^/# /' "$4" >&2
 	fail "nothing listens on $3 ($2) in $1"
 }
 
@@ -138,14 +146,18 @@ test_syslog_through_lossy_fec_link() {
 	ip netns exec "$TX" taskset -c 0 "$AGENT" run "$(agent_conf tx)" 2>"$KEYS/tx.log" &
 	local tx_pid=$!
 	wait_listening "$RX" tcp 127.0.0.1:10514
-	wait_listening "$RX" udp "$RX_IN4%diode0:5140"
-	wait_listening "$TX" tcp 127.0.0.1:1514
+	wait_listening "$RX" udp "$RX_IN4%diode0:5140" "$KEYS/rx.log"
+	wait_listening "$TX" tcp 127.0.0.1:1514 "$KEYS/tx.log"
+	# where a slow (debug) kernel spends the test's time
+	echo "# agents listening after $SECONDS s"
 
 	local t0=$SECONDS
 	ip netns exec "$TX" "${SEND[@]}" tcp 127.0.0.1 1514 small "$SMALL"
+	echo "# $SMALL small messages sent after $SECONDS s"
 	ip netns exec "$TX" "${SEND[@]}" tcp 127.0.0.1 1514 big "$BIG" "$BIG_SIZE"
 	wait_settled $((SMALL + BIG))
 	local secs=$((SECONDS - t0))
+	echo "# settled after $SECONDS s"
 	# The tx's last heartbeat tells the rx where the stream ended; then
 	# both write their final counters as they stop.
 	sleep 0.5

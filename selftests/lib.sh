@@ -6,6 +6,12 @@ DIODE_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export DIODE_TOP
 PATH=$DIODE_TOP/tools/diodectl:$PATH
 
+# A debug kernel (make check-debug: KASAN, lockdep) runs 5 to 15 times
+# slower under TCG: timeouts that bound a wait, never a measure, scale by
+# DIODE_SLOWDOWN.
+DIODE_SLOWDOWN=1
+[[ $(uname -r) == *-debug ]] && DIODE_SLOWDOWN=10
+
 KSFT_PASS=0 KSFT_FAIL=1 KSFT_SKIP=4
 ktap_index=0 ktap_failed=0 ktap_skipped=0
 
@@ -169,11 +175,11 @@ for f in json.load(sys.stdin):
 # wait_rx_sessions N: until the receiver has accepted N sessions in all (5 s).
 wait_rx_sessions() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq $((50 * DIODE_SLOWDOWN))); do
 		[ "$(diode_stat "$RX" rx_sessions)" -ge "$1" ] && return 0
 		sleep 0.1
 	done
-	fail "the receiver accepted no session $1 within 5 s"
+	fail "the receiver accepted no session $1 within $((5 * DIODE_SLOWDOWN)) s"
 }
 
 # stream SIZE_FAMILY COUNT [PPS]: numbered datagrams from $TX to $RX through
@@ -202,11 +208,11 @@ stream() {
 # ready (10 s, for a slow guest); the test fails if it never does.
 wait_for_file() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $((100 * DIODE_SLOWDOWN))); do
 		[ -e "$1" ] && return 0
 		sleep 0.1
 	done
-	fail "$2 was not ready within 10 s ($1 missing)"
+	fail "$2 was not ready within $((10 * DIODE_SLOWDOWN)) s ($1 missing)"
 }
 
 mtu_of() {
@@ -222,7 +228,7 @@ capture_start() {
 	ip netns exec "$2" tcpdump -i "$1" --immediate-mode -U -B 16384 -s 0 -w "$pcap" \
 		"${4:-udp port $DIODE_PORT}" 2>"$pcap.log" &
 	CAPTURES+=($!)
-	for i in $(seq 100); do
+	for i in $(seq $((100 * DIODE_SLOWDOWN))); do
 		grep -q "listening on" "$pcap.log" && return 0
 		sleep 0.1
 	done

@@ -63,7 +63,7 @@ send_lossy() {
 	local ready=$KEYS/ready.$$
 	rm -f "$ready"
 	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
-		--count "$1" --max-size 1000 --ready "$ready" --idle 3 --timeout 120 \
+		--count "$1" --max-size 1000 --ready "$ready" --idle 3 --timeout $((120 * DIODE_SLOWDOWN)) \
 		>"$KEYS/recv.json" &
 	local rpid=$!
 	wait_for_file "$ready" "the receiver of the datagrams"

@@ -92,7 +92,7 @@ test_forged_announce_flood() {
 	limited0=$(diode_stat "$RX" rx_rate_limited) unauth0=$(diode_stat "$RX" rx_unauthentic)
 	sessions0=$(diode_stat "$TX" tx_sessions)
 	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
-		--count 3000 --max-size 1000 --idle 10 --timeout 300 >"$KEYS/recv.json" &
+		--count 3000 --max-size 1000 --idle 10 --timeout $((300 * DIODE_SLOWDOWN)) >"$KEYS/recv.json" &
 	local rpid=$!
 	sleep 1
 	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \

@@ -175,7 +175,7 @@ test_reordering() {
 expect_nothing_delivered() {
 	local rx0; rx0=$(diode_stat "$RX" rx_packets)
 	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
-		--count 100 --max-size 1000 --idle 3 --timeout 8 >"$KEYS/recv.json" &
+		--count 100 --max-size 1000 --idle 3 --timeout $((8 * DIODE_SLOWDOWN)) >"$KEYS/recv.json" &
 	local rpid=$!
 	sleep 0.5
 	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \

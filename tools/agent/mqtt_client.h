@@ -6,12 +6,12 @@
  * message to ops->message; the rx publishes with mqc_publish.
  *
  * The loop, each turn:
- *	fd = mqc_fd(c): when it differs from the fd registered, ADD the new
- *	    one. The old one is closed already (epoll forgot it): no DEL, its
- *	    number may be another fd of the caller's by then. mqc_fd() is -1
- *	    for at least one turn between two sockets, so a new socket with
- *	    the old one's number is seen as new;
- *	EPOLL_CTL_MOD it to mqc_events(c) when that changed;
+ *	fd = mqc_fd(c), when not -1: EPOLL_CTL_MOD it to mqc_events(c), and
+ *	    EPOLL_CTL_ADD it when that fails with ENOENT: a new connection's
+ *	    socket, which may have the old one's number (a comparison of
+ *	    numbers cannot tell them apart). The old one is closed already
+ *	    (epoll forgot it): never DEL it, its number may be another fd of
+ *	    the caller's by then;
  *	epoll_wait with at most mqc_tick()'s timeout;
  *	mqc_io(c, revents, now) when it fired; mqc_tick(c, now) every turn;
  *	exit 1 when mqc_fatal(c) (the reason was printed).

@@ -193,7 +193,8 @@ stream() {
 	ready=$KEYS/ready.$$
 	rm -f "$ready"
 	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$dst" 7000 \
-		--count "$count" --max-size "$max" --ready "$ready" --idle 4 >"$KEYS/recv.json" &
+		--count "$count" --max-size "$max" --ready "$ready" --idle $((4 * DIODE_SLOWDOWN)) \
+		>"$KEYS/recv.json" &
 	local rpid=$!
 	wait_for_file "$ready" "the receiver of the stream"
 	ip netns exec "$TX" "${pin[@]}" python3 "$DIODE_TOP/selftests/udpgen.py" send "$dst" 7000 \

@@ -625,14 +625,15 @@ mqtt_setup() {
 # pub ARGS...: mosquitto_pub on the OT broker, MQTT 5
 pub() { ip netns exec "$ns_tx" mosquitto_pub -V mqttv5 -h 127.0.0.1 "$@"; }
 # retained_it FILTER: the IT broker's retained messages under FILTER, as
-# "topic payload" lines, sorted
+# "topic content-type user-properties payload" lines, sorted (2 s for
+# mosquitto_sub to connect and read them, on a loaded host)
 retained_it() {
 	ip netns exec "$ns_rx" mosquitto_sub -V mqttv5 -h 127.0.0.1 -t "$1" --retained-only \
-		-W 1 -F '%t %C %P %p' 2>/dev/null | sort
+		-W 2 -F '%t %C %P %p' 2>/dev/null | sort
 }
 retained_ot() {
 	ip netns exec "$ns_tx" mosquitto_sub -V mqttv5 -h 127.0.0.1 -t "$1" --retained-only \
-		-W 1 -F '%t %C %P %p' 2>/dev/null | sed 's|^|ot/|' | sort
+		-W 2 -F '%t %C %P %p' 2>/dev/null | sed 's|^|ot/|' | sort
 }
 # it_sub FILE FILTER: a live IT subscriber writing "retain qos topic
 # content-type user-properties payload" lines until killed; sub_pid

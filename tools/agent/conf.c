@@ -19,16 +19,21 @@
 
 #include "conf.h"
 
-int parse_addr(const char *s, struct addr *a, uint16_t default_port)
+/*
+ * HOST, HOST:PORT, [IPV6] or [IPV6]:PORT into host (cap bytes) and *port
+ * (0 when not given): 0, or -1 when it is none of them. *bracketed tells
+ * an address given in brackets.
+ */
+static int split_host_port(const char *s, char *host, size_t cap, unsigned long *port,
+			   bool *bracketed)
 {
-	char host[128], *end;
-	const char *port = NULL;
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_DGRAM }, *res;
-	unsigned long p = default_port;
+	const char *p = NULL;
+	char *end;
 
-	if (strlen(s) >= sizeof(host))
+	if (strlen(s) >= cap)
 		return -1;
-	if (s[0] == '[') {
+	*bracketed = s[0] == '[';
+	if (*bracketed) {
 		const char *close = strchr(s, ']');
 
 		if (!close)
@@ -36,7 +41,7 @@ int parse_addr(const char *s, struct addr *a, uint16_t default_port)
 		memcpy(host, s + 1, close - s - 1);
 		host[close - s - 1] = 0;
 		if (close[1] == ':')
-			port = close + 2;
+			p = close + 2;
 		else if (close[1])
 			return -1;
 	} else {
@@ -47,19 +52,34 @@ int parse_addr(const char *s, struct addr *a, uint16_t default_port)
 		strcpy(host, s);
 		if (colon) {
 			host[colon - s] = 0;
-			port = colon + 1;
+			p = colon + 1;
 		}
 	}
-	if (!strcmp(host, "any"))
-		strcpy(host, "0.0.0.0");
-	if (port) {
-		if (!isdigit((unsigned char)*port))
+	*port = 0;
+	if (p) {
+		if (!isdigit((unsigned char)*p))
 			return -1;
 		errno = 0;
-		p = strtoul(port, &end, 10);
-		if (errno || *end || p == 0 || p > 65535)
+		*port = strtoul(p, &end, 10);
+		if (errno || *end || *port == 0 || *port > 65535)
 			return -1;
 	}
+	return 0;
+}
+
+int parse_addr(const char *s, struct addr *a, uint16_t default_port)
+{
+	char host[128];
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_DGRAM }, *res;
+	unsigned long p;
+	bool bracketed;
+
+	if (split_host_port(s, host, sizeof(host), &p, &bracketed))
+		return -1;
+	if (!p)
+		p = default_port;
+	if (!strcmp(host, "any"))
+		strcpy(host, "0.0.0.0");
 	{
 		unsigned char probe[16];
 
@@ -347,49 +367,16 @@ static bool host_ok(const char *h)
 /* HOST, HOST:PORT, [IPV6] or [IPV6]:PORT; the port's default comes later */
 static int broker(const char *v, struct conf_mqtt *m)
 {
-	char host[256], *end;
-	const char *port = NULL;
+	char host[256];
+	unsigned char probe[16];
 	unsigned long p;
+	bool bracketed;
 
-	if (strlen(v) >= sizeof(host))
+	if (split_host_port(v, host, sizeof(host), &p, &bracketed))
 		return -1;
-	if (v[0] == '[') {
-		const char *close = strchr(v, ']');
-		unsigned char probe[16];
-
-		if (!close)
-			return -1;
-		memcpy(host, v + 1, close - v - 1);
-		host[close - v - 1] = 0;
-		if (inet_pton(AF_INET6, host, probe) != 1)
-			return -1;
-		if (close[1] == ':')
-			port = close + 2;
-		else if (close[1])
-			return -1;
-	} else {
-		const char *colon = strchr(v, ':');
-
-		if (colon && strchr(colon + 1, ':'))
-			return -1;	/* IPv6 goes in brackets */
-		strcpy(host, v);
-		if (colon) {
-			host[colon - v] = 0;
-			port = colon + 1;
-		}
-		if (!host_ok(host))
-			return -1;
-	}
-	m->port = 0;
-	if (port) {
-		if (!isdigit((unsigned char)*port))
-			return -1;
-		errno = 0;
-		p = strtoul(port, &end, 10);
-		if (errno || *end || p == 0 || p > 65535)
-			return -1;
-		m->port = p;
-	}
+	if (bracketed ? inet_pton(AF_INET6, host, probe) != 1 : !host_ok(host))
+		return -1;
+	m->port = p;
 	strcpy(m->host, host);
 	return 0;
 }

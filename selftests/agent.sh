@@ -99,10 +99,13 @@ grown() {
 }
 
 # wait_listening NS PROTO ADDR [LOG]: until a socket of NS listens on ADDR
-# (10 s); on failure LOG tells why.
+# (10 s); on failure LOG tells why. ADDR%DEV:PORT matches ADDR:PORT too:
+# without the kernel's UDP socket diagnostics (the debug kernel) ss reads
+# /proc/net/udp, which does not name the device.
 wait_listening() {
+	local plain=${3/\%*:/:}
 	for _ in $(seq $((100 * DIODE_SLOWDOWN))); do
-		ip netns exec "$1" ss -ln "--$2" | grep -qF " $3 " && return 0
+		ip netns exec "$1" ss -ln "--$2" | grep -qF -e " $3 " -e " $plain " && return 0
 		sleep 0.1
 	done
 	[ -n "${4:-}" ] && sed 's/^/# /' "$4" >&2

@@ -12,6 +12,7 @@
 
 #include "chan.h"
 #include "conf.h"
+#include "file.h"
 #include "mqtt.h"
 #include "syslog.h"
 
@@ -62,6 +63,8 @@ static int run(const char *file)
 		return 1;
 	if (chan_cf.protocol == CONF_MQTT)
 		return chan_run(chan_cf.tx ? &mqtt_tx_proto : &mqtt_rx_proto);
+	if (chan_cf.protocol == CONF_FILES)
+		return chan_run(chan_cf.tx ? &file_tx_proto : &file_rx_proto);
 	return chan_run(&syslog_proto);
 }
 

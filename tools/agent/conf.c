@@ -202,8 +202,8 @@ static int rate(const char *v, uint64_t *out)
 	return 0;
 }
 
-enum sect { S_NONE, S_CHANNEL, S_TRANSPORT, S_SYSLOG, S_MQTT };
-static const char *sect_name[] = { "", "[Channel]", "[Transport]", "[Syslog]", "[MQTT]" };
+enum sect { S_NONE, S_CHANNEL, S_TRANSPORT, S_SYSLOG, S_MQTT, S_FILES, S_END };
+static const char *sect_name[] = { "", "[Channel]", "[Transport]", "[Syslog]", "[MQTT]", "[Files]" };
 
 struct key {
 	const char *name;
@@ -228,6 +228,11 @@ static const struct key keys[] = {
 	{ "Topic", S_MQTT }, { "SessionExpiry", S_MQTT }, { "CarouselPeriod", S_MQTT },
 	{ "CarouselShare", S_MQTT }, { "MaxTopics", S_MQTT }, { "MaxStateBytes", S_MQTT },
 	{ "Prefix", S_MQTT }, { "QoS", S_MQTT }, { "StatusTopic", S_MQTT },
+	/* K_OUTBOX and after, in the order of enum files_key */
+	{ "Outbox", S_FILES }, { "Sent", S_FILES }, { "Settle", S_FILES },
+	{ "Passes", S_FILES }, { "PassDelay", S_FILES }, { "History", S_FILES },
+	{ "Inbox", S_FILES }, { "Partial", S_FILES }, { "Failed", S_FILES },
+	{ "Deadline", S_FILES },
 };
 enum mqtt_key {
 	K_BROKER = 22, K_VERSION, K_CLIENTID, K_USERNAME, K_PASSWORDFILE, K_CAFILE,
@@ -235,8 +240,12 @@ enum mqtt_key {
 	K_TOPIC, K_SESSIONEXPIRY, K_CAROUSELPERIOD, K_CAROUSELSHARE, K_MAXTOPICS,
 	K_MAXSTATEBYTES, K_PREFIX, K_QOS, K_STATUSTOPIC, K_END
 };
+enum files_key {
+	K_OUTBOX = K_END, K_SENT, K_SETTLE, K_PASSES, K_PASSDELAY, K_HISTORY,
+	K_INBOX, K_PARTIAL, K_FAILED, K_DEADLINE, K_FILES_END
+};
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS == K_END, "keys[] and enum mqtt_key disagree");
+_Static_assert(NKEYS == K_FILES_END, "keys[] and enum files_key disagree");
 
 static bool looks_like_name(const char *s)
 {
@@ -577,12 +586,79 @@ static int set_mqtt_key(struct conf *c, int k, const char *v)
 	return -1;
 }
 
+static int set_files_key(struct conf *c, int k, const char *v)
+{
+	struct conf_files *f = &c->files;
+	char *dirs[] = { f->outbox, f->sent, f->inbox, f->partial, f->failed };
+	uint64_t n;
+
+	switch (k) {
+	case K_OUTBOX: case K_SENT: case K_INBOX: case K_PARTIAL: case K_FAILED:
+		if (abs_path(v, dirs[k == K_OUTBOX ? 0 : k == K_SENT ? 1 : k - K_INBOX + 2],
+			     sizeof(f->outbox)))
+			return bad("invalid %s (an absolute path)", keys[k].name);
+		return 0;
+	case K_SETTLE:
+		if (duration(v, 0, 3600000, &n))
+			return bad("invalid Settle (0, or up to 1h: 2s, 500ms)");
+		f->settle_ms = n;
+		return 0;
+	case K_PASSES:
+		if (num(v, 1, 16, &n))
+			return bad("invalid Passes (1 to 16)");
+		f->passes = n;
+		return 0;
+	case K_PASSDELAY:
+		if (duration(v, 0, 86400000, &n))
+			return bad("invalid PassDelay (0, or up to 1d: 5s, 10m)");
+		f->pass_delay_ms = n;
+		return 0;
+	case K_HISTORY:
+		if (duration(v, 0, 86400000, &n) || (n && n < 100))
+			return bad("invalid History (0 for none, or 100ms to 1d)");
+		f->history_ms = n;
+		return 0;
+	case K_DEADLINE:
+		if (duration(v, 1000, 30 * 86400000ull, &n))
+			return bad("invalid Deadline (1s to 30d)");
+		f->deadline_ms = n;
+		return 0;
+	}
+	return -1;
+}
+
+/* [Files]: the keys of the role given, the rx's areas by default in the
+ * inbox (names starting with .diode- are refused from the link). */
+static int files_check(struct conf *c, const int *given)
+{
+	struct conf_files *f = &c->files;
+	int k;
+
+	for (k = K_OUTBOX; k < K_FILES_END; k++)
+		if (given[k] && (k < K_INBOX) != c->tx)
+			return line = given[k], bad("%s is for %s channel", keys[k].name,
+						    c->tx ? "an rx" : "a tx");
+	if (c->tx && (!f->outbox[0] || !f->sent[0]))
+		return bad("a tx files channel needs Outbox and Sent in [Files]");
+	if (!c->tx && !f->inbox[0])
+		return bad("an rx files channel needs Inbox in [Files]");
+	if (!c->tx && !f->partial[0] && snprintf(f->partial, sizeof(f->partial), "%s/.diode-partial",
+						 f->inbox) >= (int)sizeof(f->partial))
+		return bad("Inbox too long for the default Partial");
+	if (!c->tx && !f->failed[0] && snprintf(f->failed, sizeof(f->failed), "%s/.diode-failed",
+						f->inbox) >= (int)sizeof(f->failed))
+		return bad("Inbox too long for the default Failed");
+	return 0;
+}
+
 static int set_key(struct conf *c, int k, const char *v)
 {
 	uint64_t n;
 	uint32_t t;
 	const char *name = keys[k].name;
 
+	if (k >= K_OUTBOX)
+		return set_files_key(c, k, v);
 	if (k >= K_BROKER)
 		return set_mqtt_key(c, k, v);
 	switch (k) {
@@ -597,9 +673,10 @@ static int set_key(struct conf *c, int k, const char *v)
 		c->tx = !strcmp(v, "tx");
 		return 0;
 	case 2:
-		if (strcmp(v, "syslog") && strcmp(v, "mqtt"))
-			return bad("unknown Protocol '%s' (syslog or mqtt)", looks_like_name(v) ? v : "...");
-		c->protocol = strcmp(v, "mqtt") ? CONF_SYSLOG : CONF_MQTT;
+		if (strcmp(v, "syslog") && strcmp(v, "mqtt") && strcmp(v, "files"))
+			return bad("unknown Protocol '%s' (syslog, mqtt or files)", looks_like_name(v) ? v : "...");
+		c->protocol = !strcmp(v, "mqtt") ? CONF_MQTT : !strcmp(v, "files") ? CONF_FILES :
+			      CONF_SYSLOG;
 		return 0;
 	case 3:
 		if (num(v, 1, 65535, &n))
@@ -741,7 +818,7 @@ static int load(struct conf *c, const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	char buf[1024];
-	int given[NKEYS] = { 0 }, sect_line[5] = { 0 };
+	int given[NKEYS] = { 0 }, sect_line[S_END] = { 0 };
 	enum sect sect = S_NONE;
 	bool proto = false;
 	const char *base;
@@ -771,6 +848,11 @@ static int load(struct conf *c, const char *path)
 	c->mqtt.max_topics = 100000;
 	c->mqtt.max_state_bytes = 64u << 20;
 	c->mqtt.qos = 1;
+	c->files.settle_ms = 2000;
+	c->files.passes = 2;
+	c->files.pass_delay_ms = 5000;
+	c->files.history_ms = 10000;
+	c->files.deadline_ms = 3600000;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(base, "."), base);
@@ -802,6 +884,8 @@ static int load(struct conf *c, const char *path)
 				sect = S_SYSLOG;
 			else if (!strcasecmp(s, "[MQTT]"))
 				sect = S_MQTT;
+			else if (!strcasecmp(s, "[Files]"))
+				sect = S_FILES;
 			else {
 				s[strcspn(s, "]")] = 0;
 				bad("unknown section%s%s%s", looks_like_name(s + 1) ? " '[" : "",
@@ -866,7 +950,7 @@ static int load(struct conf *c, const char *path)
 	if (!given[3])
 		return bad("[Channel] has no Id (1 to 65535)");
 	if (!proto)
-		return bad("[Channel] has no Protocol (syslog or mqtt)");
+		return bad("[Channel] has no Protocol (syslog, mqtt or files)");
 	line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : line;
 	if (c->tx && !c->remote.set)
 		return bad("a tx channel needs Remote in [Transport]");
@@ -875,11 +959,25 @@ static int load(struct conf *c, const char *path)
 	if (c->protocol == CONF_MQTT) {
 		if (sect_line[S_SYSLOG])
 			return line = sect_line[S_SYSLOG], bad("[Syslog] is for Protocol = syslog, not mqtt");
+		if (sect_line[S_FILES])
+			return line = sect_line[S_FILES], bad("[Files] is for Protocol = files");
 		if (mqtt_check(c, given))
 			return -1;
 		line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : sect_line[S_CHANNEL];
 		goto transport;
 	}
+	if (c->protocol == CONF_FILES) {
+		if (sect_line[S_SYSLOG] || sect_line[S_MQTT])
+			return line = sect_line[S_SYSLOG] ? sect_line[S_SYSLOG] : sect_line[S_MQTT],
+			       bad("%s is not for Protocol = files", sect_line[S_SYSLOG] ? "[Syslog]" : "[MQTT]");
+		line = sect_line[S_FILES] ? sect_line[S_FILES] : sect_line[S_CHANNEL];
+		if (files_check(c, given))
+			return -1;
+		line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : sect_line[S_CHANNEL];
+		goto transport;
+	}
+	if (sect_line[S_FILES])
+		return line = sect_line[S_FILES], bad("[Files] is for Protocol = files");
 	if (sect_line[S_MQTT])
 		return line = sect_line[S_MQTT], bad("[MQTT] is for Protocol = mqtt, not syslog");
 	line = sect_line[S_SYSLOG] ? sect_line[S_SYSLOG] : line;

@@ -13,7 +13,7 @@ struct addr {
 	bool set;
 };
 
-enum conf_protocol { CONF_SYSLOG, CONF_MQTT };
+enum conf_protocol { CONF_SYSLOG, CONF_MQTT, CONF_FILES };
 
 #define CONF_MQTT_TOPICS 64	/* Topic = filters of a tx */
 #define CONF_MQTT_STR 1024	/* a line holds at most this */
@@ -48,6 +48,17 @@ struct conf_mqtt {
 	char status_topic[CONF_MQTT_STR];	/* StatusTopic */
 };
 
+/* [Files] (docs/files.md, Configuration) */
+struct conf_files {
+	char outbox[256], sent[256];	/* tx */
+	uint32_t settle_ms;		/* Settle */
+	int passes;			/* Passes: 1 to 16 */
+	uint32_t pass_delay_ms;		/* PassDelay */
+	uint32_t history_ms;		/* History: 0 = off */
+	char inbox[256], partial[256], failed[256];	/* rx */
+	uint32_t deadline_ms;		/* Deadline */
+};
+
 struct conf {
 	char name[64];
 	enum conf_protocol protocol;	/* Protocol */
@@ -71,6 +82,7 @@ struct conf {
 	uint64_t link_rate_bps;		/* LinkRate */
 	int priority;			/* Priority: 0 (highest) to 7 */
 	struct conf_mqtt mqtt;		/* [MQTT], with Protocol = mqtt */
+	struct conf_files files;	/* [Files], with Protocol = files */
 };
 
 /* Read FILE (or stdin for "-"); on error print FILE:LINE: ... and fail. */

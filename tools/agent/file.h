@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The files channel of diode-agent (docs/files.md): file_tx.c takes the
+ * files of an outbox and sends each in passes; file_rx.c rebuilds them in
+ * a partial area and renames each, checked, into the inbox. file_rec.c is
+ * what both ends share: the records' wire format and the checks of a name,
+ * pure functions the unit test and the fuzzer drive alone.
+ */
+#ifndef DIODE_AGENT_FILE_H
+#define DIODE_AGENT_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FILE_REC_META	1
+#define FILE_REC_CHUNK	2
+
+struct chan_proto;
+
+#define FILE_META_FIXED	70	/* a META record before its name */
+#define FILE_CHUNK_HDR	13	/* a CHUNK record before its data */
+#define FILE_NAME_MAX	4095	/* bytes of a relative name */
+#define FILE_COMP_MAX	255	/* bytes of one of its components */
+#define FILE_CHUNK_MIN	256
+#define FILE_CHUNK_MAX	65000
+/* The receiver's chunk map of a file is at most 32 MiB. */
+#define FILE_MAX_CHUNKS	(1u << 28)
+#define FILE_MAX_RECORD	(FILE_CHUNK_HDR + FILE_CHUNK_MAX)
+
+/* META flags */
+#define FILE_F_HISTORY	1	/* from the history: every pass was sent */
+
+struct file_meta {
+	uint8_t flags;
+	uint8_t pass, passes;	/* this pass (1..passes); 0 in the history */
+	uint64_t key;		/* file_key() of the fields below */
+	uint64_t size;
+	uint32_t chunk;		/* bytes of every chunk but the last */
+	uint32_t mode;		/* permission bits */
+	int64_t mtime_ns;
+	uint8_t sha256[32];
+	uint16_t name_len;
+	const uint8_t *name;	/* relative to the outbox, not terminated */
+};
+
+struct file_chunk {
+	uint64_t key;
+	uint32_t index;
+	uint32_t len;
+	const uint8_t *data;
+};
+
+enum file_err {
+	FILE_E_SHORT = 1, FILE_E_TYPE, FILE_E_FIELD, FILE_E_KEY,
+};
+
+/* Why a name is refused: 0 when it is none of them. */
+enum file_name_err {
+	FILE_N_EMPTY = 1, FILE_N_ABSOLUTE, FILE_N_DOTDOT, FILE_N_CONTROL,
+	FILE_N_LONG, FILE_N_RESERVED, FILE_N_DEVICE,
+};
+
+/* The identity of a file's transfer: the first 64 bits of a SHA-256 of
+ * its name, content hash, size and chunk size. */
+uint64_t file_key(const uint8_t *name, size_t name_len, const uint8_t sha256[32],
+		  uint64_t size, uint32_t chunk);
+uint32_t file_nchunks(uint64_t size, uint32_t chunk);
+/* The length of chunk index of a file (index < file_nchunks). */
+uint32_t file_chunk_len(uint64_t size, uint32_t chunk, uint32_t index);
+
+/* Records into out (cap bytes): their length, or 0 when it does not fit. */
+size_t file_put_meta(uint8_t *out, size_t cap, const struct file_meta *m);
+size_t file_put_chunk_hdr(uint8_t *out, uint64_t key, uint32_t index);
+
+/* The record's type (FILE_REC_*) with m or c filled in, or -FILE_E_*:
+ * every field checked against the others and the key against the fields;
+ * pointers into rec. The name is the receiver's to judge (below): a name
+ * it refuses is counted as such, not as a malformed record. */
+int file_decode(const uint8_t *rec, size_t len, struct file_meta *m,
+		struct file_chunk *c);
+/* A name the receiver may create under its inbox: 0, or FILE_N_*. */
+int file_name_check(const uint8_t *name, size_t len);
+const char *file_name_err_str(int e);
+
+extern const struct chan_proto file_tx_proto, file_rx_proto;
+
+#endif

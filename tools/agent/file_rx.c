@@ -1,0 +1,791 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The files channel's rx (docs/files.md): each file rebuilt in the partial
+ * area, KEY.data beside KEY.map (its META and a map of the chunks it has,
+ * saved after the data is synced), checked whole (size, SHA-256) and
+ * renamed into the inbox under its sanitised name, or moved to Failed
+ * with a report. A file's map outlives it as a mark (done, failed,
+ * missing, refused) so that a later pass, the history or a restart never
+ * delivers or reports it twice.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "file.h"
+
+#define FRX_MAX_PARTS	256		/* files rebuilt at once */
+#define FRX_SAVE_MS	1000		/* maps saved (data synced first) */
+#define FRX_VERIFY_STEP	(16u << 20)	/* bytes hashed a turn of the loop */
+#define FRX_MARK_AGE	(7 * 86400)	/* s: marks kept that long */
+#define FRX_PROGRESS	(16u << 20)	/* files this large show progress */
+
+enum frx_state { FRX_PARTIAL, FRX_DONE, FRX_FAILED, FRX_MISSING, FRX_REFUSED };
+static const char *const state_name[] = { "partial", "done", "failed", "missing", "refused" };
+
+struct frx_part {
+	uint8_t *rec;			/* the META record; m.name points into it */
+	size_t rec_len;
+	struct file_meta m;
+	int fd;
+	uint8_t *map;
+	uint32_t nchunks, have;
+	uint64_t have_bytes;
+	int64_t last_ms;		/* wall clock: last record of it */
+	bool dirty, verifying;
+	uint64_t verified;
+	crypto_hash_sha256_state hs;
+};
+
+struct frx_mark {
+	uint64_t key;
+	uint8_t state;
+	int64_t at;			/* wall clock, s */
+};
+
+static struct {
+	int inbox, partial, failed;	/* directory fds */
+	struct frx_part *parts[FRX_MAX_PARTS];
+	size_t nparts;
+	struct frx_mark *marks;
+	size_t nmarks;
+	uint64_t next_save, next_check;
+	uint8_t *buf;
+	uint64_t delivered, delivered_bytes, failed_n, failed_deadline, failed_hash,
+		 failed_disk, failed_path, missing, refused, collisions, chunks, dups,
+		 unknown, bad, resumed, busy;
+} frx;
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+static uint32_t frx_max_record(void)
+{
+	return FILE_MAX_RECORD;
+}
+
+/* A name for a report: printable ASCII and UTF-8 bytes as they are, the
+ * rest as \xNN. */
+static void put_name(FILE *f, const uint8_t *n, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (n[i] < 0x20 || n[i] == 0x7f || n[i] == '\\')
+			fprintf(f, "\\x%02x", n[i]);
+		else
+			fputc(n[i], f);
+}
+
+/* -------------------------------------------------------- the maps */
+
+static void key_name(char *b, size_t len, uint64_t key, const char *ext)
+{
+	snprintf(b, len, "%016" PRIx64 ".%s", key, ext);
+}
+
+/* KEY.map, written whole or not at all: its state, time, META and, for a
+ * partial file, the chunk map. */
+static int map_write(uint64_t key, uint8_t state, int64_t at, const uint8_t *rec, size_t rec_len,
+		     const uint8_t *map, uint32_t nchunks)
+{
+	char p[64], tmp[72];
+	FILE *f;
+	size_t i;
+	int r;
+
+	key_name(p, sizeof(p), key, "map");
+	snprintf(tmp, sizeof(tmp), "%s.new", p);
+	{
+		int fd = openat(frx.partial, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (fd < 0)
+			return -1;
+		f = fdopen(fd, "w");
+		if (!f) {
+			close(fd);
+			return -1;
+		}
+	}
+	fprintf(f, "diode-files-map 1\nstate %s\ntime %" PRId64 "\nmeta ", state_name[state], at);
+	for (i = 0; i < rec_len; i++)
+		fprintf(f, "%02x", rec[i]);
+	fprintf(f, "\nchunks %" PRIu32 "\n", state == FRX_PARTIAL ? nchunks : 0);
+	if (state == FRX_PARTIAL)
+		fwrite(map, 1, (nchunks + 7) / 8, f);
+	r = fflush(f) || ferror(f) || fdatasync(fileno(f));
+	r |= fclose(f);
+	if (!r)
+		r = renameat(frx.partial, tmp, frx.partial, p);
+	if (r)
+		unlinkat(frx.partial, tmp, 0);
+	return r ? -1 : 0;
+}
+
+static struct frx_mark *mark_find(uint64_t key)
+{
+	size_t i;
+
+	for (i = 0; i < frx.nmarks; i++)
+		if (frx.marks[i].key == key)
+			return &frx.marks[i];
+	return NULL;
+}
+
+static void mark_set(uint64_t key, uint8_t state, int64_t at)
+{
+	struct frx_mark *k = mark_find(key);
+
+	if (!k) {
+		frx.marks = realloc(frx.marks, (frx.nmarks + 1) * sizeof(*frx.marks));
+		if (!frx.marks)
+			chan_die("realloc");
+		k = &frx.marks[frx.nmarks++];
+	}
+	*k = (struct frx_mark){ key, state, at };
+}
+
+static void mark_del(struct frx_mark *k)
+{
+	*k = frx.marks[--frx.nmarks];
+}
+
+/* A mark, durable: the file's map says what became of it. */
+static void mark(const uint8_t *rec, size_t len, uint64_t key, uint8_t state)
+{
+	int64_t now = wall_ms() / 1000;
+
+	mark_set(key, state, now);
+	if (map_write(key, state, now, rec, len, NULL, 0))
+		fprintf(stderr, "diode-agent: %s: cannot write the mark of %016" PRIx64 ": %s\n",
+			chan_cf.name, key, strerror(errno));
+}
+
+/* ------------------------------------------------------ the files */
+
+static struct frx_part *part_find(uint64_t key)
+{
+	static size_t last;
+	size_t i;
+
+	if (last < frx.nparts && frx.parts[last]->m.key == key)
+		return frx.parts[last];
+	for (i = 0; i < frx.nparts; i++)
+		if (frx.parts[i]->m.key == key)
+			return frx.parts[last = i];
+	return NULL;
+}
+
+static void part_free(struct frx_part *p)
+{
+	size_t i;
+
+	for (i = 0; i < frx.nparts; i++)
+		if (frx.parts[i] == p) {
+			frx.parts[i] = frx.parts[--frx.nparts];
+			break;
+		}
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p->map);
+	free(p->rec);
+	free(p);
+}
+
+/* Failed/KEY.report: what the file was and why it failed. */
+static void report(const struct file_meta *m, uint32_t have, uint32_t nchunks, const char *why)
+{
+	char p[64], sha[65];
+	FILE *f;
+	int fd, i;
+
+	key_name(p, sizeof(p), m->key, "report");
+	fd = openat(frx.failed, p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	for (i = 0; i < 32; i++)
+		sprintf(sha + 2 * i, "%02x", m->sha256[i]);
+	fprintf(stderr, "diode-agent: %s: failed: ", chan_cf.name);
+	put_name(stderr, m->name, m->name_len);
+	fprintf(stderr, ": %s (%" PRIu32 " of %" PRIu32 " chunks)\n", why, have, nchunks);
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "diode-agent: %s: cannot write %s: %s\n", chan_cf.name, p, strerror(errno));
+		return;
+	}
+	fprintf(f, "name: ");
+	put_name(f, m->name, m->name_len);
+	fprintf(f, "\nreason: %s\nsize: %" PRIu64 "\nsha256: %s\nchunks: %" PRIu32 " of %" PRIu32
+		"\nkey: %016" PRIx64 "\ntime: %" PRId64 "\n", why, m->size, sha, have, nchunks, m->key,
+		wall_ms() / 1000);
+	if (fclose(f))
+		fprintf(stderr, "diode-agent: %s: cannot write %s: %s\n", chan_cf.name, p, strerror(errno));
+}
+
+/* The file given up: reported, its data kept beside the report when it
+ * may help (a deadline, a hash that differs), removed otherwise. */
+static void part_fail(struct frx_part *p, const char *why, uint64_t *counter, bool keep)
+{
+	char d[64], k[64];
+
+	report(&p->m, p->have, p->nchunks, why);
+	key_name(d, sizeof(d), p->m.key, "data");
+	key_name(k, sizeof(k), p->m.key, "partial");
+	if (!keep || renameat(frx.partial, d, frx.failed, k))
+		unlinkat(frx.partial, d, 0);
+	(*counter)++;
+	frx.failed_n++;
+	mark(p->rec, p->rec_len, p->m.key, FRX_FAILED);
+	part_free(p);
+}
+
+/* The folders of name under the inbox, made as needed, never through a
+ * symlink: the last one's fd, or -1. */
+static int inbox_dir(const uint8_t *name, size_t len, size_t *base)
+{
+	char comp[FILE_COMP_MAX + 1];
+	size_t i, start;
+	int dfd = dup(frx.inbox);
+
+	for (start = 0; dfd >= 0; start = i + 1) {
+		int sub;
+
+		for (i = start; i < len && name[i] != '/'; i++)
+			;
+		if (i == len) {
+			*base = start;
+			return dfd;
+		}
+		memcpy(comp, name + start, i - start);
+		comp[i - start] = 0;
+		if (mkdirat(dfd, comp, 0755) && errno != EEXIST) {
+			close(dfd);
+			return -1;
+		}
+		sub = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		dfd = sub;
+	}
+	return -1;
+}
+
+/* Synced, then renamed into the inbox at once: a consumer sees all of it
+ * or nothing. A name taken gets .1, .2, ... before its extension. */
+static void part_deliver(struct frx_part *p)
+{
+	struct timespec t[2] = { { p->m.mtime_ns / 1000000000, p->m.mtime_ns % 1000000000 } };
+	char d[64], base[FILE_COMP_MAX + 1], try[FILE_COMP_MAX + 16];
+	size_t b, dot;
+	int dfd, n, r = -1;
+
+	if (t[0].tv_nsec < 0) {
+		t[0].tv_sec--;
+		t[0].tv_nsec += 1000000000;
+	}
+	t[1] = t[0];
+	if (fchmod(p->fd, p->m.mode & 0777) || futimens(p->fd, t) || fsync(p->fd)) {
+		part_fail(p, "cannot be written (sync)", &frx.failed_disk, false);
+		return;
+	}
+	dfd = inbox_dir(p->m.name, p->m.name_len, &b);
+	if (dfd < 0) {
+		part_fail(p, "its folder cannot be made in the inbox (a file or symlink in the way?)",
+			  &frx.failed_path, true);
+		return;
+	}
+	memcpy(base, p->m.name + b, p->m.name_len - b);
+	base[p->m.name_len - b] = 0;
+	for (dot = strlen(base); dot > 1 && base[dot - 1] != '.'; dot--)
+		;
+	dot = dot > 1 ? dot - 1 : strlen(base);
+	key_name(d, sizeof(d), p->m.key, "data");
+	for (n = 0; n < 1000; n++) {
+		if (n)
+			snprintf(try, sizeof(try), "%.*s.%d%s", (int)dot, base, n, base + dot);
+		else
+			snprintf(try, sizeof(try), "%s", base);
+		r = renameat2(frx.partial, d, dfd, try, RENAME_NOREPLACE);
+		if (!r || errno != EEXIST)
+			break;
+	}
+	close(dfd);
+	if (r) {
+		part_fail(p, "cannot be renamed into the inbox", &frx.failed_path, true);
+		return;
+	}
+	frx.collisions += n > 0;
+	frx.delivered++;
+	frx.delivered_bytes += p->m.size;
+	mark(p->rec, p->rec_len, p->m.key, FRX_DONE);
+	part_free(p);
+}
+
+/* Every chunk is here: hashed back from the disk, a step a turn. */
+static void verify_step(struct frx_part *p, size_t *budget)
+{
+	uint8_t h[32];
+
+	while (p->verified < p->m.size && *budget) {
+		size_t want = p->m.size - p->verified < (1u << 20) ? p->m.size - p->verified : 1u << 20;
+		ssize_t n = pread(p->fd, frx.buf, want, p->verified);
+
+		if (n != (ssize_t)want) {
+			part_fail(p, "cannot be read back", &frx.failed_disk, false);
+			return;
+		}
+		crypto_hash_sha256_update(&p->hs, frx.buf, n);
+		p->verified += n;
+		*budget = *budget > (size_t)n ? *budget - n : 0;
+	}
+	if (p->verified < p->m.size)
+		return;
+	crypto_hash_sha256_final(&p->hs, h);
+	if (memcmp(h, p->m.sha256, 32))
+		part_fail(p, "SHA-256 differs", &frx.failed_hash, true);
+	else
+		part_deliver(p);
+}
+
+static void verify_start(struct frx_part *p)
+{
+	struct stat st;
+
+	p->verifying = true;
+	p->verified = 0;
+	crypto_hash_sha256_init(&p->hs);
+	if (fstat(p->fd, &st) || (uint64_t)st.st_size != p->m.size)
+		part_fail(p, "size differs", &frx.failed_hash, true);
+}
+
+static struct frx_part *part_new(const uint8_t *rec, size_t len)
+{
+	struct frx_part *p = calloc(1, sizeof(*p));
+	struct file_chunk c;
+
+	if (!p || !(p->rec = malloc(len)))
+		chan_die("malloc");
+	memcpy(p->rec, rec, len);
+	p->rec_len = len;
+	file_decode(p->rec, len, &p->m, &c);
+	p->nchunks = file_nchunks(p->m.size, p->m.chunk);
+	p->map = calloc(1, (p->nchunks + 7) / 8 + 1);
+	if (!p->map)
+		chan_die("calloc");
+	p->fd = -1;
+	p->last_ms = wall_ms();
+	frx.parts[frx.nparts++] = p;
+	return p;
+}
+
+/* A file heard of for the first time: its place made in the partial
+ * area, the whole size reserved so that a full disk fails it now. */
+static void part_create(const uint8_t *rec, size_t len)
+{
+	struct frx_part *p = part_new(rec, len);
+	char d[64];
+
+	key_name(d, sizeof(d), p->m.key, "data");
+	p->fd = openat(frx.partial, d, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (p->fd < 0) {
+		part_fail(p, strerror(errno), &frx.failed_disk, false);
+		return;
+	}
+	if (p->m.size && fallocate(p->fd, 0, 0, p->m.size)) {
+		if (errno != EOPNOTSUPP || ftruncate(p->fd, p->m.size)) {
+			part_fail(p, errno == ENOSPC ? "disk full" : strerror(errno), &frx.failed_disk, false);
+			return;
+		}
+	}
+	if (map_write(p->m.key, FRX_PARTIAL, p->last_ms / 1000, p->rec, p->rec_len, p->map, p->nchunks)) {
+		part_fail(p, errno == ENOSPC ? "disk full" : strerror(errno), &frx.failed_disk, false);
+		return;
+	}
+	if (!p->nchunks)
+		verify_start(p);
+}
+
+static void meta_in(const struct file_meta *m, const uint8_t *rec, size_t len)
+{
+	struct frx_part *p = part_find(m->key);
+	struct frx_mark *k;
+	int e;
+
+	if (p) {
+		/* the history repeats for a day: only a pass keeps a file alive */
+		if (!(m->flags & FILE_F_HISTORY))
+			p->last_ms = wall_ms();
+		return;
+	}
+	k = mark_find(m->key);
+	if (k && (k->state == FRX_DONE || k->state == FRX_REFUSED || m->flags & FILE_F_HISTORY))
+		return;
+	if (k)
+		mark_del(k);	/* failed or missing, and sent again: a new try */
+	if (m->flags & FILE_F_HISTORY) {
+		report(m, 0, file_nchunks(m->size, m->chunk),
+		       "missing: the sender's history names it, nothing of it arrived");
+		frx.missing++;
+		frx.failed_n++;
+		mark(rec, len, m->key, FRX_MISSING);
+		return;
+	}
+	e = file_name_check(m->name, m->name_len);
+	if (e) {
+		fprintf(stderr, "diode-agent: %s: name refused (%s): ", chan_cf.name, file_name_err_str(e));
+		put_name(stderr, m->name, m->name_len);
+		fputc('\n', stderr);
+		frx.refused++;
+		mark(rec, len, m->key, FRX_REFUSED);
+		return;
+	}
+	if (frx.nparts == FRX_MAX_PARTS) {
+		frx.busy++;	/* a later pass brings it again */
+		return;
+	}
+	part_create(rec, len);
+}
+
+static void chunk_in(const struct file_chunk *c)
+{
+	struct frx_part *p = part_find(c->key);
+	ssize_t n;
+
+	if (!p) {
+		if (mark_find(c->key))
+			frx.dups++;
+		else
+			frx.unknown++;
+		return;
+	}
+	if (c->index >= p->nchunks || c->len != file_chunk_len(p->m.size, p->m.chunk, c->index)) {
+		frx.bad++;
+		return;
+	}
+	p->last_ms = wall_ms();
+	if (p->verifying || p->map[c->index / 8] & (1u << (c->index % 8))) {
+		frx.dups++;
+		return;
+	}
+	n = pwrite(p->fd, c->data, c->len, (uint64_t)c->index * p->m.chunk);
+	if (n != (ssize_t)c->len) {
+		part_fail(p, n < 0 && errno == ENOSPC ? "disk full" : "write error", &frx.failed_disk, false);
+		return;
+	}
+	p->map[c->index / 8] |= 1u << (c->index % 8);
+	p->have++;
+	p->have_bytes += c->len;
+	p->dirty = true;
+	frx.chunks++;
+	if (p->have == p->nchunks)
+		verify_start(p);
+}
+
+static void frx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
+{
+	struct file_meta m;
+	struct file_chunk c;
+
+	(void)seq;
+	switch (file_decode(rec, len, &m, &c)) {
+	case FILE_REC_META:
+		meta_in(&m, rec, len);
+		return;
+	case FILE_REC_CHUNK:
+		chunk_in(&c);
+		return;
+	}
+	frx.bad++;
+}
+
+/* The META records numbered: one lost is counted by the transport, and
+ * the next pass or the history brings the file again. */
+static void frx_gap(uint64_t first, uint64_t last)
+{
+	(void)first;
+	(void)last;
+}
+
+static void frx_epoch(uint64_t old, uint64_t epoch, uint64_t joined)
+{
+	(void)old;
+	(void)epoch;
+	(void)joined;
+}
+
+/* Maps say no more than the disk has: the data synced first. */
+static void save_maps(void)
+{
+	size_t i;
+
+	for (i = 0; i < frx.nparts; i++) {
+		struct frx_part *p = frx.parts[i];
+
+		if (!p->dirty)
+			continue;
+		if (fdatasync(p->fd) ||
+		    map_write(p->m.key, FRX_PARTIAL, p->last_ms / 1000, p->rec, p->rec_len, p->map,
+			      p->nchunks)) {
+			fprintf(stderr, "diode-agent: %s: cannot save the map of %016" PRIx64 ": %s\n",
+				chan_cf.name, p->m.key, strerror(errno));
+			continue;
+		}
+		p->dirty = false;
+	}
+}
+
+static void progress(void)
+{
+	struct frx_part *big = NULL;
+	size_t i;
+
+	for (i = 0; i < frx.nparts; i++)
+		if (frx.parts[i]->m.size >= FRX_PROGRESS && (!big || frx.parts[i]->m.size > big->m.size))
+			big = frx.parts[i];
+	if (!big)
+		return;
+	fprintf(stderr, "\r%s: ", chan_cf.name);
+	put_name(stderr, big->m.name, big->m.name_len);
+	fprintf(stderr, " %" PRIu64 "%% of %" PRIu64 " MiB%s", big->have_bytes * 100 / big->m.size,
+		big->m.size >> 20, big->verifying ? ", checking" : "");
+	fprintf(stderr, "\033[K");
+}
+
+static void frx_tick(uint64_t now, int *timeout)
+{
+	size_t i, budget = FRX_VERIFY_STEP;
+	int64_t w;
+
+	for (i = frx.nparts; i > 0 && budget; i--)
+		if (frx.parts[i - 1]->verifying)
+			verify_step(frx.parts[i - 1], &budget);
+	for (i = 0; i < frx.nparts; i++)
+		if (frx.parts[i]->verifying)
+			*timeout = 0;
+	if (now >= frx.next_save) {
+		save_maps();
+		frx.next_save = now + FRX_SAVE_MS;
+		if (isatty(2))
+			progress();
+	}
+	if (now >= frx.next_check) {
+		w = wall_ms();
+		for (i = frx.nparts; i > 0; i--) {
+			struct frx_part *p = frx.parts[i - 1];
+
+			if (!p->verifying && w - p->last_ms > (int64_t)chan_cf.files.deadline_ms)
+				part_fail(p, "deadline: not complete in time", &frx.failed_deadline, true);
+		}
+		frx.next_check = now + 1000;
+	}
+}
+
+static void frx_commit(void)
+{
+	save_maps();
+}
+
+/* ------------------------------------------------ start and status */
+
+/* KEY.map read back as untrusted input: its META through the decoder,
+ * its map's length from the META, anything else and it is ignored. */
+static void map_load(const char *fname, int64_t now)
+{
+	char *b = NULL, st[16], *meta, *nl;
+	size_t len = 0, mlen, i;
+	uint64_t key;
+	uint32_t nchunks;
+	int64_t at;
+	int s, fd = openat(frx.partial, fname, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	struct file_meta m;
+	struct file_chunk c;
+	uint8_t *rec = NULL;
+	struct frx_part *p;
+
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	b = malloc(FILE_MAX_CHUNKS / 8 + 4 * FILE_NAME_MAX);
+	if (!b)
+		chan_die("malloc");
+	len = fread(b, 1, FILE_MAX_CHUNKS / 8 + 4 * FILE_NAME_MAX - 1, f);
+	fclose(f);
+	b[len] = 0;
+	if (sscanf(fname, "%16" SCNx64 ".map", &key) != 1 ||
+	    sscanf(b, "diode-files-map 1\nstate %15s\ntime %" SCNd64 "\nmeta ", st, &at) != 2)
+		goto bad;
+	for (s = 0; s <= FRX_REFUSED && strcmp(st, state_name[s]); s++)
+		;
+	meta = strstr(b, "\nmeta ");
+	if (s > FRX_REFUSED || !meta)
+		goto bad;
+	meta += 6;
+	nl = strchr(meta, '\n');
+	if (!nl || (nl - meta) % 2 || sscanf(nl, "\nchunks %" SCNu32 "\n", &nchunks) != 1)
+		goto bad;
+	mlen = (nl - meta) / 2;
+	rec = malloc(mlen + 1);
+	if (!rec)
+		chan_die("malloc");
+	for (i = 0; i < mlen; i++) {
+		unsigned v;
+
+		if (sscanf(meta + 2 * i, "%2x", &v) != 1)
+			goto bad;
+		rec[i] = v;
+	}
+	if (file_decode(rec, mlen, &m, &c) != FILE_REC_META || m.key != key)
+		goto bad;
+	if (s != FRX_PARTIAL) {
+		if (now / 1000 - at > FRX_MARK_AGE)
+			unlinkat(frx.partial, fname, 0);
+		else
+			mark_set(key, s, at);
+		goto out;
+	}
+	nl = strchr(nl + 1, '\n');
+	if (!nl || nchunks != file_nchunks(m.size, m.chunk) ||
+	    (size_t)(b + len - (nl + 1)) != (nchunks + 7) / 8 || frx.nparts == FRX_MAX_PARTS)
+		goto bad;
+	p = part_new(rec, mlen);
+	memcpy(p->map, nl + 1, (nchunks + 7) / 8);
+	p->last_ms = at * 1000;
+	{
+		char d[64];
+
+		key_name(d, sizeof(d), key, "data");
+		p->fd = openat(frx.partial, d, O_RDWR | O_CLOEXEC);
+	}
+	if (p->fd < 0) {
+		part_free(p);
+		goto bad;
+	}
+	for (i = 0; i < nchunks; i++)
+		if (p->map[i / 8] & (1u << (i % 8))) {
+			p->have++;
+			p->have_bytes += file_chunk_len(m.size, m.chunk, i);
+		}
+	frx.resumed++;
+	fprintf(stderr, "diode-agent: %s: resuming ", chan_cf.name);
+	put_name(stderr, m.name, m.name_len);
+	fprintf(stderr, ": %" PRIu32 " of %" PRIu32 " chunks\n", p->have, nchunks);
+	if (p->have == nchunks)
+		verify_start(p);
+	goto out;
+bad:
+	fprintf(stderr, "diode-agent: %s: %s does not check, ignored\n", chan_cf.name, fname);
+out:
+	free(rec);
+	free(b);
+}
+
+static int open_area(const char *p, const char *key, bool make)
+{
+	int fd;
+
+	if (make && mkdir(p, 0700) && errno != EEXIST) {
+		fprintf(stderr, "diode-agent: %s: %s %s: %s\n", chan_cf.name, key, p, strerror(errno));
+		exit(1);
+	}
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "diode-agent: %s: %s %s: %s\n", chan_cf.name, key, p, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void frx_start(void)
+{
+	struct stat a, b, c;
+	struct dirent *e;
+	DIR *d;
+
+	if (sodium_init() < 0)
+		chan_die("sodium_init");
+	frx.inbox = open_area(chan_cf.files.inbox, "Inbox", false);
+	frx.partial = open_area(chan_cf.files.partial, "Partial", true);
+	frx.failed = open_area(chan_cf.files.failed, "Failed", true);
+	if (fstat(frx.inbox, &a) || fstat(frx.partial, &b) || fstat(frx.failed, &c) ||
+	    a.st_dev != b.st_dev || a.st_dev != c.st_dev) {
+		fprintf(stderr, "diode-agent: %s: Partial and Failed must be on the Inbox's file system\n",
+			chan_cf.name);
+		exit(1);
+	}
+	frx.buf = malloc(1u << 20);
+	if (!frx.buf)
+		chan_die("malloc");
+	d = fdopendir(dup(frx.partial));
+	if (!d)
+		chan_die("Partial");
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (l == 20 && !strcmp(e->d_name + 16, ".map"))
+			map_load(e->d_name, wall_ms());
+	}
+	closedir(d);
+}
+
+static void frx_status(FILE *f)
+{
+	uint64_t total = 0, have = 0;
+	size_t i;
+
+	for (i = 0; i < frx.nparts; i++) {
+		total += frx.parts[i]->m.size;
+		have += frx.parts[i]->have_bytes;
+	}
+	fprintf(f, ",\"files_delivered\":%" PRIu64 ",\"bytes_delivered\":%" PRIu64
+		",\"files_failed\":%" PRIu64 ",\"failed_deadline\":%" PRIu64 ",\"failed_hash\":%" PRIu64
+		",\"failed_disk\":%" PRIu64 ",\"failed_path\":%" PRIu64 ",\"missing\":%" PRIu64
+		",\"refused_names\":%" PRIu64 ",\"collisions\":%" PRIu64 ",\"in_progress\":%zu"
+		",\"in_progress_percent\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"chunks_duplicate\":%" PRIu64
+		",\"chunks_unknown\":%" PRIu64 ",\"bad_records\":%" PRIu64 ",\"resumed\":%" PRIu64
+		",\"busy\":%" PRIu64,
+		frx.delivered, frx.delivered_bytes, frx.failed_n, frx.failed_deadline, frx.failed_hash,
+		frx.failed_disk, frx.failed_path, frx.missing, frx.refused, frx.collisions, frx.nparts,
+		total ? have * 100 / total : 100, frx.chunks, frx.dups, frx.unknown, frx.bad,
+		frx.resumed, frx.busy);
+}
+
+static void frx_stop(void)
+{
+	save_maps();
+	if (isatty(2))
+		fputc('\n', stderr);
+	while (frx.nparts)
+		part_free(frx.parts[0]);
+	free(frx.marks);
+	free(frx.buf);
+}
+
+const struct chan_proto file_rx_proto = {
+	.name = "files",
+	.max_record = frx_max_record,
+	.rx_start = frx_start,
+	.deliver = frx_deliver,
+	.gap = frx_gap,
+	.epoch = frx_epoch,
+	.rx_commit = frx_commit,
+	.rx_status = frx_status,
+	.tick = frx_tick,
+	.stop = frx_stop,
+};

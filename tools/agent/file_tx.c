@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The files channel's tx (docs/files.md): the outbox watched with inotify
+ * and scanned, each complete file hashed, then sent in Passes passes of a
+ * META record (numbered: small, journalled, counted when lost) and its
+ * CHUNK records (state: unnumbered, never journalled, since the file in
+ * the outbox is their durable source), and moved to Sent after the last
+ * pass. A periodic history of the files sent lets the rx name a file it
+ * never saw.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "file.h"
+#include "transport.h"
+
+#define FTX_AHEAD	256		/* chunks queued ahead of the socket */
+#define FTX_HASH_STEP	(8u << 20)	/* bytes hashed a turn of the loop */
+#define FTX_HISTORY	64		/* files the history names */
+#define FTX_HISTORY_AGE	(24 * 3600)	/* s: and only those of the last day */
+
+struct ftx_file {
+	char *rel;
+	int fd;
+	struct file_meta m;
+	crypto_hash_sha256_state hs;
+	uint64_t hashed;		/* bytes; m is complete when == size */
+	bool hashing;
+	uint8_t passes_done;
+	uint32_t next;			/* chunk of the pass under way */
+	bool in_pass;
+	uint64_t due;			/* ms: the next pass may start */
+	ino_t ino;
+};
+
+/* A file seen in the outbox, not yet taken. */
+struct ftx_cand {
+	char *rel;
+	uint64_t size;
+	int64_t mtime_ns;
+	ino_t ino;
+	uint64_t since;			/* ms: unchanged since */
+	bool moved_in, skipped, seen;
+};
+
+struct ftx_hist {
+	struct file_meta m;
+	char *name;
+	int64_t done_at;		/* wall clock, s */
+};
+
+static struct {
+	struct chan_fd ino;
+	int outbox, sentdir;		/* directory fds */
+	struct { int wd; char *rel; } *wds;
+	size_t nwds;
+	struct ftx_cand *cands;
+	size_t ncands;
+	struct ftx_file **files;
+	size_t nfiles;
+	struct ftx_file *cur;		/* the file whose pass is under way */
+	struct ftx_hist hist[FTX_HISTORY];
+	size_t nhist, hist_next;
+	uint32_t chunk;
+	uint64_t next_scan, next_history;
+	bool scan_now;
+	uint8_t *buf;			/* a chunk record, or hash input */
+	uint64_t taken, sent, sent_bytes, passes, chunks, history_sent, skipped,
+		 changed, read_errors, move_errors;
+} ftx;
+
+static int64_t wall_s(void)
+{
+	return time(NULL);
+}
+
+static uint32_t ftx_max_record(void)
+{
+	return FILE_MAX_RECORD;
+}
+
+/* ------------------------------------------------------ history file */
+
+static void hex(char *out, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static int unhex(uint8_t *out, const char *s, size_t n)
+{
+	size_t i;
+	unsigned v;
+
+	for (i = 0; i < n; i++) {
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = v;
+	}
+	return 0;
+}
+
+static void hist_free(struct ftx_hist *h)
+{
+	free(h->name);
+	h->name = NULL;
+}
+
+static void hist_add(const struct file_meta *m, const char *name, int64_t at)
+{
+	struct ftx_hist *h = &ftx.hist[ftx.hist_next];
+
+	hist_free(h);
+	h->m = *m;
+	h->name = strdup(name);
+	if (!h->name)
+		chan_die("strdup");
+	h->m.name = (const uint8_t *)h->name;
+	h->done_at = at;
+	ftx.hist_next = (ftx.hist_next + 1) % FTX_HISTORY;
+	if (ftx.nhist < FTX_HISTORY)
+		ftx.nhist++;
+}
+
+/* StateDir/NAME.files: the history, so that a restart still names them. */
+static void hist_save(void)
+{
+	char *b = NULL, sha[65], *name;
+	size_t l = 0, i;
+	FILE *f = open_memstream(&b, &l);
+
+	if (!f)
+		return;
+	for (i = 0; i < ftx.nhist; i++) {
+		struct ftx_hist *h = &ftx.hist[(ftx.hist_next + FTX_HISTORY - ftx.nhist + i) % FTX_HISTORY];
+
+		name = malloc(2 * h->m.name_len + 1);
+		if (!name)
+			break;
+		hex(sha, h->m.sha256, 32);
+		hex(name, h->m.name, h->m.name_len);
+		fprintf(f, "%" PRId64 " %" PRIu64 " %" PRIu32 " %" PRIo32 " %" PRId64 " %u %s %s\n",
+			h->done_at, h->m.size, h->m.chunk, h->m.mode, h->m.mtime_ns, h->m.passes,
+			sha, name);
+		free(name);
+	}
+	fclose(f);
+	if (chan_write_atomic("files", b, l))
+		fprintf(stderr, "diode-agent: %s: cannot save the files' history: %s\n",
+			chan_cf.name, strerror(errno));
+	free(b);
+}
+
+/* Read back as untrusted: a line that does not check is skipped. */
+static void hist_load(void)
+{
+	char p[512], *line = NULL, sha[65];
+	size_t cap = 0;
+	FILE *f;
+
+	chan_path(&chan_cf, p, sizeof(p), "files");
+	f = fopen(p, "r");
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		struct file_meta m = { .flags = FILE_F_HISTORY };
+		char *name = malloc(strlen(line) + 1);
+		uint8_t *raw = malloc(strlen(line) / 2 + 1);
+		unsigned passes;
+		int64_t at;
+		size_t n;
+
+		if (!name || !raw)
+			chan_die("malloc");
+		if (sscanf(line, "%" SCNd64 " %" SCNu64 " %" SCNu32 " %" SCNo32 " %" SCNd64 " %u %64s %s",
+			   &at, &m.size, &m.chunk, &m.mode, &m.mtime_ns, &passes, sha, name) == 8 &&
+		    strlen(sha) == 64 && !unhex(m.sha256, sha, 32) && (n = strlen(name) / 2) &&
+		    n <= FILE_NAME_MAX && !unhex(raw, name, n) && !memchr(raw, 0, n) &&
+		    passes && passes <= 255 && m.chunk >= FILE_CHUNK_MIN && m.chunk <= FILE_CHUNK_MAX) {
+			raw[n] = 0;
+			m.passes = passes;
+			m.name_len = n;
+			m.key = file_key(raw, n, m.sha256, m.size, m.chunk);
+			hist_add(&m, (char *)raw, at);
+		}
+		free(name);
+		free(raw);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* The history's entries of the last day, as state records. */
+static void hist_send(void)
+{
+	uint8_t rec[FILE_META_FIXED + FILE_NAME_MAX];
+	int64_t now = wall_s();
+	size_t i, n;
+
+	for (i = 0; i < ftx.nhist && chan_tx_state_room() > 0; i++) {
+		struct ftx_hist *h = &ftx.hist[i];
+
+		if (!h->name || now - h->done_at > FTX_HISTORY_AGE)
+			continue;
+		n = file_put_meta(rec, sizeof(rec), &h->m);
+		if (!chan_tx_enqueue_state(rec, n))
+			ftx.history_sent++;
+	}
+}
+
+/* ------------------------------------------------------- the outbox */
+
+static void watch_dir(const char *rel)
+{
+	char p[4352];
+	int wd;
+	size_t i;
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", ftx.outbox, rel);
+	wd = inotify_add_watch(ftx.ino.fd, p, IN_CLOSE_WRITE | IN_MOVED_TO |
+			       IN_CREATE | IN_ONLYDIR | IN_DONT_FOLLOW);
+	if (wd < 0)
+		return;
+	for (i = 0; i < ftx.nwds; i++)
+		if (ftx.wds[i].wd == wd)
+			return;
+	ftx.wds = realloc(ftx.wds, (ftx.nwds + 1) * sizeof(*ftx.wds));
+	if (!ftx.wds)
+		chan_die("realloc");
+	ftx.wds[ftx.nwds].wd = wd;
+	ftx.wds[ftx.nwds].rel = strdup(rel);
+	if (!ftx.wds[ftx.nwds].rel)
+		chan_die("strdup");
+	ftx.nwds++;
+}
+
+static struct ftx_cand *cand_find(const char *rel, bool add)
+{
+	size_t i;
+
+	for (i = 0; i < ftx.ncands; i++)
+		if (ftx.cands[i].rel && !strcmp(ftx.cands[i].rel, rel))
+			return &ftx.cands[i];
+	if (!add)
+		return NULL;
+	ftx.cands = realloc(ftx.cands, (ftx.ncands + 1) * sizeof(*ftx.cands));
+	if (!ftx.cands)
+		chan_die("realloc");
+	ftx.cands[ftx.ncands] = (struct ftx_cand){ .rel = strdup(rel) };
+	if (!ftx.cands[ftx.ncands].rel)
+		chan_die("strdup");
+	return &ftx.cands[ftx.ncands++];
+}
+
+static bool busy(const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < ftx.nfiles; i++)
+		if (!strcmp(ftx.files[i]->rel, rel))
+			return true;
+	return false;
+}
+
+/* A complete file: opened (never through a symlink) and hashed from now
+ * on, a turn at a time. */
+static void take(struct ftx_cand *c, uint64_t now)
+{
+	struct ftx_file *f = calloc(1, sizeof(*f));
+	struct stat st;
+
+	if (!f)
+		chan_die("calloc");
+	f->fd = openat(ftx.outbox, c->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (f->fd < 0 || fstat(f->fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != c->ino) {
+		if (f->fd >= 0)
+			close(f->fd);
+		free(f);
+		ftx.read_errors++;
+		return;
+	}
+	f->rel = c->rel;
+	c->rel = NULL;
+	f->ino = st.st_ino;
+	f->m.size = st.st_size;
+	f->m.mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+	f->m.mode = st.st_mode & 0777;
+	f->m.chunk = ftx.chunk;
+	f->m.passes = chan_cf.files.passes;
+	f->m.name = (const uint8_t *)f->rel;
+	f->m.name_len = strlen(f->rel);
+	f->hashing = true;
+	f->due = now;
+	crypto_hash_sha256_init(&f->hs);
+	ftx.files = realloc(ftx.files, (ftx.nfiles + 1) * sizeof(*ftx.files));
+	if (!ftx.files)
+		chan_die("realloc");
+	ftx.files[ftx.nfiles++] = f;
+	ftx.taken++;
+}
+
+static void scan_dir(int dfd, const char *rel, uint64_t now, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	char sub[4352];
+
+	if (depth > 64)
+		return;
+	watch_dir(rel);
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		struct ftx_cand *c;
+		int64_t mt;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >=
+		    sizeof(sub))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sfd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sfd >= 0)
+				scan_dir(sfd, sub, now, depth + 1);
+			continue;
+		}
+		if (busy(sub))
+			continue;
+		c = cand_find(sub, true);
+		c->seen = true;
+		if (!S_ISREG(st.st_mode) || strlen(sub) > FILE_NAME_MAX) {
+			/* a symlink, a device, a name too long: once */
+			if (!c->skipped) {
+				c->skipped = true;
+				ftx.skipped++;
+				fprintf(stderr, "diode-agent: %s: %s skipped: not a regular file or a name too long\n",
+					chan_cf.name, sub);
+			}
+			continue;
+		}
+		mt = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+		if (c->size != (uint64_t)st.st_size || c->mtime_ns != mt || c->ino != st.st_ino ||
+		    !c->since) {
+			c->size = st.st_size;
+			c->mtime_ns = mt;
+			c->ino = st.st_ino;
+			c->since = now;
+			if (!c->moved_in)
+				continue;
+		}
+		if (c->moved_in || now - c->since >= chan_cf.files.settle_ms)
+			take(c, now);
+	}
+	closedir(d);
+}
+
+static void scan(uint64_t now)
+{
+	size_t i, j;
+	int dfd = openat(ftx.outbox, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	for (i = 0; i < ftx.ncands; i++)
+		ftx.cands[i].seen = false;
+	if (dfd >= 0)
+		scan_dir(dfd, "", now, 0);
+	/* forget what is gone, or taken */
+	for (i = j = 0; i < ftx.ncands; i++) {
+		if (ftx.cands[i].rel && ftx.cands[i].seen)
+			ftx.cands[j++] = ftx.cands[i];
+		else
+			free(ftx.cands[i].rel);
+	}
+	ftx.ncands = j;
+	ftx.scan_now = false;
+	ftx.next_scan = now + (chan_cf.files.settle_ms / 4 < 100 ? 100 :
+			       chan_cf.files.settle_ms / 4 > 1000 ? 1000 : chan_cf.files.settle_ms / 4);
+}
+
+/* A file renamed into the outbox is complete at once; anything else
+ * brings the next scan forward. */
+static void ino_read(struct chan_fd *cfd, uint32_t events, uint64_t now)
+{
+	char b[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+	char *p;
+	size_t i;
+
+	(void)events;
+	(void)now;
+	while ((n = read(cfd->fd, b, sizeof(b))) > 0) {
+		for (p = b; p < b + n; p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
+			const struct inotify_event *e = (const void *)p;
+			char rel[4352];
+
+			ftx.scan_now = true;
+			if (!(e->mask & IN_MOVED_TO) || e->mask & IN_ISDIR || !e->len)
+				continue;
+			for (i = 0; i < ftx.nwds && ftx.wds[i].wd != e->wd; i++)
+				;
+			if (i == ftx.nwds)
+				continue;
+			if ((size_t)snprintf(rel, sizeof(rel), "%s%s%s", ftx.wds[i].rel,
+					     ftx.wds[i].rel[0] ? "/" : "", e->name) < sizeof(rel))
+				cand_find(rel, true)->moved_in = true;
+		}
+	}
+}
+
+/* ------------------------------------------------------- the passes */
+
+/* Sent/REL, its folders made; a name taken gets .1, .2, ... before its
+ * extension. */
+static int move_sent(const char *rel)
+{
+	char dir[4352], name[4352], try[4400];
+	const char *slash = strrchr(rel, '/'), *base = slash ? slash + 1 : rel, *dot;
+	int dfd = dup(ftx.sentdir), n, r = -1;
+	char *s, *comp;
+
+	if (dfd < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - rel) : 0, rel);
+	for (comp = strtok_r(dir, "/", &s); comp; comp = strtok_r(NULL, "/", &s)) {
+		int sub;
+
+		mkdirat(dfd, comp, 0755);
+		sub = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+		if (sub < 0)
+			return -1;
+		dfd = sub;
+	}
+	snprintf(name, sizeof(name), "%s", base);
+	dot = strrchr(base, '.');
+	if (!dot || dot == base)
+		dot = base + strlen(base);
+	for (n = 0; n < 1000; n++) {
+		if (n)
+			snprintf(try, sizeof(try), "%.*s.%d%s", (int)(dot - base), base, n, dot);
+		else
+			snprintf(try, sizeof(try), "%s", name);
+		r = renameat2(ftx.outbox, rel, dfd, try, RENAME_NOREPLACE);
+		if (!r || errno != EEXIST)
+			break;
+	}
+	close(dfd);
+	return r;
+}
+
+static void file_free(struct ftx_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < ftx.nfiles; i++)
+		if (ftx.files[i] == f) {
+			ftx.files[i] = ftx.files[--ftx.nfiles];
+			break;
+		}
+	if (ftx.cur == f)
+		ftx.cur = NULL;
+	close(f->fd);
+	free(f->rel);
+	free(f);
+}
+
+/* Given up (changed or unreadable): left in the outbox, to be taken again
+ * as the new file it is. */
+static void file_drop(struct ftx_file *f, uint64_t *counter, const char *why)
+{
+	fprintf(stderr, "diode-agent: %s: %s %s, taken again when it settles\n",
+		chan_cf.name, f->rel, why);
+	(*counter)++;
+	file_free(f);
+}
+
+static void file_done(struct ftx_file *f)
+{
+	ftx.sent++;
+	ftx.sent_bytes += f->m.size;
+	hist_add(&f->m, f->rel, wall_s());
+	hist_save();
+	if (move_sent(f->rel)) {
+		ftx.move_errors++;
+		fprintf(stderr, "diode-agent: %s: %s sent, but not moved to Sent: %s\n",
+			chan_cf.name, f->rel, strerror(errno));
+	}
+	file_free(f);
+}
+
+/* At most FTX_HASH_STEP bytes of the files being hashed. */
+static bool hash_step(void)
+{
+	size_t i, budget = FTX_HASH_STEP;
+
+	for (i = 0; i < ftx.nfiles && budget; i++) {
+		struct ftx_file *f = ftx.files[i];
+		ssize_t n;
+
+		while (f->hashing && budget) {
+			size_t want = f->m.size - f->hashed < (1u << 20) ? f->m.size - f->hashed : 1u << 20;
+
+			n = want ? pread(f->fd, ftx.buf, want, f->hashed) : 0;
+			if (n < 0 || (size_t)n != want) {
+				file_drop(f, &ftx.read_errors, "could not be read whole");
+				return true;
+			}
+			crypto_hash_sha256_update(&f->hs, ftx.buf, n);
+			f->hashed += n;
+			budget -= n < (ssize_t)budget ? (size_t)n : budget;
+			if (f->hashed == f->m.size) {
+				crypto_hash_sha256_final(&f->hs, f->m.sha256);
+				f->m.key = file_key(f->m.name, f->m.name_len, f->m.sha256,
+						    f->m.size, f->m.chunk);
+				f->hashing = false;
+			}
+			if (!want)
+				break;
+		}
+	}
+	for (i = 0; i < ftx.nfiles; i++)
+		if (ftx.files[i]->hashing)
+			return true;
+	return false;
+}
+
+/* The file due first starts its next pass with its META, unless it
+ * changed since it was hashed. */
+static void pass_start(uint64_t now)
+{
+	uint8_t rec[FILE_META_FIXED + FILE_NAME_MAX];
+	struct ftx_file *best = NULL;
+	struct stat st;
+	size_t i, n;
+
+	for (i = 0; i < ftx.nfiles; i++) {
+		struct ftx_file *f = ftx.files[i];
+
+		if (!f->hashing && f->due <= now && (!best || f->due < best->due))
+			best = f;
+	}
+	if (!best || !chan_tx_room())
+		return;
+	if (fstat(best->fd, &st) || (uint64_t)st.st_size != best->m.size ||
+	    st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec != best->m.mtime_ns) {
+		file_drop(best, &ftx.changed, "changed while it was sent");
+		return;
+	}
+	best->m.pass = best->passes_done + 1;
+	best->m.flags = 0;
+	n = file_put_meta(rec, sizeof(rec), &best->m);
+	if (chan_tx_enqueue(rec, n, NULL, 0))
+		return;
+	best->next = 0;
+	best->in_pass = true;
+	ftx.cur = best;
+}
+
+/* Chunks of the pass under way, up to FTX_AHEAD queued. */
+static void pass_fill(uint64_t now)
+{
+	struct ftx_file *f = ftx.cur;
+	uint32_t total = file_nchunks(f->m.size, f->m.chunk);
+	size_t queued = chan_cf.queue - chan_tx_state_room();
+
+	while (queued < FTX_AHEAD && f->next < total) {
+		uint32_t len = file_chunk_len(f->m.size, f->m.chunk, f->next);
+		ssize_t n = pread(f->fd, ftx.buf + FILE_CHUNK_HDR, len, (uint64_t)f->next * f->m.chunk);
+
+		if (n != (ssize_t)len) {
+			file_drop(f, &ftx.read_errors, "could not be read whole");
+			return;
+		}
+		file_put_chunk_hdr(ftx.buf, f->m.key, f->next);
+		if (chan_tx_enqueue_state(ftx.buf, FILE_CHUNK_HDR + len))
+			return;
+		f->next++;
+		ftx.chunks++;
+		queued++;
+	}
+	if (f->next < total)
+		return;
+	f->in_pass = false;
+	f->passes_done++;
+	ftx.passes++;
+	ftx.cur = NULL;
+	if (f->passes_done == f->m.passes)
+		file_done(f);
+	else
+		f->due = now + chan_cf.files.pass_delay_ms;
+}
+
+static void ftx_tick(uint64_t now, int *timeout)
+{
+	bool more;
+	size_t i;
+
+	if (ftx.scan_now || now >= ftx.next_scan)
+		scan(now);
+	more = hash_step();
+	if (!ftx.cur)
+		pass_start(now);
+	if (ftx.cur)
+		pass_fill(now);
+	if (chan_cf.files.history_ms && now >= ftx.next_history) {
+		hist_send();
+		ftx.next_history = now + chan_cf.files.history_ms;
+	}
+	if (more || (ftx.cur && chan_cf.queue - chan_tx_state_room() < FTX_AHEAD)) {
+		*timeout = 0;
+		return;
+	}
+	for (i = 0; i < ftx.nfiles; i++)
+		if (!ftx.files[i]->hashing && ftx.files[i]->due > now &&
+		    ftx.files[i]->due - now < (uint64_t)*timeout)
+			*timeout = ftx.files[i]->due - now;
+	if (ftx.next_scan - now < (uint64_t)*timeout)
+		*timeout = ftx.next_scan > now ? ftx.next_scan - now : 0;
+}
+
+/* The chunk size: what fills a STATE datagram of the path alone. */
+static uint32_t chunk_size(void)
+{
+	int s = chan_tx_socket(&chan_cf, true);
+	size_t d;
+
+	if (s < 0)
+		exit(1);
+	d = chan_dgram(s, &chan_cf);
+	close(s);
+	d -= DA_HDR_LEN + 2 + FILE_CHUNK_HDR;
+	return d < FILE_CHUNK_MIN ? FILE_CHUNK_MIN : d > FILE_CHUNK_MAX ? FILE_CHUNK_MAX : d;
+}
+
+static int open_dir(const char *p, const char *key)
+{
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "diode-agent: %s: %s %s: %s\n", chan_cf.name, key, p, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void ftx_start(void)
+{
+	struct stat a, b;
+
+	if (sodium_init() < 0)
+		chan_die("sodium_init");
+	ftx.outbox = open_dir(chan_cf.files.outbox, "Outbox");
+	ftx.sentdir = open_dir(chan_cf.files.sent, "Sent");
+	if (fstat(ftx.outbox, &a) || fstat(ftx.sentdir, &b) || a.st_dev != b.st_dev) {
+		fprintf(stderr, "diode-agent: %s: Sent must be on the Outbox's file system\n", chan_cf.name);
+		exit(1);
+	}
+	ftx.buf = malloc(FILE_CHUNK_HDR + (FILE_CHUNK_MAX > (1 << 20) ? FILE_CHUNK_MAX : (1 << 20)));
+	if (!ftx.buf)
+		chan_die("malloc");
+	ftx.chunk = chunk_size();
+	hist_load();
+	ftx.ino.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ftx.ino.fd < 0)
+		chan_die("inotify");
+	ftx.ino.io = ino_read;
+	chan_watch(&ftx.ino, EPOLLIN);
+	ftx.scan_now = true;
+	fprintf(stderr, "diode-agent: %s: outbox %s, chunks of %u bytes, %d passes\n",
+		chan_cf.name, chan_cf.files.outbox, ftx.chunk, chan_cf.files.passes);
+}
+
+static void ftx_status(FILE *f)
+{
+	uint64_t total = 0, have = 0;
+	size_t i;
+
+	for (i = 0; i < ftx.nfiles; i++) {
+		struct ftx_file *x = ftx.files[i];
+
+		total += x->m.size * x->m.passes;
+		have += x->m.size * x->passes_done;
+		if (x == ftx.cur)
+			have += (uint64_t)x->next * x->m.chunk < x->m.size ?
+				(uint64_t)x->next * x->m.chunk : x->m.size;
+	}
+	fprintf(f, ",\"files_taken\":%" PRIu64 ",\"files_sent\":%" PRIu64 ",\"bytes_sent\":%" PRIu64
+		",\"passes\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"chunk_size\":%" PRIu32
+		",\"history_sent\":%" PRIu64 ",\"in_progress\":%zu,\"in_progress_percent\":%" PRIu64
+		",\"skipped\":%" PRIu64 ",\"changed\":%" PRIu64 ",\"read_errors\":%" PRIu64
+		",\"move_errors\":%" PRIu64,
+		ftx.taken, ftx.sent, ftx.sent_bytes, ftx.passes, ftx.chunks, ftx.chunk,
+		ftx.history_sent, ftx.nfiles, total ? have * 100 / total : 100, ftx.skipped,
+		ftx.changed, ftx.read_errors, ftx.move_errors);
+}
+
+static void ftx_stop(void)
+{
+	size_t i;
+
+	for (i = 0; i < FTX_HISTORY; i++)
+		hist_free(&ftx.hist[i]);
+	while (ftx.nfiles)
+		file_free(ftx.files[0]);
+}
+
+const struct chan_proto file_tx_proto = {
+	.name = "files",
+	.max_record = ftx_max_record,
+	.tx_start = ftx_start,
+	.tx_status = ftx_status,
+	.tick = ftx_tick,
+	.stop = ftx_stop,
+};

@@ -452,9 +452,7 @@ static void diode_setup(struct net_device *dev)
 	INIT_DELAYED_WORK(&diode->carrier_work, diode_carrier_worker);
 }
 
-static int diode_newlink(struct net *src_net, struct net_device *dev,
-			 struct nlattr *tb[], struct nlattr *data[],
-			 struct netlink_ext_ack *extack)
+static int diode_newlink(struct net *src_net, struct net_device *dev)
 {
 	struct diode_device *diode = netdev_priv(dev);
 	int ret;
@@ -466,12 +464,13 @@ static int diode_newlink(struct net *src_net, struct net_device *dev,
 	list_add(&diode->device_list, &diode_devices);
 	return 0;
 }
+DIODE_COMPAT_NEWLINK(diode_newlink)
 
 static struct rtnl_link_ops diode_link_ops __read_mostly = {
 	.kind = KBUILD_MODNAME,
 	.priv_size = sizeof(struct diode_device),
 	.setup = diode_setup,
-	.newlink = diode_newlink,
+	.newlink = diode_newlink_compat,
 };
 
 /*

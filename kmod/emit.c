@@ -14,6 +14,7 @@
 #include <linux/math64.h>
 #include <linux/udp.h>
 
+#include "compat.h"
 #include "device.h"
 #include "emit.h"
 #include "eth.h"
@@ -179,6 +180,6 @@ void diode_emit_init(struct diode_device *diode)
 	for (k = 0; k < ARRAY_SIZE(diode->repeat); k++)
 		skb_queue_head_init(&diode->repeat[k]);
 	skb_queue_head_init(&diode->pace_queue);
-	hrtimer_init(&diode->pace_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
-	diode->pace_timer.function = diode_pace_timer;
+	diode_compat_hrtimer_setup(&diode->pace_timer, diode_pace_timer,
+				   CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 }

@@ -8,10 +8,10 @@
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
-#include <net/ipv6_stubs.h>
 #include <net/route.h>
 #include <net/udp_tunnel.h>
 
+#include "compat.h"
 #include "device.h"
 #include "receive.h"
 #include "socket.h"
@@ -28,7 +28,7 @@ static int diode_socket_connect_sender(struct socket *sock,
 	int len = sender->sa.sa_family == AF_INET ? sizeof(sender->sin) :
 						     sizeof(sender->sin6);
 
-	return kernel_connect(sock, &sender->sa, len, 0);
+	return diode_compat_kernel_connect(sock, &sender->sa, len);
 }
 
 int diode_socket_open(struct diode_device *diode)
@@ -80,11 +80,11 @@ int diode_socket_open(struct diode_device *diode)
 	if (diode->mode == DIODE_MODE_RX && diode->remote.sa.sa_family) {
 		ret = diode_socket_connect_sender(sock, &diode->remote);
 		if (ret) {
-			udp_tunnel_sock_release(sock);
+			diode_compat_udp_tunnel_sock_release(sock);
 			return ret;
 		}
 	}
-	setup_udp_tunnel_sock(diode->creating_net, sock, &tunnel_cfg);
+	diode_compat_setup_udp_tunnel_sock(diode->creating_net, sock, &tunnel_cfg);
 	dst_cache_reset(&diode->dst_cache);
 	rcu_assign_pointer(diode->sock, sock);
 	return 0;
@@ -101,7 +101,7 @@ void diode_socket_close(struct diode_device *diode)
 	 */
 	RCU_INIT_POINTER(diode->sock, NULL);
 	synchronize_net();
-	udp_tunnel_sock_release(sock);
+	diode_compat_udp_tunnel_sock_release(sock);
 	synchronize_net();
 	dst_cache_reset(&diode->dst_cache);
 }
@@ -138,7 +138,7 @@ static int diode_send4(struct diode_device *diode, struct socket *sock,
 			    0, ip4_dst_hoplimit(&rt->dst), 0,
 			    inet_sk(sock->sk)->inet_sport, remote->sin_port,
 			    !net_eq(sock_net(sock->sk), dev_net(diode->dev)),
-			    false);
+			    false DIODE_COMPAT_CB_FLAGS);
 	return 0;
 }
 
@@ -162,8 +162,8 @@ static int diode_send6(struct diode_device *diode, struct socket *sock,
 
 		if (diode->local.sa.sa_family == AF_INET6)
 			fl6.saddr = diode->local.sin6.sin6_addr;
-		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sock->sk),
-						      sock->sk, &fl6, NULL);
+		dst = ip6_dst_lookup_flow(sock_net(sock->sk), sock->sk, &fl6,
+					  NULL);
 		if (IS_ERR(dst))
 			return PTR_ERR(dst);
 		if (dst->dev == diode->dev) {
@@ -176,7 +176,7 @@ static int diode_send6(struct diode_device *diode, struct socket *sock,
 	udp_tunnel6_xmit_skb(dst, sock->sk, skb, diode->dev, &saddr,
 			     &daddr, 0, ip6_dst_hoplimit(dst), 0,
 			     inet_sk(sock->sk)->inet_sport, remote->sin6_port,
-			     false);
+			     false DIODE_COMPAT_CB_FLAGS);
 	return 0;
 }
 

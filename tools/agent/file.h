@@ -61,6 +61,13 @@ enum file_name_err {
 	FILE_N_LONG, FILE_N_RESERVED, FILE_N_DEVICE,
 };
 
+/* SHA-256, incrementally (OpenSSL); final frees it. Out of memory aborts. */
+struct file_sha;
+struct file_sha *file_sha_new(void);
+void file_sha_update(struct file_sha *s, const void *p, size_t n);
+void file_sha_final(struct file_sha *s, uint8_t out[32]);
+void file_sha_free(struct file_sha *s);
+
 /* The identity of a file's transfer: the first 64 bits of a SHA-256 of
  * its name, content hash, size and chunk size. */
 uint64_t file_key(const uint8_t *name, size_t name_len, const uint8_t sha256[32],

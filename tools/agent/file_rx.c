@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +43,7 @@ struct frx_part {
 	int64_t last_ms;		/* wall clock: last record of it */
 	bool dirty, verifying;
 	uint64_t verified;
-	crypto_hash_sha256_state hs;
+	struct file_sha *hs;
 };
 
 struct frx_mark {
@@ -128,7 +127,7 @@ static int map_write(uint64_t key, uint8_t state, int64_t at, const uint8_t *rec
 	fprintf(f, "\nchunks %" PRIu32 "\n", state == FRX_PARTIAL ? nchunks : 0);
 	if (state == FRX_PARTIAL)
 		fwrite(map, 1, (nchunks + 7) / 8, f);
-	r = fflush(f) || ferror(f) || fdatasync(fileno(f));
+	r = fflush(f) || ferror(f);
 	r |= fclose(f);
 	if (!r)
 		r = renameat(frx.partial, tmp, frx.partial, p);
@@ -202,6 +201,7 @@ static void part_free(struct frx_part *p)
 		}
 	if (p->fd >= 0)
 		close(p->fd);
+	file_sha_free(p->hs);
 	free(p->map);
 	free(p->rec);
 	free(p);
@@ -348,13 +348,14 @@ static void verify_step(struct frx_part *p, size_t *budget)
 			part_fail(p, "cannot be read back", &frx.failed_disk, false);
 			return;
 		}
-		crypto_hash_sha256_update(&p->hs, frx.buf, n);
+		file_sha_update(p->hs, frx.buf, n);
 		p->verified += n;
 		*budget = *budget > (size_t)n ? *budget - n : 0;
 	}
 	if (p->verified < p->m.size)
 		return;
-	crypto_hash_sha256_final(&p->hs, h);
+	file_sha_final(p->hs, h);
+	p->hs = NULL;
 	if (memcmp(h, p->m.sha256, 32))
 		part_fail(p, "SHA-256 differs", &frx.failed_hash, true);
 	else
@@ -367,7 +368,7 @@ static void verify_start(struct frx_part *p)
 
 	p->verifying = true;
 	p->verified = 0;
-	crypto_hash_sha256_init(&p->hs);
+	p->hs = file_sha_new();
 	if (fstat(p->fd, &st) || (uint64_t)st.st_size != p->m.size)
 		part_fail(p, "size differs", &frx.failed_hash, true);
 }
@@ -527,7 +528,13 @@ static void frx_epoch(uint64_t old, uint64_t epoch, uint64_t joined)
 	(void)joined;
 }
 
-/* Maps say no more than the disk has: the data synced first. */
+/*
+ * The maps of the files that changed, after the writeback of their data
+ * was started. Nothing here waits for the disk (an fdatasync of a large
+ * file stalls the loop long enough for the socket to overflow): a map may
+ * claim chunks a power cut then takes from the disk, which the hash check
+ * finds (the file fails, reported), never delivered wrong.
+ */
 static void save_maps(void)
 {
 	size_t i;
@@ -537,7 +544,7 @@ static void save_maps(void)
 
 		if (!p->dirty)
 			continue;
-		if (fdatasync(p->fd) ||
+		if (sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE) ||
 		    map_write(p->m.key, FRX_PARTIAL, p->last_ms / 1000, p->rec, p->rec_len, p->map,
 			      p->nchunks)) {
 			fprintf(stderr, "diode-agent: %s: cannot save the map of %016" PRIx64 ": %s\n",
@@ -718,8 +725,6 @@ static void frx_start(void)
 	struct dirent *e;
 	DIR *d;
 
-	if (sodium_init() < 0)
-		chan_die("sodium_init");
 	frx.inbox = open_area(chan_cf.files.inbox, "Inbox", false);
 	frx.partial = open_area(chan_cf.files.partial, "Partial", true);
 	frx.failed = open_area(chan_cf.files.failed, "Failed", true);

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,7 @@
 #include "file.h"
 #include "transport.h"
 
-#define FTX_AHEAD	256		/* chunks queued ahead of the socket */
+#define FTX_AHEAD	1024		/* chunks queued ahead of the socket */
 #define FTX_HASH_STEP	(8u << 20)	/* bytes hashed a turn of the loop */
 #define FTX_HISTORY	64		/* files the history names */
 #define FTX_HISTORY_AGE	(24 * 3600)	/* s: and only those of the last day */
@@ -36,7 +35,7 @@ struct ftx_file {
 	char *rel;
 	int fd;
 	struct file_meta m;
-	crypto_hash_sha256_state hs;
+	struct file_sha *hs;
 	uint64_t hashed;		/* bytes; m is complete when == size */
 	bool hashing;
 	uint8_t passes_done;
@@ -306,7 +305,7 @@ static void take(struct ftx_cand *c, uint64_t now)
 	f->m.name_len = strlen(f->rel);
 	f->hashing = true;
 	f->due = now;
-	crypto_hash_sha256_init(&f->hs);
+	f->hs = file_sha_new();
 	ftx.files = realloc(ftx.files, (ftx.nfiles + 1) * sizeof(*ftx.files));
 	if (!ftx.files)
 		chan_die("realloc");
@@ -482,6 +481,7 @@ static void file_free(struct ftx_file *f)
 	if (ftx.cur == f)
 		ftx.cur = NULL;
 	close(f->fd);
+	file_sha_free(f->hs);
 	free(f->rel);
 	free(f);
 }
@@ -527,11 +527,12 @@ static bool hash_step(void)
 				file_drop(f, &ftx.read_errors, "could not be read whole");
 				return true;
 			}
-			crypto_hash_sha256_update(&f->hs, ftx.buf, n);
+			file_sha_update(f->hs, ftx.buf, n);
 			f->hashed += n;
 			budget -= n < (ssize_t)budget ? (size_t)n : budget;
 			if (f->hashed == f->m.size) {
-				crypto_hash_sha256_final(&f->hs, f->m.sha256);
+				file_sha_final(f->hs, f->m.sha256);
+				f->hs = NULL;
 				f->m.key = file_key(f->m.name, f->m.name_len, f->m.sha256,
 						    f->m.size, f->m.chunk);
 				f->hashing = false;
@@ -573,17 +574,22 @@ static void pass_start(uint64_t now)
 	n = file_put_meta(rec, sizeof(rec), &best->m);
 	if (chan_tx_enqueue(rec, n, NULL, 0))
 		return;
+	/* and a copy as state, ahead of the chunks: a pass whose META is
+	 * lost is a pass lost, unless one of the two arrives */
+	chan_tx_enqueue_state(rec, n);
 	best->next = 0;
 	best->in_pass = true;
 	ftx.cur = best;
 }
 
-/* Chunks of the pass under way, up to FTX_AHEAD queued. */
-static void pass_fill(uint64_t now)
+/* Chunks of the pass under way, up to FTX_AHEAD queued: true when it
+ * queued some (the loop drains them next without waiting). */
+static bool pass_fill(uint64_t now)
 {
 	struct ftx_file *f = ftx.cur;
 	uint32_t total = file_nchunks(f->m.size, f->m.chunk);
 	size_t queued = chan_cf.queue - chan_tx_state_room();
+	uint32_t first = f->next;
 
 	while (queued < FTX_AHEAD && f->next < total) {
 		uint32_t len = file_chunk_len(f->m.size, f->m.chunk, f->next);
@@ -591,17 +597,17 @@ static void pass_fill(uint64_t now)
 
 		if (n != (ssize_t)len) {
 			file_drop(f, &ftx.read_errors, "could not be read whole");
-			return;
+			return true;
 		}
 		file_put_chunk_hdr(ftx.buf, f->m.key, f->next);
 		if (chan_tx_enqueue_state(ftx.buf, FILE_CHUNK_HDR + len))
-			return;
+			break;
 		f->next++;
 		ftx.chunks++;
 		queued++;
 	}
 	if (f->next < total)
-		return;
+		return f->next != first;
 	f->in_pass = false;
 	f->passes_done++;
 	ftx.passes++;
@@ -610,6 +616,7 @@ static void pass_fill(uint64_t now)
 		file_done(f);
 	else
 		f->due = now + chan_cf.files.pass_delay_ms;
+	return true;
 }
 
 static void ftx_tick(uint64_t now, int *timeout)
@@ -623,19 +630,18 @@ static void ftx_tick(uint64_t now, int *timeout)
 	if (!ftx.cur)
 		pass_start(now);
 	if (ftx.cur)
-		pass_fill(now);
+		more |= pass_fill(now);
 	if (chan_cf.files.history_ms && now >= ftx.next_history) {
 		hist_send();
 		ftx.next_history = now + chan_cf.files.history_ms;
 	}
-	if (more || (ftx.cur && chan_cf.queue - chan_tx_state_room() < FTX_AHEAD)) {
+	if (more) {
 		*timeout = 0;
 		return;
 	}
-	for (i = 0; i < ftx.nfiles; i++)
-		if (!ftx.files[i]->hashing && ftx.files[i]->due > now &&
-		    ftx.files[i]->due - now < (uint64_t)*timeout)
-			*timeout = ftx.files[i]->due - now;
+	for (i = 0; i < ftx.nfiles && !ftx.cur; i++)
+		if (!ftx.files[i]->hashing && ftx.files[i]->due - now < (uint64_t)*timeout)
+			*timeout = ftx.files[i]->due > now ? ftx.files[i]->due - now : 0;
 	if (ftx.next_scan - now < (uint64_t)*timeout)
 		*timeout = ftx.next_scan > now ? ftx.next_scan - now : 0;
 }
@@ -669,8 +675,6 @@ static void ftx_start(void)
 {
 	struct stat a, b;
 
-	if (sodium_init() < 0)
-		chan_die("sodium_init");
 	ftx.outbox = open_dir(chan_cf.files.outbox, "Outbox");
 	ftx.sentdir = open_dir(chan_cf.files.sent, "Sent");
 	if (fstat(ftx.outbox, &a) || fstat(ftx.sentdir, &b) || a.st_dev != b.st_dev) {

@@ -25,7 +25,8 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        journal_bounded_and_checked collector_down_spooled spool_full_announced
        rsyslog_peers link_priority_shared
        mqtt_events_and_state mqtt_loss_converges mqtt_tx_down_broker_queues
-       mqtt_restarts mqtt_restarts_mid_stream mqtt_v311_and_one_way)
+       mqtt_restarts mqtt_restarts_mid_stream mqtt_v311_and_one_way
+       files_200_mixed)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -819,6 +820,110 @@ test_mqtt_v311_and_one_way() {
 	expect_eq "messages on the OT broker after IT clients published" "" "$(cat "$work/ot-live")"
 	expect_eq "OT retained plant/state/s1" "ot/plant/state/s1   v1" "$(retained_ot plant/state/s1)"
 	expect_eq "tx received" "$received" "$(stat tx received)"
+}
+
+# ------------------------------------------------------------ files
+# The files channel (docs/files.md): an outbox, a sent folder and an inbox
+# per test; chunks of 1421 bytes on the 1500-byte link.
+conf_files() {
+	mkdir -p "$work/outbox" "$work/sent" "$work/inbox" "$work/stage"
+	cat >"$work/tx.conf" <<-EOF
+	[Channel]
+	Name = tx1
+	Role = tx
+	Protocol = files
+	Id = 7
+	StateDir = $work/state-tx
+	[Transport]
+	Remote = 10.77.0.2:5140
+	HeartbeatInterval = 200ms
+	$([ -n "${RATE:-}" ] && echo "Rate = $RATE")
+	[Files]
+	Outbox = $work/outbox
+	Sent = $work/sent
+	Settle = 300ms
+	Passes = ${PASSES:-2}
+	PassDelay = ${PASS_DELAY:-1s}
+	History = ${HISTORY:-2s}
+	EOF
+	cat >"$work/rx.conf" <<-EOF
+	[Channel]
+	Name = rx1
+	Role = rx
+	Protocol = files
+	Id = 7
+	StateDir = $work/state-rx
+	[Transport]
+	Local = 10.77.0.2:5140
+	[Files]
+	Inbox = ${INBOX:-$work/inbox}
+	Deadline = ${DEADLINE:-60s}
+	EOF
+}
+files_setup() {
+	rm -rf "$work"/*
+	link || return 1
+	conf_files
+	start_rx; rx_up; start_tx
+}
+# NAME and SHA-256 of every file under a folder, the rx's areas left out
+tree_sums() { (cd "$1" && find . -name '.diode-*' -prune -o -type f -print0 | sort -z | xargs -0r sha256sum); }
+rnd() { head -c "$1" /dev/urandom; }	# rnd BYTES
+# mkset DIR N BIG: N files, odd names, nested folders, sizes around the
+# chunk's (1421) and up to BIG bytes
+mkset() {
+	local d=$1 n=$2 i s sizes
+	sizes=(0 1 1420 1421 1422 2841 2842 2843 65536 1048576 "$3")
+	mkdir -p "$d/a b/ünï cödé/deep/er" "$d/x"
+	for i in $(seq 1 "$n"); do
+		if [ "$i" -le ${#sizes[@]} ]; then s=${sizes[i-1]}
+		elif [ $((i % 40)) = 0 ]; then s=$((RANDOM * 64))
+		else s=$((RANDOM * 3 % 60000)); fi
+		case $((i % 4)) in
+		0) rnd "$s" >"$d/file $i.bin" ;;
+		1) rnd "$s" >"$d/a b/ünï cödé/名前 $i" ;;
+		2) rnd "$s" >"$d/a b/ünï cödé/deep/er/$i.tar.gz" ;;
+		3) rnd "$s" >"$d/x/ $i with  spaces " ;;
+		esac
+	done
+}
+blackout() {	# blackout on|off: everything to the rx dropped
+	if [ "$1" = on ]; then
+		ip netns exec "$ns_rx" nft -f - <<-NFT
+		table inet black {
+			counter dropped {}
+			chain in { type filter hook input priority -20; iifname "dat1" counter name dropped drop; }
+		}
+		NFT
+	else ip netns exec "$ns_rx" nft delete table inet black; fi
+}
+# files_through N BIG SECONDS: a set made, moved into the outbox, every
+# file delivered byte-exact under its name; exact counters at both ends
+files_through() {
+	local n=$1 bytes
+	mkset "$work/stage" "$n" "$2"
+	tree_sums "$work/stage" >"$work/expected"
+	bytes=$(find "$work/stage" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+	mv "$work/stage"/* "$work/outbox/"
+	wait_for_s "$3" '[ "$(stat tx files_sent)" = "$n" ] && [ "$(stat rx files_delivered)" = "$n" ]' ||
+		fail "tx sent $(stat tx files_sent), rx delivered $(stat rx files_delivered) of $n"
+	expect_eq "inbox (name, sha256)" "$(cat "$work/expected")" "$(tree_sums "$work/inbox")"
+	expect_eq "sent (name, sha256)" "$(cat "$work/expected")" "$(tree_sums "$work/sent")"
+	expect_eq "files left in the outbox" "" "$(find "$work/outbox" -type f)"
+	expect_eq "rx bytes_delivered" "$bytes" "$(stat rx bytes_delivered)"
+	expect_eq "tx bytes_sent" "$bytes" "$(stat tx bytes_sent)"
+	expect_eq "rx files_failed" 0 "$(stat rx files_failed)"
+	expect_eq "rx in_progress" 0 "$(stat rx in_progress)"
+	expect_eq "rx bad_records" 0 "$(stat rx bad_records)"
+	expect_eq "partial data left" "" "$(find "$work/inbox/.diode-partial" -name '*.data')"
+}
+
+# 200 files, 0 to 64 MB, at 0 % loss, two passes: each file delivered
+# once (the second pass's chunks are duplicates, counted).
+test_files_200_mixed() {
+	files_setup
+	files_through 200 $((64 << 20)) 120
+	expect_eq "rx chunks written once" "$(stat tx chunks)" "$(($(stat rx chunks) * 2))"
 }
 
 run_test() {	# run_test I NAME

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The OPC UA source server of the tests (docs/opcua.md): an address space
+ * like a plant's, in two namespaces, with variables of every built-in
+ * type as scalars and as arrays in nested folders, their values changing
+ * on a timer, and one (Plant/Flip) whose status turns Bad and back.
+ *
+ *   opcua_testsrv PORT [VARIABLES]     (default 1000 variables)
+ *
+ * Listens on 127.0.0.1 and the other addresses of its network namespace
+ * until SIGTERM or SIGINT. Every value is a function of the variable's
+ * number and the tick, so a test can say what a variable held.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <open62541/server.h>
+#include <open62541/server_config_default.h>
+
+#define TICK_MS		500
+#define PER_FOLDER	50
+#define ARRAY_LEN	4
+
+/* The built-in types a variable holds; a Variant is held as BaseDataType
+ * (it holds no scalar Variant), an ExtensionObject as a Structure. */
+static const int types[] = {
+	UA_TYPES_BOOLEAN, UA_TYPES_SBYTE, UA_TYPES_BYTE, UA_TYPES_INT16,
+	UA_TYPES_UINT16, UA_TYPES_INT32, UA_TYPES_UINT32, UA_TYPES_INT64,
+	UA_TYPES_UINT64, UA_TYPES_FLOAT, UA_TYPES_DOUBLE, UA_TYPES_STRING,
+	UA_TYPES_DATETIME, UA_TYPES_GUID, UA_TYPES_BYTESTRING,
+	UA_TYPES_XMLELEMENT, UA_TYPES_NODEID, UA_TYPES_EXPANDEDNODEID,
+	UA_TYPES_STATUSCODE, UA_TYPES_QUALIFIEDNAME, UA_TYPES_LOCALIZEDTEXT,
+	UA_TYPES_EXTENSIONOBJECT, UA_TYPES_DATAVALUE, UA_TYPES_VARIANT,
+	UA_TYPES_DIAGNOSTICINFO,
+};
+#define NTYPES (sizeof(types) / sizeof(types[0]))
+
+static unsigned nvars = 1000;
+static UA_UInt16 ns_plant, ns_line;
+static uint32_t tick;
+
+/* One value of type t from seed, into p (initialized). */
+static void fill(const UA_DataType *t, void *p, uint32_t seed)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "v%u", seed);
+	switch (t->typeKind) {
+	case UA_DATATYPEKIND_BOOLEAN:
+		*(UA_Boolean *)p = seed & 1;
+		break;
+	case UA_DATATYPEKIND_FLOAT:
+		*(UA_Float *)p = (UA_Float)seed / 4;
+		break;
+	case UA_DATATYPEKIND_DOUBLE:
+		*(UA_Double *)p = (UA_Double)seed / 8;
+		break;
+	case UA_DATATYPEKIND_SBYTE:
+	case UA_DATATYPEKIND_BYTE:
+	case UA_DATATYPEKIND_INT16:
+	case UA_DATATYPEKIND_UINT16:
+	case UA_DATATYPEKIND_INT32:
+	case UA_DATATYPEKIND_UINT32:
+	case UA_DATATYPEKIND_INT64:
+	case UA_DATATYPEKIND_UINT64:
+		memcpy(p, &seed, t->memSize < 4 ? t->memSize : 4);
+		break;
+	case UA_DATATYPEKIND_STATUSCODE:
+		*(UA_StatusCode *)p = seed & 1 ? UA_STATUSCODE_BADOUTOFRANGE : UA_STATUSCODE_GOOD;
+		break;
+	case UA_DATATYPEKIND_DATETIME:
+		*(UA_DateTime *)p = UA_DATETIME_UNIX_EPOCH + (UA_DateTime)seed * UA_DATETIME_SEC;
+		break;
+	case UA_DATATYPEKIND_GUID:
+		((UA_Guid *)p)->data1 = seed;
+		((UA_Guid *)p)->data4[7] = 0x5a;
+		break;
+	case UA_DATATYPEKIND_STRING:
+	case UA_DATATYPEKIND_BYTESTRING:
+	case UA_DATATYPEKIND_XMLELEMENT:
+		*(UA_String *)p = UA_STRING_ALLOC(text);
+		break;
+	case UA_DATATYPEKIND_NODEID:
+		*(UA_NodeId *)p = UA_NODEID_NUMERIC(ns_line, seed);
+		break;
+	case UA_DATATYPEKIND_EXPANDEDNODEID:
+		((UA_ExpandedNodeId *)p)->nodeId = UA_NODEID_NUMERIC(ns_plant, seed);
+		break;
+	case UA_DATATYPEKIND_QUALIFIEDNAME:
+		*(UA_QualifiedName *)p = UA_QUALIFIEDNAME_ALLOC(ns_line, text);
+		break;
+	case UA_DATATYPEKIND_LOCALIZEDTEXT:
+		*(UA_LocalizedText *)p = UA_LOCALIZEDTEXT_ALLOC("en", text);
+		break;
+	case UA_DATATYPEKIND_EXTENSIONOBJECT: {
+		UA_Range r = { seed, seed + 1.5 };
+
+		UA_ExtensionObject_setValueCopy(p, &r, &UA_TYPES[UA_TYPES_RANGE]);
+		break;
+	}
+	case UA_DATATYPEKIND_DATAVALUE:
+		((UA_DataValue *)p)->hasStatus = true;
+		((UA_DataValue *)p)->status = seed & 1 ? UA_STATUSCODE_UNCERTAIN : 0;
+		break;
+	case UA_DATATYPEKIND_VARIANT:
+		UA_Variant_setScalarCopy(p, &seed, &UA_TYPES[UA_TYPES_UINT32]);
+		break;
+	case UA_DATATYPEKIND_DIAGNOSTICINFO:
+		((UA_DiagnosticInfo *)p)->hasSymbolicId = true;
+		((UA_DiagnosticInfo *)p)->symbolicId = (UA_Int32)seed;
+		break;
+	}
+}
+
+static bool is_array(unsigned i)
+{
+	const UA_DataType *t = &UA_TYPES[types[i % NTYPES]];
+
+	/* a Variant only as an array; otherwise every other round */
+	return t->typeKind == UA_DATATYPEKIND_VARIANT || (i / NTYPES) % 2;
+}
+
+/* Variable i's value at a tick, as a Variant that owns it. */
+static void value_of(unsigned i, uint32_t at, UA_Variant *v)
+{
+	const UA_DataType *t = &UA_TYPES[types[i % NTYPES]];
+	size_t k, n = is_array(i) ? ARRAY_LEN : 1;
+	void *data = UA_Array_new(n, t);
+
+	for (k = 0; k < n; k++)
+		fill(t, (char *)data + k * t->memSize, i * 1000 + at + (uint32_t)k);
+	if (is_array(i)) {
+		UA_Variant_setArray(v, data, n, t);
+	} else {
+		UA_Variant_setScalarCopy(v, data, t);
+		UA_Array_delete(data, n, t);
+	}
+}
+
+static UA_NodeId var_id(unsigned i)
+{
+	char id[64];
+
+	snprintf(id, sizeof(id), "Plant/Line%u/Cell%u/V%u", i / (PER_FOLDER * 4),
+		 i / PER_FOLDER % 4, i);
+	/* every fourth in the other namespace, numeric: both kinds of NodeId,
+	 * and an index the mirror has to map */
+	return i % 4 == 3 ? UA_NODEID_NUMERIC(ns_line, 100000 + i) : UA_NODEID_STRING_ALLOC(ns_plant, id);
+}
+
+static void folder(UA_Server *s, UA_NodeId id, UA_NodeId parent, const char *name)
+{
+	UA_ObjectAttributes a = UA_ObjectAttributes_default;
+
+	a.displayName = UA_LOCALIZEDTEXT("en", (char *)name);
+	a.description = UA_LOCALIZEDTEXT("en", "a folder of the test plant");
+	if (UA_Server_addObjectNode(s, id, parent, UA_NODEID_NUMERIC(0, UA_NS0ID_ORGANIZES),
+				    UA_QUALIFIEDNAME(id.namespaceIndex, (char *)name),
+				    UA_NODEID_NUMERIC(0, UA_NS0ID_FOLDERTYPE), a, NULL, NULL))
+		exit(1);
+}
+
+static void variable(UA_Server *s, unsigned i, UA_NodeId parent)
+{
+	const UA_DataType *t = &UA_TYPES[types[i % NTYPES]];
+	UA_VariableAttributes a = UA_VariableAttributes_default;
+	UA_UInt32 dims[1] = { ARRAY_LEN };
+	UA_NodeId id = var_id(i);
+	char name[32];
+
+	snprintf(name, sizeof(name), "V%u_%s", i, t->typeName);
+	a.displayName = UA_LOCALIZEDTEXT("en", name);
+	a.dataType = t->typeKind == UA_DATATYPEKIND_VARIANT ?
+		UA_NODEID_NUMERIC(0, UA_NS0ID_BASEDATATYPE) :
+		t->typeKind == UA_DATATYPEKIND_EXTENSIONOBJECT ?
+		UA_NODEID_NUMERIC(0, UA_NS0ID_STRUCTURE) : t->typeId;
+	if (is_array(i)) {
+		a.valueRank = UA_VALUERANK_ONE_DIMENSION;
+		a.arrayDimensions = dims;
+		a.arrayDimensionsSize = 1;
+	} else {
+		a.valueRank = UA_VALUERANK_SCALAR;
+	}
+	a.accessLevel = UA_ACCESSLEVELMASK_READ | UA_ACCESSLEVELMASK_WRITE;
+	value_of(i, 0, &a.value);
+	if (UA_Server_addVariableNode(s, id, parent, UA_NODEID_NUMERIC(0, UA_NS0ID_HASCOMPONENT),
+				      UA_QUALIFIEDNAME(id.namespaceIndex, name),
+				      UA_NODEID_NUMERIC(0, UA_NS0ID_BASEDATAVARIABLETYPE),
+				      a, NULL, NULL)) {
+		fprintf(stderr, "opcua_testsrv: variable %u (%s) refused\n", i, t->typeName);
+		exit(1);
+	}
+	UA_Variant_clear(&a.value);
+	UA_NodeId_clear(&id);
+}
+
+static void build(UA_Server *s)
+{
+	UA_NodeId plant = UA_NODEID_STRING(ns_plant, "Plant");
+	UA_NodeId line = UA_NODEID_NULL, cell = UA_NODEID_NULL;
+	UA_VariableAttributes a = UA_VariableAttributes_default;
+	UA_Int32 zero = 0;
+	char id[48], name[16];
+	unsigned i;
+
+	folder(s, plant, UA_NODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER), "Plant");
+	for (i = 0; i < nvars; i++) {
+		if (i % (PER_FOLDER * 4) == 0) {
+			snprintf(id, sizeof(id), "Plant/Line%u", i / (PER_FOLDER * 4));
+			snprintf(name, sizeof(name), "Line%u", i / (PER_FOLDER * 4));
+			line = UA_NODEID_STRING_ALLOC(ns_plant, id);
+			folder(s, line, plant, name);
+		}
+		if (i % PER_FOLDER == 0) {
+			snprintf(id, sizeof(id), "Plant/Line%u/Cell%u", i / (PER_FOLDER * 4),
+				 i / PER_FOLDER % 4);
+			snprintf(name, sizeof(name), "Cell%u", i / PER_FOLDER % 4);
+			UA_NodeId_clear(&cell);
+			cell = UA_NODEID_STRING_ALLOC(ns_plant, id);
+			folder(s, cell, line, name);
+		}
+		variable(s, i, cell);
+		if ((i + 1) % (PER_FOLDER * 4) == 0 || i + 1 == nvars)
+			UA_NodeId_clear(&line);
+	}
+	UA_NodeId_clear(&cell);
+	a.displayName = UA_LOCALIZEDTEXT("en", "Flip");
+	a.description = UA_LOCALIZEDTEXT("en", "Bad and Good in turn, every tick");
+	a.dataType = UA_TYPES[UA_TYPES_INT32].typeId;
+	a.accessLevel = UA_ACCESSLEVELMASK_READ;
+	UA_Variant_setScalar(&a.value, &zero, &UA_TYPES[UA_TYPES_INT32]);
+	if (UA_Server_addVariableNode(s, UA_NODEID_STRING(ns_plant, "Plant/Flip"), plant,
+				      UA_NODEID_NUMERIC(0, UA_NS0ID_HASCOMPONENT),
+				      UA_QUALIFIEDNAME(ns_plant, "Flip"),
+				      UA_NODEID_NUMERIC(0, UA_NS0ID_BASEDATAVARIABLETYPE),
+				      a, NULL, NULL))
+		exit(1);
+}
+
+/* Every tick a tenth of the variables change, and Flip's status turns. */
+static void on_tick(UA_Server *s, void *arg)
+{
+	UA_DataValue dv;
+	UA_Int32 flip;
+	unsigned i;
+
+	(void)arg;
+	tick++;
+	for (i = tick % 10; i < nvars; i += 10) {
+		UA_NodeId id = var_id(i);
+
+		UA_DataValue_init(&dv);
+		value_of(i, tick, &dv.value);
+		dv.hasValue = true;
+		dv.sourceTimestamp = UA_DateTime_now();
+		dv.hasSourceTimestamp = true;
+		UA_Server_writeDataValue(s, id, dv);
+		UA_DataValue_clear(&dv);
+		UA_NodeId_clear(&id);
+	}
+	UA_DataValue_init(&dv);
+	flip = (UA_Int32)tick;
+	UA_Variant_setScalar(&dv.value, &flip, &UA_TYPES[UA_TYPES_INT32]);
+	dv.hasValue = true;
+	dv.status = tick % 2 ? UA_STATUSCODE_BADSENSORFAILURE : UA_STATUSCODE_GOOD;
+	dv.hasStatus = true;
+	dv.sourceTimestamp = UA_DateTime_now();
+	dv.hasSourceTimestamp = true;
+	UA_Server_writeDataValue(s, UA_NODEID_STRING(ns_plant, "Plant/Flip"), dv);
+}
+
+static volatile UA_Boolean running = true;
+
+static void stop(int sig)
+{
+	(void)sig;
+	running = false;
+}
+
+int main(int argc, char **argv)
+{
+	UA_Server *s;
+	int port, rc;
+
+	if (argc < 2 || argc > 3 || (port = atoi(argv[1])) <= 0 || port > 65535 ||
+	    (argc == 3 && (nvars = (unsigned)atoi(argv[2])) == 0)) {
+		fprintf(stderr, "usage: opcua_testsrv PORT [VARIABLES]\n");
+		return 2;
+	}
+	s = UA_Server_new();
+	if (!s || UA_ServerConfig_setMinimal(UA_Server_getConfig(s), (UA_UInt16)port, NULL))
+		return 1;
+	ns_plant = UA_Server_addNamespace(s, "urn:diode:test:plant");
+	ns_line = UA_Server_addNamespace(s, "urn:diode:test:line");
+	build(s);
+	if (UA_Server_addRepeatedCallback(s, on_tick, NULL, TICK_MS, NULL))
+		return 1;
+	signal(SIGTERM, stop);
+	signal(SIGINT, stop);
+	rc = UA_Server_run(s, &running) == UA_STATUSCODE_GOOD ? 0 : 1;
+	UA_Server_delete(s);
+	return rc;
+}

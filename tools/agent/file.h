@@ -18,7 +18,7 @@
 
 struct chan_proto;
 
-#define FILE_META_FIXED	70	/* a META record before its name */
+#define FILE_META_FIXED	78	/* a META record before its name */
 #define FILE_CHUNK_HDR	13	/* a CHUNK record before its data */
 #define FILE_NAME_MAX	4095	/* bytes of a relative name */
 #define FILE_COMP_MAX	255	/* bytes of one of its components */
@@ -40,6 +40,9 @@ struct file_meta {
 	uint32_t mode;		/* permission bits */
 	int64_t mtime_ns;
 	uint8_t sha256[32];
+	/* this transfer: the tx's clock (ns) when it took the file; a file
+	 * that failed is tried again when it comes in another transfer */
+	uint64_t xfer;
 	uint16_t name_len;
 	const uint8_t *name;	/* relative to the outbox, not terminated */
 };

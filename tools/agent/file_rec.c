@@ -86,7 +86,8 @@ size_t file_put_meta(uint8_t *out, size_t cap, const struct file_meta *m)
 	be_put32(out + 24, m->mode);
 	be_put64(out + 28, (uint64_t)m->mtime_ns);
 	memcpy(out + 36, m->sha256, 32);
-	be_put16(out + 68, m->name_len);
+	be_put64(out + 68, m->xfer);
+	be_put16(out + 76, m->name_len);
 	memcpy(out + FILE_META_FIXED, m->name, m->name_len);
 	return FILE_META_FIXED + m->name_len;
 }
@@ -112,7 +113,8 @@ static int decode_meta(const uint8_t *r, size_t len, struct file_meta *m)
 	m->mode = be_get32(r + 24);
 	m->mtime_ns = (int64_t)be_get64(r + 28);
 	memcpy(m->sha256, r + 36, 32);
-	m->name_len = be_get16(r + 68);
+	m->xfer = be_get64(r + 68);
+	m->name_len = be_get16(r + 76);
 	m->name = r + FILE_META_FIXED;
 	if (len != FILE_META_FIXED + (size_t)m->name_len)
 		return -FILE_E_SHORT;

@@ -47,7 +47,7 @@ struct frx_part {
 };
 
 struct frx_mark {
-	uint64_t key;
+	uint64_t key, xfer;
 	uint8_t state;
 	int64_t at;			/* wall clock, s */
 };
@@ -146,7 +146,7 @@ static struct frx_mark *mark_find(uint64_t key)
 	return NULL;
 }
 
-static void mark_set(uint64_t key, uint8_t state, int64_t at)
+static void mark_set(uint64_t key, uint64_t xfer, uint8_t state, int64_t at)
 {
 	struct frx_mark *k = mark_find(key);
 
@@ -156,7 +156,7 @@ static void mark_set(uint64_t key, uint8_t state, int64_t at)
 			chan_die("realloc");
 		k = &frx.marks[frx.nmarks++];
 	}
-	*k = (struct frx_mark){ key, state, at };
+	*k = (struct frx_mark){ key, xfer, state, at };
 }
 
 static void mark_del(struct frx_mark *k)
@@ -165,11 +165,12 @@ static void mark_del(struct frx_mark *k)
 }
 
 /* A mark, durable: the file's map says what became of it. */
-static void mark(const uint8_t *rec, size_t len, uint64_t key, uint8_t state)
+static void mark(const uint8_t *rec, size_t len, const struct file_meta *m, uint8_t state)
 {
 	int64_t now = wall_ms() / 1000;
+	uint64_t key = m->key;
 
-	mark_set(key, state, now);
+	mark_set(key, m->xfer, state, now);
 	if (map_write(key, state, now, rec, len, NULL, 0))
 		fprintf(stderr, "diode-agent: %s: cannot write the mark of %016" PRIx64 ": %s\n",
 			chan_cf.name, key, strerror(errno));
@@ -250,7 +251,7 @@ static void part_fail(struct frx_part *p, const char *why, uint64_t *counter, bo
 		unlinkat(frx.partial, d, 0);
 	(*counter)++;
 	frx.failed_n++;
-	mark(p->rec, p->rec_len, p->m.key, FRX_FAILED);
+	mark(p->rec, p->rec_len, &p->m, FRX_FAILED);
 	part_free(p);
 }
 
@@ -331,7 +332,7 @@ static void part_deliver(struct frx_part *p)
 	frx.collisions += n > 0;
 	frx.delivered++;
 	frx.delivered_bytes += p->m.size;
-	mark(p->rec, p->rec_len, p->m.key, FRX_DONE);
+	mark(p->rec, p->rec_len, &p->m, FRX_DONE);
 	part_free(p);
 }
 
@@ -433,7 +434,8 @@ static void meta_in(const struct file_meta *m, const uint8_t *rec, size_t len)
 		return;
 	}
 	k = mark_find(m->key);
-	if (k && (k->state == FRX_DONE || k->state == FRX_REFUSED || m->flags & FILE_F_HISTORY))
+	if (k && (k->state == FRX_DONE || k->state == FRX_REFUSED || m->xfer == k->xfer ||
+		  m->flags & FILE_F_HISTORY))
 		return;
 	if (k)
 		mark_del(k);	/* failed or missing, and sent again: a new try */
@@ -442,7 +444,7 @@ static void meta_in(const struct file_meta *m, const uint8_t *rec, size_t len)
 		       "missing: the sender's history names it, nothing of it arrived");
 		frx.missing++;
 		frx.failed_n++;
-		mark(rec, len, m->key, FRX_MISSING);
+		mark(rec, len, m, FRX_MISSING);
 		return;
 	}
 	e = file_name_check(m->name, m->name_len);
@@ -451,7 +453,7 @@ static void meta_in(const struct file_meta *m, const uint8_t *rec, size_t len)
 		put_name(stderr, m->name, m->name_len);
 		fputc('\n', stderr);
 		frx.refused++;
-		mark(rec, len, m->key, FRX_REFUSED);
+		mark(rec, len, m, FRX_REFUSED);
 		return;
 	}
 	if (frx.nparts == FRX_MAX_PARTS) {
@@ -664,7 +666,7 @@ static void map_load(const char *fname, int64_t now)
 		if (now / 1000 - at > FRX_MARK_AGE)
 			unlinkat(frx.partial, fname, 0);
 		else
-			mark_set(key, s, at);
+			mark_set(key, m.xfer, s, at);
 		goto out;
 	}
 	nl = strchr(nl + 1, '\n');
@@ -767,7 +769,7 @@ static void frx_status(FILE *f)
 		",\"busy\":%" PRIu64,
 		frx.delivered, frx.delivered_bytes, frx.failed_n, frx.failed_deadline, frx.failed_hash,
 		frx.failed_disk, frx.failed_path, frx.missing, frx.refused, frx.collisions, frx.nparts,
-		total ? have * 100 / total : 100, frx.chunks, frx.dups, frx.unknown, frx.bad,
+		total ? have * 100 / total : 0, frx.chunks, frx.dups, frx.unknown, frx.bad,
 		frx.resumed, frx.busy);
 }
 

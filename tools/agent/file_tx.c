@@ -126,6 +126,8 @@ static void hist_add(const struct file_meta *m, const char *name, int64_t at)
 
 	hist_free(h);
 	h->m = *m;
+	h->m.flags = FILE_F_HISTORY;
+	h->m.pass = 0;
 	h->name = strdup(name);
 	if (!h->name)
 		chan_die("strdup");
@@ -153,9 +155,9 @@ static void hist_save(void)
 			break;
 		hex(sha, h->m.sha256, 32);
 		hex(name, h->m.name, h->m.name_len);
-		fprintf(f, "%" PRId64 " %" PRIu64 " %" PRIu32 " %" PRIo32 " %" PRId64 " %u %s %s\n",
-			h->done_at, h->m.size, h->m.chunk, h->m.mode, h->m.mtime_ns, h->m.passes,
-			sha, name);
+		fprintf(f, "%" PRId64 " %" PRIu64 " %" PRIu32 " %" PRIo32 " %" PRId64 " %u %" PRIu64
+			" %s %s\n", h->done_at, h->m.size, h->m.chunk, h->m.mode, h->m.mtime_ns,
+			h->m.passes, h->m.xfer, sha, name);
 		free(name);
 	}
 	fclose(f);
@@ -186,8 +188,9 @@ static void hist_load(void)
 
 		if (!name || !raw)
 			chan_die("malloc");
-		if (sscanf(line, "%" SCNd64 " %" SCNu64 " %" SCNu32 " %" SCNo32 " %" SCNd64 " %u %64s %s",
-			   &at, &m.size, &m.chunk, &m.mode, &m.mtime_ns, &passes, sha, name) == 8 &&
+		if (sscanf(line, "%" SCNd64 " %" SCNu64 " %" SCNu32 " %" SCNo32 " %" SCNd64 " %u %" SCNu64
+			   " %64s %s", &at, &m.size, &m.chunk, &m.mode, &m.mtime_ns, &passes, &m.xfer,
+			   sha, name) == 9 &&
 		    strlen(sha) == 64 && !unhex(m.sha256, sha, 32) && (n = strlen(name) / 2) &&
 		    n <= FILE_NAME_MAX && !unhex(raw, name, n) && !memchr(raw, 0, n) &&
 		    passes && passes <= 255 && m.chunk >= FILE_CHUNK_MIN && m.chunk <= FILE_CHUNK_MAX) {
@@ -299,6 +302,12 @@ static void take(struct ftx_cand *c, uint64_t now)
 	f->m.size = st.st_size;
 	f->m.mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
 	f->m.mode = st.st_mode & 0777;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		f->m.xfer = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	}
 	f->m.chunk = ftx.chunk;
 	f->m.passes = chan_cf.files.passes;
 	f->m.name = (const uint8_t *)f->rel;
@@ -716,7 +725,7 @@ static void ftx_status(FILE *f)
 		",\"skipped\":%" PRIu64 ",\"changed\":%" PRIu64 ",\"read_errors\":%" PRIu64
 		",\"move_errors\":%" PRIu64,
 		ftx.taken, ftx.sent, ftx.sent_bytes, ftx.passes, ftx.chunks, ftx.chunk,
-		ftx.history_sent, ftx.nfiles, total ? have * 100 / total : 100, ftx.skipped,
+		ftx.history_sent, ftx.nfiles, total ? have * 100 / total : 0, ftx.skipped,
 		ftx.changed, ftx.read_errors, ftx.move_errors);
 }
 

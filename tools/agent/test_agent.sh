@@ -26,7 +26,9 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        rsyslog_peers link_priority_shared
        mqtt_events_and_state mqtt_loss_converges mqtt_tx_down_broker_queues
        mqtt_restarts mqtt_restarts_mid_stream mqtt_v311_and_one_way
-       files_200_mixed)
+       files_200_mixed files_loss_5_percent files_blackout_second_pass
+       files_rx_killed_resumes files_history_reports_missing files_names_refused
+       files_full_disk)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -906,7 +908,9 @@ files_through() {
 	bytes=$(find "$work/stage" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 	mv "$work/stage"/* "$work/outbox/"
 	wait_for_s "$3" '[ "$(stat tx files_sent)" = "$n" ] && [ "$(stat rx files_delivered)" = "$n" ]' ||
-		fail "tx sent $(stat tx files_sent), rx delivered $(stat rx files_delivered) of $n"
+		fail "tx sent $(stat tx files_sent), rx delivered $(stat rx files_delivered) of $n;" \
+			"$(stat rx in_progress) in progress at $(stat rx in_progress_percent) %;" \
+			"$(stat rx lost) METAs lost; failed: $(grep -h '^name' "$work"/inbox/.diode-failed/*.report)"
 	expect_eq "inbox (name, sha256)" "$(cat "$work/expected")" "$(tree_sums "$work/inbox")"
 	expect_eq "sent (name, sha256)" "$(cat "$work/expected")" "$(tree_sums "$work/sent")"
 	expect_eq "files left in the outbox" "" "$(find "$work/outbox" -type f)"
@@ -919,11 +923,168 @@ files_through() {
 }
 
 # 200 files, 0 to 64 MB, at 0 % loss, two passes: each file delivered
-# once (the second pass's chunks are duplicates, counted).
+# once (the second pass's chunks are duplicates, counted). At a Rate the
+# rx keeps up with while other tests run (without one, its socket
+# overflows: that is loss too).
 test_files_200_mixed() {
-	files_setup
+	RATE=300mbit files_setup
 	files_through 200 $((64 << 20)) 120
 	expect_eq "rx chunks written once" "$(stat tx chunks)" "$(($(stat rx chunks) * 2))"
+}
+
+# The same at 5 % loss (nft, each datagram at random) with 6 passes, up
+# to 32 MB: a chunk is then missing with a probability of 0.05^6 (2e-8).
+# Every numbered META accounted for: delivered + lost = numbers sent.
+test_files_loss_5_percent() {
+	RATE=300mbit PASSES=6 PASS_DELAY=300ms files_setup
+	loss 5
+	files_through 200 $((32 << 20)) 120
+	sleep 0.5
+	expect_eq "rx delivered + lost (numbered METAs)" "$(($(stat tx next_seq) - 1))" \
+		"$(($(stat rx delivered) + $(stat rx lost)))"
+	[ "$(stat rx lost)" -gt 0 ] || fail "no META lost at 5 %"
+	echo "# rx: $(stat rx chunks) chunks written, $(stat rx chunks_duplicate) duplicates, $(stat rx lost) METAs lost"
+}
+
+# nchunks FILE: its chunks on the 1500-byte link
+nchunks() { echo $((($(wc -c <"$1") + 1420) / 1421)); }
+
+# A 2-second blackout in the middle of the first pass of a 48 MB file
+# (160 mbit/s: 2.5 s a pass): incomplete after it, complete and exact
+# after the second.
+test_files_blackout_second_pass() {
+	RATE=160mbit PASS_DELAY=1s files_setup
+	rnd $((48 << 20)) >"$work/stage/big.bin"
+	local sum n; sum=$(sha256sum <"$work/stage/big.bin"); n=$(nchunks "$work/stage/big.bin")
+	mv "$work/stage/big.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx in_progress_percent)" -ge 10 ]' || fail "no progress"
+	blackout on; sleep 2; blackout off
+	wait_for_s 10 '[ "$(stat tx passes)" = 1 ]' || fail "first pass not done"
+	local after1; after1=$(stat rx chunks)
+	[ "$after1" -lt "$n" ] || fail "complete after the blackout: $after1 of $n chunks"
+	wait_for_s 20 '[ "$(stat rx files_delivered)" = 1 ]' || fail "not delivered"
+	expect_eq "sha256" "$sum" "$(sha256sum <"$work/inbox/big.bin")"
+	expect_eq "rx chunks" "$n" "$(stat rx chunks)"
+	expect_eq "rx files_failed" 0 "$(stat rx files_failed)"
+	echo "# $after1 of $n chunks after the first pass"
+}
+
+# The rx killed (-9) in the middle of a 48 MB file and started again: it
+# resumes from its chunk map and writes only the chunks it lacked.
+test_files_rx_killed_resumes() {
+	RATE=160mbit PASS_DELAY=2s files_setup
+	rnd $((48 << 20)) >"$work/stage/big.bin"
+	local sum n had; sum=$(sha256sum <"$work/stage/big.bin"); n=$(nchunks "$work/stage/big.bin")
+	mv "$work/stage/big.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx in_progress_percent)" -ge 40 ]' || fail "no progress"
+	kill -9 "$rx_pid"; wait "$rx_pid" 2>/dev/null || true
+	sleep 0.5
+	start_rx; rx_up
+	wait_for_s 30 '[ "$(stat rx files_delivered)" = 1 ]' || fail "not delivered"
+	expect_eq "sha256" "$sum" "$(sha256sum <"$work/inbox/big.bin")"
+	expect_eq "rx resumed" 1 "$(stat rx resumed)"
+	had=$(sed -n 's/.*resuming big.bin: \([0-9]*\) of .*/\1/p' "$work/rx.log")
+	[ -n "$had" ] && [ "$had" -gt 0 ] || fail "nothing resumed: $(tail -3 "$work/rx.log")"
+	expect_eq "chunks written after the restart" $((n - had)) "$(stat rx chunks)"
+	echo "# resumed with $had of $n chunks"
+}
+
+# Every packet of one file dropped (the link black while the tx sends it
+# all its passes): the history names it, the rx reports it missing.
+test_files_history_reports_missing() {
+	HISTORY=1s PASS_DELAY=200ms files_setup
+	wait_for_s 5 '[ "$(stat rx heartbeats)" -gt 0 ]' || fail "no heartbeat"
+	blackout on
+	rnd 100000 >"$work/outbox/lost one.bin"
+	wait_for_s 10 '[ "$(stat tx files_sent)" = 1 ]' || fail "not sent"
+	blackout off
+	rnd 5000 >"$work/stage/ok.bin"; mv "$work/stage/ok.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx files_delivered)" = 1 ] && [ "$(stat rx missing)" = 1 ]' ||
+		fail "delivered $(stat rx files_delivered), missing $(stat rx missing)"
+	grep -q '^name: lost one.bin$' "$work"/inbox/.diode-failed/*.report || fail "no report naming it"
+	grep -q '^reason: missing' "$work"/inbox/.diode-failed/*.report || fail "report: $(cat "$work"/inbox/.diode-failed/*.report)"
+	expect_eq "in the inbox" "./ok.bin" "$(cd "$work/inbox" && find . -name '.diode-*' -prune -o -type f -print)"
+	sleep 1.5
+	expect_eq "rx missing (once, the history repeating)" 1 "$(stat rx missing)"
+	expect_eq "rx files_failed" 1 "$(stat rx files_failed)"
+}
+
+# Records an attacker on the rx's network could send (through diode0 only
+# the tx could): absolute names, .., the rx's own areas, device names,
+# control characters, a folder that is a symlink out of the inbox. Each
+# refused and counted; nothing written outside the inbox.
+test_files_names_refused() {
+	rm -rf "$work"/*
+	link
+	conf_files
+	mkdir -p "$work/outside"
+	ln -s "$work/outside" "$work/inbox/evil"
+	start_rx; rx_up
+	ip netns exec "$ns_tx" python3 - "$work" <<-'PY'
+	import hashlib, socket, struct, sys
+	work = sys.argv[1]
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	seq = 0
+	def send(rec):
+	    global seq
+	    seq += 1
+	    h = struct.pack('>HBBHHIHHHHQQ', 0xda1a, 1, 1, 7, 0, len(rec), 0, 1, 0, 0, 0x5eed, seq)
+	    s.sendto(h + rec, ('10.77.0.2', 5140))
+	def file(name, data, chunk=1000):
+	    sha = hashlib.sha256(data).digest()
+	    key = hashlib.sha256(b'diode-file-key-1\0' + struct.pack('>HQI', len(name), len(data), chunk)
+	                         + sha + name).digest()[:8]
+	    send(struct.pack('>BBBB8sQIIq', 1, 0, 1, 1, key, len(data), chunk, 0o644, 0) + sha
+	         + struct.pack('>QH', 1, len(name)) + name)
+	    for i in range(0, max(len(data), 1), chunk):
+	        if data:
+	            send(b'\2' + key + struct.pack('>I', i // chunk) + data[i:i + chunk])
+	for n in [b'../escape.txt', work.encode() + b'/outside/abs.txt', b'a/../../up.txt',
+	          b'.diode-partial/x', b'CON', b'lpt1.txt', b'ctl\1.txt', b'back\\slash',
+	          b'a//b', b'./dot']:
+	    file(n, b'evil' * 300)
+	file(b'', b'x')				# no name: malformed
+	file(b'evil/through-symlink.txt', b'evil' * 300)
+	file(b'ok dir/ok.txt', b'good' * 600)
+	PY
+	wait_for_s 10 '[ "$(stat rx files_delivered)" = 1 ] && [ "$(stat rx failed_path)" = 1 ]' ||
+		fail "delivered $(stat rx files_delivered), failed_path $(stat rx failed_path)"
+	expect_eq "rx refused_names" 10 "$(stat rx refused_names)"
+	expect_eq "rx bad_records" 1 "$(stat rx bad_records)"
+	expect_eq "ok.txt" "$(printf 'good%.0s' $(seq 600) | sha256sum)" "$(sha256sum <"$work/inbox/ok dir/ok.txt")"
+	expect_eq "outside the inbox" "" "$(ls -A "$work/outside")"
+	expect_eq "files in $work besides the inbox's and the state" "" \
+		"$(find "$work" -path "$work/inbox" -prune -o -path "$work/state-rx" -prune -o -type f \
+			! -name '*.conf' ! -name '*.log' -print)"
+	expect_eq "files in the inbox" "./ok dir/ok.txt" \
+		"$(cd "$work/inbox" && find . -name '.diode-*' -prune -o -type f -print)"
+}
+
+# The rx's disk full (a 4 MB tmpfs): a 6 MB file fails at once, cleanly
+# (reported, nothing left in the partial area); files that fit before and
+# after it are delivered.
+test_files_full_disk() {
+	rm -rf "$work"/*
+	link
+	mkdir -p "$work/small"
+	mount -t tmpfs -o size=4m tmpfs "$work/small"
+	trap 'umount -l "$work/small"' EXIT
+	mkdir "$work/small/inbox"
+	INBOX=$work/small/inbox conf_files
+	start_rx; rx_up; start_tx
+	rnd 1000000 >"$work/stage/a.bin"; mv "$work/stage/a.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx files_delivered)" = 1 ]' || fail "a.bin not delivered"
+	rnd $((6 << 20)) >"$work/stage/big.bin"; mv "$work/stage/big.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx failed_disk)" = 1 ]' || fail "big.bin: failed_disk $(stat rx failed_disk)"
+	rnd 1000000 >"$work/stage/b.bin"; mv "$work/stage/b.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx files_delivered)" = 2 ]' || fail "b.bin not delivered"
+	wait_for_s 10 '[ "$(stat tx files_sent)" = 3 ]' || fail "tx sent $(stat tx files_sent)"
+	sleep 1
+	expect_eq "inbox" "$(tree_sums "$work/sent" | grep -v big.bin)" "$(tree_sums "$work/small/inbox")"
+	expect_eq "rx failed_disk (once, both passes)" 1 "$(stat rx failed_disk)"
+	expect_eq "rx files_failed" 1 "$(stat rx files_failed)"
+	grep -q '^reason: disk full' "$work"/small/inbox/.diode-failed/*.report || fail "no report"
+	expect_eq "partial data left" "" "$(find "$work/small/inbox/.diode-partial" -name '*.data')"
 }
 
 run_test() {	# run_test I NAME

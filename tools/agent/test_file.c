@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the files channel's records and name checks (file_rec.c). KTAP. */
+#include <string.h>
+
+#include "../../selftests/unit/ktap.h"
+#include "be.h"
+#include "file.h"
+
+static uint8_t rec[FILE_META_FIXED + FILE_NAME_MAX + 1];
+
+static size_t meta(const char *name, uint64_t size, uint32_t chunk)
+{
+	struct file_meta m = { .pass = 1, .passes = 2, .size = size, .chunk = chunk,
+			       .mode = 0640, .mtime_ns = -5, .xfer = 77,
+			       .name = (const uint8_t *)name, .name_len = strlen(name) };
+
+	memset(m.sha256, 0xab, 32);
+	m.key = file_key(m.name, m.name_len, m.sha256, size, chunk);
+	return file_put_meta(rec, sizeof(rec), &m);
+}
+
+static bool test_sha256_vector(void)
+{
+	static const uint8_t abc[32] = {
+		0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde,
+		0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+		0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+	};
+	struct file_sha *s = file_sha_new();
+	uint8_t h[32];
+
+	file_sha_update(s, "a", 1);
+	file_sha_update(s, "bc", 2);
+	file_sha_final(s, h);
+	KTAP_EXPECT(!memcmp(h, abc, 32));
+	return true;
+}
+
+static bool test_chunks(void)
+{
+	KTAP_EXPECT(file_nchunks(0, 1421) == 0);
+	KTAP_EXPECT(file_nchunks(1, 1421) == 1 && file_chunk_len(1, 1421, 0) == 1);
+	KTAP_EXPECT(file_nchunks(1421, 1421) == 1 && file_chunk_len(1421, 1421, 0) == 1421);
+	KTAP_EXPECT(file_nchunks(1422, 1421) == 2 && file_chunk_len(1422, 1421, 1) == 1);
+	KTAP_EXPECT(file_nchunks(1ull << 30, 1024) == 1u << 20);
+	return true;
+}
+
+static bool test_meta_roundtrip(void)
+{
+	struct file_meta m;
+	struct file_chunk c;
+	size_t n = meta("a b/ünï/c.tar.gz", 123456789, 1421);
+
+	KTAP_EXPECT(n == FILE_META_FIXED + strlen("a b/ünï/c.tar.gz"));
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == FILE_REC_META);
+	KTAP_EXPECT(m.size == 123456789 && m.chunk == 1421 && m.mode == 0640 &&
+		    m.mtime_ns == -5 && m.xfer == 77 && m.pass == 1 && m.passes == 2);
+	KTAP_EXPECT(m.name_len == strlen("a b/ünï/c.tar.gz") && !memcmp(m.name, "a b/ünï/c.tar.gz", m.name_len));
+	/* any field changed without the key: refused */
+	rec[FILE_META_FIXED] ^= 1;
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_KEY);
+	rec[FILE_META_FIXED] ^= 1;
+	rec[19] ^= 1;	/* size */
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_KEY);
+	rec[19] ^= 1;
+	KTAP_EXPECT(file_decode(rec, n - 1, &m, &c) == -FILE_E_SHORT);
+	KTAP_EXPECT(file_decode(rec, FILE_META_FIXED - 1, &m, &c) == -FILE_E_SHORT);
+	return true;
+}
+
+static bool test_meta_fields(void)
+{
+	struct file_meta m;
+	struct file_chunk c;
+	size_t n;
+
+	n = meta("x", 10, FILE_CHUNK_MIN - 1);
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
+	n = meta("x", (uint64_t)FILE_CHUNK_MIN * FILE_MAX_CHUNKS + 1, FILE_CHUNK_MIN);
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
+	n = meta("x", 10, 1000);
+	rec[2] = 3;	/* pass 3 of 2 */
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
+	rec[2] = 0;	/* no pass, not history */
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
+	rec[1] = FILE_F_HISTORY;
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == FILE_REC_META);
+	rec[1] = 2;	/* an unknown flag */
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
+	n = meta("x", 10, 1000);
+	be_put32(rec + 24, 010000);	/* a mode beyond the permission bits */
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
+	rec[0] = 9;
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_TYPE);
+	KTAP_EXPECT(file_decode(rec, 0, &m, &c) == -FILE_E_SHORT);
+	return true;
+}
+
+static bool test_chunk_records(void)
+{
+	uint8_t b[FILE_CHUNK_HDR + FILE_CHUNK_MAX + 1] = { 0 };
+	struct file_meta m;
+	struct file_chunk c;
+
+	KTAP_EXPECT(file_put_chunk_hdr(b, 0x1122334455667788ull, 7) == FILE_CHUNK_HDR);
+	KTAP_EXPECT(file_decode(b, FILE_CHUNK_HDR, &m, &c) == -FILE_E_SHORT);
+	KTAP_EXPECT(file_decode(b, FILE_CHUNK_HDR + 5, &m, &c) == FILE_REC_CHUNK);
+	KTAP_EXPECT(c.key == 0x1122334455667788ull && c.index == 7 && c.len == 5 &&
+		    c.data == b + FILE_CHUNK_HDR);
+	KTAP_EXPECT(file_decode(b, sizeof(b), &m, &c) == -FILE_E_FIELD);
+	be_put32(b + 9, FILE_MAX_CHUNKS);
+	KTAP_EXPECT(file_decode(b, FILE_CHUNK_HDR + 5, &m, &c) == -FILE_E_FIELD);
+	return true;
+}
+
+static bool test_names(void)
+{
+	static const struct { const char *n; int e; } t[] = {
+		{ "a.txt", 0 }, { "a b/ünï cödé/名前 1", 0 }, { " spaces ", 0 }, { "..x", 0 },
+		{ "x..", 0 }, { "a/.b", 0 }, { "CONSOLE", 0 }, { "COM0", 0 }, { "x/.diode", 0 },
+		{ "/etc/passwd", FILE_N_ABSOLUTE }, { "..", FILE_N_DOTDOT }, { "a/../b", FILE_N_DOTDOT },
+		{ "a/..", FILE_N_DOTDOT }, { "./a", FILE_N_DOTDOT }, { "a//b", FILE_N_EMPTY },
+		{ "a/", FILE_N_EMPTY }, { "", FILE_N_EMPTY }, { "a\nb", FILE_N_CONTROL },
+		{ "a\\b", FILE_N_CONTROL }, { "a\x7f", FILE_N_CONTROL },
+		{ ".diode-partial/x", FILE_N_RESERVED }, { "d/.diode-failed", FILE_N_RESERVED },
+		{ "CON", FILE_N_DEVICE }, { "con.txt", FILE_N_DEVICE }, { "d/Lpt9.x.y", FILE_N_DEVICE },
+		{ "nul ", FILE_N_DEVICE }, { "COM1", FILE_N_DEVICE }, { "aux", FILE_N_DEVICE },
+	};
+	char long_comp[FILE_COMP_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int e = file_name_check((const uint8_t *)t[i].n, strlen(t[i].n));
+
+		if (e != t[i].e)
+			ktap_diag("%s: %d, expected %d", t[i].n, e, t[i].e);
+		KTAP_EXPECT(e == t[i].e);
+	}
+	memset(long_comp, 'a', sizeof(long_comp) - 1);
+	long_comp[sizeof(long_comp) - 1] = 0;
+	KTAP_EXPECT(file_name_check((const uint8_t *)long_comp, FILE_COMP_MAX) == 0);
+	KTAP_EXPECT(file_name_check((const uint8_t *)long_comp, FILE_COMP_MAX + 1) == FILE_N_LONG);
+	KTAP_EXPECT(file_name_check((const uint8_t *)"a\0b", 3) == FILE_N_CONTROL);
+	return true;
+}
+
+static const struct ktap_test tests[] = {
+	{ "sha256_vector", test_sha256_vector },
+	{ "chunks", test_chunks },
+	{ "meta_roundtrip", test_meta_roundtrip },
+	{ "meta_fields", test_meta_fields },
+	{ "chunk_records", test_chunk_records },
+	{ "names", test_names },
+};
+
+int main(void)
+{
+	return ktap_run_tests(tests, sizeof(tests) / sizeof(tests[0]));
+}

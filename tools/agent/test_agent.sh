@@ -215,6 +215,18 @@ test_config_errors() {
 		check_err "bad.conf:7: Priority needs Link"
 	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\nLink = diode0\nPriority = 8\n' |
 		check_err "bad.conf:8: invalid Priority (0, the highest, to 7)"
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = files\n[Transport]\nRemote = 10.0.0.1:5140\n[Files]\nOutbox = /o\n' |
+		check_err "bad.conf:7: a tx files channel needs Outbox and Sent"
+	printf '[Channel]\nRole = rx\nId = 1\nProtocol = files\n[Transport]\nLocal = 10.0.0.2:5140\n[Files]\nInbox = /i\nPasses = 3\n' |
+		check_err "bad.conf:9: Passes is for a tx channel"
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = files\n[Files]\nPasses = 17\n' |
+		check_err "bad.conf:6: invalid Passes (1 to 16)"
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = files\n[Files]\nSettle = 2\n' |
+		check_err "bad.conf:6: invalid Settle"
+	printf '[Channel]\nRole = rx\nId = 1\nProtocol = files\n[Transport]\nLocal = 10.0.0.2:5140\n[Syslog]\nCollector = tcp:127.0.0.1:514\n' |
+		check_err "bad.conf:7: [Syslog] is not for Protocol = files"
+	printf '[Channel]\nRole = tx\nId = 1\nProtocol = files\n[Transport]\nRemote = 10.0.0.1:5140\n[Files]\nOutbox = /o\nSent = /s\nPassDelay = 1m\n' >"$f"
+	"$agent" check "$f" || fail "a good files channel refused"
 	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\n[Syslog]\nListenTCP = any:514\n' >"$f"
 	"$agent" check "$f" || fail "a good file refused"
 }

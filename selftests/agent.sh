@@ -206,4 +206,68 @@ test_syslog_through_lossy_fec_link() {
 		"the fiber dropped $data_lost DATA and $parity_lost PARITY frames, FEC rebuilt $recovered ($late late)"
 }
 
-ktap_run syslog_through_lossy_fec_link
+# files_conf ROLE: a files channel's file for ROLE, both ends bound to
+# diode0; the tx at a Rate the guest's rx keeps up with.
+files_conf() {
+	local conf=$KEYS/f$1.conf
+	printf '[Channel]\nName = f%s\nRole = %s\nProtocol = files\nId = 2\nStateDir = %s\n' \
+		"$1" "$1" "$KEYS/state" >"$conf"
+	printf '[Transport]\nDevice = diode0\nHeartbeatInterval = 200ms\n' >>"$conf"
+	if [ "$1" = tx ]; then
+		printf 'Remote = %s:5141\nRate = 40mbit\n[Files]\nOutbox = %s\nSent = %s\nSettle = 200ms\nPassDelay = 1s\n' \
+			"$RX_IN4" "$KEYS/outbox" "$KEYS/sent" >>"$conf"
+	else
+		printf 'Local = %s:5141\n[Files]\nInbox = %s\n' "$RX_IN4" "$KEYS/inbox" >>"$conf"
+	fi
+	echo "$conf"
+}
+
+# The files channel (docs/files.md) through the same lossy link with FEC:
+# a set of files around the chunk size, in folders, each delivered under
+# its name with its SHA-256, in the first pass (FEC repairs the fiber),
+# the second pass's chunks all duplicates; chunks sized to diode0's MTU.
+test_files_through_lossy_fec_link() {
+	diode_link 4
+	ip netns exec "$TX" sysctl -qw net.ipv6.conf.diode0.disable_ipv6=1
+	ip netns exec "$TX" diodectl set diode0 fec "$FEC_K/$FEC_M" heartbeat-interval 250
+	wait_rx_sessions 2
+	fiber_loss
+	local mtu chunk n=0 s big=$((4 << 20))
+	[ "$DIODE_SLOWDOWN" -gt 1 ] && big=$((256 << 10))
+	mtu=$(mtu_of)
+	chunk=$((mtu - 28 - 36 - 2 - 13))
+	mkdir -m 700 "$KEYS/state"
+	mkdir -p "$KEYS/stage/d/ü d" "$KEYS/outbox" "$KEYS/sent" "$KEYS/inbox"
+	for s in 0 1 $((chunk - 1)) $chunk $((chunk + 1)) $((2 * chunk + 1)) 100000 "$big"; do
+		n=$((n + 1))
+		head -c "$s" /dev/urandom >"$KEYS/stage/d/ü d/f $n.bin"
+		head -c "$s" /dev/urandom >"$KEYS/stage/top$n"
+		n=$((n + 1))
+	done
+	(cd "$KEYS/stage" && find . -type f -print0 | sort -z | xargs -0 sha256sum) >"$KEYS/expected"
+	ip netns exec "$RX" "$AGENT" run "$(files_conf rx)" 2>"$KEYS/frx.log" &
+	local rx_pid=$!
+	ip netns exec "$TX" taskset -c 0 "$AGENT" run "$(files_conf tx)" 2>"$KEYS/ftx.log" &
+	local tx_pid=$!
+	wait_listening "$RX" udp "$RX_IN4%diode0:5141" "$KEYS/frx.log"
+	local t0=$SECONDS
+	mv "$KEYS/stage"/* "$KEYS/outbox/"
+	for _ in $(seq $((600 * DIODE_SLOWDOWN))); do
+		[ -e "$KEYS/state/ftx.status" ] && [ "$(agent_stat ftx files_sent)" = "$n" ] &&
+			[ "$(agent_stat frx files_delivered)" = "$n" ] && break
+		sleep 0.1
+	done
+	sleep 1
+	kill "$tx_pid"; wait "$tx_pid" || fail "the tx agent exited $?: $(tail -3 "$KEYS/ftx.log")"
+	kill "$rx_pid"; wait "$rx_pid" || fail "the rx agent exited $?: $(tail -3 "$KEYS/frx.log")"
+	expect_eq "rx files delivered" "$n" "$(agent_stat frx files_delivered)"
+	expect_eq "inbox (name, sha256)" "$(cat "$KEYS/expected")" \
+		"$(cd "$KEYS/inbox" && find . -name '.diode-*' -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)"
+	expect_eq "tx chunk size (diode0 MTU - 28 - 51)" "$chunk" "$(agent_stat ftx chunk_size)"
+	expect_eq "rx files failed" 0 "$(agent_stat frx files_failed)"
+	expect_eq "rx chunks written in the first pass, the second's duplicates" \
+		"$(agent_stat ftx chunks)" $(( 2 * $(agent_stat frx chunks) ))
+	echo "# $n files in $((SECONDS - t0)) s; the fiber dropped $(fiber_dropped data) DATA frames"
+}
+
+ktap_run syslog_through_lossy_fec_link files_through_lossy_fec_link

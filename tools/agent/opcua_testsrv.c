@@ -2,8 +2,9 @@
 /*
  * The OPC UA source server of the tests (docs/opcua.md): an address space
  * like a plant's, in two namespaces, with variables of every built-in
- * type as scalars and as arrays in nested folders, their values changing
- * on a timer, and one (Plant/Flip) whose status turns Bad and back.
+ * type as scalars and as arrays in nested folders, three of them in a
+ * second folder too (Plant/Favourites), their values changing on a timer,
+ * and one (Plant/Flip) whose status turns Bad and back.
  *
  *   opcua_testsrv PORT [VARIABLES]     (default 1000 variables)
  *
@@ -226,6 +227,17 @@ static void build(UA_Server *s)
 			UA_NodeId_clear(&line);
 	}
 	UA_NodeId_clear(&cell);
+	/* a folder whose variables have another parent too */
+	folder(s, UA_NODEID_STRING(ns_plant, "Plant/Favourites"), plant, "Favourites");
+	for (i = 0; i < nvars && i < 3; i++) {
+		UA_NodeId v = var_id(i);
+
+		if (UA_Server_addReference(s, UA_NODEID_STRING(ns_plant, "Plant/Favourites"),
+					   UA_NODEID_NUMERIC(0, UA_NS0ID_ORGANIZES),
+					   UA_EXPANDEDNODEID_NODEID(v), true))
+			exit(1);
+		UA_NodeId_clear(&v);
+	}
 	a.displayName = UA_LOCALIZEDTEXT("en", "Flip");
 	a.description = UA_LOCALIZEDTEXT("en", "Bad and Good in turn, every tick");
 	a.dataType = UA_TYPES[UA_TYPES_INT32].typeId;

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rx's mirror (docs/opcua.md): the records of the link made into an
+ * open62541 server's nodes, with the source's NodeIds (their namespace
+ * indexes mapped through the URIs), names, classes, attributes and
+ * hierarchy, read-only; and its variables' values, status codes and
+ * timestamps as the source had them.
+ */
+#ifndef DIODE_AGENT_OPCUA_MIRROR_H
+#define DIODE_AGENT_OPCUA_MIRROR_H
+
+#include <open62541/server.h>
+
+#include "opcua_msg.h"
+
+struct opcua_mirror {
+	UA_Server *srv;
+	uint32_t table;			/* the link table mapped; 0 none yet */
+	UA_UInt16 *map;			/* link index -> the server's */
+	size_t nmap;
+	struct opcua_msg *waiting;	/* nodes whose parent is not there yet */
+	size_t nwaiting;
+	/* further parents not there yet: sourceNodeId the node */
+	UA_AddReferencesItem *refs;
+	size_t nrefs;
+	uint64_t added, refused, unmapped;
+};
+
+/* Mirror into srv, whose configuration it adjusts (empty variables). */
+void opcua_mirror_init(struct opcua_mirror *m, UA_Server *srv);
+void opcua_mirror_free(struct opcua_mirror *m);
+/* A namespaces record: its URIs added to the server: 0, or -1. */
+int opcua_mirror_namespaces(struct opcua_mirror *m, const struct opcua_msg *rec);
+/*
+ * A node record, decoded (taken: the mirror clears it): 0 added, with
+ * the nodes that were waiting for it; 1 waiting for its parent, or for
+ * the namespaces of its table (unmapped); -1 refused by the server. A
+ * further parent not there yet is referred to once it is.
+ * A Variable reads BadWaitingForInitialData until its first value.
+ */
+int opcua_mirror_node(struct opcua_mirror *m, struct opcua_msg *rec);
+/* A value record (read, not taken): 0 written, 1 unmapped or no such
+ * node, -1 refused by the server. */
+int opcua_mirror_value(struct opcua_mirror *m, const struct opcua_msg *rec);
+
+#endif

@@ -2,12 +2,12 @@
 #
 #   make                 diode.ko and xt_DIODE.ko for the running kernel (KVER=,
 #                        KDIR= select another)
-#   make modules-all     both modules for both test kernels (6.1 and 6.12), staged
+#   make modules-all     both modules for the test kernels (6.1, 6.12, newest), staged
 #                        into their module trees so that guests can modprobe it
 #                        (TEST_KERNELS= another list, e.g. 6.12-debug)
 #   make tools           diodectl and the other user-space tools
 #   make unit            host unit tests of the pure logic
-#   make check           everything: deps, builds, unit tests, selftests on both kernels
+#   make check           everything: deps, builds, unit tests, selftests on each kernel
 #   make check-debug     the same selftests on a 6.12 built with KASAN, lockdep,
 #                        kmemleak and KFENCE (scripts/debug-kernel builds it once,
 #                        into .cache); not part of check
@@ -57,15 +57,21 @@ module:
 	$(call build_module,$(KVER),$(KDIR))
 
 # A kernel built here (the debug kernel) has its build tree at
-# $(CACHE)/kernels/VERSION/build; Debian's have their headers package.
-TEST_KERNELS ?= 6.1 6.12
+# $(CACHE)/kernels/VERSION/build; Debian's have their headers package, the
+# newest in the Debian 13 root of scripts/newest-kernel. The test builds turn
+# warnings into errors; a user's build with another compiler does not.
+TEST_KERNELS ?= 6.1 6.12 newest
 
 modules-all:
 	@for s in $(TEST_KERNELS); do \
 		v=$$(readlink $(CACHE)/kernels/$$s) || { echo "error: no test kernel $$s: run scripts/install-deps (6.12-debug: scripts/debug-kernel)" >&2; exit 1; }; \
 		kd=/usr/src/linux-headers-$$v; \
 		[ -e $(CACHE)/kernels/$$v/build/Makefile ] && kd=$(CACHE)/kernels/$$v/build; \
-		$(MAKE) --no-print-directory module KVER=$$v KDIR=$$kd || exit 1; \
+		if [ -e $(CACHE)/roots/trixie/usr/src/linux-headers-$$v/Makefile ]; then \
+			DIODE_CACHE=$(CACHE) $(TOP)/scripts/build-in-root $$v DIODE_WERROR=1 || exit 1; \
+		else \
+			$(MAKE) --no-print-directory module KVER=$$v KDIR=$$kd DIODE_WERROR=1 || exit 1; \
+		fi; \
 		for m in diode xt_DIODE; do \
 			install -D -m 0644 $(BUILD)/$$v/kmod/$$m.ko $(CACHE)/kernels/$$v/lib/modules/$$v/updates/$$m.ko || exit 1; \
 		done; \

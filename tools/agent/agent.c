@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "file.h"
 #include "mqtt.h"
+#include "opcua.h"
 #include "syslog.h"
 
 int replay_cmd(const char *file, int nranges, char **ranges);
@@ -63,6 +64,8 @@ static int run(const char *file)
 		return 1;
 	if (chan_cf.protocol == CONF_MQTT)
 		return chan_run(chan_cf.tx ? &mqtt_tx_proto : &mqtt_rx_proto);
+	if (chan_cf.protocol == CONF_OPCUA)
+		return chan_run(chan_cf.tx ? &opcua_tx_proto : &opcua_rx_proto);
 	if (chan_cf.protocol == CONF_FILES)
 		return chan_run(chan_cf.tx ? &file_tx_proto : &file_rx_proto);
 	return chan_run(&syslog_proto);

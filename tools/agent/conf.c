@@ -202,8 +202,9 @@ static int rate(const char *v, uint64_t *out)
 	return 0;
 }
 
-enum sect { S_NONE, S_CHANNEL, S_TRANSPORT, S_SYSLOG, S_MQTT, S_FILES, S_END };
-static const char *sect_name[] = { "", "[Channel]", "[Transport]", "[Syslog]", "[MQTT]", "[Files]" };
+enum sect { S_NONE, S_CHANNEL, S_TRANSPORT, S_SYSLOG, S_MQTT, S_FILES, S_OPCUA, S_END };
+static const char *sect_name[] = { "", "[Channel]", "[Transport]", "[Syslog]", "[MQTT]", "[Files]",
+				   "[OPCUA]" };
 
 struct key {
 	const char *name;
@@ -233,6 +234,9 @@ static const struct key keys[] = {
 	{ "Passes", S_FILES }, { "PassDelay", S_FILES }, { "History", S_FILES },
 	{ "Inbox", S_FILES }, { "Partial", S_FILES }, { "Failed", S_FILES },
 	{ "Deadline", S_FILES },
+	/* K_ENDPOINT and after, in the order of enum opcua_key */
+	{ "Endpoint", S_OPCUA }, { "SamplingInterval", S_OPCUA },
+	{ "PublishingInterval", S_OPCUA }, { "Carousel", S_OPCUA }, { "Port", S_OPCUA },
 };
 enum mqtt_key {
 	K_BROKER = 22, K_VERSION, K_CLIENTID, K_USERNAME, K_PASSWORDFILE, K_CAFILE,
@@ -244,8 +248,11 @@ enum files_key {
 	K_OUTBOX = K_END, K_SENT, K_SETTLE, K_PASSES, K_PASSDELAY, K_HISTORY,
 	K_INBOX, K_PARTIAL, K_FAILED, K_DEADLINE, K_FILES_END
 };
+enum opcua_key {
+	K_ENDPOINT = K_FILES_END, K_SAMPLING, K_PUBLISHING, K_CAROUSEL, K_PORT, K_OPCUA_END
+};
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS == K_FILES_END, "keys[] and enum files_key disagree");
+_Static_assert(NKEYS == K_OPCUA_END, "keys[] and enum opcua_key disagree");
 
 static bool looks_like_name(const char *s)
 {
@@ -651,12 +658,58 @@ static int files_check(struct conf *c, const int *given)
 	return 0;
 }
 
+static int set_opcua_key(struct conf *c, int k, const char *v)
+{
+	struct conf_opcua *o = &c->opcua;
+	uint64_t n;
+
+	switch (k) {
+	case K_ENDPOINT:
+		if (strncmp(v, "opc.tcp://", 10) || !v[10] || strlen(v) >= sizeof(o->endpoint))
+			return bad("invalid Endpoint (opc.tcp://HOST:PORT)");
+		strcpy(o->endpoint, v);
+		return 0;
+	case K_SAMPLING: case K_PUBLISHING:
+		if (duration(v, 10, 3600000, &n))
+			return bad("invalid %s (10ms to 1h)", keys[k].name);
+		*(k == K_SAMPLING ? &o->sampling_ms : &o->publishing_ms) = n;
+		return 0;
+	case K_CAROUSEL:
+		if (duration(v, 0, 7 * 86400000ull, &n) || (n && n < 1000))
+			return bad("invalid Carousel (0 for none, or 1s to 7d)");
+		o->carousel_ms = n;
+		return 0;
+	case K_PORT:
+		if (num(v, 1, 65535, &n))
+			return bad("invalid Port (1 to 65535)");
+		o->port = n;
+		return 0;
+	}
+	return -1;
+}
+
+/* [OPCUA]: the keys of the role given; a tx needs its source. */
+static int opcua_check(struct conf *c, const int *given)
+{
+	int k;
+
+	for (k = K_ENDPOINT; k < K_OPCUA_END; k++)
+		if (given[k] && (k == K_PORT) == c->tx)
+			return line = given[k], bad("%s is for %s channel", keys[k].name,
+						    c->tx ? "an rx" : "a tx");
+	if (c->tx && !c->opcua.endpoint[0])
+		return bad("a tx opcua channel needs Endpoint in [OPCUA]");
+	return 0;
+}
+
 static int set_key(struct conf *c, int k, const char *v)
 {
 	uint64_t n;
 	uint32_t t;
 	const char *name = keys[k].name;
 
+	if (k >= K_ENDPOINT)
+		return set_opcua_key(c, k, v);
 	if (k >= K_OUTBOX)
 		return set_files_key(c, k, v);
 	if (k >= K_BROKER)
@@ -673,10 +726,12 @@ static int set_key(struct conf *c, int k, const char *v)
 		c->tx = !strcmp(v, "tx");
 		return 0;
 	case 2:
-		if (strcmp(v, "syslog") && strcmp(v, "mqtt") && strcmp(v, "files"))
-			return bad("unknown Protocol '%s' (syslog, mqtt or files)", looks_like_name(v) ? v : "...");
+		if (strcmp(v, "syslog") && strcmp(v, "mqtt") && strcmp(v, "files") &&
+		    strcmp(v, "opcua"))
+			return bad("unknown Protocol '%s' (syslog, mqtt, files or opcua)",
+				   looks_like_name(v) ? v : "...");
 		c->protocol = !strcmp(v, "mqtt") ? CONF_MQTT : !strcmp(v, "files") ? CONF_FILES :
-			      CONF_SYSLOG;
+			      !strcmp(v, "opcua") ? CONF_OPCUA : CONF_SYSLOG;
 		return 0;
 	case 3:
 		if (num(v, 1, 65535, &n))
@@ -853,6 +908,10 @@ static int load(struct conf *c, const char *path)
 	c->files.pass_delay_ms = 5000;
 	c->files.history_ms = 10000;
 	c->files.deadline_ms = 3600000;
+	c->opcua.sampling_ms = 250;
+	c->opcua.publishing_ms = 500;
+	c->opcua.carousel_ms = 60000;
+	c->opcua.port = 4840;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(base, "."), base);
@@ -886,6 +945,8 @@ static int load(struct conf *c, const char *path)
 				sect = S_MQTT;
 			else if (!strcasecmp(s, "[Files]"))
 				sect = S_FILES;
+			else if (!strcasecmp(s, "[OPCUA]"))
+				sect = S_OPCUA;
 			else {
 				s[strcspn(s, "]")] = 0;
 				bad("unknown section%s%s%s", looks_like_name(s + 1) ? " '[" : "",
@@ -950,12 +1011,27 @@ static int load(struct conf *c, const char *path)
 	if (!given[3])
 		return bad("[Channel] has no Id (1 to 65535)");
 	if (!proto)
-		return bad("[Channel] has no Protocol (syslog, mqtt or files)");
+		return bad("[Channel] has no Protocol (syslog, mqtt, files or opcua)");
 	line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : line;
 	if (c->tx && !c->remote.set)
 		return bad("a tx channel needs Remote in [Transport]");
 	if (!c->tx && !c->local.set)
 		return bad("an rx channel needs Local in [Transport]");
+	if (c->protocol == CONF_OPCUA) {
+		int other = sect_line[S_SYSLOG] ? S_SYSLOG : sect_line[S_MQTT] ? S_MQTT :
+			    sect_line[S_FILES] ? S_FILES : 0;
+
+		if (other)
+			return line = sect_line[other], bad("%s is not for Protocol = opcua",
+							    sect_name[other]);
+		line = sect_line[S_OPCUA] ? sect_line[S_OPCUA] : sect_line[S_CHANNEL];
+		if (opcua_check(c, given))
+			return -1;
+		line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : sect_line[S_CHANNEL];
+		goto transport;
+	}
+	if (sect_line[S_OPCUA])
+		return line = sect_line[S_OPCUA], bad("[OPCUA] is for Protocol = opcua");
 	if (c->protocol == CONF_MQTT) {
 		if (sect_line[S_SYSLOG])
 			return line = sect_line[S_SYSLOG], bad("[Syslog] is for Protocol = syslog, not mqtt");

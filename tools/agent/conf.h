@@ -13,7 +13,7 @@ struct addr {
 	bool set;
 };
 
-enum conf_protocol { CONF_SYSLOG, CONF_MQTT, CONF_FILES };
+enum conf_protocol { CONF_SYSLOG, CONF_MQTT, CONF_FILES, CONF_OPCUA };
 
 #define CONF_MQTT_TOPICS 64	/* Topic = filters of a tx */
 #define CONF_MQTT_STR 1024	/* a line holds at most this */
@@ -59,6 +59,15 @@ struct conf_files {
 	uint32_t deadline_ms;		/* Deadline */
 };
 
+/* [OPCUA] (docs/opcua.md, Configuration) */
+struct conf_opcua {
+	char endpoint[256];		/* tx: Endpoint, opc.tcp://HOST:PORT[/PATH] */
+	uint32_t sampling_ms;		/* tx: SamplingInterval */
+	uint32_t publishing_ms;		/* tx: PublishingInterval */
+	uint32_t carousel_ms;		/* tx: Carousel, 0 = off */
+	uint16_t port;			/* rx: Port, the mirror's */
+};
+
 struct conf {
 	char name[64];
 	enum conf_protocol protocol;	/* Protocol */
@@ -83,6 +92,7 @@ struct conf {
 	int priority;			/* Priority: 0 (highest) to 7 */
 	struct conf_mqtt mqtt;		/* [MQTT], with Protocol = mqtt */
 	struct conf_files files;	/* [Files], with Protocol = files */
+	struct conf_opcua opcua;	/* [OPCUA], with Protocol = opcua */
 };
 
 /* Read FILE (or stdin for "-"); on error print FILE:LINE: ... and fail. */

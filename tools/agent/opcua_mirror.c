@@ -110,6 +110,9 @@ static int add(struct opcua_mirror *m, struct opcua_msg *rec)
 				 it->nodeAttributes.content.decoded.type, NULL, NULL);
 	if (rc == UA_STATUSCODE_BADPARENTNODEIDINVALID)
 		return 1;
+	/* the carousel's copy of a node the mirror has */
+	if (rc == UA_STATUSCODE_BADNODEIDEXISTS)
+		return 0;
 	if (rc) {
 		m->refused++;
 		return -1;

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The OPC UA channel's tx (OT side, docs/opcua.md): a client of the
+ * plant's server. Once connected it browses the address space from the
+ * Objects folder and sends the link namespace table and every node as
+ * state; it subscribes to every variable and sends each DataValue the
+ * subscription delivers as a numbered value record (an event, counted
+ * when lost), keeping the last one of each as state. The carousel sends
+ * the whole state again, spread over its period, so that an rx that lost
+ * some or restarted converges.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <open62541/client_config_default.h>
+#include <open62541/client_subscriptions.h>
+#include <open62541/plugin/log_stdout.h>
+
+#include "chan.h"
+#include "opcua.h"
+#include "opcua_browse.h"
+#include "opcua_msg.h"
+#include "opcua_ns.h"
+
+#define RETRY_MS	2000	/* between connection attempts */
+#define TURN_MS		20	/* the client's turn in the loop, at most this apart */
+#define ITEMS_AT_ONCE	500	/* monitored items a request creates */
+
+struct state_rec {
+	uint8_t *rec;
+	uint32_t len;
+};
+
+static struct {
+	UA_Client *c;
+	bool up;			/* connected, browsed, subscribed */
+	bool said_down;
+	uint64_t next_try;
+	struct opcua_ns ns;
+	struct opcua_model model;
+	/* [0] the namespace table, then each node, then each variable's
+	 * last value (empty until the first) */
+	struct state_rec *st;
+	size_t nst;
+	size_t *value_of;		/* node -> its value's state entry, or 0 */
+	size_t cursor;
+	uint64_t pass_start, stamp;
+	uint8_t *buf;
+	uint64_t connects, nodes, values, refused, carousel_sent, passes;
+} tx;
+
+static uint32_t tx_max_record(void)
+{
+	return OPCUA_MSG_MAX;
+}
+
+/* m encoded into tx.buf with the next stamp: its length, or 0 when it
+ * cannot go (counted). */
+static uint32_t encode(struct opcua_msg *m)
+{
+	long n;
+
+	m->stamp = ++tx.stamp;
+	m->table = tx.ns.id;
+	n = opcua_msg_encode(tx.buf, OPCUA_MSG_MAX, m);
+	if (n == -OPCUA_MSG_E_TOO_LARGE || n > OPCUA_MSG_MAX) {
+		chan_tx_too_large();
+		return 0;
+	}
+	if (n < 0) {
+		tx.refused++;
+		return 0;
+	}
+	return (uint32_t)n;
+}
+
+/* tx.buf's record as state entry i, replacing what it held. */
+static void keep(size_t i, uint32_t len)
+{
+	uint8_t *r = realloc(tx.st[i].rec, len);
+
+	if (!r)
+		chan_die("malloc");
+	memcpy(r, tx.buf, len);
+	tx.st[i].rec = r;
+	tx.st[i].len = len;
+}
+
+static void on_value(UA_Client *c, UA_UInt32 sub, void *subctx, UA_UInt32 mon, void *monctx,
+		     UA_DataValue *dv)
+{
+	size_t k = (size_t)(uintptr_t)monctx;
+	struct opcua_msg m;
+	uint32_t len;
+
+	(void)c, (void)sub, (void)subctx, (void)mon;
+	opcua_msg_init(&m);
+	m.kind = OPCUA_MSG_VALUE;
+	m.node = tx.model.nodes[k].node;
+	if (UA_DataValue_copy(dv, &m.value)) {
+		tx.refused++;
+		return;
+	}
+	/* the source's indexes in NodeId values, the link's across */
+	if (opcua_ns_variant(&m.value.value, tx.model.map, tx.model.nmap)) {
+		tx.refused++;
+		len = 0;
+	} else {
+		len = encode(&m);
+	}
+	UA_DataValue_clear(&m.value);
+	if (!len)
+		return;
+	tx.values++;
+	chan_tx_enqueue(tx.buf, len, tx.buf, 0);
+	keep(tx.value_of[k], len);
+}
+
+static void drop_state(void)
+{
+	size_t i;
+
+	for (i = 0; i < tx.nst; i++)
+		free(tx.st[i].rec);
+	free(tx.st);
+	free(tx.value_of);
+	tx.st = NULL;
+	tx.value_of = NULL;
+	tx.nst = tx.cursor = 0;
+	opcua_model_free(&tx.model);
+}
+
+/* The namespace table and every node as state, each sent at once. */
+static int model_state(void)
+{
+	struct opcua_msg m;
+	size_t i, vars = 0, v;
+	uint32_t len;
+
+	for (i = 0; i < tx.model.n; i++)
+		vars += tx.model.nodes[i].item.nodeClass == UA_NODECLASS_VARIABLE;
+	tx.st = calloc(1 + tx.model.n + vars, sizeof(*tx.st));
+	tx.value_of = calloc(tx.model.n ? tx.model.n : 1, sizeof(*tx.value_of));
+	if (!tx.st || !tx.value_of)
+		chan_die("malloc");
+	opcua_msg_init(&m);
+	m.kind = OPCUA_MSG_NAMESPACES;
+	m.uris = tx.ns.uris;
+	m.nuris = tx.ns.n;
+	if (!(len = encode(&m)))
+		return -1;
+	keep(0, len);
+	tx.nst = 1 + tx.model.n + vars;
+	for (i = 0, v = 1 + tx.model.n; i < tx.model.n; i++) {
+		if ((len = encode(&tx.model.nodes[i])))
+			keep(1 + i, len);
+		if (tx.model.nodes[i].item.nodeClass == UA_NODECLASS_VARIABLE)
+			tx.value_of[i] = v++;
+	}
+	tx.nodes = tx.model.n;
+	for (i = 0; i < 1 + tx.model.n; i++)
+		if (tx.st[i].len)
+			chan_tx_enqueue_state(tx.st[i].rec, tx.st[i].len);
+	return 0;
+}
+
+static UA_StatusCode subscribe(void)
+{
+	UA_CreateSubscriptionRequest srq = UA_CreateSubscriptionRequest_default();
+	UA_CreateSubscriptionResponse srs;
+	UA_MonitoredItemCreateRequest items[ITEMS_AT_ONCE];
+	UA_Client_DataChangeNotificationCallback cbs[ITEMS_AT_ONCE];
+	void *ctx[ITEMS_AT_ONCE];
+	UA_StatusCode rc;
+	size_t i = 0, n;
+
+	srq.requestedPublishingInterval = chan_cf.opcua.publishing_ms;
+	srs = UA_Client_Subscriptions_create(tx.c, srq, NULL, NULL, NULL);
+	rc = srs.responseHeader.serviceResult;
+	while (!rc && i < tx.model.n) {
+		UA_CreateMonitoredItemsRequest rq;
+		UA_CreateMonitoredItemsResponse rs;
+
+		for (n = 0; i < tx.model.n && n < ITEMS_AT_ONCE; i++) {
+			if (tx.model.nodes[i].item.nodeClass != UA_NODECLASS_VARIABLE)
+				continue;
+			items[n] = UA_MonitoredItemCreateRequest_default(tx.model.source[i]);
+			items[n].requestedParameters.samplingInterval = chan_cf.opcua.sampling_ms;
+			/* every change of a publishing interval, not the last alone */
+			items[n].requestedParameters.queueSize =
+				chan_cf.opcua.publishing_ms / chan_cf.opcua.sampling_ms + 1;
+			cbs[n] = on_value;
+			ctx[n++] = (void *)(uintptr_t)i;
+		}
+		if (!n)
+			break;
+		UA_CreateMonitoredItemsRequest_init(&rq);
+		rq.subscriptionId = srs.subscriptionId;
+		rq.timestampsToReturn = UA_TIMESTAMPSTORETURN_BOTH;
+		rq.itemsToCreate = items;
+		rq.itemsToCreateSize = n;
+		rs = UA_Client_MonitoredItems_createDataChanges(tx.c, rq, ctx, cbs, NULL);
+		rc = rs.responseHeader.serviceResult;
+		UA_CreateMonitoredItemsResponse_clear(&rs);
+	}
+	UA_CreateSubscriptionResponse_clear(&srs);
+	return rc;
+}
+
+static void connect_source(uint64_t now)
+{
+	const UA_NodeId objects = UA_NODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER);
+	UA_StatusCode rc;
+
+	tx.next_try = now + RETRY_MS;
+	rc = UA_Client_connect(tx.c, chan_cf.opcua.endpoint);
+	if (!rc)
+		rc = opcua_browse(tx.c, &tx.ns, &objects, &tx.model);
+	if (!rc && model_state())
+		rc = UA_STATUSCODE_BADENCODINGERROR;
+	if (!rc)
+		rc = subscribe();
+	if (rc) {
+		if (!tx.said_down)
+			fprintf(stderr, "diode-agent: %s: %s: %s; trying again every %d s\n",
+				chan_cf.name, chan_cf.opcua.endpoint, UA_StatusCode_name(rc),
+				RETRY_MS / 1000);
+		tx.said_down = true;
+		UA_Client_disconnect(tx.c);
+		drop_state();
+		return;
+	}
+	tx.up = true;
+	tx.said_down = false;
+	tx.connects++;
+	tx.pass_start = now;
+	fprintf(stderr, "diode-agent: %s: %s: %zu nodes, %zu namespaces\n", chan_cf.name,
+		chan_cf.opcua.endpoint, tx.model.n, tx.ns.n);
+}
+
+static void tx_start(void)
+{
+	UA_ClientConfig cc;
+	uint32_t id = 0;
+
+	/* a new table id each start: the rx maps the URIs again */
+	while (!id)
+		if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+			chan_die("getrandom");
+	if (opcua_ns_init(&tx.ns, id))
+		chan_die("malloc");
+	tx.buf = malloc(OPCUA_MSG_MAX);
+	memset(&cc, 0, sizeof(cc));
+	cc.logging = UA_Log_Stdout_new(UA_LOGLEVEL_FATAL);
+	if (!tx.buf || !cc.logging || UA_ClientConfig_setDefault(&cc) ||
+	    !(tx.c = UA_Client_newWithConfig(&cc)))
+		chan_die("open62541 client");
+}
+
+/* Spread one pass over the period: the entries due by now, while the
+ * state queue has more than half its room (changes go first). */
+static void carousel(uint64_t now)
+{
+	size_t due;
+
+	if (!chan_cf.opcua.carousel_ms || !tx.nst)
+		return;
+	if (tx.cursor == tx.nst) {
+		if (now - tx.pass_start < chan_cf.opcua.carousel_ms)
+			return;
+		tx.cursor = 0;
+		tx.pass_start = now;
+		tx.passes++;
+	}
+	due = now - tx.pass_start >= chan_cf.opcua.carousel_ms ? tx.nst :
+	      tx.nst * (now - tx.pass_start) / chan_cf.opcua.carousel_ms + 1;
+	for (; tx.cursor < due && chan_tx_state_room() > chan_cf.queue / 2; tx.cursor++)
+		if (tx.st[tx.cursor].len &&
+		    !chan_tx_enqueue_state(tx.st[tx.cursor].rec, tx.st[tx.cursor].len))
+			tx.carousel_sent++;
+}
+
+static void tx_tick(uint64_t now, int *timeout)
+{
+	UA_SessionState ss;
+
+	if (!tx.up && now >= tx.next_try)
+		connect_source(now);
+	if (tx.up) {
+		UA_Client_run_iterate(tx.c, 0);
+		UA_Client_getState(tx.c, NULL, &ss, NULL);
+		if (ss != UA_SESSIONSTATE_ACTIVATED) {
+			fprintf(stderr, "diode-agent: %s: %s went away\n", chan_cf.name,
+				chan_cf.opcua.endpoint);
+			tx.up = false;
+			tx.next_try = now + RETRY_MS;
+			UA_Client_disconnect(tx.c);
+			drop_state();
+		}
+	}
+	carousel(now);
+	if (*timeout > TURN_MS)
+		*timeout = TURN_MS;
+}
+
+static void tx_status(FILE *f)
+{
+	fprintf(f, ",\"source\":\"%s\",\"connects\":%" PRIu64 ",\"nodes\":%" PRIu64
+		",\"namespaces\":%zu,\"values\":%" PRIu64 ",\"refused\":%" PRIu64
+		",\"carousel_passes\":%" PRIu64 ",\"carousel_sent\":%" PRIu64,
+		tx.up ? "connected" : "down", tx.connects, tx.nodes, tx.ns.n, tx.values,
+		tx.refused, tx.passes, tx.carousel_sent);
+}
+
+static void tx_stop(void)
+{
+	UA_Client_disconnect(tx.c);
+	UA_Client_delete(tx.c);
+	drop_state();
+	opcua_ns_free(&tx.ns);
+	free(tx.buf);
+}
+
+const struct chan_proto opcua_tx_proto = {
+	.name = "opcua",
+	.max_record = tx_max_record,
+	.tx_status = tx_status,
+	.tx_start = tx_start,
+	.tick = tx_tick,
+	.stop = tx_stop,
+};

@@ -24,10 +24,11 @@
 #include "file.h"
 
 #define FRX_MAX_PARTS	256		/* files rebuilt at once */
-#define FRX_SAVE_MS	1000		/* maps saved (data synced first) */
+#define FRX_SAVE_MS	1000		/* maps saved (writeback started first) */
 #define FRX_VERIFY_STEP	(16u << 20)	/* bytes hashed a turn of the loop */
 #define FRX_MARK_AGE	(7 * 86400)	/* s: marks kept that long */
 #define FRX_PROGRESS	(16u << 20)	/* files this large show progress */
+#define FRX_WRITE	(1u << 20)	/* consecutive chunks written at once */
 
 enum frx_state { FRX_PARTIAL, FRX_DONE, FRX_FAILED, FRX_MISSING, FRX_REFUSED };
 static const char *const state_name[] = { "partial", "done", "failed", "missing", "refused" };
@@ -60,6 +61,12 @@ static struct {
 	size_t nmarks;
 	uint64_t next_save, next_check;
 	uint8_t *buf;
+	/* consecutive chunks of one file not yet written: a write a chunk
+	 * would be a system call every 1.4 KB */
+	uint8_t *wb;
+	struct frx_part *wb_part;
+	uint32_t wb_first, wb_n;
+	size_t wb_len;
 	uint64_t delivered, delivered_bytes, failed_n, failed_deadline, failed_hash,
 		 failed_disk, failed_path, missing, refused, collisions, chunks, dups,
 		 unknown, bad, resumed, busy;
@@ -136,13 +143,18 @@ static int map_write(uint64_t key, uint8_t state, int64_t at, const uint8_t *rec
 	return r ? -1 : 0;
 }
 
+/* The last one found first: a later pass of a file done brings its
+ * chunks one after the other, and there may be a week of marks. */
 static struct frx_mark *mark_find(uint64_t key)
 {
+	static size_t last;
 	size_t i;
 
+	if (last < frx.nmarks && frx.marks[last].key == key)
+		return &frx.marks[last];
 	for (i = 0; i < frx.nmarks; i++)
 		if (frx.marks[i].key == key)
-			return &frx.marks[i];
+			return &frx.marks[last = i];
 	return NULL;
 }
 
@@ -200,6 +212,8 @@ static void part_free(struct frx_part *p)
 			frx.parts[i] = frx.parts[--frx.nparts];
 			break;
 		}
+	if (frx.wb_part == p)
+		frx.wb_part = NULL;
 	if (p->fd >= 0)
 		close(p->fd);
 	file_sha_free(p->hs);
@@ -253,6 +267,22 @@ static void part_fail(struct frx_part *p, const char *why, uint64_t *counter, bo
 	frx.failed_n++;
 	mark(p->rec, p->rec_len, &p->m, FRX_FAILED);
 	part_free(p);
+}
+
+/* The chunks held back written: false when that failed the file. */
+static bool wb_flush(void)
+{
+	struct frx_part *p = frx.wb_part;
+	ssize_t n;
+
+	frx.wb_part = NULL;
+	if (!p)
+		return true;
+	n = pwrite(p->fd, frx.wb, frx.wb_len, (uint64_t)frx.wb_first * p->m.chunk);
+	if (n == (ssize_t)frx.wb_len)
+		return true;
+	part_fail(p, n < 0 && errno == ENOSPC ? "disk full" : "write error", &frx.failed_disk, false);
+	return false;
 }
 
 /* The folders of name under the inbox, made as needed, never through a
@@ -367,6 +397,8 @@ static void verify_start(struct frx_part *p)
 {
 	struct stat st;
 
+	if (frx.wb_part == p && !wb_flush())
+		return;
 	p->verifying = true;
 	p->verified = 0;
 	p->hs = file_sha_new();
@@ -466,7 +498,6 @@ static void meta_in(const struct file_meta *m, const uint8_t *rec, size_t len)
 static void chunk_in(const struct file_chunk *c)
 {
 	struct frx_part *p = part_find(c->key);
-	ssize_t n;
 
 	if (!p) {
 		if (mark_find(c->key))
@@ -484,11 +515,20 @@ static void chunk_in(const struct file_chunk *c)
 		frx.dups++;
 		return;
 	}
-	n = pwrite(p->fd, c->data, c->len, (uint64_t)c->index * p->m.chunk);
-	if (n != (ssize_t)c->len) {
-		part_fail(p, n < 0 && errno == ENOSPC ? "disk full" : "write error", &frx.failed_disk, false);
-		return;
+	if (frx.wb_part != p || c->index != frx.wb_first + frx.wb_n ||
+	    frx.wb_len + c->len > FRX_WRITE) {
+		struct frx_part *w = frx.wb_part;
+
+		if (!wb_flush() && w == p)
+			return;
+		frx.wb_part = p;
+		frx.wb_first = c->index;
+		frx.wb_n = 0;
+		frx.wb_len = 0;
 	}
+	memcpy(frx.wb + frx.wb_len, c->data, c->len);
+	frx.wb_len += c->len;
+	frx.wb_n++;
 	p->map[c->index / 8] |= 1u << (c->index % 8);
 	p->have++;
 	p->have_bytes += c->len;
@@ -541,6 +581,7 @@ static void save_maps(void)
 {
 	size_t i;
 
+	wb_flush();
 	for (i = 0; i < frx.nparts; i++) {
 		struct frx_part *p = frx.parts[i];
 
@@ -737,7 +778,8 @@ static void frx_start(void)
 		exit(1);
 	}
 	frx.buf = malloc(1u << 20);
-	if (!frx.buf)
+	frx.wb = malloc(FRX_WRITE);
+	if (!frx.buf || !frx.wb)
 		chan_die("malloc");
 	d = fdopendir(dup(frx.partial));
 	if (!d)
@@ -782,6 +824,7 @@ static void frx_stop(void)
 		part_free(frx.parts[0]);
 	free(frx.marks);
 	free(frx.buf);
+	free(frx.wb);
 }
 
 const struct chan_proto file_rx_proto = {

@@ -28,6 +28,7 @@
 
 #define FTX_AHEAD	1024		/* chunks queued ahead of the socket */
 #define FTX_HASH_STEP	(8u << 20)	/* bytes hashed a turn of the loop */
+#define FTX_READ	(1u << 20)	/* a pass reads its file this much at once */
 #define FTX_HISTORY	64		/* files the history names */
 #define FTX_HISTORY_AGE	(24 * 3600)	/* s: and only those of the last day */
 
@@ -40,9 +41,7 @@ struct ftx_file {
 	bool hashing;
 	uint8_t passes_done;
 	uint32_t next;			/* chunk of the pass under way */
-	bool in_pass;
 	uint64_t due;			/* ms: the next pass may start */
-	ino_t ino;
 };
 
 /* A file seen in the outbox, not yet taken. */
@@ -77,6 +76,10 @@ static struct {
 	uint64_t next_scan, next_history;
 	bool scan_now;
 	uint8_t *buf;			/* a chunk record, or hash input */
+	uint8_t *rd;			/* what the pass read ahead of its chunks */
+	const struct ftx_file *rd_file;
+	uint64_t rd_off;
+	size_t rd_len;
 	uint64_t taken, sent, sent_bytes, passes, chunks, history_sent, skipped,
 		 changed, read_errors, move_errors;
 } ftx;
@@ -238,9 +241,17 @@ static void watch_dir(const char *rel)
 			       IN_CREATE | IN_ONLYDIR | IN_DONT_FOLLOW);
 	if (wd < 0)
 		return;
+	/* a number the kernel gave a folder since removed names this one now */
 	for (i = 0; i < ftx.nwds; i++)
-		if (ftx.wds[i].wd == wd)
+		if (ftx.wds[i].wd == wd) {
+			if (strcmp(ftx.wds[i].rel, rel)) {
+				free(ftx.wds[i].rel);
+				ftx.wds[i].rel = strdup(rel);
+				if (!ftx.wds[i].rel)
+					chan_die("strdup");
+			}
 			return;
+		}
 	ftx.wds = realloc(ftx.wds, (ftx.nwds + 1) * sizeof(*ftx.wds));
 	if (!ftx.wds)
 		chan_die("realloc");
@@ -251,15 +262,13 @@ static void watch_dir(const char *rel)
 	ftx.nwds++;
 }
 
-static struct ftx_cand *cand_find(const char *rel, bool add)
+static struct ftx_cand *cand_find(const char *rel)
 {
 	size_t i;
 
 	for (i = 0; i < ftx.ncands; i++)
 		if (ftx.cands[i].rel && !strcmp(ftx.cands[i].rel, rel))
 			return &ftx.cands[i];
-	if (!add)
-		return NULL;
 	ftx.cands = realloc(ftx.cands, (ftx.ncands + 1) * sizeof(*ftx.cands));
 	if (!ftx.cands)
 		chan_die("realloc");
@@ -294,11 +303,13 @@ static void take(struct ftx_cand *c, uint64_t now)
 			close(f->fd);
 		free(f);
 		ftx.read_errors++;
+		/* again when it has settled again */
+		c->since = now;
+		c->moved_in = false;
 		return;
 	}
 	f->rel = c->rel;
 	c->rel = NULL;
-	f->ino = st.st_ino;
 	f->m.size = st.st_size;
 	f->m.mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
 	f->m.mode = st.st_mode & 0777;
@@ -357,7 +368,7 @@ static void scan_dir(int dfd, const char *rel, uint64_t now, int depth)
 		}
 		if (busy(sub))
 			continue;
-		c = cand_find(sub, true);
+		c = cand_find(sub);
 		c->seen = true;
 		if (!S_ISREG(st.st_mode) || strlen(sub) > FILE_NAME_MAX) {
 			/* a symlink, a device, a name too long: once */
@@ -432,7 +443,7 @@ static void ino_read(struct chan_fd *cfd, uint32_t events, uint64_t now)
 				continue;
 			if ((size_t)snprintf(rel, sizeof(rel), "%s%s%s", ftx.wds[i].rel,
 					     ftx.wds[i].rel[0] ? "/" : "", e->name) < sizeof(rel))
-				cand_find(rel, true)->moved_in = true;
+				cand_find(rel)->moved_in = true;
 		}
 	}
 }
@@ -489,6 +500,8 @@ static void file_free(struct ftx_file *f)
 		}
 	if (ftx.cur == f)
 		ftx.cur = NULL;
+	if (ftx.rd_file == f)
+		ftx.rd_file = NULL;
 	close(f->fd);
 	file_sha_free(f->hs);
 	free(f->rel);
@@ -587,7 +600,6 @@ static void pass_start(uint64_t now)
 	 * lost is a pass lost, unless one of the two arrives */
 	chan_tx_enqueue_state(rec, n);
 	best->next = 0;
-	best->in_pass = true;
 	ftx.cur = best;
 }
 
@@ -602,12 +614,24 @@ static bool pass_fill(uint64_t now)
 
 	while (queued < FTX_AHEAD && f->next < total) {
 		uint32_t len = file_chunk_len(f->m.size, f->m.chunk, f->next);
-		ssize_t n = pread(f->fd, ftx.buf + FILE_CHUNK_HDR, len, (uint64_t)f->next * f->m.chunk);
+		uint64_t off = (uint64_t)f->next * f->m.chunk;
 
-		if (n != (ssize_t)len) {
-			file_drop(f, &ftx.read_errors, "could not be read whole");
-			return true;
+		/* a read a chunk would be a system call every 1.4 KB */
+		if (ftx.rd_file != f || off < ftx.rd_off || off + len > ftx.rd_off + ftx.rd_len) {
+			size_t want = FTX_READ / f->m.chunk * f->m.chunk;
+
+			if (want > f->m.size - off)
+				want = f->m.size - off;
+			ftx.rd_file = NULL;
+			if (pread(f->fd, ftx.rd, want, off) != (ssize_t)want) {
+				file_drop(f, &ftx.read_errors, "could not be read whole");
+				return true;
+			}
+			ftx.rd_file = f;
+			ftx.rd_off = off;
+			ftx.rd_len = want;
 		}
+		memcpy(ftx.buf + FILE_CHUNK_HDR, ftx.rd + (off - ftx.rd_off), len);
 		file_put_chunk_hdr(ftx.buf, f->m.key, f->next);
 		if (chan_tx_enqueue_state(ftx.buf, FILE_CHUNK_HDR + len))
 			break;
@@ -617,7 +641,6 @@ static bool pass_fill(uint64_t now)
 	}
 	if (f->next < total)
 		return f->next != first;
-	f->in_pass = false;
 	f->passes_done++;
 	ftx.passes++;
 	ftx.cur = NULL;
@@ -691,7 +714,8 @@ static void ftx_start(void)
 		exit(1);
 	}
 	ftx.buf = malloc(FILE_CHUNK_HDR + (FILE_CHUNK_MAX > (1 << 20) ? FILE_CHUNK_MAX : (1 << 20)));
-	if (!ftx.buf)
+	ftx.rd = malloc(FTX_READ);
+	if (!ftx.buf || !ftx.rd)
 		chan_die("malloc");
 	ftx.chunk = chunk_size();
 	hist_load();

@@ -39,6 +39,7 @@ struct frx_part {
 	struct file_meta m;
 	int fd;
 	uint8_t *map;
+	long map_off;			/* where KEY.map has the map */
 	uint32_t nchunks, have;
 	uint64_t have_bytes;
 	int64_t last_ms;		/* wall clock: last record of it */
@@ -106,9 +107,9 @@ static void key_name(char *b, size_t len, uint64_t key, const char *ext)
 }
 
 /* KEY.map, written whole or not at all: its state, time, META and, for a
- * partial file, the chunk map. */
+ * partial file, the chunk map (*off: where it starts). */
 static int map_write(uint64_t key, uint8_t state, int64_t at, const uint8_t *rec, size_t rec_len,
-		     const uint8_t *map, uint32_t nchunks)
+		     const uint8_t *map, uint32_t nchunks, long *off)
 {
 	char p[64], tmp[72];
 	FILE *f;
@@ -132,8 +133,10 @@ static int map_write(uint64_t key, uint8_t state, int64_t at, const uint8_t *rec
 	for (i = 0; i < rec_len; i++)
 		fprintf(f, "%02x", rec[i]);
 	fprintf(f, "\nchunks %" PRIu32 "\n", state == FRX_PARTIAL ? nchunks : 0);
-	if (state == FRX_PARTIAL)
+	if (state == FRX_PARTIAL) {
+		*off = ftell(f);
 		fwrite(map, 1, (nchunks + 7) / 8, f);
+	}
 	r = fflush(f) || ferror(f);
 	r |= fclose(f);
 	if (!r)
@@ -183,7 +186,7 @@ static void mark(const uint8_t *rec, size_t len, const struct file_meta *m, uint
 	uint64_t key = m->key;
 
 	mark_set(key, m->xfer, state, now);
-	if (map_write(key, state, now, rec, len, NULL, 0))
+	if (map_write(key, state, now, rec, len, NULL, 0, NULL))
 		fprintf(stderr, "diode-agent: %s: cannot write the mark of %016" PRIx64 ": %s\n",
 			chan_cf.name, key, strerror(errno));
 }
@@ -445,7 +448,8 @@ static void part_create(const uint8_t *rec, size_t len)
 			return;
 		}
 	}
-	if (map_write(p->m.key, FRX_PARTIAL, p->last_ms / 1000, p->rec, p->rec_len, p->map, p->nchunks)) {
+	if (map_write(p->m.key, FRX_PARTIAL, p->last_ms / 1000, p->rec, p->rec_len, p->map, p->nchunks,
+		      &p->map_off)) {
 		part_fail(p, errno == ENOSPC ? "disk full" : strerror(errno), &frx.failed_disk, false);
 		return;
 	}
@@ -570,6 +574,23 @@ static void frx_epoch(uint64_t old, uint64_t epoch, uint64_t joined)
 	(void)joined;
 }
 
+/* A map written over in place: its bits are only ever set, so a write cut
+ * short leaves an older map, never a wrong one; the file's mtime is when
+ * the file was last heard of. */
+static int map_update(const struct frx_part *p)
+{
+	char n[64];
+	int fd, r;
+
+	key_name(n, sizeof(n), p->m.key, "map");
+	fd = openat(frx.partial, n, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = pwrite(fd, p->map, (p->nchunks + 7) / 8, p->map_off) == (ssize_t)((p->nchunks + 7) / 8);
+	close(fd);
+	return r ? 0 : -1;
+}
+
 /*
  * The maps of the files that changed, after the writeback of their data
  * was started. Nothing here waits for the disk (an fdatasync of a large
@@ -587,9 +608,7 @@ static void save_maps(void)
 
 		if (!p->dirty)
 			continue;
-		if (sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE) ||
-		    map_write(p->m.key, FRX_PARTIAL, p->last_ms / 1000, p->rec, p->rec_len, p->map,
-			      p->nchunks)) {
+		if (sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE) || map_update(p)) {
 			fprintf(stderr, "diode-agent: %s: cannot save the map of %016" PRIx64 ": %s\n",
 				chan_cf.name, p->m.key, strerror(errno));
 			continue;
@@ -666,9 +685,12 @@ static void map_load(const char *fname, int64_t now)
 	struct file_chunk c;
 	uint8_t *rec = NULL;
 	struct frx_part *p;
+	struct stat fst;
 
-	if (!f) {
-		if (fd >= 0)
+	if (!f || fstat(fd, &fst)) {
+		if (f)
+			fclose(f);
+		else if (fd >= 0)
 			close(fd);
 		return;
 	}
@@ -716,7 +738,8 @@ static void map_load(const char *fname, int64_t now)
 		goto bad;
 	p = part_new(rec, mlen);
 	memcpy(p->map, nl + 1, (nchunks + 7) / 8);
-	p->last_ms = at * 1000;
+	p->map_off = nl + 1 - b;
+	p->last_ms = (fst.st_mtime > at ? fst.st_mtime : at) * 1000ll;
 	{
 		char d[64];
 

@@ -28,7 +28,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        mqtt_restarts mqtt_restarts_mid_stream mqtt_v311_and_one_way
        files_200_mixed files_loss_5_percent files_blackout_second_pass
        files_rx_killed_resumes files_history_reports_missing files_names_refused
-       files_full_disk)
+       files_full_disk files_deadline_failed)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -1097,6 +1097,23 @@ test_files_full_disk() {
 	expect_eq "rx files_failed" 1 "$(stat rx files_failed)"
 	grep -q '^reason: disk full' "$work"/small/inbox/.diode-failed/*.report || fail "no report"
 	expect_eq "partial data left" "" "$(find "$work/small/inbox/.diode-partial" -name '*.data')"
+}
+
+# One pass, the link black from the middle of it on: the file cannot be
+# completed, and after Deadline (2 s) with nothing of it, it goes to
+# Failed: a report naming it and its partial data, of its full size.
+test_files_deadline_failed() {
+	RATE=40mbit PASSES=1 DEADLINE=2s files_setup
+	rnd $((10 << 20)) >"$work/stage/late.bin"; mv "$work/stage/late.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx in_progress_percent)" -ge 20 ]' || fail "no progress"
+	blackout on
+	wait_for_s 10 '[ "$(stat rx failed_deadline)" = 1 ]' || fail "failed_deadline $(stat rx failed_deadline)"
+	grep -q '^name: late.bin$' "$work"/inbox/.diode-failed/*.report || fail "no report naming it"
+	grep -q '^reason: deadline' "$work"/inbox/.diode-failed/*.report || fail "reason"
+	expect_eq "partial data kept, its size" $((10 << 20)) "$(cat "$work"/inbox/.diode-failed/*.partial | wc -c)"
+	expect_eq "in the inbox" "" "$(cd "$work/inbox" && find . -name '.diode-*' -prune -o -type f -print)"
+	expect_eq "rx files_failed" 1 "$(stat rx files_failed)"
+	expect_eq "rx in_progress" 0 "$(stat rx in_progress)"
 }
 
 run_test() {	# run_test I NAME

@@ -28,7 +28,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        mqtt_restarts mqtt_restarts_mid_stream mqtt_v311_and_one_way
        files_200_mixed files_loss_5_percent files_blackout_second_pass
        files_rx_killed_resumes files_history_reports_missing files_names_refused
-       files_full_disk files_deadline_failed)
+       files_full_disk files_deadline_failed files_tx_killed_completes)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -1097,6 +1097,25 @@ test_files_full_disk() {
 	expect_eq "rx files_failed" 1 "$(stat rx files_failed)"
 	grep -q '^reason: disk full' "$work"/small/inbox/.diode-failed/*.report || fail "no report"
 	expect_eq "partial data left" "" "$(find "$work/small/inbox/.diode-partial" -name '*.data')"
+}
+
+# The tx killed (-9) in the middle of a 48 MB file and started again: it
+# takes the file again from the outbox (same name and content, the same
+# transfer key) and the rx completes what it has: every chunk written
+# once, the file byte-exact, then in Sent.
+test_files_tx_killed_completes() {
+	RATE=160mbit PASS_DELAY=2s files_setup
+	rnd $((48 << 20)) >"$work/stage/big.bin"
+	local sum n; sum=$(sha256sum <"$work/stage/big.bin"); n=$(nchunks "$work/stage/big.bin")
+	mv "$work/stage/big.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx in_progress_percent)" -ge 40 ]' || fail "no progress"
+	kill -9 "$tx_pid"; wait "$tx_pid" 2>/dev/null || true
+	start_tx
+	wait_for_s 30 '[ "$(stat rx files_delivered)" = 1 ]' || fail "not delivered"
+	expect_eq "sha256" "$sum" "$(sha256sum <"$work/inbox/big.bin")"
+	expect_eq "rx chunks (each written once)" "$n" "$(stat rx chunks)"
+	wait_for_s 10 '[ -f "$work/sent/big.bin" ]' || fail "not moved to Sent"
+	expect_eq "rx files_failed" 0 "$(stat rx files_failed)"
 }
 
 # One pass, the link black from the middle of it on: the file cannot be

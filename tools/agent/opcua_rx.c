@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The OPC UA channel's rx (IT side, docs/opcua.md): the mirror, an
- * open62541 server on Port in the channel's loop, built from the records
- * as they come (opcua_mirror.c). A record that cannot be applied yet (a
+ * open62541 server on Port, built from the records as they come
+ * (opcua_mirror.c). The server runs on a thread of its own: in the
+ * channel's loop it would answer a client's request only at the loop's
+ * next turn, and a client asks one thing after the other. The records
+ * reach it through open62541's thread-safe calls (UA_MULTITHREADING). A record that cannot be applied yet (a
  * node before the namespace table, a value before its node) is dropped:
  * the carousel brings it again.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +23,10 @@
 #include "opcua.h"
 #include "opcua_msg.h"
 
-#define TURN_MS		20	/* the server's turn in the loop, at most this apart */
-
 static struct {
 	UA_Server *srv;
+	pthread_t thread;
+	volatile UA_Boolean running;
 	struct opcua_mirror m;
 	uint64_t records, malformed, values, values_waiting;
 } rx;
@@ -30,6 +34,14 @@ static struct {
 static uint32_t rx_max_record(void)
 {
 	return OPCUA_MSG_MAX;
+}
+
+static void *serve(void *arg)
+{
+	(void)arg;
+	while (rx.running)
+		UA_Server_run_iterate(rx.srv, true);
+	return NULL;
 }
 
 static void rx_start(void)
@@ -47,6 +59,9 @@ static void rx_start(void)
 			chan_cf.name, chan_cf.opcua.port);
 		exit(1);
 	}
+	rx.running = true;
+	if (pthread_create(&rx.thread, NULL, serve, NULL))
+		chan_die("pthread_create");
 }
 
 static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
@@ -90,14 +105,6 @@ static void rx_epoch(uint64_t old, uint64_t epoch, uint64_t joined)
 	(void)old, (void)epoch, (void)joined;
 }
 
-static void rx_tick(uint64_t now, int *timeout)
-{
-	(void)now;
-	UA_Server_run_iterate(rx.srv, false);
-	if (*timeout > TURN_MS)
-		*timeout = TURN_MS;
-}
-
 static void rx_status(FILE *f)
 {
 	fprintf(f, ",\"records\":%" PRIu64 ",\"records_malformed\":%" PRIu64
@@ -109,6 +116,8 @@ static void rx_status(FILE *f)
 
 static void rx_stop(void)
 {
+	rx.running = false;
+	pthread_join(rx.thread, NULL);
 	UA_Server_run_shutdown(rx.srv);
 	opcua_mirror_free(&rx.m);
 	UA_Server_delete(rx.srv);
@@ -122,6 +131,5 @@ const struct chan_proto opcua_rx_proto = {
 	.gap = rx_gap,
 	.epoch = rx_epoch,
 	.rx_status = rx_status,
-	.tick = rx_tick,
 	.stop = rx_stop,
 };

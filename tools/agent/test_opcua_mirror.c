@@ -23,6 +23,7 @@
 
 #include "../../selftests/unit/ktap.h"
 #include "opcua_browse.h"
+#include "opcua_cmp.h"
 #include "opcua_mirror.h"
 
 #define NVARS		1000
@@ -157,208 +158,13 @@ static bool test_mirror_model(void)
 	return true;
 }
 
-/* A server's namespace array, to name NodeIds by URI. */
-struct names {
-	UA_String *uri;
-	size_t n;
-};
-
-static bool names_of(UA_Client *c, struct names *nm)
-{
-	UA_Variant v;
-
-	if (UA_Client_readValueAttribute(c, UA_NODEID_NUMERIC(0, UA_NS0ID_SERVER_NAMESPACEARRAY),
-					 &v) || v.type != &UA_TYPES[UA_TYPES_STRING])
-		return false;
-	nm->uri = v.data;
-	nm->n = v.arrayLength;
-	return true;
-}
-
-/* "nsu=URI;i=85" of a NodeId, in out. */
-static void uri_id(const struct names *nm, const UA_NodeId *id, char *out, size_t cap)
-{
-	UA_NodeId local = *id;
-	UA_String s = UA_STRING_NULL;
-	const UA_String *u = id->namespaceIndex < nm->n ? &nm->uri[id->namespaceIndex] : NULL;
-
-	local.namespaceIndex = 0;
-	UA_NodeId_print(&local, &s);
-	snprintf(out, cap, "nsu=%.*s;%.*s", u ? (int)u->length : 1, u ? (char *)u->data : "?",
-		 (int)s.length, (char *)s.data);
-	UA_String_clear(&s);
-}
-
-/* One line per node of c under Objects (namespace 0 left out): its
- * NodeId, class, browse name, display name, data type, value rank,
- * array dimensions and every hierarchical reference to it, by URI. */
-struct line {
-	char id[160];
-	char parents[512];
-	char attrs[512];
-};
-
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The parents in one order, whatever order each server browsed them in. */
-static void sort_parents(struct line *t)
-{
-	char copy[sizeof(t->parents)], *p[64], *save = NULL, *tok;
-	size_t n = 0, i, len = 0;
-
-	memcpy(copy, t->parents, sizeof(copy));
-	for (tok = strtok_r(copy, ",", &save); tok && n < 64; tok = strtok_r(NULL, ",", &save))
-		p[n++] = tok;
-	qsort(p, n, sizeof(*p), str_cmp);
-	t->parents[0] = 0;
-	for (i = 0; i < n; i++)
-		len += snprintf(t->parents + len, sizeof(t->parents) - len, "%s%s", i ? "," : "", p[i]);
-}
-
-static int line_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct line *)a)->id, ((const struct line *)b)->id);
-}
-
-static struct line *find_line(struct line *l, size_t n, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(l[i].id, id))
-			return &l[i];
-	return NULL;
-}
-
-static bool describe(UA_Client *c, struct line **out, size_t *n)
-{
-	struct names nm;
-	UA_NodeId *todo;
-	size_t ntodo = 1, k, i;
-	struct line *l = calloc(NNODES + 16, sizeof(*l));
-	char pid[160], tid[160];
-
-	todo = calloc(NNODES + 16, sizeof(*todo));
-	if (!l || !todo || !names_of(c, &nm))
-		return false;
-	todo[0] = UA_NODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER);
-	*n = 0;
-	for (k = 0; k < ntodo; k++) {
-		UA_BrowseRequest rq;
-		UA_BrowseResponse rs;
-		UA_BrowseDescription bd;
-
-		UA_BrowseDescription_init(&bd);
-		bd.nodeId = todo[k];
-		bd.browseDirection = UA_BROWSEDIRECTION_FORWARD;
-		bd.referenceTypeId = UA_NODEID_NUMERIC(0, UA_NS0ID_HIERARCHICALREFERENCES);
-		bd.includeSubtypes = true;
-		bd.resultMask = UA_BROWSERESULTMASK_ALL;
-		UA_BrowseRequest_init(&rq);
-		rq.nodesToBrowse = &bd;
-		rq.nodesToBrowseSize = 1;
-		rs = UA_Client_Service_browse(c, rq);
-		if (rs.responseHeader.serviceResult || rs.resultsSize != 1 ||
-		    rs.results[0].continuationPoint.length)
-			return false;
-		uri_id(&nm, &todo[k], pid, sizeof(pid));
-		for (i = 0; i < rs.results[0].referencesSize; i++) {
-			UA_ReferenceDescription *r = &rs.results[0].references[i];
-			struct line *t;
-			char rt[160];
-			size_t len;
-
-			if (r->nodeId.nodeId.namespaceIndex == 0)
-				continue;
-			uri_id(&nm, &r->nodeId.nodeId, tid, sizeof(tid));
-			t = find_line(l, *n, tid);
-			if (!t) {
-				if (*n >= NNODES + 16)
-					return false;
-				t = &l[(*n)++];
-				snprintf(t->id, sizeof(t->id), "%s", tid);
-				UA_NodeId_copy(&r->nodeId.nodeId, &todo[ntodo++]);
-			}
-			uri_id(&nm, &r->referenceTypeId, rt, sizeof(rt));
-			len = strlen(t->parents);
-			snprintf(t->parents + len, sizeof(t->parents) - len, "%s%s<%s", len ? "," : "",
-				 pid, rt);
-		}
-		UA_BrowseResponse_clear(&rs);
-	}
-	for (k = 1; k < ntodo; k++) {
-		static const UA_AttributeId attr[] = {
-			UA_ATTRIBUTEID_NODECLASS, UA_ATTRIBUTEID_BROWSENAME,
-			UA_ATTRIBUTEID_DISPLAYNAME, UA_ATTRIBUTEID_DATATYPE,
-			UA_ATTRIBUTEID_VALUERANK, UA_ATTRIBUTEID_ARRAYDIMENSIONS,
-		};
-		UA_ReadValueId ids[6];
-		UA_ReadRequest rq;
-		UA_ReadResponse rs;
-		struct line *t;
-		size_t len = 0;
-
-		uri_id(&nm, &todo[k], tid, sizeof(tid));
-		t = find_line(l, *n, tid);
-		for (i = 0; i < 6; i++) {
-			UA_ReadValueId_init(&ids[i]);
-			ids[i].nodeId = todo[k];
-			ids[i].attributeId = attr[i];
-		}
-		UA_ReadRequest_init(&rq);
-		rq.nodesToRead = ids;
-		rq.nodesToReadSize = 6;
-		rs = UA_Client_Service_read(c, rq);
-		if (rs.responseHeader.serviceResult || rs.resultsSize != 6)
-			return false;
-		for (i = 0; i < 6; i++) {
-			UA_DataValue *dv = &rs.results[i];
-			UA_String s = UA_STRING_NULL;
-
-			if (!dv->hasValue || dv->status) {
-				len += snprintf(t->attrs + len, sizeof(t->attrs) - len, "|-");
-				continue;
-			}
-			if (dv->value.type == &UA_TYPES[UA_TYPES_NODEID]) {
-				uri_id(&nm, dv->value.data, pid, sizeof(pid));
-				len += snprintf(t->attrs + len, sizeof(t->attrs) - len, "|%s", pid);
-				continue;
-			}
-			if (dv->value.type == &UA_TYPES[UA_TYPES_QUALIFIEDNAME]) {
-				UA_QualifiedName *q = dv->value.data;
-				const UA_String *u = &nm.uri[q->namespaceIndex];
-
-				len += snprintf(t->attrs + len, sizeof(t->attrs) - len, "|%.*s:%.*s",
-						(int)u->length, (char *)u->data,
-						(int)q->name.length, (char *)q->name.data);
-				continue;
-			}
-			UA_print(&dv->value, &UA_TYPES[UA_TYPES_VARIANT], &s);
-			len += snprintf(t->attrs + len, sizeof(t->attrs) - len, "|%.*s",
-					(int)s.length, (char *)s.data);
-			UA_String_clear(&s);
-		}
-		UA_ReadResponse_clear(&rs);
-	}
-	for (k = 0; k < *n; k++)
-		sort_parents(&l[k]);
-	UA_Array_delete(todo, ntodo, &UA_TYPES[UA_TYPES_NODEID]);
-	UA_Array_delete(nm.uri, nm.n, &UA_TYPES[UA_TYPES_STRING]);
-	qsort(l, *n, sizeof(*l), line_cmp);
-	*out = l;
-	return true;
-}
-
 static bool test_same_nodes(void)
 {
-	struct line *a, *b;
+	struct opcua_cmp_line *a, *b;
 	size_t na, nb, i, diff = 0;
 
-	KTAP_EXPECT(describe(cli_src, &a, &na));
-	KTAP_EXPECT(describe(cli_mir, &b, &nb));
+	KTAP_EXPECT(opcua_cmp_describe(cli_src, &a, &na));
+	KTAP_EXPECT(opcua_cmp_describe(cli_mir, &b, &nb));
 	if (na != nb)
 		ktap_diag("source %zu nodes, mirror %zu", na, nb);
 	KTAP_EXPECT(na == NNODES && nb == NNODES);

@@ -25,7 +25,7 @@
 
 #define FRX_MAX_PARTS	256		/* files rebuilt at once */
 #define FRX_SAVE_MS	1000		/* maps saved (writeback started first) */
-#define FRX_VERIFY_STEP	(16u << 20)	/* bytes hashed a turn of the loop */
+#define FRX_VERIFY_STEP	(4u << 20)	/* bytes hashed a turn of the loop (4 ms) */
 #define FRX_MARK_AGE	(7 * 86400)	/* s: marks kept that long */
 #define FRX_PROGRESS	(16u << 20)	/* files this large show progress */
 #define FRX_WRITE	(1u << 20)	/* consecutive chunks written at once */

@@ -27,7 +27,7 @@
 #include "transport.h"
 
 #define FTX_AHEAD	1024		/* chunks queued ahead of the socket */
-#define FTX_HASH_STEP	(8u << 20)	/* bytes hashed a turn of the loop */
+#define FTX_HASH_STEP	(4u << 20)	/* bytes hashed a turn of the loop (4 ms) */
 #define FTX_READ	(1u << 20)	/* a pass reads its file this much at once */
 #define FTX_HISTORY	64		/* files the history names */
 #define FTX_HISTORY_AGE	(24 * 3600)	/* s: and only those of the last day */
@@ -712,6 +712,19 @@ static void ftx_start(void)
 	if (fstat(ftx.outbox, &a) || fstat(ftx.sentdir, &b) || a.st_dev != b.st_dev) {
 		fprintf(stderr, "diode-agent: %s: Sent must be on the Outbox's file system\n", chan_cf.name);
 		exit(1);
+	}
+	/* files moved to Sent would be taken again */
+	{
+		char *o = realpath(chan_cf.files.outbox, NULL), *t = realpath(chan_cf.files.sent, NULL);
+		size_t n = o ? strlen(o) : 0;
+		bool inside = o && t && !strncmp(o, t, n) && (t[n] == '/' || !t[n]);
+
+		free(o);
+		free(t);
+		if (inside) {
+			fprintf(stderr, "diode-agent: %s: Sent must not be in the Outbox\n", chan_cf.name);
+			exit(1);
+		}
 	}
 	ftx.buf = malloc(FILE_CHUNK_HDR + (FILE_CHUNK_MAX > (1 << 20) ? FILE_CHUNK_MAX : (1 << 20)));
 	ftx.rd = malloc(FTX_READ);

@@ -60,6 +60,15 @@ struct ftx_hist {
 	int64_t done_at;		/* wall clock, s */
 };
 
+/* A file a tx before a restart had hashed (and maybe sent some passes
+ * of): taken again without hashing when it is still the same. */
+struct ftx_resume {
+	struct file_meta m;
+	char *name;
+	uint8_t passes_done;
+	bool seen;
+};
+
 static struct {
 	struct chan_fd ino;
 	int outbox, sentdir;		/* directory fds */
@@ -72,6 +81,8 @@ static struct {
 	struct ftx_file *cur;		/* the file whose pass is under way */
 	struct ftx_hist hist[FTX_HISTORY];
 	size_t nhist, hist_next;
+	struct ftx_resume *resume;
+	size_t nresume;
 	uint32_t chunk;
 	uint64_t next_scan, next_history;
 	bool scan_now;
@@ -81,7 +92,7 @@ static struct {
 	uint64_t rd_off;
 	size_t rd_len;
 	uint64_t taken, sent, sent_bytes, passes, chunks, history_sent, skipped,
-		 changed, read_errors, move_errors;
+		 changed, read_errors, move_errors, resumed;
 } ftx;
 
 static int64_t wall_s(void)
@@ -141,10 +152,27 @@ static void hist_add(const struct file_meta *m, const char *name, int64_t at)
 		ftx.nhist++;
 }
 
-/* StateDir/NAME.files: the history, so that a restart still names them. */
+/* One line of StateDir/NAME.files: AT (the history's time, or the passes
+ * sent of a file being sent), then the META's fields, the name in hex. */
+static void state_line(FILE *f, int64_t at, const struct file_meta *m)
+{
+	char sha[65], *name = malloc(2 * m->name_len + 1);
+
+	if (!name)
+		chan_die("malloc");
+	hex(sha, m->sha256, 32);
+	hex(name, m->name, m->name_len);
+	fprintf(f, "%" PRId64 " %" PRIu64 " %" PRIu32 " %" PRIo32 " %" PRId64 " %u %" PRIu64
+		" %s %s\n", at, m->size, m->chunk, m->mode, m->mtime_ns, m->passes, m->xfer, sha, name);
+	free(name);
+}
+
+/* StateDir/NAME.files: the history, so that a restart still names them,
+ * and the files being sent, hashed ("sending" lines), so that a restart
+ * neither hashes them again nor sends the passes already sent. */
 static void hist_save(void)
 {
-	char *b = NULL, sha[65], *name;
+	char *b = NULL;
 	size_t l = 0, i;
 	FILE *f = open_memstream(&b, &l);
 
@@ -153,16 +181,13 @@ static void hist_save(void)
 	for (i = 0; i < ftx.nhist; i++) {
 		struct ftx_hist *h = &ftx.hist[(ftx.hist_next + FTX_HISTORY - ftx.nhist + i) % FTX_HISTORY];
 
-		name = malloc(2 * h->m.name_len + 1);
-		if (!name)
-			break;
-		hex(sha, h->m.sha256, 32);
-		hex(name, h->m.name, h->m.name_len);
-		fprintf(f, "%" PRId64 " %" PRIu64 " %" PRIu32 " %" PRIo32 " %" PRId64 " %u %" PRIu64
-			" %s %s\n", h->done_at, h->m.size, h->m.chunk, h->m.mode, h->m.mtime_ns,
-			h->m.passes, h->m.xfer, sha, name);
-		free(name);
+		state_line(f, h->done_at, &h->m);
 	}
+	for (i = 0; i < ftx.nfiles; i++)
+		if (!ftx.files[i]->hashing) {
+			fprintf(f, "sending ");
+			state_line(f, ftx.files[i]->passes_done, &ftx.files[i]->m);
+		}
 	fclose(f);
 	if (chan_write_atomic("files", b, l))
 		fprintf(stderr, "diode-agent: %s: cannot save the files' history: %s\n",
@@ -183,6 +208,7 @@ static void hist_load(void)
 		return;
 	while (getline(&line, &cap, f) > 0) {
 		struct file_meta m = { .flags = FILE_F_HISTORY };
+		bool sending = !strncmp(line, "sending ", 8);
 		char *name = malloc(strlen(line) + 1);
 		uint8_t *raw = malloc(strlen(line) / 2 + 1);
 		unsigned passes;
@@ -191,7 +217,7 @@ static void hist_load(void)
 
 		if (!name || !raw)
 			chan_die("malloc");
-		if (sscanf(line, "%" SCNd64 " %" SCNu64 " %" SCNu32 " %" SCNo32 " %" SCNd64 " %u %" SCNu64
+		if (sscanf(line + (sending ? 8 : 0), "%" SCNd64 " %" SCNu64 " %" SCNu32 " %" SCNo32 " %" SCNd64 " %u %" SCNu64
 			   " %64s %s", &at, &m.size, &m.chunk, &m.mode, &m.mtime_ns, &passes, &m.xfer,
 			   sha, name) == 9 &&
 		    strlen(sha) == 64 && !unhex(m.sha256, sha, 32) && (n = strlen(name) / 2) &&
@@ -201,7 +227,17 @@ static void hist_load(void)
 			m.passes = passes;
 			m.name_len = n;
 			m.key = file_key(raw, n, m.sha256, m.size, m.chunk);
-			hist_add(&m, (char *)raw, at);
+			if (!sending) {
+				hist_add(&m, (char *)raw, at);
+			} else if (at >= 0 && at < passes) {
+				ftx.resume = realloc(ftx.resume, (ftx.nresume + 1) * sizeof(*ftx.resume));
+				if (!ftx.resume)
+					chan_die("realloc");
+				m.flags = 0;
+				ftx.resume[ftx.nresume++] = (struct ftx_resume){ .m = m, .name = (char *)raw,
+									   .passes_done = at };
+				raw = NULL;
+			}
 		}
 		free(name);
 		free(raw);
@@ -288,11 +324,33 @@ static bool busy(const char *rel)
 	return false;
 }
 
+/* The file of a "sending" line named rel, when it is still the same. */
+static struct ftx_resume *resume_find(const char *rel, uint64_t size, int64_t mtime_ns)
+{
+	size_t i;
+
+	for (i = 0; i < ftx.nresume; i++)
+		if (!strcmp(ftx.resume[i].name, rel)) {
+			ftx.resume[i].seen = true;
+			if (ftx.resume[i].m.size == size && ftx.resume[i].m.mtime_ns == mtime_ns)
+				return &ftx.resume[i];
+		}
+	return NULL;
+}
+
+static void resume_drop(struct ftx_resume *r)
+{
+	free(r->name);
+	*r = ftx.resume[--ftx.nresume];
+}
+
 /* A complete file: opened (never through a symlink) and hashed from now
- * on, a turn at a time. */
+ * on, a turn at a time; or, the same file as a tx before a restart had
+ * hashed, its passes continued. */
 static void take(struct ftx_cand *c, uint64_t now)
 {
 	struct ftx_file *f = calloc(1, sizeof(*f));
+	struct ftx_resume *r;
 	struct stat st;
 
 	if (!f)
@@ -313,19 +371,29 @@ static void take(struct ftx_cand *c, uint64_t now)
 	f->m.size = st.st_size;
 	f->m.mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
 	f->m.mode = st.st_mode & 0777;
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		f->m.xfer = ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	}
 	f->m.chunk = ftx.chunk;
 	f->m.passes = chan_cf.files.passes;
 	f->m.name = (const uint8_t *)f->rel;
 	f->m.name_len = strlen(f->rel);
-	f->hashing = true;
 	f->due = now;
-	f->hs = file_sha_new();
+	r = resume_find(f->rel, f->m.size, f->m.mtime_ns);
+	if (r) {
+		memcpy(f->m.sha256, r->m.sha256, 32);
+		f->m.key = file_key(f->m.name, f->m.name_len, f->m.sha256, f->m.size, f->m.chunk);
+		/* the same transfer, for the rx: a file it failed is not tried again */
+		f->m.xfer = r->m.xfer;
+		if (r->m.chunk == f->m.chunk && r->m.passes == f->m.passes)
+			f->passes_done = r->passes_done;
+		resume_drop(r);
+		ftx.resumed++;
+	} else {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		f->m.xfer = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+		f->hashing = true;
+		f->hs = file_sha_new();
+	}
 	ftx.files = realloc(ftx.files, (ftx.nfiles + 1) * sizeof(*ftx.files));
 	if (!ftx.files)
 		chan_die("realloc");
@@ -387,10 +455,12 @@ static void scan_dir(int dfd, const char *rel, uint64_t now, int depth)
 			c->mtime_ns = mt;
 			c->ino = st.st_ino;
 			c->since = now;
-			if (!c->moved_in)
+			if (!c->moved_in && !resume_find(sub, c->size, c->mtime_ns))
 				continue;
 		}
-		if (c->moved_in || now - c->since >= chan_cf.files.settle_ms)
+		/* one a tx before a restart had taken needs no settling */
+		if (c->moved_in || now - c->since >= chan_cf.files.settle_ms ||
+		    resume_find(sub, c->size, c->mtime_ns))
 			take(c, now);
 	}
 	closedir(d);
@@ -403,8 +473,14 @@ static void scan(uint64_t now)
 
 	for (i = 0; i < ftx.ncands; i++)
 		ftx.cands[i].seen = false;
+	for (i = 0; i < ftx.nresume; i++)
+		ftx.resume[i].seen = false;
 	if (dfd >= 0)
 		scan_dir(dfd, "", now, 0);
+	/* a file of a "sending" line gone or changed is forgotten */
+	for (i = ftx.nresume; i > 0; i--)
+		if (!ftx.resume[i - 1].seen || dfd < 0)
+			resume_drop(&ftx.resume[i - 1]);
 	/* forget what is gone, or taken */
 	for (i = j = 0; i < ftx.ncands; i++) {
 		if (ftx.cands[i].rel && ftx.cands[i].seen)
@@ -516,6 +592,7 @@ static void file_drop(struct ftx_file *f, uint64_t *counter, const char *why)
 		chan_cf.name, f->rel, why);
 	(*counter)++;
 	file_free(f);
+	hist_save();
 }
 
 static void file_done(struct ftx_file *f)
@@ -523,13 +600,13 @@ static void file_done(struct ftx_file *f)
 	ftx.sent++;
 	ftx.sent_bytes += f->m.size;
 	hist_add(&f->m, f->rel, wall_s());
-	hist_save();
 	if (move_sent(f->rel)) {
 		ftx.move_errors++;
 		fprintf(stderr, "diode-agent: %s: %s sent, but not moved to Sent: %s\n",
 			chan_cf.name, f->rel, strerror(errno));
 	}
 	file_free(f);
+	hist_save();
 }
 
 /* At most FTX_HASH_STEP bytes of the files being hashed. */
@@ -558,6 +635,7 @@ static bool hash_step(void)
 				f->m.key = file_key(f->m.name, f->m.name_len, f->m.sha256,
 						    f->m.size, f->m.chunk);
 				f->hashing = false;
+				hist_save();
 			}
 			if (!want)
 				break;
@@ -644,10 +722,12 @@ static bool pass_fill(uint64_t now)
 	f->passes_done++;
 	ftx.passes++;
 	ftx.cur = NULL;
-	if (f->passes_done == f->m.passes)
+	if (f->passes_done == f->m.passes) {
 		file_done(f);
-	else
+	} else {
 		f->due = now + chan_cf.files.pass_delay_ms;
+		hist_save();
+	}
 	return true;
 }
 
@@ -760,10 +840,10 @@ static void ftx_status(FILE *f)
 		",\"passes\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"chunk_size\":%" PRIu32
 		",\"history_sent\":%" PRIu64 ",\"in_progress\":%zu,\"in_progress_percent\":%" PRIu64
 		",\"skipped\":%" PRIu64 ",\"changed\":%" PRIu64 ",\"read_errors\":%" PRIu64
-		",\"move_errors\":%" PRIu64,
+		",\"move_errors\":%" PRIu64 ",\"resumed\":%" PRIu64,
 		ftx.taken, ftx.sent, ftx.sent_bytes, ftx.passes, ftx.chunks, ftx.chunk,
 		ftx.history_sent, ftx.nfiles, total ? have * 100 / total : 0, ftx.skipped,
-		ftx.changed, ftx.read_errors, ftx.move_errors);
+		ftx.changed, ftx.read_errors, ftx.move_errors, ftx.resumed);
 }
 
 static void ftx_stop(void)
@@ -772,6 +852,9 @@ static void ftx_stop(void)
 
 	for (i = 0; i < FTX_HISTORY; i++)
 		hist_free(&ftx.hist[i]);
+	while (ftx.nresume)
+		resume_drop(&ftx.resume[0]);
+	free(ftx.resume);
 	while (ftx.nfiles)
 		file_free(ftx.files[0]);
 }

@@ -1100,22 +1100,33 @@ test_files_full_disk() {
 	expect_eq "partial data left" "" "$(find "$work/small/inbox/.diode-partial" -name '*.data')"
 }
 
-# The tx killed (-9) in the middle of a 48 MB file and started again: it
-# takes the file again from the outbox (same name and content, the same
-# transfer key) and the rx completes what it has: every chunk written
-# once, the file byte-exact, then in Sent.
+# The tx killed (-9) in the middle of a 24 MB file and started again: it
+# takes the file again from the outbox without hashing it again (its
+# "sending" line in StateDir/NAME.files), the same transfer key, and the
+# rx completes what it has: every chunk written once. Killed again
+# between the passes, the next tx sends the second pass only. The file
+# byte-exact, then in Sent.
 test_files_tx_killed_completes() {
-	RATE=160mbit PASS_DELAY=2s files_setup
-	rnd $((48 << 20)) >"$work/stage/big.bin"
+	RATE=160mbit PASS_DELAY=8s files_setup
+	rnd $((24 << 20)) >"$work/stage/big.bin"
 	local sum n; sum=$(sha256sum <"$work/stage/big.bin"); n=$(nchunks "$work/stage/big.bin")
 	mv "$work/stage/big.bin" "$work/outbox/"
 	wait_for_s 10 '[ "$(stat rx in_progress_percent)" -ge 40 ]' || fail "no progress"
 	kill -9 "$tx_pid"; wait "$tx_pid" 2>/dev/null || true
+	rm "$work/state-tx/tx1.status"
 	start_tx
-	wait_for_s 30 '[ "$(stat rx files_delivered)" = 1 ]' || fail "not delivered"
+	wait_for_s 30 '[ "$(stat tx passes 2>/dev/null)" = 1 ]' || fail "first pass not done"
+	expect_eq "tx resumed (not hashed again)" 1 "$(stat tx resumed)"
+	kill -9 "$tx_pid"; wait "$tx_pid" 2>/dev/null || true
+	rm "$work/state-tx/tx1.status"
+	start_tx
+	wait_for_s 20 '[ -f "$work/sent/big.bin" ]' || fail "not moved to Sent"
+	wait_for_s 5 '[ "$(stat rx files_delivered)" = 1 ]' || fail "not delivered"
+	sleep 1.2
+	expect_eq "tx passes, chunks, resumed after the second restart" "1 $n 1" \
+		"$(stat tx passes) $(stat tx chunks) $(stat tx resumed)"
 	expect_eq "sha256" "$sum" "$(sha256sum <"$work/inbox/big.bin")"
 	expect_eq "rx chunks (each written once)" "$n" "$(stat rx chunks)"
-	wait_for_s 10 '[ -f "$work/sent/big.bin" ]' || fail "not moved to Sent"
 	expect_eq "rx files_failed" 0 "$(stat rx files_failed)"
 }
 

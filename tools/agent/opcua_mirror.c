@@ -25,6 +25,7 @@ void opcua_mirror_free(struct opcua_mirror *m)
 		opcua_msg_clear(&m->waiting[i]);
 	free(m->waiting);
 	UA_Array_delete(m->refs, m->nrefs, &UA_TYPES[UA_TYPES_ADDREFERENCESITEM]);
+	UA_Array_delete(m->vars, m->nvars, &UA_TYPES[UA_TYPES_NODEID]);
 	free(m->map);
 	memset(m, 0, sizeof(*m));
 }
@@ -130,6 +131,9 @@ static int add(struct opcua_mirror *m, struct opcua_msg *rec)
 		UA_NodeId_clear(&r->sourceNodeId);
 	}
 	if (it->nodeClass == UA_NODECLASS_VARIABLE) {
+		if (UA_Array_appendCopy((void **)&m->vars, &m->nvars, &rec->node,
+					&UA_TYPES[UA_TYPES_NODEID]))
+			m->refused++;
 		UA_DataValue_init(&waiting);
 		waiting.hasStatus = true;
 		waiting.status = UA_STATUSCODE_BADWAITINGFORINITIALDATA;
@@ -216,4 +220,26 @@ int opcua_mirror_value(struct opcua_mirror *m, const struct opcua_msg *rec)
 	UA_DataValue_clear(&dv);
 	UA_NodeId_clear(&id);
 	return rc;
+}
+
+size_t opcua_mirror_stale(struct opcua_mirror *m)
+{
+	UA_ReadValueId rv;
+	UA_DataValue dv;
+	size_t i, n = 0;
+
+	UA_ReadValueId_init(&rv);
+	rv.attributeId = UA_ATTRIBUTEID_VALUE;
+	for (i = 0; i < m->nvars; i++) {
+		rv.nodeId = m->vars[i];
+		dv = UA_Server_read(m->srv, &rv, UA_TIMESTAMPSTORETURN_BOTH);
+		if (!UA_StatusCode_isBad(dv.status) &&
+		    dv.status != UA_STATUSCODE_UNCERTAINLASTUSABLEVALUE) {
+			dv.status = UA_STATUSCODE_UNCERTAINLASTUSABLEVALUE;
+			dv.hasStatus = true;
+			n += UA_Server_writeDataValue(m->srv, m->vars[i], dv) == UA_STATUSCODE_GOOD;
+		}
+		UA_DataValue_clear(&dv);
+	}
+	return n;
 }

@@ -23,6 +23,8 @@ struct opcua_mirror {
 	/* further parents not there yet: sourceNodeId the node */
 	UA_AddReferencesItem *refs;
 	size_t nrefs;
+	UA_NodeId *vars;		/* the variables added, the server's ids */
+	size_t nvars;
 	uint64_t added, refused, unmapped;
 };
 
@@ -42,5 +44,12 @@ int opcua_mirror_node(struct opcua_mirror *m, struct opcua_msg *rec);
 /* A value record (read, not taken): 0 written, 1 unmapped or no such
  * node, -1 refused by the server. */
 int opcua_mirror_value(struct opcua_mirror *m, const struct opcua_msg *rec);
+
+/*
+ * The link fell silent: every variable whose value is not Bad reads
+ * Uncertain_LastUsableValue, its value and timestamps kept, until its
+ * next value record brings the source's status back. How many turned.
+ */
+size_t opcua_mirror_stale(struct opcua_mirror *m);
 
 #endif

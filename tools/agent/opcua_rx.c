@@ -19,6 +19,7 @@
 #include <open62541/server_config_default.h>
 
 #include "chan.h"
+#include "transport.h"
 #include "opcua_mirror.h"
 #include "opcua.h"
 #include "opcua_msg.h"
@@ -28,7 +29,8 @@ static struct {
 	pthread_t thread;
 	volatile UA_Boolean running;
 	struct opcua_mirror m;
-	uint64_t records, malformed, values, values_waiting;
+	bool silent;
+	uint64_t records, malformed, values, values_waiting, silences, stale;
 } rx;
 
 static uint32_t rx_max_record(void)
@@ -105,13 +107,37 @@ static void rx_epoch(uint64_t old, uint64_t epoch, uint64_t joined)
 	(void)old, (void)epoch, (void)joined;
 }
 
+/*
+ * Silent beyond twice the heartbeat (the tx's, as it announces it): the
+ * mirror's values turn Uncertain, once; each comes back with its next
+ * record (a change, or the carousel's copy).
+ */
+static void rx_tick(uint64_t now, int *timeout)
+{
+	const struct da_rx *x = chan_rx();
+	uint64_t hb = x->hb_interval_ms ? x->hb_interval_ms : chan_cf.heartbeat_ms;
+	bool silent = x->last_heard_ms && now - x->last_heard_ms > 2 * hb;
+
+	if (silent && !rx.silent) {
+		rx.silences++;
+		rx.stale += opcua_mirror_stale(&rx.m);
+		fprintf(stderr, "diode-agent: %s: the link is silent: the mirror's values are "
+			"Uncertain until they come again\n", chan_cf.name);
+	}
+	rx.silent = silent;
+	/* woken the moment it would turn silent */
+	if (x->last_heard_ms && !silent && *timeout > (int)(x->last_heard_ms + 2 * hb + 1 - now))
+		*timeout = (int)(x->last_heard_ms + 2 * hb + 1 - now);
+}
+
 static void rx_status(FILE *f)
 {
 	fprintf(f, ",\"records\":%" PRIu64 ",\"records_malformed\":%" PRIu64
 		",\"nodes\":%" PRIu64 ",\"nodes_waiting\":%zu,\"unmapped\":%" PRIu64
-		",\"refused\":%" PRIu64 ",\"values\":%" PRIu64 ",\"values_waiting\":%" PRIu64,
+		",\"refused\":%" PRIu64 ",\"values\":%" PRIu64 ",\"values_waiting\":%" PRIu64
+		",\"silences\":%" PRIu64 ",\"stale\":%" PRIu64,
 		rx.records, rx.malformed, rx.m.added, rx.m.nwaiting, rx.m.unmapped, rx.m.refused,
-		rx.values, rx.values_waiting);
+		rx.values, rx.values_waiting, rx.silences, rx.stale);
 }
 
 static void rx_stop(void)
@@ -131,5 +157,6 @@ const struct chan_proto opcua_rx_proto = {
 	.gap = rx_gap,
 	.epoch = rx_epoch,
 	.rx_status = rx_status,
+	.tick = rx_tick,
 	.stop = rx_stop,
 };

@@ -2,8 +2,8 @@
 /*
  * The OPC UA channel's tx (OT side, docs/opcua.md): a client of the
  * plant's server. Once connected it browses the address space from the
- * Objects folder and sends the link namespace table and every node as
- * state; it subscribes to every variable and sends each DataValue the
+ * Objects folder and sends the link namespace table and every node, kept
+ * as state; it subscribes to every variable and sends each DataValue the
  * subscription delivers as a numbered value record (an event, counted
  * when lost), keeping the last one of each as state. The carousel sends
  * the whole state again, spread over its period, so that an rx that lost
@@ -133,7 +133,12 @@ static void drop_state(void)
 	opcua_model_free(&tx.model);
 }
 
-/* The namespace table and every node as state, each sent at once. */
+/*
+ * The namespace table and every node as state, each sent at once as a
+ * numbered record: ahead of the values that follow, which the rx could
+ * not apply before their nodes (the transport sends state after what is
+ * numbered).
+ */
 static int model_state(void)
 {
 	struct opcua_msg m;
@@ -163,7 +168,7 @@ static int model_state(void)
 	tx.nodes = tx.model.n;
 	for (i = 0; i < 1 + tx.model.n; i++)
 		if (tx.st[i].len)
-			chan_tx_enqueue_state(tx.st[i].rec, tx.st[i].len);
+			chan_tx_enqueue(tx.st[i].rec, tx.st[i].len, tx.st[i].rec, 0);
 	return 0;
 }
 

@@ -1221,13 +1221,30 @@ test_opcua_mirror_across() {
 	expect_eq "rx malformed records" 0 "$(stat rx records_malformed)"
 }
 
-# 10 % of the datagrams lost: the carousel (3 s) brings the rest; an rx
-# restarted, its mirror empty, is whole again within a period or two.
+# 10 % of the datagrams lost: the carousel (3 s) brings the rest. A
+# blackout of the link: the mirror's values turn Uncertain within twice
+# the heartbeat (200 ms), and Good again after it. Without loss, an rx
+# restarted, its mirror empty, is whole again after a period or two (the
+# time said includes the checks' own, a second or two each).
 test_opcua_loss_and_rx_restart() {
+	local v5='urn:diode:test:plant|s=Plant/Line0/Cell0/V5'
 	CAROUSEL=3s opcua_setup
 	loss 10
 	wait_for_s 20 opcua_same || { diff "$work/src.dump" "$work/mir.dump" | head -5 >&2; fail "mirror differs after loss"; }
 	wait_for_s 10 opcua_values || fail "variables still waiting after loss"
+	# (a loaded host can hold the tx past 400 ms: silences counted before)
+	local before; before=$(stat rx silences)
+	ip netns exec "$ns_rx" nft add table inet blackout
+	ip netns exec "$ns_rx" nft add chain inet blackout in '{ type filter hook input priority -20; }'
+	ip netns exec "$ns_rx" nft add rule inet blackout in iifname dat1 drop
+	sleep 0.6
+	wait_for_s 3 '[ "$(stat rx silences)" -gt "$before" ]' || fail "no silence in the blackout"
+	expect_eq "V5 in the blackout" UncertainLastUsableValue \
+		"$(ip netns exec "$ns_rx" "$here/opcua_check" read $opcua_mir "$v5" | cut -d' ' -f1)"
+	ip netns exec "$ns_rx" nft delete table inet blackout
+	wait_for_s 10 '[ "$(ip netns exec "$ns_rx" "$here/opcua_check" read $opcua_mir "$v5" | cut -d" " -f1)" = Good ]' ||
+		fail "V5 not Good again after the blackout"
+	ip netns exec "$ns_rx" nft delete table inet loss
 	stop "$rx_pid"
 	start_rx; rx_up
 	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q ":4841 "' || fail "mirror server again"

@@ -329,6 +329,48 @@ static bool test_flip(void)
 	return true;
 }
 
+/* The link silent: a Good value reads Uncertain_LastUsableValue, its
+ * value and source timestamp kept; its next record brings Good back. */
+static bool test_stale(void)
+{
+	UA_NodeId src = UA_NODEID_STRING(2, "Plant/Line0/Cell0/V5"), id;
+	UA_DataValue before, after, s;
+	struct opcua_msg v, d;
+	size_t i;
+
+	for (i = 0; i < model.n; i++)
+		if (UA_NodeId_equal(&model.source[i], &src))
+			break;
+	KTAP_EXPECT(i < model.n);
+	id = on_mirror(&model.nodes[i].node);
+	before = read_dv(cli_mir, &id);
+	KTAP_EXPECT(before.status == UA_STATUSCODE_GOOD);
+	KTAP_EXPECT(opcua_mirror_stale(&mirror) >= NVARS / 2);
+	after = read_dv(cli_mir, &id);
+	KTAP_EXPECT(after.status == UA_STATUSCODE_UNCERTAINLASTUSABLEVALUE);
+	KTAP_EXPECT(UA_equal(&after.value, &before.value, &UA_TYPES[UA_TYPES_VARIANT]));
+	KTAP_EXPECT(after.sourceTimestamp == before.sourceTimestamp);
+	UA_DataValue_clear(&before);
+	UA_DataValue_clear(&after);
+	/* turned once: a second silence changes nothing */
+	KTAP_EXPECT(opcua_mirror_stale(&mirror) == 0);
+
+	s = read_dv(tx, &src);
+	opcua_msg_init(&v);
+	v.kind = OPCUA_MSG_VALUE;
+	v.node = model.nodes[i].node;
+	v.value = s;
+	KTAP_EXPECT(cross(&v, &d));
+	KTAP_EXPECT(opcua_mirror_value(&mirror, &d) == 0);
+	opcua_msg_clear(&d);
+	after = read_dv(cli_mir, &id);
+	KTAP_EXPECT(after.status == UA_STATUSCODE_GOOD && after.sourceTimestamp == s.sourceTimestamp);
+	UA_DataValue_clear(&after);
+	UA_DataValue_clear(&s);
+	UA_NodeId_clear(&id);
+	return true;
+}
+
 /* A client's write to the mirror is refused; the source, which would
  * take it, still holds its own value. */
 static bool test_read_only(void)
@@ -366,6 +408,7 @@ int main(int argc, char **argv)
 		{ "values", test_values },
 		{ "flip", test_flip },
 		{ "read_only", test_read_only },
+		{ "stale", test_stale },
 	};
 	char nvars[16], sport[16];
 	int rc;

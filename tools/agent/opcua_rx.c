@@ -2,13 +2,18 @@
 /*
  * The OPC UA channel's rx (IT side, docs/opcua.md): the mirror, an
  * open62541 server on Port, built from the records as they come
- * (opcua_mirror.c). The server runs on a thread of its own: in the
+ * (opcua_mirror.c). The last record of each key is kept (opcua_table.c):
+ * a copy of what the mirror has is not applied again, and the table,
+ * saved in StateDir/NAME.opcua, gives a restarted rx its model and last
+ * values at once, Uncertain until they come again. The server runs on a
+ * thread of its own: in the
  * channel's loop it would answer a client's request only at the loop's
  * next turn, and a client asks one thing after the other. The records
  * reach it through open62541's thread-safe calls (UA_MULTITHREADING). A record that cannot be applied yet (a
  * node before the namespace table, a value before its node) is dropped:
  * the carousel brings it again.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,19 +28,108 @@
 #include "opcua_mirror.h"
 #include "opcua.h"
 #include "opcua_msg.h"
+#include "opcua_table.h"
 
 static struct {
 	UA_Server *srv;
 	pthread_t thread;
 	volatile UA_Boolean running;
 	struct opcua_mirror m;
-	bool silent;
-	uint64_t records, malformed, values, values_waiting, silences, stale;
+	struct opcua_table t;
+	bool silent, dirty;
+	uint64_t saved_ms;
+	uint64_t records, malformed, copies, values, values_waiting, silences, stale;
 } rx;
 
 static uint32_t rx_max_record(void)
 {
 	return OPCUA_MSG_MAX;
+}
+
+#define SAVE_EVERY_MS	5000
+
+/* A record the table took: into the mirror, and marked applied when the
+ * mirror has it (a node waiting, or unmapped, comes again). */
+static void apply(const uint8_t *rec, uint32_t len)
+{
+	struct opcua_msg m;
+	int rc = -1;
+
+	if (opcua_msg_decode(rec, len, &m))
+		return;
+	switch (m.kind) {
+	case OPCUA_MSG_NAMESPACES:
+		if (opcua_mirror_namespaces(&rx.m, &m))
+			chan_die("malloc");
+		rc = 0;
+		break;
+	case OPCUA_MSG_NODE:
+		rc = opcua_mirror_node(&rx.m, &m);
+		break;
+	case OPCUA_MSG_VALUE:
+		rc = opcua_mirror_value(&rx.m, &m);
+		rx.values += rc == 0;
+		rx.values_waiting += rc == 1;
+		break;
+	default:
+		break;
+	}
+	opcua_msg_clear(&m);
+	if (rc == 0)
+		opcua_table_applied(&rx.t, rec);
+}
+
+/* The saved table, applied: namespaces, nodes, values, in that order;
+ * then Uncertain until the link brings them again. */
+static void load(void)
+{
+	char p[512], err[256];
+	uint8_t *buf = NULL;
+	long len = -1;
+	size_t i;
+	FILE *f;
+	int kind;
+
+	chan_path(&chan_cf, p, sizeof(p), "opcua");
+	f = fopen(p, "r");
+	if (!f) {
+		if (errno != ENOENT)
+			fprintf(stderr, "diode-agent: %s: %s: %s\n", chan_cf.name, p, strerror(errno));
+		return;
+	}
+	if (!fseek(f, 0, SEEK_END) && (len = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET) &&
+	    (buf = malloc(len)) && fread(buf, 1, len, f) != (size_t)len)
+		len = -1;
+	fclose(f);
+	if (len <= 0 || !buf || opcua_table_load(&rx.t, buf, len, err, sizeof(err))) {
+		fprintf(stderr, "diode-agent: %s: %s: %s; starting empty\n", chan_cf.name, p,
+			len <= 0 || !buf ? "cannot read it" : err);
+		free(buf);
+		return;
+	}
+	free(buf);
+	for (kind = OPCUA_MSG_NAMESPACES; kind <= OPCUA_MSG_VALUE; kind++)
+		for (i = 0; i < rx.t.n; i++)
+			if (rx.t.e[i].rec[1] == kind)
+				apply(rx.t.e[i].rec, rx.t.e[i].len);
+	rx.stale += opcua_mirror_stale(&rx.m);
+	opcua_table_next_gen(&rx.t);
+	fprintf(stderr, "diode-agent: %s: %zu records from %s, Uncertain until refreshed\n",
+		chan_cf.name, rx.t.n, p);
+}
+
+static void save(uint64_t now)
+{
+	uint8_t *b;
+	size_t len;
+
+	if (opcua_table_save(&rx.t, &b, &len))
+		chan_die("malloc");
+	if (chan_write_atomic("opcua", (const char *)b, len))
+		fprintf(stderr, "diode-agent: %s: cannot save the mirror's table\n", chan_cf.name);
+	free(b);
+	rx.dirty = false;
+	rx.saved_ms = now;
 }
 
 static void *serve(void *arg)
@@ -56,6 +150,8 @@ static void rx_start(void)
 	    !(rx.srv = UA_Server_newWithConfig(&sc)))
 		chan_die("open62541 server");
 	opcua_mirror_init(&rx.m, rx.srv);
+	opcua_table_init(&rx.t);
+	load();
 	if (UA_Server_run_startup(rx.srv)) {
 		fprintf(stderr, "diode-agent: %s: the mirror cannot listen on port %u\n",
 			chan_cf.name, chan_cf.opcua.port);
@@ -77,23 +173,16 @@ static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
 		rx.malformed++;
 		return;
 	}
-	switch (m.kind) {
-	case OPCUA_MSG_NAMESPACES:
-		if (opcua_mirror_namespaces(&rx.m, &m))
-			chan_die("malloc");
-		break;
-	case OPCUA_MSG_NODE:
-		opcua_mirror_node(&rx.m, &m);
-		break;
-	case OPCUA_MSG_VALUE:
-		rc = opcua_mirror_value(&rx.m, &m);
-		rx.values += rc == 0;
-		rx.values_waiting += rc == 1;
-		break;
-	default:
-		break;
-	}
 	opcua_msg_clear(&m);
+	rc = opcua_table_put(&rx.t, rec, len);
+	if (rc < 0)
+		chan_die("malloc");
+	if (!rc) {
+		rx.copies++;
+		return;
+	}
+	rx.dirty = true;
+	apply(rec, len);
 }
 
 /* The transport counts what was lost; the carousel repairs it. */
@@ -121,10 +210,14 @@ static void rx_tick(uint64_t now, int *timeout)
 	if (silent && !rx.silent) {
 		rx.silences++;
 		rx.stale += opcua_mirror_stale(&rx.m);
+		/* the carousel's copies bring the source's status back */
+		opcua_table_next_gen(&rx.t);
 		fprintf(stderr, "diode-agent: %s: the link is silent: the mirror's values are "
 			"Uncertain until they come again\n", chan_cf.name);
 	}
 	rx.silent = silent;
+	if (rx.dirty && now - rx.saved_ms >= SAVE_EVERY_MS)
+		save(now);
 	/* woken the moment it would turn silent */
 	if (x->last_heard_ms && !silent && *timeout > (int)(x->last_heard_ms + 2 * hb + 1 - now))
 		*timeout = (int)(x->last_heard_ms + 2 * hb + 1 - now);
@@ -133,17 +226,20 @@ static void rx_tick(uint64_t now, int *timeout)
 static void rx_status(FILE *f)
 {
 	fprintf(f, ",\"records\":%" PRIu64 ",\"records_malformed\":%" PRIu64
-		",\"nodes\":%" PRIu64 ",\"nodes_waiting\":%zu,\"unmapped\":%" PRIu64
-		",\"refused\":%" PRIu64 ",\"values\":%" PRIu64 ",\"values_waiting\":%" PRIu64
+		",\"copies\":%" PRIu64 ",\"table\":%zu,\"nodes\":%" PRIu64
+		",\"nodes_waiting\":%zu,\"unmapped\":%" PRIu64 ",\"refused\":%" PRIu64
+		",\"values\":%" PRIu64 ",\"values_waiting\":%" PRIu64
 		",\"silences\":%" PRIu64 ",\"stale\":%" PRIu64,
-		rx.records, rx.malformed, rx.m.added, rx.m.nwaiting, rx.m.unmapped, rx.m.refused,
-		rx.values, rx.values_waiting, rx.silences, rx.stale);
+		rx.records, rx.malformed, rx.copies, rx.t.n, rx.m.added, rx.m.nwaiting,
+		rx.m.unmapped, rx.m.refused, rx.values, rx.values_waiting, rx.silences, rx.stale);
 }
 
 static void rx_stop(void)
 {
 	rx.running = false;
 	pthread_join(rx.thread, NULL);
+	save(chan_now_ms());
+	opcua_table_free(&rx.t);
 	UA_Server_run_shutdown(rx.srv);
 	opcua_mirror_free(&rx.m);
 	UA_Server_delete(rx.srv);

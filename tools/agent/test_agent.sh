@@ -1224,8 +1224,10 @@ test_opcua_mirror_across() {
 # 10 % of the datagrams lost: the carousel (3 s) brings the rest. A
 # blackout of the link: the mirror's values turn Uncertain within twice
 # the heartbeat (200 ms), and Good again after it. Without loss, an rx
-# restarted, its mirror empty, is whole again after a period or two (the
-# time said includes the checks' own, a second or two each).
+# restarted serves its saved model and values at once, Uncertain, and
+# fresh values again within a period or two (the time said includes the
+# checks' own, a second or two each). With the tx stopped, an rx
+# restarted serves the model and values from its file, Uncertain.
 test_opcua_loss_and_rx_restart() {
 	local v5='urn:diode:test:plant|s=Plant/Line0/Cell0/V5'
 	CAROUSEL=3s opcua_setup
@@ -1249,9 +1251,21 @@ test_opcua_loss_and_rx_restart() {
 	start_rx; rx_up
 	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q ":4841 "' || fail "mirror server again"
 	local t0=$SECONDS
-	wait_for_s 15 opcua_same || fail "mirror differs after the rx restarted"
-	wait_for_s 10 opcua_values || fail "variables still waiting after the rx restarted"
-	echo "# mirror whole again $((SECONDS - t0)) s after the rx restarted" >&2
+	opcua_same || fail "mirror differs after the rx restarted"
+	opcua_values || fail "variables waiting after the rx restarted"
+	wait_for_s 15 '[ "$(ip netns exec "$ns_rx" "$here/opcua_check" read $opcua_mir "$v5" | cut -d" " -f1)" = Good ]' ||
+		fail "V5 not Good again after the rx restarted"
+	echo "# V5 fresh again $((SECONDS - t0)) s after the rx restarted" >&2
+	# the tx stopped, the rx restarted: the model and the last values come
+	# from the rx's file at once, Uncertain (nothing has refreshed them)
+	stop "$tx_pid"
+	stop "$rx_pid"
+	start_rx; rx_up
+	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q ":4841 "' || fail "mirror server, third start"
+	opcua_same || fail "the saved model differs"
+	opcua_values || fail "saved values missing"
+	expect_eq "V5 from the file" UncertainLastUsableValue \
+		"$(ip netns exec "$ns_rx" "$here/opcua_check" read $opcua_mir "$v5" | cut -d' ' -f1)"
 }
 
 run_test() {	# run_test I NAME

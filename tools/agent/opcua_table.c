@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The rx's table of the OPC UA channel (opcua_table.h). */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "be.h"
+#include "opcua_msg.h"
+#include "opcua_table.h"
+
+#define MAGIC		"DAOU"
+#define VERSION		1
+#define HDR		12
+#define SUM		crypto_generichash_BYTES
+
+/* A record's key: its table's number and its NodeId's bytes. */
+static uint64_t key_hash(const uint8_t *rec)
+{
+	const uint8_t *k;
+	size_t klen, i;
+	uint64_t h = 14695981039346656037ull ^ opcua_msg_key(rec, &k, &klen);
+
+	for (i = 0; i < klen; i++)
+		h = (h ^ k[i]) * 1099511628211ull;
+	return h;
+}
+
+static bool same_key(const uint8_t *a, const uint8_t *b)
+{
+	const uint8_t *ka, *kb;
+	size_t la, lb;
+
+	return opcua_msg_key(a, &ka, &la) == opcua_msg_key(b, &kb, &lb) && la == lb &&
+	       !memcmp(ka, kb, la);
+}
+
+static size_t *slot_of(struct opcua_table *t, const uint8_t *rec)
+{
+	size_t i = key_hash(rec) & (t->nslots - 1);
+
+	while (t->slots[i] && !same_key(t->e[t->slots[i] - 1].rec, rec))
+		i = (i + 1) & (t->nslots - 1);
+	return &t->slots[i];
+}
+
+/* Room for one more key, the index at most half full. */
+static int grow(struct opcua_table *t)
+{
+	size_t i;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct opcua_entry *e = realloc(t->e, cap * sizeof(*e));
+
+		if (!e)
+			return -1;
+		t->e = e;
+		t->cap = cap;
+	}
+	if ((t->n + 1) * 2 > t->nslots) {
+		size_t *old = t->slots, nold = t->nslots;
+
+		t->nslots = nold ? nold * 2 : 2048;
+		t->slots = calloc(t->nslots, sizeof(*t->slots));
+		if (!t->slots) {
+			t->slots = old;
+			t->nslots = nold;
+			return -1;
+		}
+		free(old);
+		for (i = 0; i < t->n; i++)
+			*slot_of(t, t->e[i].rec) = i + 1;
+	}
+	return 0;
+}
+
+int opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len)
+{
+	struct opcua_entry *e;
+	uint8_t *copy;
+	size_t *s;
+
+	if (grow(t))
+		return -1;
+	s = slot_of(t, rec);
+	e = *s ? &t->e[*s - 1] : NULL;
+	if (e && e->len == len && !memcmp(e->rec, rec, len)) {
+		if (e->applied == t->gen)
+			return 0;
+		return 1;
+	}
+	copy = malloc(len);
+	if (!copy)
+		return -1;
+	memcpy(copy, rec, len);
+	if (!e) {
+		e = &t->e[t->n];
+		*s = ++t->n;
+	} else {
+		t->bytes -= e->len;
+		free(e->rec);
+	}
+	e->rec = copy;
+	e->len = (uint32_t)len;
+	e->applied = 0;
+	t->bytes += len;
+	return 1;
+}
+
+void opcua_table_applied(struct opcua_table *t, const uint8_t *rec)
+{
+	size_t *s;
+
+	if (!t->nslots)
+		return;
+	s = slot_of(t, rec);
+	if (*s)
+		t->e[*s - 1].applied = t->gen;
+}
+
+void opcua_table_init(struct opcua_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->gen = 1;
+}
+
+void opcua_table_next_gen(struct opcua_table *t)
+{
+	t->gen++;
+}
+
+void opcua_table_free(struct opcua_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->e[i].rec);
+	free(t->e);
+	free(t->slots);
+	opcua_table_init(t);
+}
+
+int opcua_table_save(const struct opcua_table *t, uint8_t **out, size_t *len)
+{
+	size_t i, off = HDR;
+	uint8_t *b;
+
+	*len = HDR + 4 * t->n + t->bytes + SUM;
+	b = malloc(*len);
+	if (!b)
+		return -1;
+	memcpy(b, MAGIC, 4);
+	be_put32(b + 4, VERSION);
+	be_put32(b + 8, (uint32_t)t->n);
+	for (i = 0; i < t->n; i++) {
+		be_put32(b + off, t->e[i].len);
+		memcpy(b + off + 4, t->e[i].rec, t->e[i].len);
+		off += 4 + t->e[i].len;
+	}
+	crypto_generichash(b + off, SUM, b, off, NULL, 0);
+	*out = b;
+	return 0;
+}
+
+int opcua_table_load(struct opcua_table *t, const uint8_t *buf, size_t len, char *err,
+		     size_t errlen)
+{
+	uint8_t sum[SUM];
+	struct opcua_msg m;
+	size_t off = HDR, i, n;
+	uint32_t rlen;
+	int rc;
+
+	if (len < HDR + SUM || memcmp(buf, MAGIC, 4) || be_get32(buf + 4) != VERSION) {
+		snprintf(err, errlen, "not a table of version %d", VERSION);
+		return -1;
+	}
+	crypto_generichash(sum, SUM, buf, len - SUM, NULL, 0);
+	if (memcmp(sum, buf + len - SUM, SUM)) {
+		snprintf(err, errlen, "checksum does not match: damaged");
+		return -1;
+	}
+	n = be_get32(buf + 8);
+	for (i = 0; i < n; i++) {
+		if (len - SUM - off < 4 || (rlen = be_get32(buf + off)) > len - SUM - off - 4) {
+			snprintf(err, errlen, "record %zu: shorter than its length", i);
+			goto fail;
+		}
+		rc = opcua_msg_decode(buf + off + 4, rlen, &m);
+		if (rc) {
+			snprintf(err, errlen, "record %zu: %s", i, opcua_msg_strerror(rc));
+			goto fail;
+		}
+		opcua_msg_clear(&m);
+		rc = opcua_table_put(t, buf + off + 4, rlen);
+		if (rc < 0 || t->n != i + 1) {
+			snprintf(err, errlen, "record %zu: %s", i, rc < 0 ? "out of memory" : "a key twice");
+			goto fail;
+		}
+		off += 4 + rlen;
+	}
+	if (off != len - SUM) {
+		snprintf(err, errlen, "bytes after the last record");
+		goto fail;
+	}
+	return 0;
+fail:
+	opcua_table_free(t);
+	return -1;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The rx's table of the OPC UA channel (docs/opcua.md): the last record
+ * of each key (the namespace table, each node, each variable's value), so
+ * that a copy from the carousel is told from a change by its bytes (one
+ * encoding per record), and so that a restarted rx serves the model and
+ * the last values at once from its file. Pure logic but for the caller's
+ * file: the table is written to and read from a buffer.
+ */
+#ifndef DIODE_AGENT_OPCUA_TABLE_H
+#define DIODE_AGENT_OPCUA_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct opcua_entry {
+	uint8_t *rec;
+	uint32_t len;
+	uint64_t applied;	/* the generation it was applied in, 0 not yet */
+};
+
+struct opcua_table {
+	struct opcua_entry *e;	/* in the order the keys first came */
+	size_t n, cap;
+	size_t *slots;		/* hash index: entry + 1, 0 empty */
+	size_t nslots;
+	uint64_t gen;		/* from 1 */
+	uint64_t bytes;
+};
+
+void opcua_table_free(struct opcua_table *t);
+void opcua_table_init(struct opcua_table *t);
+/*
+ * A record opcua_msg_decode accepted: 0 when the table held the same
+ * bytes, applied in this generation (a copy: nothing to do); 1 when it
+ * is new, changed, or not applied in this generation (stored: apply it,
+ * then say so with opcua_table_applied); -1 out of memory.
+ */
+int opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len);
+void opcua_table_applied(struct opcua_table *t, const uint8_t *rec);
+/* A new generation: every record is to apply again when it comes (the
+ * mirror's values turned Uncertain, or were loaded from the file). */
+void opcua_table_next_gen(struct opcua_table *t);
+/*
+ * The table as a file's bytes (free *out): "DAOU", version 1, the count,
+ * each record after its 32-bit length, a BLAKE2b-256 of all before it.
+ */
+int opcua_table_save(const struct opcua_table *t, uint8_t **out, size_t *len);
+/* Into an empty table, every record checked: 0, or -1 and why in err. */
+int opcua_table_load(struct opcua_table *t, const uint8_t *buf, size_t len, char *err,
+		     size_t errlen);
+
+#endif

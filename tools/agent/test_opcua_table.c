@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of the OPC UA rx's table (opcua_table.c). KTAP. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../selftests/unit/ktap.h"
+#include "opcua_msg.h"
+#include "opcua_table.h"
+
+static uint8_t a[256], b[256], c[256];
+static long na, nb, nc;
+
+/* Value records: a and b of one variable (two values), c of another. */
+static bool records(void)
+{
+	struct opcua_msg m;
+	UA_Int32 v = 1;
+
+	opcua_msg_init(&m);
+	m.kind = OPCUA_MSG_VALUE;
+	m.stamp = 1;
+	m.table = 9;
+	m.node = UA_NODEID_STRING(2, "Plant/V1");
+	UA_Variant_setScalar(&m.value.value, &v, &UA_TYPES[UA_TYPES_INT32]);
+	m.value.hasValue = true;
+	na = opcua_msg_encode(a, sizeof(a), &m);
+	v = 2;
+	m.stamp = 2;
+	nb = opcua_msg_encode(b, sizeof(b), &m);
+	m.node = UA_NODEID_NUMERIC(3, 7);
+	nc = opcua_msg_encode(c, sizeof(c), &m);
+	return na > 0 && nb > 0 && nc > 0;
+}
+
+static bool test_put(void)
+{
+	struct opcua_table t;
+
+	KTAP_EXPECT(records());
+	opcua_table_init(&t);
+	KTAP_EXPECT(opcua_table_put(&t, a, na) == 1);
+	/* not applied yet: the copy is still to apply */
+	KTAP_EXPECT(opcua_table_put(&t, a, na) == 1);
+	opcua_table_applied(&t, a);
+	KTAP_EXPECT(opcua_table_put(&t, a, na) == 0);
+	KTAP_EXPECT(opcua_table_put(&t, b, nb) == 1);	/* its next value */
+	KTAP_EXPECT(t.n == 1 && t.bytes == (uint64_t)nb);
+	opcua_table_applied(&t, b);
+	KTAP_EXPECT(opcua_table_put(&t, c, nc) == 1);	/* another key */
+	opcua_table_applied(&t, c);
+	KTAP_EXPECT(t.n == 2 && opcua_table_put(&t, b, nb) == 0);
+	/* a new generation: each to apply again, once */
+	opcua_table_next_gen(&t);
+	KTAP_EXPECT(opcua_table_put(&t, b, nb) == 1);
+	opcua_table_applied(&t, b);
+	KTAP_EXPECT(opcua_table_put(&t, b, nb) == 0 && opcua_table_put(&t, c, nc) == 1);
+	opcua_table_free(&t);
+	return true;
+}
+
+static bool test_file(void)
+{
+	struct opcua_table t, u;
+	char err[128];
+	uint8_t *f;
+	size_t len, i;
+
+	KTAP_EXPECT(records());
+	opcua_table_init(&t);
+	opcua_table_put(&t, b, nb);
+	opcua_table_put(&t, c, nc);
+	KTAP_EXPECT(!opcua_table_save(&t, &f, &len));
+	KTAP_EXPECT(len == 12 + 4 + (size_t)nb + 4 + (size_t)nc + 32);
+	opcua_table_init(&u);
+	KTAP_EXPECT(!opcua_table_load(&u, f, len, err, sizeof(err)));
+	KTAP_EXPECT(u.n == 2 && u.e[0].len == nb && !memcmp(u.e[0].rec, b, nb) &&
+		    u.e[1].len == nc && !memcmp(u.e[1].rec, c, nc));
+	/* loaded, not applied: each is to apply */
+	KTAP_EXPECT(opcua_table_put(&u, c, nc) == 1);
+	opcua_table_free(&u);
+	/* any byte changed is refused, the table left empty */
+	for (i = 0; i < len; i++) {
+		f[i] ^= 0x20;
+		KTAP_EXPECT(opcua_table_load(&u, f, len, err, sizeof(err)) == -1 && u.n == 0);
+		f[i] ^= 0x20;
+	}
+	KTAP_EXPECT(opcua_table_load(&u, f, len - 1, err, sizeof(err)) == -1);
+	KTAP_EXPECT(!strcmp(err, "checksum does not match: damaged"));
+	free(f);
+	opcua_table_free(&t);
+	/* a key twice, checksummed as it should be: refused */
+	len = 12 + 4 + na + 4 + nb + 32;
+	f = malloc(len);
+	KTAP_EXPECT(f);
+	memcpy(f, "DAOU\0\0\0\1\0\0\0\2", 12);
+	f[12] = f[13] = f[14] = 0;
+	f[15] = (uint8_t)na;
+	memcpy(f + 16, a, na);
+	f[16 + na] = f[17 + na] = f[18 + na] = 0;
+	f[19 + na] = (uint8_t)nb;
+	memcpy(f + 20 + na, b, nb);
+	crypto_generichash(f + len - 32, 32, f, len - 32, NULL, 0);
+	KTAP_EXPECT(opcua_table_load(&u, f, len, err, sizeof(err)) == -1);
+	KTAP_EXPECT(!strcmp(err, "record 1: a key twice"));
+	/* the same with c second: loaded */
+	memcpy(f + 20 + na, c, nc);
+	len = 12 + 4 + na + 4 + nc + 32;
+	f[19 + na] = (uint8_t)nc;
+	crypto_generichash(f + len - 32, 32, f, len - 32, NULL, 0);
+	KTAP_EXPECT(!opcua_table_load(&u, f, len, err, sizeof(err)) && u.n == 2);
+	opcua_table_free(&u);
+	free(f);
+	return true;
+}
+
+int main(void)
+{
+	static const struct ktap_test tests[] = {
+		{ "put", test_put },
+		{ "file", test_file },
+	};
+
+	return ktap_run_tests(tests, sizeof(tests) / sizeof(tests[0]));
+}

@@ -31,8 +31,9 @@ static bool same_key(const uint8_t *a, const uint8_t *b)
 	const uint8_t *ka, *kb;
 	size_t la, lb;
 
+	/* the namespace table's and the model's keys are empty, and NULL */
 	return opcua_msg_key(a, &ka, &la) == opcua_msg_key(b, &kb, &lb) && la == lb &&
-	       !memcmp(ka, kb, la);
+	       (!la || !memcmp(ka, kb, la));
 }
 
 static size_t *slot_of(struct opcua_table *t, const uint8_t *rec)

@@ -50,6 +50,23 @@ static bool test_put(void)
 	KTAP_EXPECT(opcua_table_put(&t, c, nc) == 1);	/* another key */
 	opcua_table_applied(&t, c);
 	KTAP_EXPECT(t.n == 2 && opcua_table_put(&t, b, nb) == 0);
+	/* the namespace table's key is empty: one entry, a copy a copy */
+	{
+		UA_String u = UA_STRING("http://opcfoundation.org/UA/");
+		struct opcua_msg m;
+		uint8_t ns[64];
+		long n;
+
+		opcua_msg_init(&m);
+		m.kind = OPCUA_MSG_NAMESPACES;
+		m.stamp = m.table = 1;
+		m.uris = &u;
+		m.nuris = 1;
+		n = opcua_msg_encode(ns, sizeof(ns), &m);
+		KTAP_EXPECT(n > 0 && opcua_table_put(&t, ns, n) == 1);
+		opcua_table_applied(&t, ns);
+		KTAP_EXPECT(opcua_table_put(&t, ns, n) == 0 && t.n == 3);
+	}
 	/* a new generation: each to apply again, once */
 	opcua_table_next_gen(&t);
 	KTAP_EXPECT(opcua_table_put(&t, b, nb) == 1);

@@ -96,6 +96,18 @@ static UA_StatusCode refer(struct opcua_mirror *m, const UA_NodeId *node,
 	return rc;
 }
 
+/* A method of the mirror: nothing to run, and no way to the source's.
+ * Without a callback open62541 answers BadInternalError. */
+static UA_StatusCode refuse_call(UA_Server *s, const UA_NodeId *session, void *sctx,
+				 const UA_NodeId *method, void *mctx, const UA_NodeId *object,
+				 void *octx, size_t nin, const UA_Variant *in, size_t nout,
+				 UA_Variant *out)
+{
+	(void)s, (void)session, (void)sctx, (void)method, (void)mctx, (void)object;
+	(void)octx, (void)nin, (void)in, (void)nout, (void)out;
+	return UA_STATUSCODE_BADNOTEXECUTABLE;
+}
+
 /* Add a remapped record: 0, 1 its parent missing, -1 refused. */
 static int add(struct opcua_mirror *m, struct opcua_msg *rec)
 {
@@ -130,6 +142,9 @@ static int add(struct opcua_mirror *m, struct opcua_msg *rec)
 			m->refused++;
 		UA_NodeId_clear(&r->sourceNodeId);
 	}
+	if (it->nodeClass == UA_NODECLASS_METHOD &&
+	    UA_Server_setMethodNodeCallback(m->srv, rec->node, refuse_call))
+		m->refused++;
 	if (it->nodeClass == UA_NODECLASS_VARIABLE) {
 		if (UA_Array_appendCopy((void **)&m->vars, &m->nvars, &rec->node,
 					&UA_TYPES[UA_TYPES_NODEID]))

@@ -4,7 +4,8 @@
  * like a plant's, in two namespaces, with variables of every built-in
  * type as scalars and as arrays in nested folders, three of them in a
  * second folder too (Plant/Favourites), their values changing on a timer,
- * and one (Plant/Flip) whose status turns Bad and back.
+ * one (Plant/Flip) whose status turns Bad and back, and a method without
+ * arguments (Plant/Reset), which answers Good.
  *
  *   opcua_testsrv PORT [VARIABLES]     (default 1000 variables)
  *
@@ -197,6 +198,16 @@ static void variable(UA_Server *s, unsigned i, UA_NodeId parent)
 	UA_NodeId_clear(&id);
 }
 
+static UA_StatusCode reset(UA_Server *s, const UA_NodeId *session, void *sctx,
+			   const UA_NodeId *method, void *mctx, const UA_NodeId *object,
+			   void *octx, size_t nin, const UA_Variant *in, size_t nout,
+			   UA_Variant *out)
+{
+	(void)s, (void)session, (void)sctx, (void)method, (void)mctx, (void)object;
+	(void)octx, (void)nin, (void)in, (void)nout, (void)out;
+	return UA_STATUSCODE_GOOD;
+}
+
 static void build(UA_Server *s)
 {
 	UA_NodeId plant = UA_NODEID_STRING(ns_plant, "Plant");
@@ -237,6 +248,17 @@ static void build(UA_Server *s)
 					   UA_EXPANDEDNODEID_NODEID(v), true))
 			exit(1);
 		UA_NodeId_clear(&v);
+	}
+	{
+		UA_MethodAttributes m = UA_MethodAttributes_default;
+
+		m.displayName = UA_LOCALIZEDTEXT("en", "Reset");
+		m.executable = m.userExecutable = true;
+		if (UA_Server_addMethodNode(s, UA_NODEID_STRING(ns_plant, "Plant/Reset"), plant,
+					    UA_NODEID_NUMERIC(0, UA_NS0ID_HASCOMPONENT),
+					    UA_QUALIFIEDNAME(ns_plant, "Reset"), m, reset,
+					    0, NULL, 0, NULL, NULL, NULL))
+			exit(1);
 	}
 	a.displayName = UA_LOCALIZEDTEXT("en", "Flip");
 	a.description = UA_LOCALIZEDTEXT("en", "Bad and Good in turn, every tick");

@@ -27,8 +27,9 @@
 #include "opcua_mirror.h"
 
 #define NVARS		1000
-/* Plant, 5 lines, 20 cells, the variables, Plant/Favourites, Plant/Flip */
-#define NNODES		(1 + NVARS / 200 + NVARS / 50 + NVARS + 2)
+/* Plant, 5 lines, 20 cells, the variables, Plant/Favourites, Plant/Flip,
+ * Plant/Reset */
+#define NNODES		(1 + NVARS / 200 + NVARS / 50 + NVARS + 3)
 #define TABLE		0x5eed0001u
 
 static const char *srv_path = "./opcua_testsrv";
@@ -372,7 +373,8 @@ static bool test_stale(void)
 }
 
 /* A client's write to the mirror is refused; the source, which would
- * take it, still holds its own value. */
+ * take it, still holds its own value. A method the source runs is not
+ * executable on the mirror. */
 static bool test_read_only(void)
 {
 	UA_NodeId src = UA_NODEID_STRING(2, "Plant/Line0/Cell0/V5"), id;
@@ -396,6 +398,31 @@ static bool test_read_only(void)
 	now = v.data;
 	KTAP_EXPECT(v.type == &UA_TYPES[UA_TYPES_INT32] && *now != x);
 	UA_Variant_clear(&v);
+
+	{
+		UA_NodeId plant = UA_NODEID_STRING(2, "Plant"), reset = UA_NODEID_STRING(2, "Plant/Reset");
+		UA_NodeId mp, mr;
+		UA_Variant *out = NULL;
+		size_t nout = 0;
+
+		KTAP_EXPECT(UA_Client_call(cli_src, plant, reset, 0, NULL, &nout, &out) ==
+			    UA_STATUSCODE_GOOD);
+		UA_Array_delete(out, nout, &UA_TYPES[UA_TYPES_VARIANT]);
+		for (i = 0; i < model.n && !UA_NodeId_equal(&model.source[i], &plant); i++)
+			;
+		KTAP_EXPECT(i < model.n);
+		mp = on_mirror(&model.nodes[i].node);
+		for (i = 0; i < model.n && !UA_NodeId_equal(&model.source[i], &reset); i++)
+			;
+		KTAP_EXPECT(i < model.n && model.nodes[i].item.nodeClass == UA_NODECLASS_METHOD);
+		mr = on_mirror(&model.nodes[i].node);
+		rc = UA_Client_call(cli_mir, mp, mr, 0, NULL, &nout, &out);
+		if (rc != UA_STATUSCODE_BADNOTEXECUTABLE)
+			ktap_diag("call on the mirror: %s", UA_StatusCode_name(rc));
+		KTAP_EXPECT(rc == UA_STATUSCODE_BADNOTEXECUTABLE);
+		UA_NodeId_clear(&mp);
+		UA_NodeId_clear(&mr);
+	}
 	return true;
 }
 

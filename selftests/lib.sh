@@ -200,9 +200,24 @@ stream() {
 	ip netns exec "$TX" "${pin[@]}" python3 "$DIODE_TOP/selftests/udpgen.py" send "$dst" 7000 \
 		--count "$count" --max-size "$max" --pps "$pps"
 	if ! wait "$rpid"; then
+		stream_counters
 		fail "datagrams not delivered exactly once: $(cat "$KEYS/recv.json")"
 	fi
 	echo "# $(cat "$KEYS/recv.json")"
+}
+
+# Where a stream's datagrams went: each end's nonzero counters and the
+# receiving namespace's UDP errors (a receiver too slow to read).
+stream_counters() {
+	local ns
+	for ns in "$TX" "$RX"; do
+		echo "# $ns: $(ip netns exec "$ns" diodectl show diode0 --json | python3 -c '
+import json, sys
+stats = json.load(sys.stdin)[0]["stats"]
+print(" ".join(f"{k}={v}" for k, v in stats.items() if v))')"
+	done
+	echo "# $RX: $(ip netns exec "$RX" nstat -az UdpRcvbufErrors UdpInErrors Udp6RcvbufErrors Udp6InErrors |
+		awk 'NR > 1 { printf "%s=%s ", $1, $2 }')"
 }
 
 # wait_for_file FILE WHO: until FILE exists, which WHO creates once it is

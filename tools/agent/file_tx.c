@@ -84,8 +84,9 @@ static struct {
 	struct ftx_resume *resume;
 	size_t nresume;
 	uint32_t chunk;
-	uint64_t next_scan, next_history;
+	uint64_t next_scan, next_history, next_save;
 	bool scan_now;
+	bool save;			/* NAME.files is behind */
 	uint8_t *buf;			/* a chunk record, or hash input */
 	uint8_t *rd;			/* what the pass read ahead of its chunks */
 	const struct ftx_file *rd_file;
@@ -592,7 +593,7 @@ static void file_drop(struct ftx_file *f, uint64_t *counter, const char *why)
 		chan_cf.name, f->rel, why);
 	(*counter)++;
 	file_free(f);
-	hist_save();
+	ftx.save = true;
 }
 
 static void file_done(struct ftx_file *f)
@@ -606,7 +607,7 @@ static void file_done(struct ftx_file *f)
 			chan_cf.name, f->rel, strerror(errno));
 	}
 	file_free(f);
-	hist_save();
+	ftx.save = true;
 }
 
 /* At most FTX_HASH_STEP bytes of the files being hashed. */
@@ -635,7 +636,7 @@ static bool hash_step(void)
 				f->m.key = file_key(f->m.name, f->m.name_len, f->m.sha256,
 						    f->m.size, f->m.chunk);
 				f->hashing = false;
-				hist_save();
+				ftx.save = true;
 			}
 			if (!want)
 				break;
@@ -726,7 +727,7 @@ static bool pass_fill(uint64_t now)
 		file_done(f);
 	} else {
 		f->due = now + chan_cf.files.pass_delay_ms;
-		hist_save();
+		ftx.save = true;
 	}
 	return true;
 }
@@ -743,6 +744,13 @@ static void ftx_tick(uint64_t now, int *timeout)
 		pass_start(now);
 	if (ftx.cur)
 		more |= pass_fill(now);
+	/* at most once a second: each save is an fsync, and many small files
+	 * would have the loop wait for the disk most of the time */
+	if (ftx.save && now >= ftx.next_save) {
+		hist_save();
+		ftx.save = false;
+		ftx.next_save = now + 1000;
+	}
 	if (chan_cf.files.history_ms && now >= ftx.next_history) {
 		hist_send();
 		ftx.next_history = now + chan_cf.files.history_ms;
@@ -850,6 +858,8 @@ static void ftx_stop(void)
 {
 	size_t i;
 
+	if (ftx.save)
+		hist_save();
 	for (i = 0; i < FTX_HISTORY; i++)
 		hist_free(&ftx.hist[i]);
 	while (ftx.nresume)

@@ -1119,6 +1119,7 @@ test_files_tx_killed_completes() {
 	start_tx
 	wait_for_s 30 '[ "$(stat tx passes 2>/dev/null)" = 1 ]' || fail "first pass not done"
 	expect_eq "tx resumed (not hashed again)" 1 "$(stat tx resumed)"
+	sleep 1.5	# NAME.files is saved a second after a pass at most
 	kill -9 "$tx_pid"; wait "$tx_pid" 2>/dev/null || true
 	rm "$work/state-tx/tx1.status"
 	start_tx

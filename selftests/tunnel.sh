@@ -331,7 +331,7 @@ test_gso_segmentation() {
 	ip netns exec "$RX" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 7001)); s.settimeout(5)
+s.bind((sys.argv[1], 7001)); s.settimeout(int(sys.argv[3]))
 open(sys.argv[2], "w").close()
 got = []
 try:
@@ -341,7 +341,7 @@ except socket.timeout:
     pass
 ok = len(got) == 10 and all(g == bytes([i]) * 1000 for i, g in enumerate(got))
 print("# received", len(got), "segments, intact:", ok)
-sys.exit(0 if ok else 1)' "$RX_IN4" "$KEYS/gso-ready" &
+sys.exit(0 if ok else 1)' "$RX_IN4" "$KEYS/gso-ready" $((5 * DIODE_SLOWDOWN)) &
 	local rpid=$!
 	wait_for_file "$KEYS/gso-ready" "the receiver of the segments"
 	ip netns exec "$TX" python3 -c '

@@ -236,7 +236,8 @@ static const struct key keys[] = {
 	{ "Deadline", S_FILES },
 	/* K_ENDPOINT and after, in the order of enum opcua_key */
 	{ "Endpoint", S_OPCUA }, { "SamplingInterval", S_OPCUA },
-	{ "PublishingInterval", S_OPCUA }, { "Carousel", S_OPCUA }, { "Port", S_OPCUA },
+	{ "PublishingInterval", S_OPCUA }, { "Carousel", S_OPCUA }, { "Rebrowse", S_OPCUA },
+	{ "Port", S_OPCUA },
 };
 enum mqtt_key {
 	K_BROKER = 22, K_VERSION, K_CLIENTID, K_USERNAME, K_PASSWORDFILE, K_CAFILE,
@@ -249,7 +250,8 @@ enum files_key {
 	K_INBOX, K_PARTIAL, K_FAILED, K_DEADLINE, K_FILES_END
 };
 enum opcua_key {
-	K_ENDPOINT = K_FILES_END, K_SAMPLING, K_PUBLISHING, K_CAROUSEL, K_PORT, K_OPCUA_END
+	K_ENDPOINT = K_FILES_END, K_SAMPLING, K_PUBLISHING, K_CAROUSEL, K_REBROWSE, K_PORT,
+	K_OPCUA_END
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS == K_OPCUA_END, "keys[] and enum opcua_key disagree");
@@ -679,6 +681,11 @@ static int set_opcua_key(struct conf *c, int k, const char *v)
 			return bad("invalid Carousel (0 for none, or 1s to 7d)");
 		o->carousel_ms = n;
 		return 0;
+	case K_REBROWSE:
+		if (duration(v, 0, 7 * 86400000ull, &n) || (n && n < 1000))
+			return bad("invalid Rebrowse (0 for none, or 1s to 7d)");
+		o->rebrowse_ms = n;
+		return 0;
 	case K_PORT:
 		if (num(v, 1, 65535, &n))
 			return bad("invalid Port (1 to 65535)");
@@ -911,6 +918,7 @@ static int load(struct conf *c, const char *path)
 	c->opcua.sampling_ms = 250;
 	c->opcua.publishing_ms = 500;
 	c->opcua.carousel_ms = 60000;
+	c->opcua.rebrowse_ms = 600000;
 	c->opcua.port = 4840;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;

@@ -258,3 +258,31 @@ size_t opcua_mirror_stale(struct opcua_mirror *m)
 	}
 	return n;
 }
+
+int opcua_mirror_gone(struct opcua_mirror *m, const struct opcua_msg *rec)
+{
+	UA_StatusCode rc;
+	UA_NodeId id;
+	size_t i;
+
+	if (rec->table != m->table || UA_NodeId_copy(&rec->node, &id))
+		return 1;
+	if (opcua_ns_nodeid(&id, m->map, m->nmap)) {
+		UA_NodeId_clear(&id);
+		m->unmapped++;
+		return 1;
+	}
+	rc = UA_Server_deleteNode(m->srv, id, true);
+	for (i = 0; i < m->nvars; i++)
+		if (UA_NodeId_equal(&m->vars[i], &id)) {
+			UA_NodeId_clear(&m->vars[i]);
+			m->vars[i] = m->vars[--m->nvars];
+			break;
+		}
+	UA_NodeId_clear(&id);
+	if (rc && rc != UA_STATUSCODE_BADNODEIDUNKNOWN) {
+		m->refused++;
+		return -1;
+	}
+	return 0;
+}

@@ -45,6 +45,9 @@ int opcua_mirror_node(struct opcua_mirror *m, struct opcua_msg *rec);
  * node, -1 refused by the server. */
 int opcua_mirror_value(struct opcua_mirror *m, const struct opcua_msg *rec);
 
+/* A tombstone: the node deleted, with its references (remapped): 0 gone
+ * or never there, 1 unmapped, -1 refused by the server. */
+int opcua_mirror_gone(struct opcua_mirror *m, const struct opcua_msg *rec);
 /*
  * The link fell silent: every variable whose value is not Bad reads
  * Uncertain_LastUsableValue, its value and timestamps kept, until its

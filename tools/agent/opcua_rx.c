@@ -38,7 +38,7 @@ static struct {
 	struct opcua_table t;
 	bool silent, dirty;
 	uint64_t saved_ms;
-	uint64_t records, malformed, copies, values, values_waiting, silences, stale;
+	uint64_t records, malformed, copies, values, values_waiting, silences, stale, gone;
 } rx;
 
 static uint32_t rx_max_record(void)
@@ -70,6 +70,10 @@ static void apply(const uint8_t *rec, uint32_t len)
 		rc = opcua_mirror_value(&rx.m, &m);
 		rx.values += rc == 0;
 		rx.values_waiting += rc == 1;
+		break;
+	case OPCUA_MSG_GONE:
+		rc = opcua_mirror_gone(&rx.m, &m);
+		rx.gone += rc == 0;
 		break;
 	default:
 		break;
@@ -229,9 +233,10 @@ static void rx_status(FILE *f)
 		",\"copies\":%" PRIu64 ",\"table\":%zu,\"nodes\":%" PRIu64
 		",\"nodes_waiting\":%zu,\"unmapped\":%" PRIu64 ",\"refused\":%" PRIu64
 		",\"values\":%" PRIu64 ",\"values_waiting\":%" PRIu64
-		",\"silences\":%" PRIu64 ",\"stale\":%" PRIu64,
+		",\"silences\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"gone\":%" PRIu64,
 		rx.records, rx.malformed, rx.copies, rx.t.n, rx.m.added, rx.m.nwaiting,
-		rx.m.unmapped, rx.m.refused, rx.values, rx.values_waiting, rx.silences, rx.stale);
+		rx.m.unmapped, rx.m.refused, rx.values, rx.values_waiting, rx.silences, rx.stale,
+		rx.gone);
 }
 
 static void rx_stop(void)

@@ -5,7 +5,8 @@
  * type as scalars and as arrays in nested folders, three of them in a
  * second folder too (Plant/Favourites), their values changing on a timer,
  * one (Plant/Flip) whose status turns Bad and back, and a method without
- * arguments (Plant/Reset), which answers Good.
+ * arguments (Plant/Reset), which answers Good. SIGUSR1 changes the model
+ * at the next tick: Plant/Extra added, Plant/Line0/Cell0/V1 removed.
  *
  *   opcua_testsrv PORT [VARIABLES]     (default 1000 variables)
  *
@@ -40,6 +41,7 @@ static const int types[] = {
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
 static unsigned nvars = 1000;
+static volatile sig_atomic_t change_model;
 static UA_UInt16 ns_plant, ns_line;
 static uint32_t tick;
 
@@ -282,8 +284,32 @@ static void on_tick(UA_Server *s, void *arg)
 
 	(void)arg;
 	tick++;
+	if (change_model == 1) {
+		UA_VariableAttributes a = UA_VariableAttributes_default;
+		UA_Double x = 42;
+		UA_NodeId v1 = var_id(1);
+
+		change_model = 2;
+		a.displayName = UA_LOCALIZEDTEXT("en", "Extra");
+		a.dataType = UA_TYPES[UA_TYPES_DOUBLE].typeId;
+		a.accessLevel = UA_ACCESSLEVELMASK_READ;
+		UA_Variant_setScalar(&a.value, &x, &UA_TYPES[UA_TYPES_DOUBLE]);
+		if (UA_Server_addVariableNode(s, UA_NODEID_STRING(ns_plant, "Plant/Extra"),
+					      UA_NODEID_STRING(ns_plant, "Plant"),
+					      UA_NODEID_NUMERIC(0, UA_NS0ID_HASCOMPONENT),
+					      UA_QUALIFIEDNAME(ns_plant, "Extra"),
+					      UA_NODEID_NUMERIC(0, UA_NS0ID_BASEDATAVARIABLETYPE),
+					      a, NULL, NULL) ||
+		    UA_Server_deleteNode(s, v1, true))
+			exit(1);
+		UA_NodeId_clear(&v1);
+	}
 	for (i = tick % 10; i < nvars; i += 10) {
-		UA_NodeId id = var_id(i);
+		UA_NodeId id;
+
+		if (i == 1 && change_model)
+			continue;
+		id = var_id(i);
 
 		UA_DataValue_init(&dv);
 		value_of(i, tick, &dv.value);
@@ -313,6 +339,13 @@ static void stop(int sig)
 	running = false;
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+	if (!change_model)
+		change_model = 1;
+}
+
 int main(int argc, char **argv)
 {
 	UA_Server *s;
@@ -333,6 +366,7 @@ int main(int argc, char **argv)
 		return 1;
 	signal(SIGTERM, stop);
 	signal(SIGINT, stop);
+	signal(SIGUSR1, on_usr1);
 	rc = UA_Server_run(s, &running) == UA_STATUSCODE_GOOD ? 0 : 1;
 	UA_Server_delete(s);
 	return rc;

@@ -7,7 +7,8 @@
  * subscription delivers as a numbered value record (an event, counted
  * when lost), keeping the last one of each as state. The carousel sends
  * the whole state again, spread over its period, so that an rx that lost
- * some or restarted converges.
+ * some or restarted converges. Every Rebrowse it browses again and sends
+ * what changed: a node new or changed, a tombstone for one gone.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -38,7 +39,8 @@ static struct {
 	UA_Client *c;
 	bool up;			/* connected, browsed, subscribed */
 	bool said_down;
-	uint64_t next_try;
+	uint64_t next_try, next_browse;
+	UA_UInt32 sub;			/* the subscription's id */
 	struct opcua_ns ns;
 	struct opcua_model model;
 	/* [0] the namespace table, then each node, then each variable's
@@ -49,7 +51,8 @@ static struct {
 	size_t cursor;
 	uint64_t pass_start, stamp;
 	uint8_t *buf;
-	uint64_t connects, nodes, values, refused, carousel_sent, passes;
+	uint64_t connects, nodes, values, refused, carousel_sent, passes, rebrowses,
+		 nodes_changed, nodes_gone;
 } tx;
 
 static uint32_t tx_max_record(void)
@@ -133,21 +136,38 @@ static void drop_state(void)
 	opcua_model_free(&tx.model);
 }
 
+/* The index of link NodeId id among old's nodes, or old->n. */
+static size_t find_node(const struct opcua_model *old, const UA_NodeId *id)
+{
+	size_t j;
+
+	for (j = 0; j < old->n && !UA_NodeId_equal(&old->nodes[j].node, id); j++)
+		;
+	return j;
+}
+
 /*
- * The namespace table and every node as state, each sent at once as a
- * numbered record: ahead of the values that follow, which the rx could
- * not apply before their nodes (the transport sends state after what is
- * numbered).
+ * The state of tx.model, from the state of the model before it (old, its
+ * records ost, empty at a connection): the namespace table and each node
+ * kept, with its stamp, where its record is the same; a node new or
+ * changed, and a tombstone for each node gone, sent at once as numbered
+ * records, ahead of the values that follow, which the rx could not apply
+ * before their nodes (the transport sends state after what is numbered).
+ * The last value of each variable that stays is kept.
  */
-static int model_state(void)
+static int build_state(const struct opcua_model *old, struct state_rec *ost,
+		       const size_t *ovalue_of)
 {
 	struct opcua_msg m;
-	size_t i, vars = 0, v;
+	size_t i, j, vars = 0, gone = 0, v, g;
 	uint32_t len;
 
 	for (i = 0; i < tx.model.n; i++)
 		vars += tx.model.nodes[i].item.nodeClass == UA_NODECLASS_VARIABLE;
-	tx.st = calloc(1 + tx.model.n + vars, sizeof(*tx.st));
+	for (j = 0; j < old->n; j++)
+		gone += find_node(&tx.model, &old->nodes[j].node) == tx.model.n;
+	tx.nst = 1 + tx.model.n + vars + gone;
+	tx.st = calloc(tx.nst, sizeof(*tx.st));
 	tx.value_of = calloc(tx.model.n ? tx.model.n : 1, sizeof(*tx.value_of));
 	if (!tx.st || !tx.value_of)
 		chan_die("malloc");
@@ -158,17 +178,48 @@ static int model_state(void)
 	if (!(len = encode(&m)))
 		return -1;
 	keep(0, len);
-	tx.nst = 1 + tx.model.n + vars;
+	if (ost && ost[0].len == len && !memcmp(ost[0].rec + 12, tx.buf + 12, len - 12))
+		memcpy(tx.st[0].rec + 4, ost[0].rec + 4, 8);
+	else
+		chan_tx_enqueue(tx.st[0].rec, tx.st[0].len, tx.st[0].rec, 0);
 	for (i = 0, v = 1 + tx.model.n; i < tx.model.n; i++) {
-		if ((len = encode(&tx.model.nodes[i])))
-			keep(1 + i, len);
-		if (tx.model.nodes[i].item.nodeClass == UA_NODECLASS_VARIABLE)
+		struct opcua_msg *n = &tx.model.nodes[i];
+
+		j = find_node(old, &n->node);
+		if (n->item.nodeClass == UA_NODECLASS_VARIABLE) {
 			tx.value_of[i] = v++;
+			if (j < old->n && ovalue_of[j] && ost[ovalue_of[j]].len) {
+				tx.st[tx.value_of[i]] = ost[ovalue_of[j]];
+				ost[ovalue_of[j]].rec = NULL;
+			}
+		}
+		if (!(len = encode(n)))
+			continue;
+		/* the same content keeps its stamp, and goes with the carousel */
+		if (j < old->n && ost[1 + j].len == len &&
+		    !memcmp(ost[1 + j].rec + 12, tx.buf + 12, len - 12)) {
+			keep(1 + i, len);
+			memcpy(tx.st[1 + i].rec + 4, ost[1 + j].rec + 4, 8);
+			continue;
+		}
+		keep(1 + i, len);
+		tx.nodes_changed += j < old->n;
+		chan_tx_enqueue(tx.st[1 + i].rec, len, tx.st[1 + i].rec, 0);
+	}
+	for (j = 0, g = 1 + tx.model.n + vars; j < old->n; j++) {
+		if (find_node(&tx.model, &old->nodes[j].node) < tx.model.n)
+			continue;
+		opcua_msg_init(&m);
+		m.kind = OPCUA_MSG_GONE;
+		m.node = old->nodes[j].node;
+		if (!(len = encode(&m)))
+			continue;
+		keep(g, len);
+		tx.nodes_gone++;
+		chan_tx_enqueue(tx.st[g].rec, len, tx.st[g].rec, 0);
+		g++;
 	}
 	tx.nodes = tx.model.n;
-	for (i = 0; i < 1 + tx.model.n; i++)
-		if (tx.st[i].len)
-			chan_tx_enqueue(tx.st[i].rec, tx.st[i].len, tx.st[i].rec, 0);
 	return 0;
 }
 
@@ -211,6 +262,7 @@ static UA_StatusCode subscribe(void)
 		rc = rs.responseHeader.serviceResult;
 		UA_CreateMonitoredItemsResponse_clear(&rs);
 	}
+	tx.sub = srs.subscriptionId;
 	UA_CreateSubscriptionResponse_clear(&srs);
 	return rc;
 }
@@ -224,7 +276,7 @@ static void connect_source(uint64_t now)
 	rc = UA_Client_connect(tx.c, chan_cf.opcua.endpoint);
 	if (!rc)
 		rc = opcua_browse(tx.c, &tx.ns, &objects, &tx.model);
-	if (!rc && model_state())
+	if (!rc && build_state(&(struct opcua_model){ 0 }, NULL, NULL))
 		rc = UA_STATUSCODE_BADENCODINGERROR;
 	if (!rc)
 		rc = subscribe();
@@ -242,8 +294,43 @@ static void connect_source(uint64_t now)
 	tx.said_down = false;
 	tx.connects++;
 	tx.pass_start = now;
+	tx.next_browse = now + chan_cf.opcua.rebrowse_ms;
 	fprintf(stderr, "diode-agent: %s: %s: %zu nodes, %zu namespaces\n", chan_cf.name,
 		chan_cf.opcua.endpoint, tx.model.n, tx.ns.n);
+}
+
+/*
+ * The model browsed again, the new state built from the old, and the
+ * subscription made again for the new model (its first notifications
+ * send every value again). A browse that fails keeps the old model.
+ */
+static void rebrowse(uint64_t now)
+{
+	const UA_NodeId objects = UA_NODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER);
+	struct opcua_model old = tx.model, nm;
+	struct state_rec *ost = tx.st;
+	size_t *ovalue_of = tx.value_of, onst = tx.nst, i;
+
+	tx.next_browse = now + chan_cf.opcua.rebrowse_ms;
+	tx.rebrowses++;
+	if (opcua_browse(tx.c, &tx.ns, &objects, &nm))
+		return;
+	UA_Client_Subscriptions_deleteSingle(tx.c, tx.sub);
+	tx.model = nm;
+	if (build_state(&old, ost, ovalue_of) || subscribe()) {
+		fprintf(stderr, "diode-agent: %s: %s: the model browsed again could not be "
+			"subscribed to; connecting again\n", chan_cf.name, chan_cf.opcua.endpoint);
+		tx.up = false;
+		tx.next_try = now + RETRY_MS;
+		UA_Client_disconnect(tx.c);
+		drop_state();
+	}
+	for (i = 0; i < onst; i++)
+		free(ost[i].rec);
+	free(ost);
+	free(ovalue_of);
+	opcua_model_free(&old);
+	tx.cursor = tx.cursor < tx.nst ? tx.cursor : tx.nst;
 }
 
 static void tx_start(void)
@@ -294,6 +381,8 @@ static void tx_tick(uint64_t now, int *timeout)
 
 	if (!tx.up && now >= tx.next_try)
 		connect_source(now);
+	if (tx.up && chan_cf.opcua.rebrowse_ms && now >= tx.next_browse)
+		rebrowse(now);
 	if (tx.up) {
 		UA_Client_run_iterate(tx.c, 0);
 		UA_Client_getState(tx.c, NULL, &ss, NULL);
@@ -315,9 +404,11 @@ static void tx_status(FILE *f)
 {
 	fprintf(f, ",\"source\":\"%s\",\"connects\":%" PRIu64 ",\"nodes\":%" PRIu64
 		",\"namespaces\":%zu,\"values\":%" PRIu64 ",\"refused\":%" PRIu64
-		",\"carousel_passes\":%" PRIu64 ",\"carousel_sent\":%" PRIu64,
+		",\"carousel_passes\":%" PRIu64 ",\"carousel_sent\":%" PRIu64
+		",\"rebrowses\":%" PRIu64 ",\"nodes_changed\":%" PRIu64 ",\"nodes_gone\":%" PRIu64,
 		tx.up ? "connected" : "down", tx.connects, tx.nodes, tx.ns.n, tx.values,
-		tx.refused, tx.passes, tx.carousel_sent);
+		tx.refused, tx.passes, tx.carousel_sent, tx.rebrowses, tx.nodes_changed,
+		tx.nodes_gone);
 }
 
 static void tx_stop(void)

@@ -29,7 +29,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        files_200_mixed files_loss_5_percent files_blackout_second_pass
        files_rx_killed_resumes files_history_reports_missing files_names_refused
        files_full_disk files_deadline_failed files_tx_killed_completes)
-tests+=(opcua_mirror_across opcua_loss_and_rx_restart)
+tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -1171,6 +1171,7 @@ conf_opcua() {
 	[OPCUA]
 	Endpoint = $opcua_src
 	Carousel = ${CAROUSEL:-60s}
+	Rebrowse = ${REBROWSE:-10m}
 	EOF
 	cat >"$work/rx.conf" <<-EOF
 	[Channel]
@@ -1191,6 +1192,7 @@ opcua_setup() {
 	link || return 1
 	conf_opcua
 	ip netns exec "$ns_tx" "$here/opcua_testsrv" 4840 1000 >"$work/src.log" 2>&1 &
+	src_pid=$!
 	wait_for 'ip netns exec "$ns_tx" ss -ltn | grep -q ":4840 "' || fail "source server"
 	start_rx; rx_up; start_tx
 	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q ":4841 "' || fail "mirror server"
@@ -1270,6 +1272,26 @@ test_opcua_loss_and_rx_restart() {
 	opcua_values || fail "saved values missing"
 	expect_eq "V5 from the file" UncertainLastUsableValue \
 		"$(ip netns exec "$ns_rx" "$here/opcua_check" read $opcua_mir "$v5" | cut -d' ' -f1)"
+}
+
+# The source's model changed (SIGUSR1: Plant/Extra added, V1 removed): the
+# tx's next browse (every 2 s) sends the new node and a tombstone, and
+# the mirror follows, node for node.
+test_opcua_model_changes() {
+	REBROWSE=2s opcua_setup
+	wait_for_s 20 opcua_same || fail "mirror differs"
+	kill -USR1 "$src_pid"
+	wait_for_s 15 'opcua_same && grep -q "s=Plant/Extra " "$work/mir.dump"' ||
+		{ diff "$work/src.dump" "$work/mir.dump" | head -5 >&2; fail "mirror differs after the change"; }
+	grep -q "s=Plant/Line0/Cell0/V1 " "$work/mir.dump" && fail "V1 still on the mirror"
+	expect_eq "nodes" 1029 "$(wc -l <"$work/mir.dump")"
+	expect_eq "tx nodes_gone" 1 "$(stat tx nodes_gone)"
+	# browsed again every 2 s, the same nodes encode to the same records
+	wait_for_s 10 '[ "$(stat tx rebrowses)" -ge 3 ]' || fail "tx rebrowses $(stat tx rebrowses)"
+	expect_eq "tx nodes_changed" 0 "$(stat tx nodes_changed)"
+	# the status file is written every second
+	wait_for_s 3 '[ "$(stat rx gone)" = 1 ]' || fail "rx gone: $(stat rx gone)"
+	wait_for_s 10 opcua_values || fail "variables waiting after the change"
 }
 
 run_test() {	# run_test I NAME

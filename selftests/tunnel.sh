@@ -143,7 +143,13 @@ test_replayed_frames() {
 	listen_for_datagrams
 	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/wire.py" send 192.0.2.2 \
 		"$DIODE_PORT" $frames --times 2 >/dev/null
-	sleep 1
+	# a slow guest may still be authenticating them
+	local i
+	for i in $(seq $((10 * DIODE_SLOWDOWN))); do
+		[ $(( $(diode_stat "$RX" rx_duplicate) - dup0 )) -ge $((2 * n)) ] && break
+		sleep 0.1
+	done
+	sleep 0.5
 	expect_no_datagram
 	expect_eq "replays counted as duplicates" $((2 * n)) $(( $(diode_stat "$RX" rx_duplicate) - dup0 ))
 }

@@ -21,7 +21,7 @@ int replay_cmd(const char *file, int nranges, char **ranges);
 
 static int status_cmd(const char *file, bool json)
 {
-	char p[512], b[8192], *s, *e;
+	char p[512], b[65536], *s, *e;
 	size_t n;
 	FILE *f;
 
@@ -36,6 +36,11 @@ static int status_cmd(const char *file, bool json)
 	n = fread(b, 1, sizeof(b) - 1, f);
 	fclose(f);
 	b[n] = 0;
+	/* an agent that died while writing it leaves it empty or cut */
+	if (n < 2 || b[0] != '{' || b[n - 2] != '}') {
+		fprintf(stderr, "diode-agent: %s: not a whole status (agent not running?)\n", p);
+		return 1;
+	}
 	if (json) {
 		fputs(b, stdout);
 		return 0;
@@ -47,9 +52,12 @@ static int status_cmd(const char *file, bool json)
 		if (!colon)
 			break;
 		e = colon + 1;
-		if (*e == '"')
-			e = strchr(e + 1, '"') + 1;
-		else
+		if (*e == '"') {
+			e = strchr(e + 1, '"');
+			if (!e)
+				break;
+			e++;
+		} else
 			e += strcspn(e, ",}");
 		printf("%.*s: %.*s\n", (int)(colon - s - 2), s + 1,
 		       (int)(e - colon - 1 - (colon[1] == '"') * 2), colon + 1 + (colon[1] == '"'));

@@ -61,8 +61,9 @@ uint64_t chan_now_ms(void);
 __attribute__((noreturn)) void chan_die(const char *what);
 /* StateDir/NAME.ext of the channel c */
 void chan_path(const struct conf *c, char *buf, size_t len, const char *ext);
-/* A state file of this channel, whole or not at all. */
-int chan_write_atomic(const char *ext, const char *data, size_t len);
+/* A state file of this channel, whole or not at all; on disk before it
+ * replaces the old one when durable. */
+int chan_write_atomic(const char *ext, const char *data, size_t len, bool durable);
 int chan_bound_socket(const struct addr *a, int type);
 
 void chan_watch(struct chan_fd *f, uint32_t events);

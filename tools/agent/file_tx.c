@@ -190,7 +190,7 @@ static void hist_save(void)
 			state_line(f, ftx.files[i]->passes_done, &ftx.files[i]->m);
 		}
 	fclose(f);
-	if (chan_write_atomic("files", b, l))
+	if (chan_write_atomic("files", b, l, true))
 		fprintf(stderr, "diode-agent: %s: cannot save the files' history: %s\n",
 			chan_cf.name, strerror(errno));
 	free(b);

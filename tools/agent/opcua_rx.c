@@ -129,7 +129,7 @@ static void save(uint64_t now)
 
 	if (opcua_table_save(&rx.t, &b, &len))
 		chan_die("malloc");
-	if (chan_write_atomic("opcua", (const char *)b, len))
+	if (chan_write_atomic("opcua", (const char *)b, len, true))
 		fprintf(stderr, "diode-agent: %s: cannot save the mirror's table\n", chan_cf.name);
 	free(b);
 	rx.dirty = false;

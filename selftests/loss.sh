@@ -222,7 +222,10 @@ test_forged_data_cannot_evict_fec_members() {
 	late=$(( $(diode_stat "$RX" rx_duplicate) - dup0 ))
 	forged=$(( $(diode_stat "$RX" rx_unauthentic) - unauth0 ))
 	[ "$lost" -ge 25 ] || fail "only $lost frames dropped on the link"
-	[ "$forged" -ge 1000 ] || fail "only $forged forged frames reached the receiver"
+	# Two forged frames answer each DATA frame, about 2 000 on an idle host; a
+	# shadow starved by other guests sends fewer, and 500 still reach most of
+	# the 63 FEC groups.
+	[ "$forged" -ge 500 ] || fail "only $forged forged frames reached the receiver"
 	# A forged frame that arrives after its counter was delivered is
 	# refused as a duplicate before any decryption, so on a slow host the
 	# duplicates hold more than the originals that came after their rebuild.

@@ -76,9 +76,11 @@ ktap_run() {
 	echo "1..$#"
 	for name in "$@"; do
 		ktap_index=$((ktap_index + 1))
+		local started=$SECONDS
 		(set -e; "test_$name")
 		rc=$?
 		ktap_cleanup
+		echo "# $name took $((SECONDS - started)) s"
 		if [ $rc = 0 ]; then
 			echo "ok $ktap_index $name"
 		elif [ $rc = $KSFT_SKIP ]; then

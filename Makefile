@@ -19,6 +19,8 @@
 #   make fuzz            10 million forged frames into a receiver on each test
 #                        kernel (FUZZ_FRAMES, FUZZ_KERNELS); not part of check
 #   make install         install the modules and the tools on this machine
+#   make deb             the Debian packages diode-dkms and diode-tools, into
+#                        build/deb (docs/install.md)
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 CACHE ?= $(TOP)/.cache
@@ -29,7 +31,7 @@ BUILD := $(TOP)/build
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/kmod/Kbuild) \
 	$(wildcard $(TOP)/uapi/linux/*.h $(TOP)/uapi/linux/netfilter/*.h)
 
-.PHONY: all module modules-all tools unit check check-debug demo bench soak fuzz install clean help
+.PHONY: all module modules-all tools unit check check-debug demo bench soak fuzz install deb clean help
 
 all: module tools
 
@@ -111,6 +113,18 @@ install: module tools
 	$(MAKE) -C $(KDIR) M=$(BUILD)/$(KVER) modules_install
 	depmod -a $(KVER)
 	$(MAKE) -C $(TOP)/tools install
+
+# Built from a copy of the tracked files as they are in the working tree,
+# so that the build never litters the tree and nothing untracked gets in.
+DEB_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(TOP)/dkms.conf)
+DEB_SRC = $(BUILD)/deb/diode-$(DEB_VERSION)
+
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEB_SRC)
+	cd $(TOP) && git ls-files -z | tar -c --null --no-recursion -T - -f - | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_SRC)
 
 clean:
 	rm -rf $(BUILD)

@@ -123,7 +123,7 @@ deb:
 	rm -rf $(BUILD)/deb
 	mkdir -p $(DEB_SRC)
 	cd $(TOP) && git ls-files -z | tar -c --null --no-recursion -T - -f - | tar -x -C $(DEB_SRC)
-	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b -J
 	rm -rf $(DEB_SRC)
 
 clean:

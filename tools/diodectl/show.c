@@ -765,7 +765,7 @@ void device_print_json(struct json_writer *j, const struct device_info *dev)
 	json_close(j, '}');
 }
 
-static const char *const show_fields[] = { "mode", "rx-mark" };
+static const char *const show_fields[] = { "mode", "rx-mark", "statistics" };
 
 bool show_field_known(const char *field)
 {
@@ -782,11 +782,19 @@ int device_print_field(FILE *f, const struct device_info *dev,
 		       const char *field, struct parse_error *e)
 {
 	char buf[RX_MARK_TEXT_SIZE];
+	unsigned int i;
 
 	if (!strcmp(field, "mode")) {
 		if (!device_has(dev, DIODE_A_MODE))
 			return parse_fail(e, "the diode module did not report the mode");
 		fprintf(f, "%s\n", mode_text(dev->mode, buf, sizeof(buf)));
+		return 0;
+	}
+	if (!strcmp(field, "statistics")) {
+		for (i = 0; i < dev->n_stats; i++)
+			fprintf(f, "%s %" PRIu64 "\n",
+				stat_key(dev->stats[i].type, buf, sizeof(buf)),
+				dev->stats[i].value);
 		return 0;
 	}
 	if (strcmp(field, "rx-mark"))
@@ -872,7 +880,7 @@ static int show_collect(struct genl *g, const char *ifname, bool json,
 	return ret;
 }
 
-#define SHOW_USAGE "usage: diodectl show [DEV] [--json], or diodectl show DEV mode|rx-mark"
+#define SHOW_USAGE "usage: diodectl show [DEV] [--json], or diodectl show DEV mode|rx-mark|statistics"
 
 static int show_args(int argc, char *argv[], const char **ifname, bool *json,
 		     const char **field)

@@ -267,7 +267,7 @@ test_show_refuses() {
 	refused "'two'" show one two
 	refused "'-j'" show diode0 -j
 	refused "show: unexpected word 'rx-mark'" show diode0 rx-mark rx-mark
-	refused "show: unexpected word 'public-key' (usage: diodectl show [DEV] [--json], or diodectl show DEV mode|rx-mark)" \
+	refused "show: unexpected word 'public-key' (usage: diodectl show [DEV] [--json], or diodectl show DEV mode|rx-mark|statistics)" \
 		show diode0 public-key
 	refused "show: --json prints every field; rx-mark alone is plain text" \
 		show diode0 rx-mark --json

@@ -65,7 +65,7 @@ assert d["preshared_key"] is True' || fail "show disagrees with the file: $json"
 broken() {
 	local line=$1 text=$2 expected=$3 before out
 	sed "${line}s|.*|${text}|" "$DIR/good.conf" >"$DIR/bad.conf"
-	before=$(in_ns diodectl show diode0 --json | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; d.pop("stats"); d.pop("sessions"); print(json.dumps(d, sort_keys=True))')
+	before=$(diode_config "$NS")
 	if out=$(in_ns diodectl setconf diode0 "$DIR/bad.conf" 2>&1); then
 		fail "setconf accepted line $line: $text"
 	fi
@@ -73,7 +73,7 @@ broken() {
 	[[ -z $expected || ${out,,} == *"$expected"* ]] || fail "'$expected' not in: $out"
 	echo "# $out"
 	expect_eq "configuration after a refused file" "$before" \
-		"$(in_ns diodectl show diode0 --json | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; d.pop("stats"); d.pop("sessions"); print(json.dumps(d, sort_keys=True))')"
+		"$(diode_config "$NS")"
 }
 
 test_broken_files_refused() {

@@ -5,6 +5,8 @@ a test send what diodectl would refuse to build (wrong lengths, unknown or
 read-only attributes, missing device) and see the kernel's answer.
 
   genl.py COMMAND ATTR...      COMMAND: get | set (DIODE_CMD_*)
+  genl.py -                    one request a line of stdin, COMMAND ATTR...
+                               separated by spaces, one answer a line
   ATTR: NAME:TYPE:VALUE, NAME a DIODE_A_* suffix (ifindex, private_key, ...)
         or a number; TYPE one of u8 u16 u32 u64 str hex, or nest (flagged
         NLA_F_NESTED, as the kernel wants) or rawnest (not flagged), whose
@@ -133,25 +135,40 @@ def encode(spec, names, prefix="DIODE_A_"):
     return attr(number, payload)
 
 
-def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in ("get", "set"):
-        print(__doc__, file=sys.stderr)
-        return 2
+def answer(genl, family, words):
+    """The kernel's answer to one request, as a line."""
     commands = enum_values("diode_cmd")
     names = enum_values("diode_attr")
-    cmd = commands["DIODE_CMD_%s_DEVICE" % sys.argv[1].upper()]
-    payload = b"".join(encode(spec, names) for spec in sys.argv[2:])
+    cmd = commands["DIODE_CMD_%s_DEVICE" % words[0].upper()]
+    payload = b"".join(encode(spec, names) for spec in words[1:])
+    code, text, _ = genl.request(family, cmd, payload)
+    if code:
+        return "error %s: %s" % (errno.errorcode.get(code, code), text)
+    return "ok"
+
+
+def main():
+    batch = sys.argv[1:] == ["-"]
+    if not batch and (len(sys.argv) < 2 or sys.argv[1] not in ("get", "set")):
+        print(__doc__, file=sys.stderr)
+        return 2
     genl = Genl()
     try:
         family = genl.family("diode")
     except OSError as e:
-        print("error %s: %s" % (errno.errorcode.get(e.errno, e.errno), e.strerror))
-        return 0
-    code, text, _ = genl.request(family, cmd, payload)
-    if code:
-        print("error %s: %s" % (errno.errorcode.get(code, code), text))
+        family_error = "error %s: %s" % (errno.errorcode.get(e.errno, e.errno), e.strerror)
     else:
-        print("ok")
+        family_error = None
+    # A guest under TCG takes seconds to start python: a test keeps one
+    # running and sends it its requests.
+    for line in sys.stdin if batch else [" ".join(sys.argv[1:])]:
+        words = line.split()
+        if family_error:
+            print(family_error, flush=True)
+        elif not words or words[0] not in ("get", "set"):
+            print("usage: COMMAND ATTR... (see genl.py's help)", flush=True)
+        else:
+            print(answer(genl, family, words), flush=True)
     return 0
 
 

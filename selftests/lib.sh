@@ -161,8 +161,14 @@ diode_devices() {
 
 # diode_stat NS NAME: a counter of diode0 in NS, as `diodectl show` names it.
 diode_stat() {
-	ip netns exec "$1" diodectl show diode0 --json |
-		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats"][sys.argv[1]])' "$2"
+	ip netns exec "$1" diodectl show diode0 statistics |
+		awk -v name="$2" '$1 == name { print $2; found = 1 } END { exit !found }'
+}
+
+# diode_config NS: the configuration part of `diodectl show diode0` in NS,
+# what comes before the sessions and the counters.
+diode_config() {
+	ip netns exec "$1" diodectl show diode0 | awk '/^  (session|statistics)/ { exit } { print }'
 }
 
 # Frames of any kind that the receiver's namespace tried to send on the link.

@@ -49,8 +49,9 @@ std_counter() {
 
 # tx frames as diode counts them: every frame sent, of every type.
 tx_frames() {
-	ip netns exec "$TX" diodectl show diode0 --json |
-		python3 -c 'import json, sys; s = json.load(sys.stdin)[0]["stats"]; print(s["tx_packets"] + s["tx_announces"] + s["tx_heartbeats"] + s["tx_parity"] + s["tx_repeats"])'
+	ip netns exec "$TX" diodectl show diode0 statistics |
+		awk '$1 ~ /^tx_(packets|announces|heartbeats|parity|repeats)$/ { n += $2; found++ }
+			END { if (found != 5) exit 1; print n }'
 }
 
 test_stream_ipv4_in_ipv4() {
@@ -187,7 +188,7 @@ expect_nothing_delivered() {
 	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
 		--count 100 --max-size 1000
 	wait "$rpid" || true
-	expect_eq "datagrams received" 0 "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["unique"])' "$KEYS/recv.json")"
+	expect_eq "datagrams received" 0 "$(sed -n 's/.*"unique": \([0-9]*\).*/\1/p' "$KEYS/recv.json")"
 	expect_eq "packets delivered" "$rx0" "$(diode_stat "$RX" rx_packets)"
 }
 

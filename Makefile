@@ -114,16 +114,17 @@ install: module tools
 	depmod -a $(KVER)
 	$(MAKE) -C $(TOP)/tools install
 
-# Built from a copy of the tracked files as they are in the working tree,
-# so that the build never litters the tree and nothing untracked gets in.
-DEB_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(TOP)/dkms.conf)
+# Built from a copy of the committed tree (HEAD), so that the build never
+# litters the working tree and neither untracked files nor changes under
+# way get in.
+DEB_VERSION = $(shell git -C $(TOP) show HEAD:dkms.conf | sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p')
 DEB_SRC = $(BUILD)/deb/diode-$(DEB_VERSION)
 
 deb:
 	rm -rf $(BUILD)/deb
 	mkdir -p $(DEB_SRC)
-	cd $(TOP) && git ls-files -z | tar -c --null --no-recursion -T - -f - | tar -x -C $(DEB_SRC)
-	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b -J
+	git -C $(TOP) archive HEAD | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
 	rm -rf $(DEB_SRC)
 
 clean:

@@ -188,7 +188,7 @@ for n in list(range(0, top, 23)) + [top] * 3:
 now() { date +%s.%N; }
 
 # real_traffic COUNT STOPFILE: batches of COUNT numbered datagrams from $TX
-# to $RX, each checked by udpgen.py, until STOPFILE exists; one JSON line
+# to $RX, each checked by udpgen, until STOPFILE exists; one JSON line
 # per batch in $FUZZ_OUT/real.txt.
 real_traffic() {
 	local count=$1 stop=$2 max ready rpid b=0 t0 t1
@@ -200,13 +200,13 @@ real_traffic() {
 	while [ ! -e "$stop" ]; do
 		b=$((b + 1))
 		ready=$KEYS/ready.$b
-		ip netns exec "$RX" "${PIN_REAL[@]}" python3 "$DIODE_TOP/selftests/udpgen.py" recv \
+		ip netns exec "$RX" "${PIN_REAL[@]}" "$UDPGEN" recv \
 			"$RX_IN4" 7000 --count "$count" --max-size "$max" --ready "$ready" \
 			--idle 15 --timeout $((count / FUZZ_PPS * 10 + 60)) >"$KEYS/batch.$b" &
 		rpid=$!
 		wait_for_file "$ready" "the receiver of batch $b"
 		t0=$(now)
-		ip netns exec "$TX" "${PIN_REAL[@]}" python3 "$DIODE_TOP/selftests/udpgen.py" send \
+		ip netns exec "$TX" "${PIN_REAL[@]}" "$UDPGEN" send \
 			"$RX_IN4" 7000 --count "$count" --max-size "$max" --pps "$FUZZ_PPS"
 		t1=$(now)
 		wait "$rpid"
@@ -332,7 +332,7 @@ test_fuzz_run() {
 	    """The check NAME: the conditions (what failing means, holds) that fail."""
 	    checks[name] = [what for what, holds in conditions if not holds]
 
-	# 1. Forged content: every datagram udpgen.py got was one the sender
+	# 1. Forged content: every datagram udpgen got was one the sender
 	# sent, byte for byte, once; diode0 delivered exactly as many packets
 	# as the sender sent datagrams (its only packets), so that nothing else
 	# came out of it; no session was accepted.

@@ -5,6 +5,8 @@
 DIODE_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export DIODE_TOP
 PATH=$DIODE_TOP/tools/diodectl:$PATH
+# Numbered datagrams, checked byte for byte (make tools builds it).
+UDPGEN=$DIODE_TOP/tools/udpgen/udpgen
 
 # A debug kernel (make check-debug: KASAN, lockdep) runs 5 to 15 times
 # slower under TCG: timeouts that bound a wait, never a measure, scale by
@@ -200,12 +202,12 @@ stream() {
 	if [ "$family" = 4 ]; then dst=$RX_IN4; max=$(( $(mtu_of) - 28 )); else dst=$RX_IN6; max=$(( $(mtu_of) - 48 )); fi
 	ready=$KEYS/ready.$$
 	rm -f "$ready"
-	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$dst" 7000 \
+	ip netns exec "$RX" "$UDPGEN" recv "$dst" 7000 \
 		--count "$count" --max-size "$max" --ready "$ready" --idle $((4 * DIODE_SLOWDOWN)) \
 		>"$KEYS/recv.json" &
 	local rpid=$!
 	wait_for_file "$ready" "the receiver of the stream"
-	ip netns exec "$TX" "${pin[@]}" python3 "$DIODE_TOP/selftests/udpgen.py" send "$dst" 7000 \
+	ip netns exec "$TX" "${pin[@]}" "$UDPGEN" send "$dst" 7000 \
 		--count "$count" --max-size "$max" --pps "$pps"
 	if ! wait "$rpid"; then
 		stream_counters

@@ -61,12 +61,12 @@ dropped() {
 send_lossy() {
 	local ready=$KEYS/ready.$$
 	rm -f "$ready"
-	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
+	ip netns exec "$RX" "$UDPGEN" recv "$RX_IN4" 7000 \
 		--count "$1" --max-size 1000 --ready "$ready" --idle 3 --timeout $((120 * DIODE_SLOWDOWN)) \
 		>"$KEYS/recv.json" &
 	local rpid=$!
 	wait_for_file "$ready" "the receiver of the datagrams"
-	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+	ip netns exec "$TX" "$UDPGEN" send "$RX_IN4" 7000 \
 		--count "$1" --max-size 1000
 	wait "$rpid" || true
 	echo "# $(cat "$KEYS/recv.json")"
@@ -163,7 +163,7 @@ test_corrupted_parity_is_dropped() {
 	rx0=$(diode_stat "$RX" rx_packets)
 	capture_start vrx "$RX"
 	# 7 small datagrams and 1 numbered one: 8 DATA frames, 2 groups.
-	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+	ip netns exec "$TX" "$UDPGEN" send "$RX_IN4" 7000 \
 		--count 1 --max-size 100
 	sleep 1
 	capture_stop
@@ -246,11 +246,11 @@ test_fec_flushed_when_session_replaced() {
 	drop_frames "$TX" output "$TYPE_DATA" numgen inc mod 1000 == 8
 	local ready=$KEYS/ready.$$ rec0
 	rec0=$(diode_stat "$RX" rx_recovered)
-	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
+	ip netns exec "$RX" "$UDPGEN" recv "$RX_IN4" 7000 \
 		--count 3 --max-size 200 --ready "$ready" --idle 15 >"$KEYS/recv.json" &
 	local rpid=$!
 	wait_for_file "$ready" "the receiver of the datagrams"
-	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+	ip netns exec "$TX" "$UDPGEN" send "$RX_IN4" 7000 \
 		--count 3 --max-size 200
 	sleep 0.5
 	# The receiver waits 15 s for the last datagram: the checks below take

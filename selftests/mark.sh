@@ -33,8 +33,10 @@ record() {
 	stream 4 "$1"
 	sleep 1.5
 	capture_stop
-	OLD_ANNOUNCE=$(wire frames "$KEYS/cap.pcap" --type announce | awk 'NR == 1 { print $4 }')
-	OLD_DATA=$(wire frames "$KEYS/cap.pcap" --type data | awk '{ print $4 }')
+	local frames
+	frames=$(wire frames "$KEYS/cap.pcap")
+	OLD_ANNOUNCE=$(awk '$1 == "announce" { print $4; exit }' <<<"$frames")
+	OLD_DATA=$(awk '$1 == "data" { print $4 }' <<<"$frames")
 	if [ -z "$OLD_ANNOUNCE" ] || [ -z "$OLD_DATA" ]; then
 		fail "nothing recorded"
 	fi

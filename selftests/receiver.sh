@@ -67,12 +67,12 @@ test_first_frames_of_session_delivered() {
 	ip -n "$TX" link set diode0 down
 	local ready=$KEYS/ready.$$ rx0
 	rx0=$(diode_stat "$RX" rx_packets)
-	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
+	ip netns exec "$RX" "$UDPGEN" recv "$RX_IN4" 7000 \
 		--count 40 --max-size 1000 --ready "$ready" --idle 4 >"$KEYS/recv.json" &
 	local rpid=$!
 	wait_for_file "$ready" "the receiver of the datagrams"
-	ip netns exec "$TX" sh -c "ip link set diode0 up && exec python3 \
-		'$DIODE_TOP/selftests/udpgen.py' send '$RX_IN4' 7000 --count 40 --max-size 1000"
+	ip netns exec "$TX" sh -c "ip link set diode0 up && exec \
+		'$UDPGEN' send '$RX_IN4' 7000 --count 40 --max-size 1000"
 	wait "$rpid" || fail "first datagrams lost: $(cat "$KEYS/recv.json")"
 	expect_eq "sessions accepted" 2 "$(diode_stat "$RX" rx_sessions)"
 	expect_eq "frames of unknown sessions" 0 "$(diode_stat "$RX" rx_unknown_session)"

@@ -58,7 +58,7 @@ test_preshared_key() {
 	ip -n "$TX" link set diode0 up
 	sleep 2.5
 	local rx0; rx0=$(diode_stat "$RX" rx_packets)
-	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+	ip netns exec "$TX" "$UDPGEN" send "$RX_IN4" 7000 \
 		--count 100 --max-size 500
 	sleep 1
 	expect_eq "packets delivered with a PSK mismatch" "$rx0" "$(diode_stat "$RX" rx_packets)"
@@ -91,11 +91,11 @@ test_forged_announce_flood() {
 	local limited0 unauth0 busy0 busy1 t sessions0
 	limited0=$(diode_stat "$RX" rx_rate_limited) unauth0=$(diode_stat "$RX" rx_unauthentic)
 	sessions0=$(diode_stat "$TX" tx_sessions)
-	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
+	ip netns exec "$RX" "$UDPGEN" recv "$RX_IN4" 7000 \
 		--count 3000 --max-size 1000 --idle 10 --timeout $((300 * DIODE_SLOWDOWN)) >"$KEYS/recv.json" &
 	local rpid=$!
 	sleep 1
-	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+	ip netns exec "$TX" "$UDPGEN" send "$RX_IN4" 7000 \
 		--count 3000 --max-size 1000 --pps 100 &
 	local spid=$!
 	busy0=$(awk '/^cpu / { print $2 + $3 + $4 + $6 + $7 + $8 }' /proc/stat)

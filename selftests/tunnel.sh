@@ -181,11 +181,11 @@ test_reordering() {
 # expect_nothing_delivered: a stream sent now does not arrive at all.
 expect_nothing_delivered() {
 	local rx0; rx0=$(diode_stat "$RX" rx_packets)
-	ip netns exec "$RX" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$RX_IN4" 7000 \
+	ip netns exec "$RX" "$UDPGEN" recv "$RX_IN4" 7000 \
 		--count 100 --max-size 1000 --idle 3 --timeout $((8 * DIODE_SLOWDOWN)) >"$KEYS/recv.json" &
 	local rpid=$!
 	sleep 0.5
-	ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$RX_IN4" 7000 \
+	ip netns exec "$TX" "$UDPGEN" send "$RX_IN4" 7000 \
 		--count 100 --max-size 1000
 	wait "$rpid" || true
 	expect_eq "datagrams received" 0 "$(sed -n 's/.*"unique": \([0-9]*\).*/\1/p' "$KEYS/recv.json")"
@@ -429,11 +429,11 @@ test_checksums_right_beyond_receiver() {
 	for family in 4 6; do
 		[ "$family" = 4 ] && dst=$SINK_IN4 || dst=$SINK_IN6
 		rm -f "$ready"
-		ip netns exec "$SINK" python3 "$DIODE_TOP/selftests/udpgen.py" recv "$dst" 7000 \
+		ip netns exec "$SINK" "$UDPGEN" recv "$dst" 7000 \
 			--count 200 --max-size 1300 --ready "$ready" --idle 4 >"$KEYS/recv.json" &
 		local rpid=$!
 		wait_for_file "$ready" "the sink's receiver"
-		ip netns exec "$TX" python3 "$DIODE_TOP/selftests/udpgen.py" send "$dst" 7000 \
+		ip netns exec "$TX" "$UDPGEN" send "$dst" 7000 \
 			--count 200 --max-size 1300
 		wait "$rpid" || fail "IPv$family datagrams not all delivered to the sink: $(cat "$KEYS/recv.json")"
 	done

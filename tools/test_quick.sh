@@ -521,16 +521,5 @@ tests=(
 	test_down_saves_mark test_down_keeps_device_if_mark_unsaved test_save
 )
 
-echo "TAP version 13"
-echo "1..${#tests[@]}"
-failed=0
-for i in "${!tests[@]}"; do
-	name=${tests[$i]}
-	( "$name" )
-	case $? in
-	0) echo "ok $((i + 1)) ${name#test_}" ;;
-	4) echo "ok $((i + 1)) ${name#test_} # SKIP" ;;
-	*) echo "not ok $((i + 1)) ${name#test_}"; failed=1 ;;
-	esac
-done
-exit $failed
+source "$(dirname "$0")/ktap.sh"
+ktap_main "${tests[@]}"

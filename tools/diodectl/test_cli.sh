@@ -358,16 +358,5 @@ tests=(
 	test_without_module
 )
 
-echo "TAP version 13"
-echo "1..${#tests[@]}"
-failed=0
-for i in "${!tests[@]}"; do
-	name=${tests[$i]}
-	( "$name" )
-	case $? in
-	0) echo "ok $((i + 1)) ${name#test_}" ;;
-	4) echo "ok $((i + 1)) ${name#test_} # SKIP" ;;
-	*) echo "not ok $((i + 1)) ${name#test_}"; failed=1 ;;
-	esac
-done
-exit $failed
+source "$(dirname "$0")/../ktap.sh"
+ktap_main "${tests[@]}"

@@ -266,18 +266,7 @@ tests=(
 	test_corrupt test_waiting test_pps test_bad_arguments
 )
 
-echo "TAP version 13"
-echo "1..${#tests[@]}"
 [ -n "$UDPGEN_TEST_NETNS" ] && echo "# in a network namespace of its own" ||
 	echo "# on the host's loopback, port $PORT"
-failed=0
-for i in "${!tests[@]}"; do
-	name=${tests[$i]}
-	( "$name" )
-	case $? in
-	0) echo "ok $((i + 1)) ${name#test_}" ;;
-	4) echo "ok $((i + 1)) ${name#test_} # SKIP" ;;
-	*) echo "not ok $((i + 1)) ${name#test_}"; failed=1 ;;
-	esac
-done
-exit $failed
+source "$(dirname "$0")/../ktap.sh"
+ktap_main "${tests[@]}"

@@ -34,7 +34,7 @@ ktap_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 }
-trap ktap_cleanup EXIT
+trap 'ktap_cleanup; rm -rf "$LINK_KEYS"' EXIT
 
 # fail MESSAGE: the current test fails with MESSAGE (call it as `fail ...`
 # inside a test function; tests run under `set -e` in a subshell).
@@ -111,6 +111,11 @@ TX_IN4=198.51.100.1 RX_IN4=198.51.100.2
 TX_IN6=2001:db8:100::1 RX_IN6=2001:db8:100::2
 DIODE_PORT=51555
 
+# A process start costs a test the most in a TCG guest: the link is built
+# with batches of ip and tc commands, and with key pairs made once per
+# script (each test gets its own copy).
+LINK_KEYS=/tmp/diode-keys-$$
+
 diode_link() {
 	local outer=$1 tx_out rx_out remote prefix mac
 	TX=$(netns_add tx) RX=$(netns_add rx)
@@ -122,22 +127,33 @@ diode_link() {
 		tx_out=2001:db8:1::1 rx_out=2001:db8:1::2 prefix=64 remote="[2001:db8:1::2]"
 	fi
 	local nodad=; [ "$outer" = 6 ] && nodad=nodad
-	ip -n "$TX" addr add "$tx_out/$prefix" dev vtx $nodad
-	ip -n "$RX" addr add "$rx_out/$prefix" dev vrx $nodad
-	ip -n "$RX" link set vrx arp off
-	ip -n "$TX" link set vtx up
-	ip -n "$RX" link set vrx up
+	ip -n "$RX" -b - <<-EOF
+		addr add $rx_out/$prefix dev vrx $nodad
+		link set vrx arp off
+		link set vrx up
+	EOF
 	mac=$(ip -n "$RX" -br link show vrx | awk '{ print $3 }')
-	ip -n "$TX" neigh replace "$rx_out" lladdr "$mac" dev vtx nud permanent
-	tc -n "$RX" qdisc add dev vrx clsact
-	tc -n "$RX" filter add dev vrx egress pref 1 protocol ipv6 flower ip_proto icmpv6 action drop
-	tc -n "$RX" filter add dev vrx egress pref 2 matchall action drop
+	ip -n "$TX" -b - <<-EOF
+		addr add $tx_out/$prefix dev vtx $nodad
+		link set vtx up
+		neigh replace $rx_out lladdr $mac dev vtx nud permanent
+	EOF
+	tc -n "$RX" -b - <<-EOF
+		qdisc add dev vrx clsact
+		filter add dev vrx egress pref 1 protocol ipv6 flower ip_proto icmpv6 action drop
+		filter add dev vrx egress pref 2 matchall action drop
+	EOF
 
 	umask 077
-	diodectl genkey >"$KEYS/tx.key"
-	diodectl genkey >"$KEYS/rx.key"
-	diodectl pubkey <"$KEYS/tx.key" >"$KEYS/tx.pub"
-	diodectl pubkey <"$KEYS/rx.key" >"$KEYS/rx.pub"
+	if [ ! -e "$LINK_KEYS/rx.pub" ]; then
+		mkdir -p "$LINK_KEYS.new"
+		diodectl genkey >"$LINK_KEYS.new/tx.key"
+		diodectl genkey >"$LINK_KEYS.new/rx.key"
+		diodectl pubkey <"$LINK_KEYS.new/tx.key" >"$LINK_KEYS.new/tx.pub"
+		diodectl pubkey <"$LINK_KEYS.new/rx.key" >"$LINK_KEYS.new/rx.pub"
+		mv "$LINK_KEYS.new" "$LINK_KEYS"
+	fi
+	cp "$LINK_KEYS"/* "$KEYS/"
 
 	LINK_REMOTE=$remote
 	diode_devices
@@ -146,16 +162,20 @@ diode_link() {
 # diode_devices: diode0 on both ends of the link diode_link built, configured
 # with its keys, addressed and up, once the receiver holds a session.
 diode_devices() {
-	ip -n "$TX" link add diode0 type diode
-	ip -n "$RX" link add diode0 type diode
+	ip -n "$TX" -b - <<-EOF
+		link add diode0 type diode
+		addr add $TX_IN4/24 dev diode0
+		addr add $TX_IN6/64 dev diode0 nodad
+	EOF
+	ip -n "$RX" -b - <<-EOF
+		link add diode0 type diode
+		addr add $RX_IN4/24 dev diode0
+		addr add $RX_IN6/64 dev diode0 nodad
+	EOF
 	ip netns exec "$TX" diodectl set diode0 mode tx private-key "$KEYS/tx.key" \
 		peer "$(cat "$KEYS/rx.pub")" remote "$LINK_REMOTE:$DIODE_PORT"
 	ip netns exec "$RX" diodectl set diode0 mode rx private-key "$KEYS/rx.key" \
 		peer "$(cat "$KEYS/tx.pub")" local "$LINK_REMOTE:$DIODE_PORT"
-	ip -n "$TX" addr add "$TX_IN4/24" dev diode0
-	ip -n "$RX" addr add "$RX_IN4/24" dev diode0
-	ip -n "$TX" addr add "$TX_IN6/64" dev diode0 nodad
-	ip -n "$RX" addr add "$RX_IN6/64" dev diode0 nodad
 	ip -n "$RX" link set diode0 up
 	ip -n "$TX" link set diode0 up
 	wait_rx_sessions 1

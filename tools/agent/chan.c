@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -121,7 +122,10 @@ static void nonblock(int fd)
 int chan_bound_socket(const struct addr *a, int type)
 {
 	int one = 1, fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int big = 8 << 20;
+	/* a third of a second of a 1 Gbit/s link in full-size datagrams
+	 * (each takes about 2.3 KB of buffer): a stall of the loop as long,
+	 * the host busy with something else, loses nothing */
+	int big = 64 << 20;
 
 	if (fd < 0)
 		chan_die("socket");
@@ -495,11 +499,13 @@ static bool tx_send_fragments(struct msg *m, uint16_t fs, uint16_t cnt, uint64_t
  * there is Rate again).
  */
 #define TX_BATCH 32
+/* the datagrams of one sendmmsg, numbered or state */
+static uint8_t batch_out[TX_BATCH][MAX_DGRAM];
+static struct mmsghdr batch_mh[TX_BATCH];
+static struct iovec batch_iov[TX_BATCH];
+
 static bool tx_send_batch(uint64_t now)
 {
-	static uint8_t out[TX_BATCH][MAX_DGRAM];
-	static struct mmsghdr mh[TX_BATCH];
-	static struct iovec iov[TX_BATCH];
 	size_t cost[TX_BATCH], taken = 0;
 	uint16_t nmsg[TX_BATCH];
 	int k, j, r, e;
@@ -510,7 +516,7 @@ static bool tx_send_batch(uint64_t now)
 
 		if (m->len + DA_HDR_LEN > tx.dgram)
 			break;		/* it needs fragments */
-		da_batch_start(&b, out[k], tx.dgram);
+		da_batch_start(&b, batch_out[k], tx.dgram);
 		while (taken + b.n < tx.qlen) {
 			struct msg *n = tx.q[(tx.qhead + taken + b.n) % chan_cf.queue];
 
@@ -518,20 +524,20 @@ static bool tx_send_batch(uint64_t now)
 				break;
 		}
 		if (b.n > 1) {
-			iov[k].iov_len = da_batch_end(&b, chan_cf.id, tx.epoch, tx.next + taken);
+			batch_iov[k].iov_len = da_batch_end(&b, chan_cf.id, tx.epoch, tx.next + taken);
 		} else {
 			/* alone, or filling a DATA datagram but not a BATCH one */
-			iov[k].iov_len = da_put_fragment(out[k], chan_cf.id, tx.epoch, tx.next + taken,
+			batch_iov[k].iov_len = da_put_fragment(batch_out[k], chan_cf.id, tx.epoch, tx.next + taken,
 							 m->data, m->len, m->len, 1, 0);
 			b.n = 1;
 		}
-		cost[k] = iov[k].iov_len + 28;
+		cost[k] = batch_iov[k].iov_len + 28;
 		if (!tx_may_send(cost[k], now))
 			break;
 		if (chan_cf.rate_bps)
 			tx.tokens -= cost[k];
-		iov[k].iov_base = out[k];
-		mh[k].msg_hdr = (struct msghdr){ .msg_iov = &iov[k], .msg_iovlen = 1 };
+		batch_iov[k].iov_base = batch_out[k];
+		batch_mh[k].msg_hdr = (struct msghdr){ .msg_iov = &batch_iov[k], .msg_iovlen = 1 };
 		nmsg[k] = b.n;
 		taken += b.n;
 	}
@@ -539,11 +545,11 @@ static bool tx_send_batch(uint64_t now)
 		return false;
 	tx_lease(taken);
 	for (j = 0; j < k;) {
-		r = sendmmsg(tx.sock, mh + j, k - j, 0);
+		r = sendmmsg(tx.sock, batch_mh + j, k - j, 0);
 		if (r > 0) {
 			for (; r > 0; r--, j++) {
 				tx.sent_dgrams++;
-				tx.sent_bytes += iov[j].iov_len;
+				tx.sent_bytes += batch_iov[j].iov_len;
 				while (nmsg[j]--)
 					tx_sent();
 			}
@@ -556,7 +562,7 @@ static bool tx_send_batch(uint64_t now)
 			continue;	/* an earlier datagram's ICMP: again */
 		if (e == EMSGSIZE)
 			tx_mtu();
-		if ((e == EMSGSIZE && iov[j].iov_len > tx.dgram) ||
+		if ((e == EMSGSIZE && batch_iov[j].iov_len > tx.dgram) ||
 		    e == ENOBUFS || e == EAGAIN || e == EPERM) {
 			/* not sent: built again, smaller now or after a pause */
 			for (; j < k && chan_cf.rate_bps; j++)
@@ -580,39 +586,71 @@ static void tx_state_pop(void)
 	tx.slen--;
 }
 
-/* State records, as many as a STATE datagram holds, one datagram: false
- * to stop draining. One that no longer fits a datagram alone (the path
- * shrank) goes numbered. */
+/* State records, as many as a STATE datagram holds a datagram, up to
+ * TX_BATCH datagrams a system call: false to stop draining. A record that
+ * no longer fits a datagram alone (the path shrank) goes numbered. */
 static bool tx_send_state(uint64_t now)
 {
-	struct da_batch b;
-	size_t n, i;
+	size_t cost[TX_BATCH], nrec[TX_BATCH], taken = 0;
+	int k, j, r, e;
 
-	da_batch_start(&b, tx.out, tx.dgram);
-	while (b.n < tx.slen &&
-	       da_batch_add(&b, tx.sq[(tx.shead + b.n) % chan_cf.queue]->data,
-			    tx.sq[(tx.shead + b.n) % chan_cf.queue]->len))
-		;
-	if (!b.n) {
-		struct msg *m = tx.sq[tx.shead];
+	for (k = 0; k < TX_BATCH && taken < tx.slen; k++) {
+		struct da_batch b;
 
-		chan_tx_enqueue(m->data, m->len, m->data, 0);
-		tx_state_pop();
-		return true;
+		da_batch_start(&b, batch_out[k], tx.dgram);
+		while (taken + b.n < tx.slen) {
+			struct msg *m = tx.sq[(tx.shead + taken + b.n) % chan_cf.queue];
+
+			if (!da_batch_add(&b, m->data, m->len))
+				break;
+		}
+		if (!b.n) {
+			struct msg *m = tx.sq[tx.shead];
+
+			if (k)
+				break;	/* sent on the next turn, numbered */
+			chan_tx_enqueue(m->data, m->len, m->data, 0);
+			tx_state_pop();
+			return true;
+		}
+		batch_iov[k].iov_len = da_state_end(&b, chan_cf.id, tx.epoch);
+		cost[k] = batch_iov[k].iov_len + 28;
+		if (!tx_may_send(cost[k], now))
+			break;
+		if (chan_cf.rate_bps)
+			tx.tokens -= cost[k];
+		batch_iov[k].iov_base = batch_out[k];
+		batch_mh[k].msg_hdr = (struct msghdr){ .msg_iov = &batch_iov[k], .msg_iovlen = 1 };
+		nrec[k] = b.n;
+		taken += b.n;
 	}
-	n = da_state_end(&b, chan_cf.id, tx.epoch);
-	if (!tx_may_send(n + 28, now))
+	if (!k)
 		return false;
-	if (tx_send(tx.out, n)) {
-		if (errno != EMSGSIZE)
+	for (j = 0; j < k;) {
+		r = sendmmsg(tx.sock, batch_mh + j, k - j, 0);
+		if (r > 0) {
+			for (; r > 0; r--, j++) {
+				tx.sent_dgrams++;
+				tx.sent_bytes += batch_iov[j].iov_len;
+				tx.sent_state += nrec[j];
+				while (nrec[j]--)
+					tx_state_pop();
+			}
+			continue;
+		}
+		e = errno;
+		tx.send_errors++;
+		if (e == ECONNREFUSED)
+			continue;	/* an earlier datagram's ICMP: again */
+		if (e == EMSGSIZE)
+			tx_mtu();
+		/* not sent: the records stay queued, built again later */
+		for (; j < k && chan_cf.rate_bps; j++)
+			tx.tokens += cost[j];
+		if (e != EMSGSIZE)
 			tx.retry_at = now + 10;
-		return errno == EMSGSIZE;
+		return e == EMSGSIZE;
 	}
-	if (chan_cf.rate_bps)
-		tx.tokens -= n + 28;
-	for (i = b.n; i > 0; i--)
-		tx_state_pop();
-	tx.sent_state += b.n;
 	return true;
 }
 
@@ -956,6 +994,19 @@ static void rx_start(void)
 	chan_watch(&rx.sock, EPOLLIN);
 }
 
+/* Datagrams the kernel dropped with the socket's buffer full: this host
+ * was too slow to read them, the link did not lose them. */
+static uint32_t rx_socket_drops(void)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	if (getsockopt(rx.sock.fd, SOL_SOCKET, SO_MEMINFO, mi, &len) ||
+	    len <= SK_MEMINFO_DROPS * sizeof(mi[0]))
+		return 0;
+	return mi[SK_MEMINFO_DROPS];
+}
+
 static void rx_status(FILE *f, uint64_t now)
 {
 	struct da_rx *x = &rx.rx;
@@ -979,7 +1030,8 @@ static void rx_status(FILE *f, uint64_t now)
 		x->c.state, x->c.state_other_epoch);
 	for (r = 1; r <= DA_R_MAX; r++)
 		fprintf(f, ",\"dropped_%s\":%" PRIu64, da_reason_name(r), x->c.dropped[r]);
-	fprintf(f, ",\"too_old\":%" PRIu64, x->c.too_old);
+	fprintf(f, ",\"too_old\":%" PRIu64 ",\"socket_drops\":%" PRIu32, x->c.too_old,
+		rx_socket_drops());
 	proto->rx_status(f);
 }
 

@@ -44,7 +44,7 @@ struct frx_part {
 	uint64_t have_bytes;
 	int64_t last_ms;		/* wall clock: last record of it */
 	bool dirty, verifying;
-	uint64_t verified;
+	uint64_t verified;		/* bytes from the start hashed so far */
 	struct file_sha *hs;
 };
 
@@ -369,7 +369,8 @@ static void part_deliver(struct frx_part *p)
 	part_free(p);
 }
 
-/* Every chunk is here: hashed back from the disk, a step a turn. */
+/* Every chunk is here: what did not arrive in order is hashed back from
+ * the disk, a step a turn. */
 static void verify_step(struct frx_part *p, size_t *budget)
 {
 	uint8_t h[32];
@@ -403,8 +404,6 @@ static void verify_start(struct frx_part *p)
 	if (frx.wb_part == p && !wb_flush())
 		return;
 	p->verifying = true;
-	p->verified = 0;
-	p->hs = file_sha_new();
 	if (fstat(p->fd, &st) || (uint64_t)st.st_size != p->m.size)
 		part_fail(p, "size differs", &frx.failed_hash, true);
 }
@@ -425,6 +424,7 @@ static struct frx_part *part_new(const uint8_t *rec, size_t len)
 		chan_die("calloc");
 	p->fd = -1;
 	p->last_ms = wall_ms();
+	p->hs = file_sha_new();
 	frx.parts[frx.nparts++] = p;
 	return p;
 }
@@ -532,6 +532,12 @@ static void chunk_in(const struct file_chunk *c)
 	}
 	memcpy(frx.wb + frx.wb_len, c->data, c->len);
 	frx.wb_len += c->len;
+	/* hashed as it comes while it comes in order: a file that arrived
+	 * whole in its first pass is not read back */
+	if ((uint64_t)c->index * p->m.chunk == p->verified) {
+		file_sha_update(p->hs, c->data, c->len);
+		p->verified += c->len;
+	}
 	frx.wb_n++;
 	p->map[c->index / 8] |= 1u << (c->index % 8);
 	p->have++;

@@ -237,7 +237,9 @@ static const struct key keys[] = {
 	/* K_ENDPOINT and after, in the order of enum opcua_key */
 	{ "Endpoint", S_OPCUA }, { "SamplingInterval", S_OPCUA },
 	{ "PublishingInterval", S_OPCUA }, { "Carousel", S_OPCUA }, { "Rebrowse", S_OPCUA },
-	{ "Port", S_OPCUA },
+	{ "Port", S_OPCUA }, { "SecurityMode", S_OPCUA }, { "SecurityPolicy", S_OPCUA },
+	{ "Certificate", S_OPCUA }, { "PrivateKey", S_OPCUA }, { "TrustList", S_OPCUA },
+	{ "Username", S_OPCUA }, { "PasswordFile", S_OPCUA },
 };
 enum mqtt_key {
 	K_BROKER = 22, K_VERSION, K_CLIENTID, K_USERNAME, K_PASSWORDFILE, K_CAFILE,
@@ -251,6 +253,7 @@ enum files_key {
 };
 enum opcua_key {
 	K_ENDPOINT = K_FILES_END, K_SAMPLING, K_PUBLISHING, K_CAROUSEL, K_REBROWSE, K_PORT,
+	K_SECMODE, K_SECPOLICY, K_CERT, K_PKEY, K_TRUST, K_UA_USER, K_UA_PASSWORDFILE,
 	K_OPCUA_END
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -408,9 +411,10 @@ static bool utf8_ok(const char *v)
  * The first line of a file only its owner (and maybe its group) may read:
  * what is readable by every user is no secret, and is refused.
  */
-static int read_password(struct conf_mqtt *m, const char *p)
+#define PASSWORD_MAX 4096	/* the largest password buffer, its NUL included */
+static int read_password(const char *p, char *out, size_t cap, bool *has)
 {
-	char buf[sizeof(m->password) + 1];
+	char buf[PASSWORD_MAX + 1];
 	struct stat st;
 	size_t n = 0, l;
 	ssize_t r;
@@ -436,10 +440,9 @@ static int read_password(struct conf_mqtt *m, const char *p)
 	l = 0;
 	while (l < n && buf[l] != '\n')
 		l++;
-	if (l == sizeof(buf)) {
+	if (l >= cap) {
 		explicit_bzero(buf, sizeof(buf));
-		return bad("PasswordFile %s: the first line is longer than %zu bytes", p,
-			   sizeof(m->password) - 1);
+		return bad("PasswordFile %s: the first line is longer than %zu bytes", p, cap - 1);
 	}
 	if (l && buf[l - 1] == '\r')
 		l--;
@@ -447,17 +450,21 @@ static int read_password(struct conf_mqtt *m, const char *p)
 		explicit_bzero(buf, sizeof(buf));
 		return bad("PasswordFile %s: the first line is %s", p, l ? "not text" : "empty");
 	}
-	memcpy(m->password, buf, l);
-	m->password[l] = 0;
-	m->has_password = true;
+	memcpy(out, buf, l);
+	out[l] = 0;
+	*has = true;
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
 }
+_Static_assert(sizeof(((struct conf_mqtt *)0)->password) <= PASSWORD_MAX &&
+	       sizeof(((struct conf_opcua *)0)->password) <= PASSWORD_MAX, "PASSWORD_MAX");
 
 void conf_wipe(struct conf *c)
 {
 	explicit_bzero(c->mqtt.password, sizeof(c->mqtt.password));
 	c->mqtt.has_password = false;
+	explicit_bzero(c->opcua.password, sizeof(c->opcua.password));
+	c->opcua.has_password = false;
 }
 
 /* A topic filter (sub) or name (pub) we may use: never one of the broker's. */
@@ -505,7 +512,7 @@ static int set_mqtt_key(struct conf *c, int k, const char *v)
 	case K_PASSWORDFILE:
 		if (abs_path(v, m->password_file, sizeof(m->password_file)))
 			return bad("invalid PasswordFile (an absolute path)");
-		return read_password(m, v);
+		return read_password(v, m->password, sizeof(m->password), &m->has_password);
 	case K_CAFILE: case K_CERTFILE: case K_KEYFILE:
 		if (abs_path(v, k == K_CAFILE ? m->ca_file : k == K_CERTFILE ? m->cert_file : m->key_file,
 			 sizeof(m->ca_file)))
@@ -660,12 +667,103 @@ static int files_check(struct conf *c, const int *given)
 	return 0;
 }
 
+static const char *const ua_modes[] = { "", "None", "Sign", "SignAndEncrypt" };
+static const char *const ua_policies[] = { "None", "Basic256Sha256", "Aes128_Sha256_RsaOaep" };
+
+/* SecurityPolicy: names separated by spaces or commas, each once. */
+static int ua_policy_set(const char *v, unsigned *out)
+{
+	char name[32];
+	size_t n, i;
+
+	*out = 0;
+	for (;;) {
+		v += strspn(v, " \t,");
+		if (!*v)
+			return *out ? 0 : -1;
+		n = strcspn(v, " \t,");
+		if (n >= sizeof(name))
+			return -1;
+		memcpy(name, v, n);
+		name[n] = 0;
+		v += n;
+		for (i = 0; i < sizeof(ua_policies) / sizeof(ua_policies[0]); i++)
+			if (!strcmp(name, ua_policies[i]))
+				break;
+		if (i == sizeof(ua_policies) / sizeof(ua_policies[0]) || (*out & 1u << i))
+			return -1;
+		*out |= 1u << i;
+	}
+}
+
+/* Certificate, PrivateKey, TrustList: an absolute path to a file we can
+ * read (or a folder, for TrustList); a private key no other user reads. */
+static int ua_readable(int k, const char *v, char *out, size_t len)
+{
+	struct stat st;
+	int fd;
+
+	if (abs_path(v, out, len))
+		return bad("invalid %s (an absolute path)", keys[k].name);
+	fd = open(v, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return bad("%s %s: %s", keys[k].name, v, strerror(errno));
+	if (fstat(fd, &st)) {
+		close(fd);
+		return bad("%s %s: %s", keys[k].name, v, strerror(errno));
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode) && !(k == K_TRUST && S_ISDIR(st.st_mode)))
+		return bad("%s %s: not a file%s", keys[k].name, v, k == K_TRUST ? " or a folder" : "");
+	if (k == K_PKEY && (st.st_mode & S_IRWXO))
+		return bad("PrivateKey %s is open to every user (mode %04o): chmod o-rwx",
+			   v, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 static int set_opcua_key(struct conf *c, int k, const char *v)
 {
 	struct conf_opcua *o = &c->opcua;
 	uint64_t n;
+	int i;
 
 	switch (k) {
+	case K_SECMODE:
+		for (i = 1; i < 4 && strcmp(v, ua_modes[i]); i++)
+			;
+		if (i == 4)
+			return bad("invalid SecurityMode '%s' (None, Sign or SignAndEncrypt)",
+				   looks_like_name(v) ? v : "...");
+		o->security_mode = i;
+		return 0;
+	case K_SECPOLICY:
+		if (ua_policy_set(v, &o->policies))
+			return bad("invalid SecurityPolicy (None, Basic256Sha256 or Aes128_Sha256_RsaOaep; "
+				   "an rx's list each once)");
+		return 0;
+	case K_CERT:
+		return ua_readable(k, v, o->cert, sizeof(o->cert));
+	case K_PKEY:
+		return ua_readable(k, v, o->key, sizeof(o->key));
+	case K_TRUST:
+		if (o->ntrust == CONF_OPCUA_TRUST)
+			return bad("TrustList given more than %d times", CONF_OPCUA_TRUST);
+		for (i = 0; i < o->ntrust; i++)
+			if (!strcmp(o->trust[i], v))
+				return bad("TrustList %s is given twice", v);
+		if (ua_readable(k, v, o->trust[o->ntrust], sizeof(o->trust[0])))
+			return -1;
+		o->ntrust++;
+		return 0;
+	case K_UA_USER:
+		if (!utf8_ok(v) || strlen(v) >= sizeof(o->username))
+			return bad("invalid Username (UTF-8, at most %zu bytes)", sizeof(o->username) - 1);
+		strcpy(o->username, v);
+		return 0;
+	case K_UA_PASSWORDFILE:
+		if (abs_path(v, o->password_file, sizeof(o->password_file)))
+			return bad("invalid PasswordFile (an absolute path)");
+		return read_password(v, o->password, sizeof(o->password), &o->has_password);
 	case K_ENDPOINT:
 		if (strncmp(v, "opc.tcp://", 10) || !v[10] || strlen(v) >= sizeof(o->endpoint))
 			return bad("invalid Endpoint (opc.tcp://HOST:PORT)");
@@ -695,17 +793,64 @@ static int set_opcua_key(struct conf *c, int k, const char *v)
 	return -1;
 }
 
-/* [OPCUA]: the keys of the role given; a tx needs its source. */
+/*
+ * [OPCUA]: the keys of the role given; a tx needs its source. Security:
+ * a tx's mode and policy agree (None with None); a secure side (a tx's
+ * Sign or SignAndEncrypt, an rx offering a policy other than None) has
+ * its certificate, key and trust list, and only it has them; a password
+ * never crosses a channel without security.
+ */
 static int opcua_check(struct conf *c, const int *given)
 {
-	int k;
+	static const int tx_only[] = { K_ENDPOINT, K_SAMPLING, K_PUBLISHING, K_CAROUSEL,
+				       K_REBROWSE, K_SECMODE, K_UA_USER, K_UA_PASSWORDFILE };
+	static const int files[] = { K_CERT, K_PKEY, K_TRUST };
+	struct conf_opcua *o = &c->opcua;
+	const char *need;
+	bool secure;
+	size_t i;
 
-	for (k = K_ENDPOINT; k < K_OPCUA_END; k++)
-		if (given[k] && (k == K_PORT) == c->tx)
-			return line = given[k], bad("%s is for %s channel", keys[k].name,
-						    c->tx ? "an rx" : "a tx");
-	if (c->tx && !c->opcua.endpoint[0])
+	for (i = 0; i < sizeof(tx_only) / sizeof(tx_only[0]); i++)
+		if (!c->tx && given[tx_only[i]])
+			return line = given[tx_only[i]], bad("%s is for a tx channel", keys[tx_only[i]].name);
+	if (c->tx && given[K_PORT])
+		return line = given[K_PORT], bad("Port is for an rx channel");
+	if (c->tx && !o->endpoint[0])
 		return bad("a tx opcua channel needs Endpoint in [OPCUA]");
+	if (c->tx) {
+		if (o->policies & (o->policies - 1))
+			return line = given[K_SECPOLICY], bad("a tx has one SecurityPolicy");
+		if (o->security_mode == 1 && o->policies != CONF_OPCUA_POL_NONE)
+			return line = given[K_SECPOLICY],
+			       bad("SecurityPolicy %s needs SecurityMode Sign or SignAndEncrypt",
+				   ua_policies[__builtin_ctz(o->policies)]);
+		if (o->security_mode != 1 && o->policies == CONF_OPCUA_POL_NONE)
+			return line = given[K_SECMODE],
+			       bad("SecurityMode %s needs SecurityPolicy Basic256Sha256 or "
+				   "Aes128_Sha256_RsaOaep", ua_modes[o->security_mode]);
+		secure = o->security_mode != 1;
+		need = "SecurityMode Sign or SignAndEncrypt";
+	} else {
+		secure = o->policies & ~CONF_OPCUA_POL_NONE;
+		need = "a SecurityPolicy other than None";
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!secure && given[files[i]])
+			return line = given[files[i]], bad("%s needs %s", keys[files[i]].name, need);
+		if (secure && !given[files[i]])
+			return line = given[c->tx ? K_SECMODE : K_SECPOLICY],
+			       bad("%s needs Certificate, PrivateKey and TrustList in [OPCUA] (no %s)",
+				   c->tx ? "SecurityMode Sign or SignAndEncrypt" :
+				   "a SecurityPolicy other than None", keys[files[i]].name);
+	}
+	if (given[K_UA_PASSWORDFILE] && !given[K_UA_USER])
+		return line = given[K_UA_PASSWORDFILE], bad("PasswordFile needs Username");
+	if (given[K_UA_USER] && !given[K_UA_PASSWORDFILE])
+		return line = given[K_UA_USER], bad("Username needs PasswordFile");
+	if (given[K_UA_USER] && !secure)
+		return line = given[K_UA_USER],
+		       bad("Username needs SecurityMode Sign or SignAndEncrypt (a password is not "
+			   "sent without security)");
 	return 0;
 }
 
@@ -920,6 +1065,8 @@ static int load(struct conf *c, const char *path)
 	c->opcua.carousel_ms = 60000;
 	c->opcua.rebrowse_ms = 600000;
 	c->opcua.port = 4840;
+	c->opcua.security_mode = 1;
+	c->opcua.policies = CONF_OPCUA_POL_NONE;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(base, "."), base);
@@ -976,9 +1123,14 @@ static int load(struct conf *c, const char *path)
 		*eq = 0;
 		key = trim(s);
 		val = trim(eq + 1);
+		/* a name in two sections (Username) is the current one's */
 		for (k = 0; k < NKEYS; k++)
-			if (!strcasecmp(key, keys[k].name))
+			if (!strcasecmp(key, keys[k].name) && keys[k].sect == sect)
 				break;
+		if (k == NKEYS)
+			for (k = 0; k < NKEYS; k++)
+				if (!strcasecmp(key, keys[k].name))
+					break;
 		if (k == NKEYS) {
 			if (looks_like_name(key))
 				bad("unknown key '%s'%s%s", key, sect ? " in " : "", sect_name[sect]);
@@ -994,7 +1146,7 @@ static int load(struct conf *c, const char *path)
 			bad("%s belongs in %s, not %s", keys[k].name, sect_name[keys[k].sect], sect_name[sect]);
 			goto fail;
 		}
-		if (given[k] && k != K_TOPIC) {
+		if (given[k] && k != K_TOPIC && k != K_TRUST) {
 			bad("%s is given twice (first on line %d)", keys[k].name, given[k]);
 			goto fail;
 		}

@@ -59,6 +59,11 @@ struct conf_files {
 	uint32_t deadline_ms;		/* Deadline */
 };
 
+#define CONF_OPCUA_TRUST 16	/* TrustList = given at most this often */
+#define CONF_OPCUA_POL_NONE	1u	/* SecurityPolicy None */
+#define CONF_OPCUA_POL_B256S256	2u	/* Basic256Sha256 */
+#define CONF_OPCUA_POL_AES128	4u	/* Aes128_Sha256_RsaOaep */
+
 /* [OPCUA] (docs/opcua.md, Configuration) */
 struct conf_opcua {
 	char endpoint[256];		/* tx: Endpoint, opc.tcp://HOST:PORT[/PATH] */
@@ -67,6 +72,18 @@ struct conf_opcua {
 	uint32_t carousel_ms;		/* tx: Carousel, 0 = off */
 	uint32_t rebrowse_ms;		/* tx: Rebrowse, 0 = off */
 	uint16_t port;			/* rx: Port, the mirror's */
+	/* security (docs/opcua.md, Security) */
+	int security_mode;		/* tx: SecurityMode, OPC UA's MessageSecurityMode:
+					 * 1 None, 2 Sign, 3 SignAndEncrypt */
+	unsigned policies;		/* SecurityPolicy: CONF_OPCUA_POL_* bits; the tx's
+					 * one, the set the rx's mirror offers */
+	char cert[256], key[256];	/* Certificate, PrivateKey: absolute paths */
+	int ntrust;			/* TrustList: files or folders of certificates */
+	char trust[CONF_OPCUA_TRUST][256];
+	char username[256];		/* tx: Username, "" for anonymous */
+	bool has_password;
+	char password[1024];		/* tx: PasswordFile's first line; conf_wipe */
+	char password_file[256];
 };
 
 struct conf {
@@ -98,7 +115,7 @@ struct conf {
 
 /* Read FILE (or stdin for "-"); on error print FILE:LINE: ... and fail. */
 int conf_load(struct conf *c, const char *path);
-/* Forget the MQTT password once the client has taken its copy. */
+/* Forget the MQTT and OPC UA passwords once the client has taken its copy. */
 void conf_wipe(struct conf *c);
 int parse_addr(const char *s, struct addr *a, uint16_t default_port);
 const char *addr_str(const struct addr *a, char *buf, size_t len);

@@ -11,6 +11,17 @@
  *   opcua_check read URL NODE        prints the value's status code name and
  *                                    source timestamp
  *   opcua_check write URL NODE       writes an Int32; prints the status
+ *   opcua_check security URL         prints the connection's security mode and
+ *                                    policy URI
+ *
+ * Before the command, the client's security (default: None, anonymous):
+ *   -m MODE -p POLICY                None, Sign or SignAndEncrypt; a policy
+ *                                    name (Basic256Sha256, ...)
+ *   -c CERT -k KEY -a URI            its certificate, key (PEM or DER) and
+ *                                    application URI (the certificate's)
+ *   -t TRUSTED                       a certificate the server's must be
+ *   -u USER -w PASSWORD              a username identity
+ * A connection made with another mode than asked is a failure.
  *
  * URL is opc.tcp://HOST:PORT; NODE is URI|ID, ID as in "s=Plant/Flip" or
  * "i=42", found through the server's namespace array. Exit status 0 when
@@ -21,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <open62541/client_config_default.h>
 #include <open62541/client_highlevel.h>
@@ -28,20 +40,104 @@
 
 #include "opcua_cmp.h"
 
+static struct {
+	const char *mode, *policy, *cert, *key, *uri, *trusted, *user, *password;
+} opt;
+
+static UA_ByteString file_of(const char *p)
+{
+	UA_ByteString b = UA_BYTESTRING_NULL;
+	FILE *f = fopen(p, "rb");
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0 || n > (1 << 20) ||
+	    fseek(f, 0, SEEK_SET) || UA_ByteString_allocBuffer(&b, (size_t)n) ||
+	    fread(b.data, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "opcua_check: cannot read %s\n", p);
+		exit(1);
+	}
+	fclose(f);
+	return b;
+}
+
+static UA_MessageSecurityMode mode_of(const char *m)
+{
+	if (!m || !strcmp(m, "None"))
+		return UA_MESSAGESECURITYMODE_NONE;
+	if (!strcmp(m, "Sign"))
+		return UA_MESSAGESECURITYMODE_SIGN;
+	if (!strcmp(m, "SignAndEncrypt"))
+		return UA_MESSAGESECURITYMODE_SIGNANDENCRYPT;
+	fprintf(stderr, "opcua_check: unknown mode %s\n", m);
+	exit(2);
+}
+
 static UA_Client *connect_to(const char *url)
 {
+	UA_MessageSecurityMode mode = mode_of(opt.mode);
 	UA_ClientConfig cc;
 	UA_Client *c;
+	UA_Variant v;
+	UA_StatusCode rc;
+	char uri[128];
 
 	memset(&cc, 0, sizeof(cc));
-	cc.logging = UA_Log_Stdout_new(UA_LOGLEVEL_FATAL);
-	UA_ClientConfig_setDefault(&cc);
+	cc.logging = UA_Log_Stdout_new(getenv("OPCUA_CHECK_LOG") ? UA_LOGLEVEL_DEBUG : UA_LOGLEVEL_FATAL);
+	if (opt.cert) {
+		UA_ByteString cert = file_of(opt.cert), key = file_of(opt.key);
+		UA_ByteString trusted = opt.trusted ? file_of(opt.trusted) : UA_BYTESTRING_NULL;
+
+		if (UA_ClientConfig_setDefaultEncryption(&cc, cert, key, &trusted, opt.trusted ? 1 : 0,
+							 NULL, 0)) {
+			fprintf(stderr, "opcua_check: certificate or key refused\n");
+			exit(1);
+		}
+		UA_ByteString_clear(&cert);
+		UA_ByteString_clear(&key);
+		UA_ByteString_clear(&trusted);
+		UA_String_clear(&cc.clientDescription.applicationUri);
+		cc.clientDescription.applicationUri = UA_STRING_ALLOC(opt.uri ? opt.uri : "");
+	} else {
+		UA_ClientConfig_setDefault(&cc);
+	}
+	cc.securityMode = mode;
+	snprintf(uri, sizeof(uri), "http://opcfoundation.org/UA/SecurityPolicy#%s",
+		 opt.policy ? opt.policy : "None");
+	cc.securityPolicyUri = UA_STRING_ALLOC(uri);
+	if (opt.user)
+		UA_ClientConfig_setAuthenticationUsername(&cc, opt.user, opt.password ? opt.password : "");
 	c = UA_Client_newWithConfig(&cc);
-	if (!c || UA_Client_connect(c, url)) {
-		fprintf(stderr, "opcua_check: cannot connect to %s\n", url);
+	if (!c || (rc = UA_Client_connect(c, url))) {
+		fprintf(stderr, "opcua_check: cannot connect to %s: %s\n", url,
+			c ? UA_StatusCode_name(rc) : "no client");
+		exit(1);
+	}
+	if (UA_Client_getConnectionAttribute(c, UA_QUALIFIEDNAME(0, "securityMode"), &v) ||
+	    !UA_Variant_hasScalarType(&v, &UA_TYPES[UA_TYPES_MESSAGESECURITYMODE]) ||
+	    *(UA_MessageSecurityMode *)v.data != mode) {
+		fprintf(stderr, "opcua_check: %s: not the security mode asked for\n", url);
 		exit(1);
 	}
 	return c;
+}
+
+static int security(const char *url)
+{
+	static const char *const modes[] = { "?", "None", "Sign", "SignAndEncrypt" };
+	UA_Client *c = connect_to(url);
+	UA_MessageSecurityMode m;
+	UA_Variant v;
+	UA_String p;
+
+	UA_Client_getConnectionAttribute(c, UA_QUALIFIEDNAME(0, "securityMode"), &v);
+	m = *(UA_MessageSecurityMode *)v.data;
+	if (UA_Client_getConnectionAttribute(c, UA_QUALIFIEDNAME(0, "securityPolicyUri"), &v) ||
+	    !UA_Variant_hasScalarType(&v, &UA_TYPES[UA_TYPES_STRING]))
+		return 1;
+	p = *(UA_String *)v.data;
+	printf("%s %.*s\n", modes[m < 4 ? m : 0], (int)p.length, (const char *)p.data);
+	UA_Client_delete(c);
+	return 0;
 }
 
 /* URI|ID as a NodeId of c's. */
@@ -171,7 +267,26 @@ static int write_one(const char *url, const char *node)
 
 int main(int argc, char **argv)
 {
+	int o;
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((o = getopt(argc, argv, "+m:p:c:k:a:t:u:w:")) != -1) {
+		const char **to = o == 'm' ? &opt.mode : o == 'p' ? &opt.policy : o == 'c' ? &opt.cert :
+				  o == 'k' ? &opt.key : o == 'a' ? &opt.uri : o == 't' ? &opt.trusted :
+				  o == 'u' ? &opt.user : o == 'w' ? &opt.password : NULL;
+
+		if (!to)
+			return 2;
+		*to = optarg;
+	}
+	if ((opt.cert != NULL) != (opt.key != NULL)) {
+		fprintf(stderr, "opcua_check: -c and -k go together\n");
+		return 2;
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
+	if (argc == 3 && !strcmp(argv[1], "security"))
+		return security(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "dump"))
 		return dump(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "values"))
@@ -180,7 +295,7 @@ int main(int argc, char **argv)
 		return read_one(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "write"))
 		return write_one(argv[2], argv[3]);
-	fprintf(stderr, "usage: opcua_check dump URL | values URL | read URL NODE |"
-		" write URL NODE\n");
+	fprintf(stderr, "usage: opcua_check [OPTIONS] dump URL | values URL | read URL NODE |"
+		" write URL NODE | security URL\n");
 	return 2;
 }

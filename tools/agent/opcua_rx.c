@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <open62541/plugin/accesscontrol_default.h>
 #include <open62541/plugin/log_stdout.h>
+#include <open62541/plugin/pki_default.h>
 #include <open62541/server_config_default.h>
 
 #include "chan.h"
@@ -28,6 +30,7 @@
 #include "opcua_mirror.h"
 #include "opcua.h"
 #include "opcua_msg.h"
+#include "opcua_sec.h"
 #include "opcua_table.h"
 
 static struct {
@@ -144,14 +147,95 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+/* The IT clients' certificates that open62541 accepts, in cv. */
+static UA_StatusCode trust(UA_CertificateVerification *cv, const struct opcua_sec *s)
+{
+	const UA_Logger *logging = cv->logging;
+	UA_StatusCode rc;
+
+	if (cv->clear)
+		cv->clear(cv);
+	rc = UA_CertificateVerification_Trustlist(cv, s->trust, s->ntrust, NULL, 0, NULL, 0);
+	cv->logging = logging;
+	return rc;
+}
+
+/*
+ * The mirror's server configuration: SecurityPolicy None alone, as
+ * open62541's minimal one; or the policies of [OPCUA] with the mirror's
+ * certificate and key, each other than None offered with Sign and with
+ * SignAndEncrypt, an IT client's certificate accepted when in TrustList,
+ * None kept for discovery only unless it is offered. Anonymous sessions
+ * are allowed: the mirror is read-only. Exits on what open62541 refuses.
+ */
+static void rx_config(UA_ServerConfig *sc)
+{
+	const struct conf_opcua *o = &chan_cf.opcua;
+	static const unsigned secure[] = { CONF_OPCUA_POL_B256S256, CONF_OPCUA_POL_AES128 };
+	struct opcua_sec s;
+	UA_StatusCode rc;
+	char err[512];
+	size_t i;
+
+	if (o->policies == CONF_OPCUA_POL_NONE) {
+		if (UA_ServerConfig_setMinimal(sc, o->port, NULL))
+			chan_die("open62541 server");
+		return;
+	}
+	if (opcua_sec_load(o, &s, err, sizeof(err))) {
+		fprintf(stderr, "diode-agent: %s: %s\n", chan_cf.name, err);
+		exit(1);
+	}
+	if (UA_ServerConfig_setBasics_withPort(sc, o->port))
+		chan_die("open62541 server");
+	/* IT clients compare it with the certificate's; the mirror's own
+	 * namespace (index 1) is named by it too */
+	UA_String_clear(&sc->applicationDescription.applicationUri);
+	sc->applicationDescription.applicationUri = s.uri;
+	s.uri = UA_STRING_NULL;
+	rc = trust(&sc->secureChannelPKI, &s);
+	if (!rc)
+		rc = trust(&sc->sessionPKI, &s);
+	if (!rc)
+		rc = UA_ServerConfig_addSecurityPolicyNone(sc, &s.cert);
+	if (!rc && (o->policies & CONF_OPCUA_POL_NONE))
+		rc = UA_ServerConfig_addEndpoint(sc, opcua_sec_policy_uri(CONF_OPCUA_POL_NONE),
+						 UA_MESSAGESECURITYMODE_NONE);
+	for (i = 0; !rc && i < sizeof(secure) / sizeof(secure[0]); i++) {
+		if (!(o->policies & secure[i]))
+			continue;
+		rc = secure[i] == CONF_OPCUA_POL_B256S256 ?
+		     UA_ServerConfig_addSecurityPolicyBasic256Sha256(sc, &s.cert, &s.key) :
+		     UA_ServerConfig_addSecurityPolicyAes128Sha256RsaOaep(sc, &s.cert, &s.key);
+		if (!rc)
+			rc = UA_ServerConfig_addEndpoint(sc, opcua_sec_policy_uri(secure[i]),
+							 UA_MESSAGESECURITYMODE_SIGN);
+		if (!rc)
+			rc = UA_ServerConfig_addEndpoint(sc, opcua_sec_policy_uri(secure[i]),
+							 UA_MESSAGESECURITYMODE_SIGNANDENCRYPT);
+	}
+	sc->securityPolicyNoneDiscoveryOnly = !(o->policies & CONF_OPCUA_POL_NONE);
+	if (!rc)
+		rc = UA_AccessControl_default(sc, true, NULL, 0, NULL);
+	opcua_sec_free(&s);
+	if (rc) {
+		fprintf(stderr, "diode-agent: %s: open62541 refused the mirror's Certificate %s, "
+			"PrivateKey %s or TrustList (%s)\n", chan_cf.name, o->cert, o->key,
+			UA_StatusCode_name(rc));
+		exit(1);
+	}
+}
+
 static void rx_start(void)
 {
 	UA_ServerConfig sc;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.logging = UA_Log_Stdout_new(UA_LOGLEVEL_FATAL);
-	if (!sc.logging || UA_ServerConfig_setMinimal(&sc, chan_cf.opcua.port, NULL) ||
-	    !(rx.srv = UA_Server_newWithConfig(&sc)))
+	if (!sc.logging)
+		chan_die("open62541 server");
+	rx_config(&sc);
+	if (!(rx.srv = UA_Server_newWithConfig(&sc)))
 		chan_die("open62541 server");
 	opcua_mirror_init(&rx.m, rx.srv);
 	opcua_table_init(&rx.t);

@@ -8,7 +8,14 @@
  * arguments (Plant/Reset), which answers Good. SIGUSR1 changes the model
  * at the next tick: Plant/Extra added, Plant/Line0/Cell0/V1 removed.
  *
- *   opcua_testsrv PORT [VARIABLES]     (default 1000 variables)
+ *   opcua_testsrv [OPTIONS] PORT [VARIABLES]     (default 1000 variables)
+ *
+ * Without options it offers SecurityPolicy None and anonymous sessions.
+ * With -c CERT -k KEY -t TRUSTED -a URI (DER or PEM files; URI the
+ * certificate's application URI) it requires SignAndEncrypt with a
+ * secure policy (Basic256Sha256, Aes128_Sha256_RsaOaep, ...; None for
+ * discovery only), a client certificate equal to TRUSTED; with -u USER
+ * -w PASSWORD, that identity and no anonymous session.
  *
  * Listens on 127.0.0.1 and the other addresses of its network namespace
  * until SIGTERM or SIGINT. Every value is a function of the variable's
@@ -18,8 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <open62541/server.h>
+#include <open62541/plugin/accesscontrol_default.h>
+#include <open62541/plugin/log_stdout.h>
 #include <open62541/server_config_default.h>
 
 #define TICK_MS		500
@@ -346,19 +356,92 @@ static void on_usr1(int sig)
 		change_model = 1;
 }
 
+static UA_ByteString file_of(const char *p)
+{
+	UA_ByteString b = UA_BYTESTRING_NULL;
+	FILE *f = fopen(p, "rb");
+	long n;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0 || n > (1 << 20) ||
+	    fseek(f, 0, SEEK_SET) || UA_ByteString_allocBuffer(&b, (size_t)n) ||
+	    fread(b.data, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "opcua_testsrv: cannot read %s\n", p);
+		exit(2);
+	}
+	fclose(f);
+	return b;
+}
+
+/* SignAndEncrypt only, with the secure policies; the client's certificate
+ * trusted; anonymous, or the one user. */
+static UA_Server *secure_server(UA_UInt16 port, const char *cert, const char *key,
+				const char *trusted, const char *uri, const char *user,
+				const char *password)
+{
+	UA_ByteString c = file_of(cert), k = file_of(key), t = file_of(trusted);
+	UA_UsernamePasswordLogin login;
+	UA_ServerConfig sc;
+	size_t i, n;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.logging = UA_Log_Stdout_new(getenv("OPCUA_CHECK_LOG") ? UA_LOGLEVEL_DEBUG : UA_LOGLEVEL_FATAL);
+	if (UA_ServerConfig_setDefaultWithSecureSecurityPolicies(&sc, port, &c, &k, &t, 1,
+								 NULL, 0, NULL, 0) ||
+	    UA_ServerConfig_addSecurityPolicyNone(&sc, &c))	/* for discovery only */
+		return NULL;
+	UA_ByteString_clear(&c);
+	UA_ByteString_clear(&k);
+	UA_ByteString_clear(&t);
+	for (i = n = 0; i < sc.endpointsSize; i++) {
+		if (sc.endpoints[i].securityMode == UA_MESSAGESECURITYMODE_SIGNANDENCRYPT)
+			sc.endpoints[n++] = sc.endpoints[i];
+		else
+			UA_EndpointDescription_clear(&sc.endpoints[i]);
+	}
+	sc.endpointsSize = n;
+	UA_String_clear(&sc.applicationDescription.applicationUri);
+	sc.applicationDescription.applicationUri = UA_STRING_ALLOC(uri);
+	if (user) {
+		login.username = UA_STRING((char *)user);
+		login.password = UA_STRING((char *)password);
+		if (UA_AccessControl_default(&sc, false, NULL, 1, &login))
+			return NULL;
+	}
+	return UA_Server_newWithConfig(&sc);
+}
+
 int main(int argc, char **argv)
 {
+	const char *cert = NULL, *key = NULL, *trusted = NULL, *uri = NULL, *user = NULL,
+		   *password = "";
 	UA_Server *s;
-	int port, rc;
+	int port, rc, o;
 
+	while ((o = getopt(argc, argv, "c:k:t:a:u:w:")) != -1) {
+		const char **to = o == 'c' ? &cert : o == 'k' ? &key : o == 't' ? &trusted :
+				  o == 'a' ? &uri : o == 'u' ? &user : o == 'w' ? &password : NULL;
+
+		if (!to)
+			return 2;
+		*to = optarg;
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 2 || argc > 3 || (port = atoi(argv[1])) <= 0 || port > 65535 ||
-	    (argc == 3 && (nvars = (unsigned)atoi(argv[2])) == 0)) {
-		fprintf(stderr, "usage: opcua_testsrv PORT [VARIABLES]\n");
+	    (argc == 3 && (nvars = (unsigned)atoi(argv[2])) == 0) ||
+	    (cert && (!key || !trusted || !uri)) || (user && !cert)) {
+		fprintf(stderr, "usage: opcua_testsrv [-c CERT -k KEY -t TRUSTED -a URI "
+			"[-u USER -w PASSWORD]] PORT [VARIABLES]\n");
 		return 2;
 	}
-	s = UA_Server_new();
-	if (!s || UA_ServerConfig_setMinimal(UA_Server_getConfig(s), (UA_UInt16)port, NULL))
-		return 1;
+	if (cert) {
+		if (!(s = secure_server((UA_UInt16)port, cert, key, trusted, uri, user, password)))
+			return 1;
+	} else {
+		s = UA_Server_new();
+		if (!s || UA_ServerConfig_setMinimal(UA_Server_getConfig(s), (UA_UInt16)port, NULL))
+			return 1;
+	}
 	ns_plant = UA_Server_addNamespace(s, "urn:diode:test:plant");
 	ns_line = UA_Server_addNamespace(s, "urn:diode:test:line");
 	build(s);

@@ -25,6 +25,7 @@
 #include "opcua_browse.h"
 #include "opcua_msg.h"
 #include "opcua_ns.h"
+#include "opcua_sec.h"
 
 #define RETRY_MS	2000	/* between connection attempts */
 #define TURN_MS		20	/* the client's turn in the loop, at most this apart */
@@ -38,7 +39,9 @@ struct state_rec {
 static struct {
 	UA_Client *c;
 	bool up;			/* connected, browsed, subscribed */
-	bool said_down;
+	UA_StatusCode said;		/* the last failure said (once each) */
+	UA_StatusCode untrusted;	/* the server's certificate refused: why */
+	char untrusted_subject[256];
 	uint64_t next_try, next_browse;
 	UA_UInt32 sub;			/* the subscription's id */
 	struct opcua_ns ns;
@@ -54,6 +57,71 @@ static struct {
 	uint64_t connects, nodes, values, refused, carousel_sent, passes, rebrowses,
 		 nodes_changed, nodes_gone;
 } tx;
+
+/* open62541's check of the server's certificate (the TrustList), and what
+ * it refused, to be said with the failure of the connection. */
+static UA_StatusCode (*verify_trusted)(const UA_CertificateVerification *cv,
+				       const UA_ByteString *cert);
+
+static UA_StatusCode verify_server(const UA_CertificateVerification *cv, const UA_ByteString *cert)
+{
+	UA_StatusCode rc = verify_trusted(cv, cert);
+	UA_String subject = UA_STRING_NULL;
+
+	if (!rc)
+		return rc;
+	tx.untrusted = rc;
+	tx.untrusted_subject[0] = 0;
+	if (cv->getSubjectName && !cv->getSubjectName(&subject, (UA_ByteString *)cert)) {
+		size_t n = subject.length < sizeof(tx.untrusted_subject) - 1 ?
+			   subject.length : sizeof(tx.untrusted_subject) - 1, i;
+
+		for (i = 0; i < n; i++)		/* printable only */
+			tx.untrusted_subject[i] = subject.data[i] >= 0x20 && subject.data[i] < 0x7f ?
+						  (char)subject.data[i] : '?';
+		tx.untrusted_subject[n] = 0;
+	}
+	UA_String_clear(&subject);
+	return rc;
+}
+
+/* A failure to connect, said once until another is, or a connection. */
+static void say_down(UA_StatusCode rc)
+{
+	const struct conf_opcua *o = &chan_cf.opcua;
+	UA_StatusCode why = tx.untrusted ? tx.untrusted : rc;
+	/* BadCertificateInvalid to BadCertificateIssuerRevoked, one of ours
+	 * the server's, or its own open62541 could not take */
+	bool certificate = (rc & 0xffff0000) >= UA_STATUSCODE_BADCERTIFICATEINVALID &&
+			   (rc & 0xffff0000) <= UA_STATUSCODE_BADCERTIFICATEISSUERREVOKED;
+
+	if (why == tx.said)
+		return;
+	tx.said = why;
+	fprintf(stderr, "diode-agent: %s: %s: ", chan_cf.name, o->endpoint);
+	if (tx.untrusted)
+		fprintf(stderr, "the server's certificate%s%s%s is not trusted (%s): it is not in "
+			"TrustList", tx.untrusted_subject[0] ? " (" : "", tx.untrusted_subject,
+			tx.untrusted_subject[0] ? ")" : "", UA_StatusCode_name(tx.untrusted));
+	else if (rc == UA_STATUSCODE_BADUSERACCESSDENIED ||
+		 rc == UA_STATUSCODE_BADIDENTITYTOKENINVALID ||
+		 rc == UA_STATUSCODE_BADIDENTITYTOKENREJECTED)
+		fprintf(stderr, o->username[0] ? "the server refused the identity of Username %s (%s): "
+			"the user, or the password of PasswordFile, is not the server's" :
+			"the server refused an anonymous session%s (%s): it may need Username and "
+			"PasswordFile", o->username, UA_StatusCode_name(rc));
+	else if (o->security_mode != UA_MESSAGESECURITYMODE_NONE &&
+		 (rc == UA_STATUSCODE_BADSECURITYCHECKSFAILED ||
+		  rc == UA_STATUSCODE_BADSECURITYPOLICYREJECTED ||
+		  rc == UA_STATUSCODE_BADSECURITYMODEREJECTED || certificate))
+		fprintf(stderr, "%s: does the server offer SecurityMode %s with SecurityPolicy %s, "
+			"and trust Certificate?", UA_StatusCode_name(rc),
+			o->security_mode == UA_MESSAGESECURITYMODE_SIGN ? "Sign" : "SignAndEncrypt",
+			opcua_sec_policy_name(o->policies));
+	else
+		fprintf(stderr, "%s", UA_StatusCode_name(rc));
+	fprintf(stderr, "; trying again every %d s\n", RETRY_MS / 1000);
+}
 
 static uint32_t tx_max_record(void)
 {
@@ -267,12 +335,36 @@ static UA_StatusCode subscribe(void)
 	return rc;
 }
 
+/* The connection's security as open62541 made it: mode, policy, identity. */
+static const char *security(void)
+{
+	static const char *const modes[] = { "?", "None", "Sign", "SignAndEncrypt" };
+	static char buf[512];
+	UA_Variant mode, policy;
+	const UA_String *uri = NULL;
+	UA_MessageSecurityMode m = 0;
+
+	if (!UA_Client_getConnectionAttribute(tx.c, UA_QUALIFIEDNAME(0, "securityMode"), &mode) &&
+	    UA_Variant_hasScalarType(&mode, &UA_TYPES[UA_TYPES_MESSAGESECURITYMODE]))
+		m = *(UA_MessageSecurityMode *)mode.data;
+	if (!UA_Client_getConnectionAttribute(tx.c, UA_QUALIFIEDNAME(0, "securityPolicyUri"),
+					      &policy) &&
+	    UA_Variant_hasScalarType(&policy, &UA_TYPES[UA_TYPES_STRING]))
+		uri = policy.data;
+	snprintf(buf, sizeof(buf), "security %s, policy %.*s, %s%s", modes[m < 4 ? m : 0],
+		 uri && uri->length < 200 ? (int)uri->length : 1, uri && uri->length < 200 ?
+		 (const char *)uri->data : "?", chan_cf.opcua.username[0] ? "user " : "anonymous",
+		 chan_cf.opcua.username);
+	return buf;
+}
+
 static void connect_source(uint64_t now)
 {
 	const UA_NodeId objects = UA_NODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER);
 	UA_StatusCode rc;
 
 	tx.next_try = now + RETRY_MS;
+	tx.untrusted = 0;
 	rc = UA_Client_connect(tx.c, chan_cf.opcua.endpoint);
 	if (!rc)
 		rc = opcua_browse(tx.c, &tx.ns, &objects, &tx.model);
@@ -281,22 +373,18 @@ static void connect_source(uint64_t now)
 	if (!rc)
 		rc = subscribe();
 	if (rc) {
-		if (!tx.said_down)
-			fprintf(stderr, "diode-agent: %s: %s: %s; trying again every %d s\n",
-				chan_cf.name, chan_cf.opcua.endpoint, UA_StatusCode_name(rc),
-				RETRY_MS / 1000);
-		tx.said_down = true;
+		say_down(rc);
 		UA_Client_disconnect(tx.c);
 		drop_state();
 		return;
 	}
 	tx.up = true;
-	tx.said_down = false;
+	tx.said = 0;
 	tx.connects++;
 	tx.pass_start = now;
 	tx.next_browse = now + chan_cf.opcua.rebrowse_ms;
-	fprintf(stderr, "diode-agent: %s: %s: %zu nodes, %zu namespaces\n", chan_cf.name,
-		chan_cf.opcua.endpoint, tx.model.n, tx.ns.n);
+	fprintf(stderr, "diode-agent: %s: %s: %zu nodes, %zu namespaces (%s)\n", chan_cf.name,
+		chan_cf.opcua.endpoint, tx.model.n, tx.ns.n, security());
 }
 
 /*
@@ -333,6 +421,67 @@ static void rebrowse(uint64_t now)
 	tx.cursor = tx.cursor < tx.nst ? tx.cursor : tx.nst;
 }
 
+static UA_StatusCode no_key_password(UA_ClientConfig *cc, UA_ByteString *password)
+{
+	(void)cc, (void)password;
+	return UA_STATUSCODE_BADSECURITYCHECKSFAILED;
+}
+
+/* [OPCUA]'s security into cc (made with its defaults): the certificate,
+ * key and trust list, the mode and policy, the identity. Exits on what
+ * open62541 refuses. */
+static void tx_security(UA_ClientConfig *cc)
+{
+	struct conf_opcua *o = &chan_cf.opcua;
+	UA_String uri = opcua_sec_policy_uri(o->policies);
+	struct opcua_sec s;
+	UA_StatusCode rc;
+	char err[512];
+	size_t i;
+
+	if (o->security_mode == UA_MESSAGESECURITYMODE_NONE) {
+		if (UA_ClientConfig_setDefault(cc))
+			chan_die("open62541 client");
+	} else {
+		if (opcua_sec_load(o, &s, err, sizeof(err))) {
+			fprintf(stderr, "diode-agent: %s: %s\n", chan_cf.name, err);
+			exit(1);
+		}
+		/* an encrypted key is refused (opcua_sec), never asked for */
+		cc->privateKeyPasswordCallback = no_key_password;
+		rc = UA_ClientConfig_setDefaultEncryption(cc, s.cert, s.key, s.trust, s.ntrust,
+							  NULL, 0);
+		for (i = 0; !rc && i < cc->securityPoliciesSize; i++)
+			if (UA_String_equal(&cc->securityPolicies[i].policyUri, &uri))
+				break;
+		if (rc || i == cc->securityPoliciesSize) {
+			fprintf(stderr, "diode-agent: %s: open62541 refused Certificate %s or "
+				"PrivateKey %s for SecurityPolicy %s (%s)\n", chan_cf.name, o->cert,
+				o->key, opcua_sec_policy_name(o->policies),
+				UA_StatusCode_name(rc ? rc : UA_STATUSCODE_BADSECURITYPOLICYREJECTED));
+			exit(1);
+		}
+		/* the servers compare it with the certificate's */
+		UA_String_clear(&cc->clientDescription.applicationUri);
+		cc->clientDescription.applicationUri = s.uri;
+		s.uri = UA_STRING_NULL;
+		opcua_sec_free(&s);
+		verify_trusted = cc->certificateVerification.verifyCertificate;
+		if (!verify_trusted)
+			chan_die("open62541 certificate verification");
+		cc->certificateVerification.verifyCertificate = verify_server;
+	}
+	cc->securityMode = (UA_MessageSecurityMode)o->security_mode;
+	UA_String_clear(&cc->securityPolicyUri);
+	if (UA_String_copy(&uri, &cc->securityPolicyUri))
+		chan_die("malloc");
+	if (o->username[0] &&
+	    UA_ClientConfig_setAuthenticationUsername(cc, o->username, o->password))
+		chan_die("malloc");
+	/* the client holds its copy */
+	conf_wipe(&chan_cf);
+}
+
 static void tx_start(void)
 {
 	UA_ClientConfig cc;
@@ -347,8 +496,10 @@ static void tx_start(void)
 	tx.buf = malloc(OPCUA_MSG_MAX);
 	memset(&cc, 0, sizeof(cc));
 	cc.logging = UA_Log_Stdout_new(UA_LOGLEVEL_FATAL);
-	if (!tx.buf || !cc.logging || UA_ClientConfig_setDefault(&cc) ||
-	    !(tx.c = UA_Client_newWithConfig(&cc)))
+	if (!tx.buf || !cc.logging)
+		chan_die("open62541 client");
+	tx_security(&cc);
+	if (!(tx.c = UA_Client_newWithConfig(&cc)))
 		chan_die("open62541 client");
 }
 

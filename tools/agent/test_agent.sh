@@ -29,7 +29,8 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        files_200_mixed files_loss_5_percent files_blackout_second_pass
        files_rx_killed_resumes files_history_reports_missing files_names_refused
        files_full_disk files_deadline_failed files_tx_killed_completes)
-tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes)
+tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
+	opcua_secure_across opcua_untrusted_server opcua_wrong_password)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -226,6 +227,54 @@ test_config_errors() {
 		check_err "bad.conf:6: invalid Settle"
 	printf '[Channel]\nRole = rx\nId = 1\nProtocol = files\n[Transport]\nLocal = 10.0.0.2:5140\n[Syslog]\nCollector = tcp:127.0.0.1:514\n' |
 		check_err "bad.conf:7: [Syslog] is not for Protocol = files"
+	# [OPCUA]'s security (the files' contents are checked at start)
+	local ua='[Channel]\nRole = tx\nId = 1\nProtocol = opcua\nStateDir = '"$work"'/state\n[Transport]\nRemote = 10.0.0.1:5140\n[OPCUA]\nEndpoint = opc.tcp://10.0.0.9:4840\n'
+	local uarx='[Channel]\nRole = rx\nId = 1\nProtocol = opcua\nStateDir = '"$work"'/state\n[Transport]\nLocal = 10.0.0.2:5140\n[OPCUA]\n'
+	local c=$work/c.pem k=$work/k.pem pw=$work/pw
+	echo cert >"$c"; echo key >"$k"; echo secret >"$pw"; chmod 600 "$k" "$pw"
+	printf "$ua"'SecurityMode = Encrypt\n' | check_err "bad.conf:10: invalid SecurityMode 'Encrypt' (None, Sign or SignAndEncrypt)"
+	printf "$ua"'SecurityPolicy = Basic128Rsa15\n' | check_err "bad.conf:10: invalid SecurityPolicy (None, Basic256Sha256 or Aes128_Sha256_RsaOaep"
+	printf "$ua"'SecurityMode = SignAndEncrypt\n' |
+		check_err "bad.conf:10: SecurityMode SignAndEncrypt needs SecurityPolicy Basic256Sha256 or Aes128_Sha256_RsaOaep"
+	printf "$ua"'SecurityPolicy = Basic256Sha256\n' |
+		check_err "bad.conf:10: SecurityPolicy Basic256Sha256 needs SecurityMode Sign or SignAndEncrypt"
+	printf "$ua"'SecurityMode = Sign\nSecurityPolicy = Basic256Sha256 Aes128_Sha256_RsaOaep\n' |
+		check_err "bad.conf:11: a tx has one SecurityPolicy"
+	printf "$ua"'SecurityMode = Sign\nSecurityPolicy = Basic256Sha256\nCertificate = %s\nPrivateKey = %s\n' "$c" "$k" |
+		check_err "bad.conf:10: SecurityMode Sign or SignAndEncrypt needs Certificate, PrivateKey and TrustList in [OPCUA] (no TrustList)"
+	printf "$ua"'SecurityMode = Sign\nSecurityPolicy = Basic256Sha256\nCertificate = %s/none.pem\n' "$work" |
+		check_err "bad.conf:12: Certificate $work/none.pem: No such file or directory"
+	printf "$ua"'Certificate = %s\n' "$c" | check_err "bad.conf:10: Certificate needs SecurityMode Sign or SignAndEncrypt"
+	printf "$ua"'TrustList = %s\nTrustList = %s\n' "$c" "$c" | check_err "bad.conf:11: TrustList $c is given twice"
+	chmod 644 "$k"
+	printf "$ua"'PrivateKey = %s\n' "$k" | check_err "bad.conf:10: PrivateKey $k is open to every user (mode 0644): chmod o-rwx"
+	chmod 600 "$k"
+	printf "$ua"'Username = op\nPasswordFile = %s\n' "$pw" |
+		check_err "bad.conf:10: Username needs SecurityMode Sign or SignAndEncrypt (a password is not sent without security)"
+	printf "$ua"'Username = op\n' | check_err "bad.conf:10: Username needs PasswordFile"
+	printf "$uarx"'SecurityMode = Sign\n' | check_err "bad.conf:9: SecurityMode is for a tx channel"
+	printf "$uarx"'Username = op\n' | check_err "bad.conf:9: Username is for a tx channel"
+	printf "$uarx"'SecurityPolicy = None, Aes128_Sha256_RsaOaep\nCertificate = %s\nPrivateKey = %s\n' "$c" "$k" |
+		check_err "bad.conf:9: a SecurityPolicy other than None needs Certificate, PrivateKey and TrustList in [OPCUA] (no TrustList)"
+	printf "$uarx"'SecurityPolicy = None None\n' | check_err "bad.conf:9: invalid SecurityPolicy"
+	printf "$ua"'SecurityMode = SignAndEncrypt\nSecurityPolicy = Aes128_Sha256_RsaOaep\nCertificate = %s\nPrivateKey = %s\nTrustList = %s\nTrustList = %s\nUsername = op\nPasswordFile = %s\n' \
+		"$c" "$k" "$c" "$work" "$pw" >"$f"
+	"$agent" check "$f" || fail "a good secure opcua tx refused"
+	printf "$uarx"'SecurityPolicy = None, Basic256Sha256 Aes128_Sha256_RsaOaep\nCertificate = %s\nPrivateKey = %s\nTrustList = %s\n' \
+		"$c" "$k" "$work" >"$f"
+	"$agent" check "$f" || fail "a good secure opcua rx refused"
+	# what open62541 is given is read at start: not a certificate, or
+	# another's key, stops the agent with why
+	printf "$ua"'SecurityMode = Sign\nSecurityPolicy = Basic256Sha256\nCertificate = %s\nPrivateKey = %s\nTrustList = %s\n' \
+		"$c" "$k" "$c" >"$f"
+	out=$(timeout 20 "$agent" run "$f" 2>&1) && fail "ran with a certificate that is none"
+	[[ "$out" == *"Certificate $c: not a certificate (PEM or DER)"* ]] || fail "not a certificate: $out"
+	work=$work/keys pki a b || fail "openssl"
+	printf "$ua"'SecurityMode = Sign\nSecurityPolicy = Basic256Sha256\nCertificate = %s\nPrivateKey = %s\nTrustList = %s\n' \
+		"$work/keys/pki/a.pem" "$work/keys/pki/b.key" "$work/keys/pki/b.pem" >"$f"
+	out=$(timeout 20 "$agent" run "$f" 2>&1) && fail "ran with another's key"
+	[[ "$out" == *"PrivateKey $work/keys/pki/b.key is not the key of Certificate $work/keys/pki/a.pem"* ]] ||
+		fail "another's key: $out"
 	printf '[Channel]\nRole = tx\nId = 1\nProtocol = files\n[Transport]\nRemote = 10.0.0.1:5140\n[Files]\nOutbox = /o\nSent = /s\nPassDelay = 1m\n' >"$f"
 	"$agent" check "$f" || fail "a good files channel refused"
 	printf '[Channel]\nRole = tx\nId = 1\nProtocol = syslog\n[Transport]\nRemote = 10.0.0.1:5140\n[Syslog]\nListenTCP = any:514\n' >"$f"
@@ -1172,6 +1221,7 @@ conf_opcua() {
 	Endpoint = $opcua_src
 	Carousel = ${CAROUSEL:-60s}
 	Rebrowse = ${REBROWSE:-10m}
+	${TX_OPCUA:-}
 	EOF
 	cat >"$work/rx.conf" <<-EOF
 	[Channel]
@@ -1185,13 +1235,17 @@ conf_opcua() {
 	ReorderWait = 100ms
 	[OPCUA]
 	Port = 4841
+	${RX_OPCUA:-}
 	EOF
 }
+# srv_opts: opcua_testsrv's security; src_opts, mir_opts: opcua_check's on
+# the source and on the mirror (all empty: None, anonymous)
+srv_opts=() src_opts=() mir_opts=()
 opcua_setup() {
-	rm -rf "$work"/*
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"/*
 	link || return 1
 	conf_opcua
-	ip netns exec "$ns_tx" "$here/opcua_testsrv" 4840 1000 >"$work/src.log" 2>&1 &
+	ip netns exec "$ns_tx" "$here/opcua_testsrv" "${srv_opts[@]}" 4840 1000 >"$work/src.log" 2>&1 &
 	src_pid=$!
 	wait_for 'ip netns exec "$ns_tx" ss -ltn | grep -q ":4840 "' || fail "source server"
 	start_rx; rx_up; start_tx
@@ -1199,11 +1253,11 @@ opcua_setup() {
 }
 # opcua_same: the mirror's nodes are the source's, node for node.
 opcua_same() {
-	ip netns exec "$ns_tx" "$here/opcua_check" dump $opcua_src >"$work/src.dump" &&
-	ip netns exec "$ns_rx" "$here/opcua_check" dump $opcua_mir >"$work/mir.dump" &&
+	ip netns exec "$ns_tx" "$here/opcua_check" "${src_opts[@]}" dump $opcua_src >"$work/src.dump" &&
+	ip netns exec "$ns_rx" "$here/opcua_check" "${mir_opts[@]}" dump $opcua_mir >"$work/mir.dump" &&
 	cmp -s "$work/src.dump" "$work/mir.dump"
 }
-opcua_values() { ip netns exec "$ns_rx" "$here/opcua_check" values $opcua_mir >/dev/null; }
+opcua_values() { ip netns exec "$ns_rx" "$here/opcua_check" "${mir_opts[@]}" values $opcua_mir >/dev/null; }
 
 test_opcua_mirror_across() {
 	opcua_setup
@@ -1292,6 +1346,120 @@ test_opcua_model_changes() {
 	# the status file is written every second
 	wait_for_s 3 '[ "$(stat rx gone)" = 1 ]' || fail "rx gone: $(stat rx gone)"
 	wait_for_s 10 opcua_values || fail "variables waiting after the change"
+}
+
+# ---------------------------------------------------------------- OPC UA security
+# pki NAME...: a self-signed RSA certificate for each, its subjectAltName
+# URI urn:diode:test:NAME (the application URI open62541 checks), in
+# $work/pki: NAME.pem and NAME.key (PEM, the key 0600), NAME.der and
+# NAME.key.der (DER, for opcua_testsrv).
+pki() {
+	local n d=$work/pki
+	mkdir -p "$d"
+	for n in "$@"; do
+		openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=diode test $n" \
+			-keyout "$d/$n.key" -out "$d/$n.pem" \
+			-addext "subjectAltName=URI:urn:diode:test:$n,DNS:localhost" \
+			-addext "basicConstraints=critical,CA:FALSE" \
+			-addext "keyUsage=critical,digitalSignature,nonRepudiation,keyEncipherment,dataEncipherment" \
+			-addext "extendedKeyUsage=serverAuth,clientAuth" 2>/dev/null || return 1
+		chmod 600 "$d/$n.key"
+		openssl x509 -in "$d/$n.pem" -outform der -out "$d/$n.der" &&
+		openssl pkey -in "$d/$n.key" -outform der -out "$d/$n.key.der" || return 1
+	done
+}
+# opcua_secure_setup TX-TRUSTS PASSWORD: the source (its certificate
+# "source") requires SignAndEncrypt with a secure policy, the tx's
+# certificate and the user operator with password "plant-pw-1"; the tx
+# connects with SignAndEncrypt and Basic256Sha256 as operator with
+# PASSWORD, trusting the certificate TX-TRUSTS (in a folder); the mirror
+# offers Basic256Sha256 and Aes128_Sha256_RsaOaep, not None, and trusts
+# the IT client's ("it").
+opcua_secure_setup() {
+	local d=$work/pki
+	rm -rf "$work"/*
+	pki source tx mirror it || fail "openssl"
+	mkdir "$d/tx-trusts"; cp "$d/$1.pem" "$d/tx-trusts/"
+	printf '%s\n' "$2" >"$d/tx.pw"; chmod 600 "$d/tx.pw"
+	srv_opts=(-c "$d/source.der" -k "$d/source.key.der" -t "$d/tx.der" -a urn:diode:test:source
+		  -u operator -w plant-pw-1)
+	# the source's checker is an operator's tool with the tx's certificate
+	src_opts=(-m SignAndEncrypt -p Basic256Sha256 -c "$d/tx.pem" -k "$d/tx.key"
+		  -a urn:diode:test:tx -t "$d/source.pem" -u operator -w plant-pw-1)
+	mir_opts=(-m SignAndEncrypt -p Basic256Sha256 -c "$d/it.pem" -k "$d/it.key"
+		  -a urn:diode:test:it -t "$d/mirror.pem")
+	TX_OPCUA="SecurityMode = SignAndEncrypt
+SecurityPolicy = Basic256Sha256
+Certificate = $d/tx.pem
+PrivateKey = $d/tx.key
+TrustList = $d/tx-trusts
+Username = operator
+PasswordFile = $d/tx.pw" RX_OPCUA="SecurityPolicy = Basic256Sha256, Aes128_Sha256_RsaOaep
+Certificate = $d/mirror.pem
+PrivateKey = $d/mirror.key
+TrustList = $d/it.pem" KEEP_WORK=1 opcua_setup
+}
+# mir_check ARGS...: opcua_check against the mirror, in the rx namespace
+mir_check() { ip netns exec "$ns_rx" "$here/opcua_check" "$@"; }
+
+# The source requires SignAndEncrypt and a user: the mirror goes across,
+# node for node, and serves encrypted IT clients (SignAndEncrypt and Sign,
+# both policies) whose certificate it trusts; not one without security,
+# nor one whose certificate is not in its TrustList.
+test_opcua_secure_across() {
+	local d
+	opcua_secure_setup source plant-pw-1
+	d=$work/pki
+	wait_for_s 30 opcua_same || { diff "$work/src.dump" "$work/mir.dump" | head -5 >&2; fail "mirror differs"; }
+	expect_eq "nodes" 1029 "$(wc -l <"$work/mir.dump")"
+	wait_for_s 10 opcua_values || fail "variables still waiting"
+	grep -q "1029 nodes, 4 namespaces (security SignAndEncrypt, policy http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256, user operator)" "$work/tx.log" ||
+		fail "the tx's connection: $(grep nodes "$work/tx.log")"
+	expect_eq "IT client, SignAndEncrypt" "SignAndEncrypt http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256" \
+		"$(mir_check "${mir_opts[@]}" security $opcua_mir)"
+	expect_eq "IT client, Sign, Aes128_Sha256_RsaOaep" "Sign http://opcfoundation.org/UA/SecurityPolicy#Aes128_Sha256_RsaOaep" \
+		"$(mir_check -m Sign -p Aes128_Sha256_RsaOaep -c "$d/it.pem" -k "$d/it.key" -a urn:diode:test:it -t "$d/mirror.pem" security $opcua_mir)"
+	expect_eq "Flip read encrypted" 0 "$(mir_check "${mir_opts[@]}" read $opcua_mir "$opcua_flip" >/dev/null; echo $?)"
+	mir_check security $opcua_mir 2>"$work/none.err" && fail "the mirror took a client without security"
+	grep -q "cannot connect" "$work/none.err" || fail "no security: $(cat "$work/none.err")"
+	mir_check -m SignAndEncrypt -p Basic256Sha256 -c "$d/tx.pem" -k "$d/tx.key" -a urn:diode:test:tx \
+		-t "$d/mirror.pem" security $opcua_mir 2>"$work/untrusted.err" &&
+		fail "the mirror took a client certificate not in its TrustList"
+	grep -q "BadSecurityChecksFailed" "$work/untrusted.err" || fail "untrusted client: $(cat "$work/untrusted.err")"
+	expect_eq "rx refused" 0 "$(stat rx refused)"
+	expect_eq "tx connects" 1 "$(stat tx connects)"
+	! grep -rqF plant-pw-1 "$work/tx.log" "$work/rx.log" "$work/state-tx" || fail "the password was written"
+}
+
+# The tx does not trust the source's certificate (its TrustList has
+# another): refused, said once with why, tried again; nothing mirrored.
+test_opcua_untrusted_server() {
+	opcua_secure_setup it plant-pw-1
+	wait_for_s 15 'grep -q "is not trusted" "$work/tx.log"' || fail "no refusal: $(cat "$work/tx.log")"
+	grep -q "tx1: $opcua_src: the server's certificate (CN=diode test source) is not trusted (BadCertificateUntrusted): it is not in TrustList; trying again every 2 s" "$work/tx.log" ||
+		fail "the refusal: $(cat "$work/tx.log")"
+	sleep 5		# two more attempts at least
+	expect_eq "said" 1 "$(grep -c "not trusted" "$work/tx.log")"
+	expect_eq "tx source" down "$(stat tx source)"
+	expect_eq "tx connects" 0 "$(stat tx connects)"
+	expect_eq "tx nodes" 0 "$(stat tx nodes)"
+	expect_eq "rx records" 0 "$(stat rx records)"
+	ip netns exec "$ns_rx" "$here/opcua_check" "${mir_opts[@]}" dump $opcua_mir >"$work/mir.dump" || fail "mirror dump"
+	expect_eq "mirror nodes" 0 "$(grep -c Plant "$work/mir.dump")"
+}
+
+# A wrong password: refused by the source, said once with the user and
+# why; the password itself is written nowhere.
+test_opcua_wrong_password() {
+	opcua_secure_setup source not-the-pw
+	wait_for_s 15 'grep -q "refused the identity" "$work/tx.log"' || fail "no refusal: $(cat "$work/tx.log")"
+	grep -q "tx1: $opcua_src: the server refused the identity of Username operator (BadUserAccessDenied): the user, or the password of PasswordFile, is not the server's; trying again every 2 s" "$work/tx.log" ||
+		fail "the refusal: $(cat "$work/tx.log")"
+	sleep 5
+	expect_eq "said" 1 "$(grep -c "refused the identity" "$work/tx.log")"
+	expect_eq "tx connects" 0 "$(stat tx connects)"
+	expect_eq "rx records" 0 "$(stat rx records)"
+	! grep -rqF not-the-pw "$work/tx.log" "$work/rx.log" "$work/state-tx" || fail "the password was written"
 }
 
 run_test() {	# run_test I NAME

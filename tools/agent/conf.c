@@ -239,7 +239,8 @@ static const struct key keys[] = {
 	{ "PublishingInterval", S_OPCUA }, { "Carousel", S_OPCUA }, { "Rebrowse", S_OPCUA },
 	{ "Port", S_OPCUA }, { "SecurityMode", S_OPCUA }, { "SecurityPolicy", S_OPCUA },
 	{ "Certificate", S_OPCUA }, { "PrivateKey", S_OPCUA }, { "TrustList", S_OPCUA },
-	{ "Username", S_OPCUA }, { "PasswordFile", S_OPCUA },
+	{ "Username", S_OPCUA }, { "PasswordFile", S_OPCUA }, { "Users", S_OPCUA },
+	{ "Anonymous", S_OPCUA },
 };
 enum mqtt_key {
 	K_BROKER = 22, K_VERSION, K_CLIENTID, K_USERNAME, K_PASSWORDFILE, K_CAFILE,
@@ -254,7 +255,7 @@ enum files_key {
 enum opcua_key {
 	K_ENDPOINT = K_FILES_END, K_SAMPLING, K_PUBLISHING, K_CAROUSEL, K_REBROWSE, K_PORT,
 	K_SECMODE, K_SECPOLICY, K_CERT, K_PKEY, K_TRUST, K_UA_USER, K_UA_PASSWORDFILE,
-	K_OPCUA_END
+	K_USERS, K_ANONYMOUS, K_OPCUA_END
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS == K_OPCUA_END, "keys[] and enum opcua_key disagree");
@@ -696,8 +697,9 @@ static int ua_policy_set(const char *v, unsigned *out)
 	}
 }
 
-/* Certificate, PrivateKey, TrustList: an absolute path to a file we can
- * read (or a folder, for TrustList); a private key no other user reads. */
+/* Certificate, PrivateKey, TrustList, Users: an absolute path to a file
+ * we can read (or a folder, for TrustList); a private key or a list of
+ * passwords no other user reads. */
 static int ua_readable(int k, const char *v, char *out, size_t len)
 {
 	struct stat st;
@@ -715,9 +717,9 @@ static int ua_readable(int k, const char *v, char *out, size_t len)
 	close(fd);
 	if (!S_ISREG(st.st_mode) && !(k == K_TRUST && S_ISDIR(st.st_mode)))
 		return bad("%s %s: not a file%s", keys[k].name, v, k == K_TRUST ? " or a folder" : "");
-	if (k == K_PKEY && (st.st_mode & S_IRWXO))
-		return bad("PrivateKey %s is open to every user (mode %04o): chmod o-rwx",
-			   v, (unsigned)(st.st_mode & 07777));
+	if ((k == K_PKEY || k == K_USERS) && (st.st_mode & S_IRWXO))
+		return bad("%s %s is open to every user (mode %04o): chmod o-rwx",
+			   keys[k].name, v, (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
@@ -764,6 +766,13 @@ static int set_opcua_key(struct conf *c, int k, const char *v)
 		if (abs_path(v, o->password_file, sizeof(o->password_file)))
 			return bad("invalid PasswordFile (an absolute path)");
 		return read_password(v, o->password, sizeof(o->password), &o->has_password);
+	case K_USERS:
+		return ua_readable(k, v, o->users, sizeof(o->users));
+	case K_ANONYMOUS:
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return bad("invalid Anonymous (yes or no)");
+		o->anonymous = !strcmp(v, "yes");
+		return 0;
 	case K_ENDPOINT:
 		if (strncmp(v, "opc.tcp://", 10) || !v[10] || strlen(v) >= sizeof(o->endpoint))
 			return bad("invalid Endpoint (opc.tcp://HOST:PORT)");
@@ -804,6 +813,7 @@ static int opcua_check(struct conf *c, const int *given)
 {
 	static const int tx_only[] = { K_ENDPOINT, K_SAMPLING, K_PUBLISHING, K_CAROUSEL,
 				       K_REBROWSE, K_SECMODE, K_UA_USER, K_UA_PASSWORDFILE };
+	static const int rx_only[] = { K_PORT, K_USERS, K_ANONYMOUS };
 	static const int files[] = { K_CERT, K_PKEY, K_TRUST };
 	struct conf_opcua *o = &c->opcua;
 	const char *need;
@@ -813,8 +823,9 @@ static int opcua_check(struct conf *c, const int *given)
 	for (i = 0; i < sizeof(tx_only) / sizeof(tx_only[0]); i++)
 		if (!c->tx && given[tx_only[i]])
 			return line = given[tx_only[i]], bad("%s is for a tx channel", keys[tx_only[i]].name);
-	if (c->tx && given[K_PORT])
-		return line = given[K_PORT], bad("Port is for an rx channel");
+	for (i = 0; i < sizeof(rx_only) / sizeof(rx_only[0]); i++)
+		if (c->tx && given[rx_only[i]])
+			return line = given[rx_only[i]], bad("%s is for an rx channel", keys[rx_only[i]].name);
 	if (c->tx && !o->endpoint[0])
 		return bad("a tx opcua channel needs Endpoint in [OPCUA]");
 	if (c->tx) {
@@ -851,6 +862,12 @@ static int opcua_check(struct conf *c, const int *given)
 		return line = given[K_UA_USER],
 		       bad("Username needs SecurityMode Sign or SignAndEncrypt (a password is not "
 			   "sent without security)");
+	if (given[K_USERS] && !secure)
+		return line = given[K_USERS],
+		       bad("Users needs a SecurityPolicy other than None (a password is not "
+			   "sent without security)");
+	if (!o->anonymous && !given[K_USERS])
+		return line = given[K_ANONYMOUS], bad("Anonymous = no needs Users");
 	return 0;
 }
 
@@ -1067,6 +1084,7 @@ static int load(struct conf *c, const char *path)
 	c->opcua.port = 4840;
 	c->opcua.security_mode = 1;
 	c->opcua.policies = CONF_OPCUA_POL_NONE;
+	c->opcua.anonymous = true;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(base, "."), base);

@@ -84,6 +84,8 @@ struct conf_opcua {
 	bool has_password;
 	char password[1024];		/* tx: PasswordFile's first line; conf_wipe */
 	char password_file[256];
+	char users[256];		/* rx: Users, the mirror's NAME:PASSWORD file, or "" */
+	bool anonymous;			/* rx: Anonymous, the mirror's anonymous sessions */
 };
 
 struct conf {

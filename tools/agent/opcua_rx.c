@@ -166,16 +166,18 @@ static UA_StatusCode trust(UA_CertificateVerification *cv, const struct opcua_se
  * certificate and key, each other than None offered with Sign and with
  * SignAndEncrypt, an IT client's certificate accepted when in TrustList,
  * None kept for discovery only unless it is offered. Anonymous sessions
- * are allowed: the mirror is read-only. Exits on what open62541 refuses.
+ * are allowed (the mirror is read-only) unless Anonymous = no, and the
+ * users of Users. Exits on what open62541 refuses.
  */
 static void rx_config(UA_ServerConfig *sc)
 {
 	const struct conf_opcua *o = &chan_cf.opcua;
 	static const unsigned secure[] = { CONF_OPCUA_POL_B256S256, CONF_OPCUA_POL_AES128 };
+	UA_UsernamePasswordLogin *users = NULL;
+	size_t i, nusers = 0;
 	struct opcua_sec s;
 	UA_StatusCode rc;
 	char err[512];
-	size_t i;
 
 	if (o->policies == CONF_OPCUA_POL_NONE) {
 		if (UA_ServerConfig_setMinimal(sc, o->port, NULL))
@@ -215,8 +217,15 @@ static void rx_config(UA_ServerConfig *sc)
 							 UA_MESSAGESECURITYMODE_SIGNANDENCRYPT);
 	}
 	sc->securityPolicyNoneDiscoveryOnly = !(o->policies & CONF_OPCUA_POL_NONE);
+	if (o->users[0] && opcua_sec_users(o->users, &users, &nusers, err, sizeof(err))) {
+		fprintf(stderr, "diode-agent: %s: %s\n", chan_cf.name, err);
+		exit(1);
+	}
+	/* a password goes encrypted, on a None channel too: open62541 names a
+	 * secure policy in the token's (allowNonePolicyPassword stays false) */
 	if (!rc)
-		rc = UA_AccessControl_default(sc, true, NULL, 0, NULL);
+		rc = UA_AccessControl_default(sc, o->anonymous, NULL, nusers, users);
+	opcua_sec_users_free(users, nusers);
 	opcua_sec_free(&s);
 	if (rc) {
 		fprintf(stderr, "diode-agent: %s: open62541 refused the mirror's Certificate %s, "

@@ -332,6 +332,113 @@ void opcua_sec_free(struct opcua_sec *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* UTF-8 without control characters (a user's name). */
+static bool utf8(const UA_Byte *p, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		unsigned c = p[i], more = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 :
+					  (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 4;
+
+		/* no control characters; the sequence whole */
+		if (more == 4 || c < 0x20 || c == 0x7f || more > n - i - 1)
+			return false;
+		if (more == 1 && c < 0xc2)
+			return false;
+		for (k = 1; k <= more; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+		i += more + 1;
+	}
+	return true;
+}
+
+int opcua_sec_users(const char *path, UA_UsernamePasswordLogin **out, size_t *n, char *err,
+		    size_t errlen)
+{
+	UA_UsernamePasswordLogin *l = calloc(OPCUA_SEC_MAX_USERS, sizeof(*l));
+	struct blob f;
+	size_t at = 0, line = 0, i;
+
+	*out = NULL;
+	*n = 0;
+	if (!l)
+		return fail(err, errlen, "out of memory");
+	if (slurp(path, &f, err, errlen, "Users")) {
+		free(l);
+		return -1;
+	}
+	while (at < f.len) {
+		char *s = f.data + at, *eol = memchr(s, '\n', f.len - at), *colon;
+		size_t len = eol ? (size_t)(eol - s) : f.len - at, name, pw;
+
+		at += len + 1;
+		line++;
+		if (len && s[len - 1] == '\r')
+			len--;
+		if (!len || s[0] == '#')
+			continue;
+		colon = memchr(s, ':', len);
+		if (!colon || colon == s || (size_t)(colon - s) + 1 == len) {
+			fail(err, errlen, "Users %s:%zu: not NAME:PASSWORD", path, line);
+			goto fail;
+		}
+		name = (size_t)(colon - s);
+		pw = len - name - 1;
+		if (name > 255 || !utf8((UA_Byte *)s, name) || pw > 1023 || memchr(colon + 1, 0, pw)) {
+			fail(err, errlen, "Users %s:%zu: a name of 1 to 255 bytes of UTF-8, a password "
+			     "of 1 to 1023 bytes", path, line);
+			goto fail;
+		}
+		for (i = 0; i < *n; i++)
+			if (l[i].username.length == name && !memcmp(l[i].username.data, s, name))
+				break;
+		if (i < *n) {
+			fail(err, errlen, "Users %s:%zu: a name given twice", path, line);
+			goto fail;
+		}
+		if (*n == OPCUA_SEC_MAX_USERS) {
+			fail(err, errlen, "Users %s: more than %d users", path, OPCUA_SEC_MAX_USERS);
+			goto fail;
+		}
+		if (UA_ByteString_allocBuffer(&l[*n].username, name) ||
+		    UA_ByteString_allocBuffer(&l[*n].password, pw)) {
+			(*n)++;
+			fail(err, errlen, "Users %s: out of memory", path);
+			goto fail;
+		}
+		memcpy(l[*n].username.data, s, name);
+		memcpy(l[*n].password.data, colon + 1, pw);
+		(*n)++;
+	}
+	blob_free(&f);
+	if (!*n) {
+		free(l);
+		return fail(err, errlen, "Users %s: no user in it", path);
+	}
+	*out = l;
+	return 0;
+fail:
+	blob_free(&f);
+	opcua_sec_users_free(l, *n);
+	*n = 0;
+	return -1;
+}
+
+void opcua_sec_users_free(UA_UsernamePasswordLogin *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; l && i < n; i++) {
+		if (l[i].password.data)
+			OPENSSL_cleanse(l[i].password.data, l[i].password.length);
+		UA_String_clear(&l[i].username);
+		UA_String_clear(&l[i].password);
+	}
+	free(l);
+}
+
 #define POLICY "http://opcfoundation.org/UA/SecurityPolicy#"
 static const char *const names[] = { "None", "Basic256Sha256", "Aes128_Sha256_RsaOaep" };
 static const char *const uris[] = { POLICY "None", POLICY "Basic256Sha256",

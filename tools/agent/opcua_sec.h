@@ -11,6 +11,7 @@
 #ifndef DIODE_AGENT_OPCUA_SEC_H
 #define DIODE_AGENT_OPCUA_SEC_H
 
+#include <open62541/plugin/accesscontrol_default.h>
 #include <open62541/types.h>
 
 #include "conf.h"
@@ -29,6 +30,19 @@ struct opcua_sec {
  * (never a key's bytes). */
 int opcua_sec_load(const struct conf_opcua *o, struct opcua_sec *s, char *err, size_t errlen);
 void opcua_sec_free(struct opcua_sec *s);
+
+#define OPCUA_SEC_MAX_USERS 1000		/* lines of a Users file */
+
+/*
+ * The mirror's users, from the Users file: a NAME:PASSWORD line each
+ * (the first ':' splits; a name of at most 255 bytes of UTF-8, a password
+ * of at most 1023; empty lines and lines starting with '#' skipped), each
+ * name once: 0, or -1 with why and the line in err (never a password).
+ */
+int opcua_sec_users(const char *path, UA_UsernamePasswordLogin **out, size_t *n, char *err,
+		    size_t errlen);
+/* The logins wiped and freed. */
+void opcua_sec_users_free(UA_UsernamePasswordLogin *l, size_t n);
 
 /* The policy's URI; bit is one CONF_OPCUA_POL_*. */
 UA_String opcua_sec_policy_uri(unsigned bit);

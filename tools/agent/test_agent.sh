@@ -30,7 +30,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        files_rx_killed_resumes files_history_reports_missing files_names_refused
        files_full_disk files_deadline_failed files_tx_killed_completes)
 tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
-	opcua_secure_across opcua_untrusted_server opcua_wrong_password)
+	opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -256,12 +256,20 @@ test_config_errors() {
 	printf "$uarx"'Username = op\n' | check_err "bad.conf:9: Username is for a tx channel"
 	printf "$uarx"'SecurityPolicy = None, Aes128_Sha256_RsaOaep\nCertificate = %s\nPrivateKey = %s\n' "$c" "$k" |
 		check_err "bad.conf:9: a SecurityPolicy other than None needs Certificate, PrivateKey and TrustList in [OPCUA] (no TrustList)"
+	printf "$uarx"'Users = %s\n' "$pw" |
+		check_err "bad.conf:9: Users needs a SecurityPolicy other than None (a password is not sent without security)"
+	printf "$uarx"'Anonymous = no\n' | check_err "bad.conf:9: Anonymous = no needs Users"
+	printf "$uarx"'Anonymous = maybe\n' | check_err "bad.conf:9: invalid Anonymous (yes or no)"
+	printf "$ua"'Users = %s\n' "$pw" | check_err "bad.conf:10: Users is for an rx channel"
+	chmod 604 "$pw"
+	printf "$uarx"'Users = %s\n' "$pw" | check_err "bad.conf:9: Users $pw is open to every user (mode 0604): chmod o-rwx"
+	chmod 600 "$pw"
 	printf "$uarx"'SecurityPolicy = None None\n' | check_err "bad.conf:9: invalid SecurityPolicy"
 	printf "$ua"'SecurityMode = SignAndEncrypt\nSecurityPolicy = Aes128_Sha256_RsaOaep\nCertificate = %s\nPrivateKey = %s\nTrustList = %s\nTrustList = %s\nUsername = op\nPasswordFile = %s\n' \
 		"$c" "$k" "$c" "$work" "$pw" >"$f"
 	"$agent" check "$f" || fail "a good secure opcua tx refused"
-	printf "$uarx"'SecurityPolicy = None, Basic256Sha256 Aes128_Sha256_RsaOaep\nCertificate = %s\nPrivateKey = %s\nTrustList = %s\n' \
-		"$c" "$k" "$work" >"$f"
+	printf "$uarx"'SecurityPolicy = None, Basic256Sha256 Aes128_Sha256_RsaOaep\nCertificate = %s\nPrivateKey = %s\nTrustList = %s\nUsers = %s\nAnonymous = no\n' \
+		"$c" "$k" "$work" "$pw" >"$f"
 	"$agent" check "$f" || fail "a good secure opcua rx refused"
 	# what open62541 is given is read at start: not a certificate, or
 	# another's key, stops the agent with why
@@ -1460,6 +1468,35 @@ test_opcua_wrong_password() {
 	expect_eq "tx connects" 0 "$(stat tx connects)"
 	expect_eq "rx records" 0 "$(stat rx records)"
 	! grep -rqF not-the-pw "$work/tx.log" "$work/rx.log" "$work/state-tx" || fail "the password was written"
+}
+
+# The mirror with Users and Anonymous = no (None offered too): its user
+# with the password connects, encrypted; an anonymous client does not,
+# with security or without, nor the user with another password.
+test_opcua_mirror_users() {
+	local d=$work/pki it
+	rm -rf "$work"/*
+	link || fail "link"
+	pki mirror it || fail "openssl"
+	printf '# the IT side\nreader:it-pw-1\n' >"$d/users"; chmod 600 "$d/users"
+	RX_OPCUA="SecurityPolicy = None Basic256Sha256
+Certificate = $d/mirror.pem
+PrivateKey = $d/mirror.key
+TrustList = $d/it.pem
+Users = $d/users
+Anonymous = no" conf_opcua
+	start_rx; rx_up
+	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q ":4841 "' || fail "mirror server"
+	it=(-m SignAndEncrypt -p Basic256Sha256 -c "$d/it.pem" -k "$d/it.key" -a urn:diode:test:it -t "$d/mirror.pem")
+	expect_eq "the user" "SignAndEncrypt http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256" \
+		"$(mir_check "${it[@]}" -u reader -w it-pw-1 security $opcua_mir)"
+	mir_check "${it[@]}" -u reader -w it-pw-2 security $opcua_mir 2>"$work/pw.err" && fail "another password taken"
+	grep -q BadUserAccessDenied "$work/pw.err" || fail "another password: $(cat "$work/pw.err")"
+	mir_check "${it[@]}" security $opcua_mir 2>"$work/anon.err" && fail "an anonymous session taken"
+	grep -q "cannot connect" "$work/anon.err" || fail "anonymous: $(cat "$work/anon.err")"
+	mir_check security $opcua_mir 2>"$work/none.err" && fail "an anonymous session without security taken"
+	grep -q "cannot connect" "$work/none.err" || fail "anonymous, None: $(cat "$work/none.err")"
+	! grep -qF it-pw "$work/rx.log" || fail "a password was written"
 }
 
 run_test() {	# run_test I NAME

@@ -408,11 +408,13 @@ static bool utf8_ok(const char *v)
 	return mosquitto_validate_utf8(v, strlen(v)) == MOSQ_ERR_SUCCESS;
 }
 
+#define PASSWORD_MAX 4096	/* the largest password buffer, its NUL included */
+
 /*
  * The first line of a file only its owner (and maybe its group) may read:
- * what is readable by every user is no secret, and is refused.
+ * what is readable by every user is no secret, and is refused. At most
+ * cap - 1 bytes, into out.
  */
-#define PASSWORD_MAX 4096	/* the largest password buffer, its NUL included */
 static int read_password(const char *p, char *out, size_t cap, bool *has)
 {
 	char buf[PASSWORD_MAX + 1];

@@ -21,7 +21,8 @@
  *                                    application URI (the certificate's)
  *   -t TRUSTED                       a certificate the server's must be
  *   -u USER -w PASSWORD              a username identity
- * A connection made with another mode than asked is a failure.
+ * A connection made with another mode than asked is a failure. With
+ * OPCUA_TEST_LOG set in the environment, open62541 logs (debug) on stdout.
  *
  * URL is opc.tcp://HOST:PORT; NODE is URI|ID, ID as in "s=Plant/Flip" or
  * "i=42", found through the server's namespace array. Exit status 0 when
@@ -82,7 +83,8 @@ static UA_Client *connect_to(const char *url)
 	char uri[128];
 
 	memset(&cc, 0, sizeof(cc));
-	cc.logging = UA_Log_Stdout_new(getenv("OPCUA_CHECK_LOG") ? UA_LOGLEVEL_DEBUG : UA_LOGLEVEL_FATAL);
+	cc.logging = UA_Log_Stdout_new(getenv("OPCUA_TEST_LOG") ? UA_LOGLEVEL_DEBUG :
+				       UA_LOGLEVEL_FATAL);
 	if (opt.cert) {
 		UA_ByteString cert = file_of(opt.cert), key = file_of(opt.key);
 		UA_ByteString trusted = opt.trusted ? file_of(opt.trusted) : UA_BYTESTRING_NULL;

@@ -15,7 +15,9 @@
  * certificate's application URI) it requires SignAndEncrypt with a
  * secure policy (Basic256Sha256, Aes128_Sha256_RsaOaep, ...; None for
  * discovery only), a client certificate equal to TRUSTED; with -u USER
- * -w PASSWORD, that identity and no anonymous session.
+ * -w PASSWORD, that identity and no anonymous session; with
+ * OPCUA_TEST_LOG set in the environment, it logs open62541's debug
+ * messages on stdout.
  *
  * Listens on 127.0.0.1 and the other addresses of its network namespace
  * until SIGTERM or SIGINT. Every value is a function of the variable's
@@ -384,7 +386,8 @@ static UA_Server *secure_server(UA_UInt16 port, const char *cert, const char *ke
 	size_t i, n;
 
 	memset(&sc, 0, sizeof(sc));
-	sc.logging = UA_Log_Stdout_new(getenv("OPCUA_CHECK_LOG") ? UA_LOGLEVEL_DEBUG : UA_LOGLEVEL_FATAL);
+	sc.logging = UA_Log_Stdout_new(getenv("OPCUA_TEST_LOG") ? UA_LOGLEVEL_DEBUG :
+				       UA_LOGLEVEL_FATAL);
 	if (UA_ServerConfig_setDefaultWithSecureSecurityPolicies(&sc, port, &c, &k, &t, 1,
 								 NULL, 0, NULL, 0) ||
 	    UA_ServerConfig_addSecurityPolicyNone(&sc, &c))	/* for discovery only */

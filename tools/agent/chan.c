@@ -492,66 +492,30 @@ static bool tx_send_fragments(struct msg *m, uint16_t fs, uint16_t cnt, uint64_t
 	return true;
 }
 
-/*
- * The messages at the head of the queue that fit a datagram alone, packed
- * into BATCH datagrams (one that goes alone as DATA) and sent TX_BATCH
- * datagrams a system call: false to stop draining until retry_at (or until
- * there is Rate again).
- */
 #define TX_BATCH 32
-/* the datagrams of one sendmmsg, numbered or state */
+/* the datagrams of one sendmmsg, numbered or state, and the records of each */
 static uint8_t batch_out[TX_BATCH][MAX_DGRAM];
 static struct mmsghdr batch_mh[TX_BATCH];
 static struct iovec batch_iov[TX_BATCH];
+static uint16_t batch_n[TX_BATCH];
 
-static bool tx_send_batch(uint64_t now)
+/*
+ * Datagrams [0, k) of the batch, TX_BATCH a system call: done(j, sent) for
+ * each one out, or given up after an error that trying again would meet
+ * too. False when the rest must wait for retry_at; true to go on (the rest,
+ * if any, built again for a path that shrank).
+ */
+static bool tx_flush(int k, const size_t *cost, uint64_t now, void (*done)(int j, bool sent))
 {
-	size_t cost[TX_BATCH], taken = 0;
-	uint16_t nmsg[TX_BATCH];
-	int k, j, r, e;
+	int j, r, e;
 
-	for (k = 0; k < TX_BATCH && taken < tx.qlen; k++) {
-		struct msg *m = tx.q[(tx.qhead + taken) % chan_cf.queue];
-		struct da_batch b;
-
-		if (m->len + DA_HDR_LEN > tx.dgram)
-			break;		/* it needs fragments */
-		da_batch_start(&b, batch_out[k], tx.dgram);
-		while (taken + b.n < tx.qlen) {
-			struct msg *n = tx.q[(tx.qhead + taken + b.n) % chan_cf.queue];
-
-			if (!da_batch_add(&b, n->data, n->len))
-				break;
-		}
-		if (b.n > 1) {
-			batch_iov[k].iov_len = da_batch_end(&b, chan_cf.id, tx.epoch, tx.next + taken);
-		} else {
-			/* alone, or filling a DATA datagram but not a BATCH one */
-			batch_iov[k].iov_len = da_put_fragment(batch_out[k], chan_cf.id, tx.epoch, tx.next + taken,
-							 m->data, m->len, m->len, 1, 0);
-			b.n = 1;
-		}
-		cost[k] = batch_iov[k].iov_len + 28;
-		if (!tx_may_send(cost[k], now))
-			break;
-		if (chan_cf.rate_bps)
-			tx.tokens -= cost[k];
-		batch_iov[k].iov_base = batch_out[k];
-		batch_mh[k].msg_hdr = (struct msghdr){ .msg_iov = &batch_iov[k], .msg_iovlen = 1 };
-		nmsg[k] = b.n;
-		taken += b.n;
-	}
-	if (!k)
-		return false;
-	tx_lease(taken);
 	for (j = 0; j < k;) {
 		r = sendmmsg(tx.sock, batch_mh + j, k - j, 0);
 		if (r > 0) {
 			for (; r > 0; r--, j++) {
 				tx.sent_dgrams++;
 				tx.sent_bytes += batch_iov[j].iov_len;
-				while (nmsg[j]--)
-					tx_sent();
+				done(j, true);
 			}
 			continue;
 		}
@@ -571,12 +535,65 @@ static bool tx_send_batch(uint64_t now)
 				tx.retry_at = now + 10;
 			return e == EMSGSIZE;
 		}
-		/* given up: the rx counts its messages lost */
-		while (nmsg[j]--)
-			tx_sent();
-		j++;
+		done(j++, false);
 	}
 	return true;
+}
+
+/* Numbered messages out, or given up: the rx counts those lost. */
+static void tx_batch_done(int j, bool sent)
+{
+	(void)sent;
+	while (batch_n[j]--)
+		tx_sent();
+}
+
+/*
+ * The messages at the head of the queue that fit a datagram alone, packed
+ * into BATCH datagrams (one that goes alone as DATA): false to stop
+ * draining until retry_at (or until there is Rate again).
+ */
+static bool tx_send_batch(uint64_t now)
+{
+	size_t cost[TX_BATCH], taken = 0;
+	int k;
+
+	for (k = 0; k < TX_BATCH && taken < tx.qlen; k++) {
+		struct msg *m = tx.q[(tx.qhead + taken) % chan_cf.queue];
+		struct da_batch b;
+
+		if (m->len + DA_HDR_LEN > tx.dgram)
+			break;		/* it needs fragments */
+		da_batch_start(&b, batch_out[k], tx.dgram);
+		while (taken + b.n < tx.qlen) {
+			struct msg *n = tx.q[(tx.qhead + taken + b.n) % chan_cf.queue];
+
+			if (!da_batch_add(&b, n->data, n->len))
+				break;
+		}
+		if (b.n > 1) {
+			batch_iov[k].iov_len = da_batch_end(&b, chan_cf.id, tx.epoch, tx.next + taken);
+		} else {
+			/* alone, or filling a DATA datagram but not a BATCH one */
+			batch_iov[k].iov_len = da_put_fragment(batch_out[k], chan_cf.id, tx.epoch,
+							       tx.next + taken, m->data, m->len,
+							       m->len, 1, 0);
+			b.n = 1;
+		}
+		cost[k] = batch_iov[k].iov_len + 28;
+		if (!tx_may_send(cost[k], now))
+			break;
+		if (chan_cf.rate_bps)
+			tx.tokens -= cost[k];
+		batch_iov[k].iov_base = batch_out[k];
+		batch_mh[k].msg_hdr = (struct msghdr){ .msg_iov = &batch_iov[k], .msg_iovlen = 1 };
+		batch_n[k] = b.n;
+		taken += b.n;
+	}
+	if (!k)
+		return false;
+	tx_lease(taken);
+	return tx_flush(k, cost, now, tx_batch_done);
 }
 
 static void tx_state_pop(void)
@@ -586,13 +603,24 @@ static void tx_state_pop(void)
 	tx.slen--;
 }
 
-/* State records, as many as a STATE datagram holds a datagram, up to
- * TX_BATCH datagrams a system call: false to stop draining. A record that
- * no longer fits a datagram alone (the path shrank) goes numbered. */
+/* State records out (or given up, counted dropped). */
+static void tx_state_done(int j, bool sent)
+{
+	if (sent)
+		tx.sent_state += batch_n[j];
+	else
+		tx.state_dropped += batch_n[j];
+	while (batch_n[j]--)
+		tx_state_pop();
+}
+
+/* State records, as many as a STATE datagram holds a datagram: false to
+ * stop draining. A record that no longer fits a datagram alone (the path
+ * shrank) goes numbered. */
 static bool tx_send_state(uint64_t now)
 {
-	size_t cost[TX_BATCH], nrec[TX_BATCH], taken = 0;
-	int k, j, r, e;
+	size_t cost[TX_BATCH], taken = 0;
+	int k;
 
 	for (k = 0; k < TX_BATCH && taken < tx.slen; k++) {
 		struct da_batch b;
@@ -621,37 +649,10 @@ static bool tx_send_state(uint64_t now)
 			tx.tokens -= cost[k];
 		batch_iov[k].iov_base = batch_out[k];
 		batch_mh[k].msg_hdr = (struct msghdr){ .msg_iov = &batch_iov[k], .msg_iovlen = 1 };
-		nrec[k] = b.n;
+		batch_n[k] = b.n;
 		taken += b.n;
 	}
-	if (!k)
-		return false;
-	for (j = 0; j < k;) {
-		r = sendmmsg(tx.sock, batch_mh + j, k - j, 0);
-		if (r > 0) {
-			for (; r > 0; r--, j++) {
-				tx.sent_dgrams++;
-				tx.sent_bytes += batch_iov[j].iov_len;
-				tx.sent_state += nrec[j];
-				while (nrec[j]--)
-					tx_state_pop();
-			}
-			continue;
-		}
-		e = errno;
-		tx.send_errors++;
-		if (e == ECONNREFUSED)
-			continue;	/* an earlier datagram's ICMP: again */
-		if (e == EMSGSIZE)
-			tx_mtu();
-		/* not sent: the records stay queued, built again later */
-		for (; j < k && chan_cf.rate_bps; j++)
-			tx.tokens += cost[j];
-		if (e != EMSGSIZE)
-			tx.retry_at = now + 10;
-		return e == EMSGSIZE;
-	}
-	return true;
+	return k && tx_flush(k, cost, now, tx_state_done);
 }
 
 /* Send what the queues hold, as far as the rate and the socket allow:

@@ -21,6 +21,9 @@
 #   make install         install the modules and the tools on this machine
 #   make deb             the Debian packages diode-dkms and diode-tools, into
 #                        build/deb (docs/install.md)
+#   make netlink-gen     uapi/linux/diode.h and kmod/netlink-gen.[ch] made again
+#                        from the netlink spec, uapi/diode.yaml (make check
+#                        checks that they are what it makes)
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 CACHE ?= $(TOP)/.cache
@@ -31,7 +34,8 @@ BUILD := $(TOP)/build
 KMOD_SRCS := $(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/kmod/Kbuild) \
 	$(wildcard $(TOP)/uapi/linux/*.h $(TOP)/uapi/linux/netfilter/*.h)
 
-.PHONY: all module modules-all tools unit check check-debug demo bench soak fuzz install deb clean help
+.PHONY: all module modules-all tools unit check check-debug demo bench soak fuzz install deb clean help \
+	netlink-gen
 
 all: module tools
 
@@ -89,6 +93,9 @@ unit:
 
 check:
 	$(TOP)/scripts/check
+
+netlink-gen:
+	DIODE_CACHE=$(CACHE) $(TOP)/scripts/netlink-gen
 
 # KASAN and lockdep make the guest several times slower and hungrier.
 check-debug:

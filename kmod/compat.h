@@ -45,6 +45,20 @@ static inline void *diode_crypto_cb_data(struct crypto_async_request *req)
 }
 #endif
 
+/*
+ * Before 6.12 (6.1 at least) a policy's range pointer was not const, and the
+ * policies scripts/netlink-gen makes point at const ranges; kmod/Kbuild
+ * tells which from the kernel's header.
+ */
+#ifdef DIODE_NLA_RANGE_MUTABLE
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {				\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),			\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
+	.range = (struct netlink_range_validation *)(_range),		\
+}
+#endif
+
 /* 6.11 turned the NETIF_F_LLTX feature into the dev->lltx flag. */
 static inline void diode_compat_set_lltx(struct net_device *dev)
 {

@@ -14,75 +14,14 @@
 
 #include "device.h"
 #include "netlink.h"
+#include "netlink-gen.h"
 #include "receive.h"
 #include "session.h"
 #include "socket.h"
 #include "version.h"
 
-static struct netlink_range_validation diode_replay_window_range __ro_after_init = {
-	.min = DIODE_REPLAY_WINDOW_MIN,
-	.max = DIODE_REPLAY_WINDOW_MAX,
-};
-
-static struct netlink_range_validation diode_rekey_time_range __ro_after_init = {
-	.min = DIODE_REKEY_TIME_MIN,
-	.max = DIODE_REKEY_TIME_MAX,
-};
-
-static struct netlink_range_validation diode_rekey_frames_range __ro_after_init = {
-	.min = DIODE_REKEY_FRAMES_MIN,
-	.max = DIODE_REKEY_FRAMES_MAX,
-};
-
-static struct netlink_range_validation diode_heartbeat_range __ro_after_init = {
-	.min = DIODE_HEARTBEAT_MS_MIN,
-	.max = DIODE_HEARTBEAT_MS_MAX,
-};
-
 /* Slower than this, a sender could not even keep up with its heartbeats. */
 #define DIODE_RATE_MIN 64000
-
-/* Both are needed; the pad is never sent to the kernel, and refused. */
-static const struct nla_policy diode_rx_mark_policy[DIODE_RX_MARK_A_MAX + 1] = {
-	[DIODE_RX_MARK_A_CREATED] = { .type = NLA_U64 },
-	[DIODE_RX_MARK_A_COUNTER] = { .type = NLA_U64 },
-};
-
-static const struct nla_policy diode_policy[DIODE_A_MAX + 1] = {
-	[DIODE_A_IFINDEX] = { .type = NLA_U32 },
-	[DIODE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[DIODE_A_MODE] = NLA_POLICY_MAX(NLA_U8, DIODE_MODE_MAX),
-	[DIODE_A_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(DIODE_KEY_LEN),
-	[DIODE_A_PUBLIC_KEY] = { .type = NLA_REJECT },
-	[DIODE_A_PEER_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(DIODE_KEY_LEN),
-	[DIODE_A_PRESHARED_KEY] = NLA_POLICY_EXACT_LEN(DIODE_KEY_LEN),
-	[DIODE_A_HAS_PRESHARED_KEY] = { .type = NLA_REJECT },
-	[DIODE_A_LOCAL] = { .type = NLA_BINARY, .len = sizeof(struct sockaddr_in6) },
-	[DIODE_A_REMOTE] = { .type = NLA_BINARY, .len = sizeof(struct sockaddr_in6) },
-	[DIODE_A_REPLAY_WINDOW] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							&diode_replay_window_range),
-	[DIODE_A_SESSIONS] = { .type = NLA_REJECT },
-	[DIODE_A_STATS] = { .type = NLA_REJECT },
-	[DIODE_A_REKEY_AFTER_TIME] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							   &diode_rekey_time_range),
-	[DIODE_A_REKEY_AFTER_FRAMES] = NLA_POLICY_FULL_RANGE(NLA_U64,
-							     &diode_rekey_frames_range),
-	[DIODE_A_MAX_SESSION_AGE] = { .type = NLA_U32 },
-	[DIODE_A_HEARTBEAT_INTERVAL] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							     &diode_heartbeat_range),
-	[DIODE_A_REDUNDANCY] = NLA_POLICY_RANGE(NLA_U8, 1, DIODE_REDUNDANCY_MAX),
-	[DIODE_A_FEC_DATA] = NLA_POLICY_MAX(NLA_U8, DIODE_FEC_DATA_MAX),
-	[DIODE_A_FEC_PARITY] = NLA_POLICY_RANGE(NLA_U8, 1, DIODE_FEC_PARITY_MAX),
-	[DIODE_A_FEC_INTERLEAVE] = NLA_POLICY_RANGE(NLA_U8, 1,
-						    DIODE_FEC_INTERLEAVE_MAX),
-	[DIODE_A_RATE] = { .type = NLA_U64 },
-	[DIODE_A_ENCAP] = NLA_POLICY_MAX(NLA_U8, DIODE_ENCAP_MAX),
-	[DIODE_A_LOWER_IFINDEX] = { .type = NLA_U32 },
-	[DIODE_A_ETHERTYPE] = NLA_POLICY_MIN(NLA_U16, ETH_P_802_3_MIN),
-	[DIODE_A_DEST_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
-	[DIODE_A_CARRIER] = { .type = NLA_REJECT },
-	[DIODE_A_RX_MARK] = NLA_POLICY_NESTED(diode_rx_mark_policy),
-};
 
 /*
  * EtherTypes of protocols that the kernel, a network card or a switch
@@ -140,10 +79,8 @@ static bool diode_ethertype_taken(u16 ethertype)
 	return false;
 }
 
-enum { DIODE_MCGRP_MONITOR_ID };
-
 static const struct genl_multicast_group diode_mcgrps[] = {
-	[DIODE_MCGRP_MONITOR_ID] = { .name = DIODE_MCGRP_MONITOR },
+	[DIODE_NLGRP_MONITOR] = { .name = DIODE_MCGRP_MONITOR },
 };
 
 static struct genl_family diode_family;
@@ -334,7 +271,7 @@ err:
 	return -EMSGSIZE;
 }
 
-static int diode_get_device(struct sk_buff *skb, struct genl_info *info)
+int diode_nl_get_device_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net_device *dev;
 	struct sk_buff *msg;
@@ -358,7 +295,7 @@ static int diode_get_device(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* cb->args[0]: how many diode devices earlier parts of the dump carried. */
-static int diode_dump_devices(struct sk_buff *skb, struct netlink_callback *cb)
+int diode_nl_get_device_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct net *net = sock_net(skb->sk);
 	struct net_device *dev;
@@ -562,7 +499,7 @@ static int diode_take_rx_mark(struct diode_device *diode,
 		return -EINVAL;
 	}
 	ret = nla_parse_nested(tb, DIODE_RX_MARK_A_MAX, nla,
-			       diode_rx_mark_policy, info->extack);
+			       diode_rx_mark_nl_policy, info->extack);
 	if (ret)
 		return ret;
 	if (!tb[DIODE_RX_MARK_A_CREATED] || !tb[DIODE_RX_MARK_A_COUNTER]) {
@@ -808,7 +745,7 @@ static int diode_locked_do(struct genl_info *info,
 	return ret;
 }
 
-static int diode_set_device(struct sk_buff *skb, struct genl_info *info)
+int diode_nl_set_device_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct diode_config *new;
 	int ret;
@@ -833,7 +770,7 @@ static int diode_reset_sessions_locked(struct diode_device *diode,
 	return 0;
 }
 
-static int diode_reset_sessions(struct sk_buff *skb, struct genl_info *info)
+int diode_nl_reset_sessions_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return diode_locked_do(info, diode_reset_sessions_locked, NULL);
 }
@@ -850,7 +787,7 @@ static int diode_put_secrets_locked(struct diode_device *diode,
 	return 0;
 }
 
-static int diode_get_secrets(struct sk_buff *skb, struct genl_info *info)
+int diode_nl_get_secrets_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -872,40 +809,13 @@ static int diode_get_secrets(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-static const struct genl_ops diode_ops[] = {
-	{
-		.cmd = DIODE_CMD_GET_DEVICE,
-		.doit = diode_get_device,
-		.dumpit = diode_dump_devices,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = DIODE_CMD_SET_DEVICE,
-		.doit = diode_set_device,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = DIODE_CMD_RESET_SESSIONS,
-		.doit = diode_reset_sessions,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		/* Secrets go only to the real root. */
-		.cmd = DIODE_CMD_GET_SECRETS,
-		.doit = diode_get_secrets,
-		.flags = GENL_ADMIN_PERM,
-	},
-};
-
 static struct genl_family diode_family __ro_after_init = {
 	.name = DIODE_GENL_NAME,
 	.version = DIODE_GENL_VERSION,
-	.maxattr = DIODE_A_MAX,
-	.policy = diode_policy,
 	.netnsok = true,
 	.module = THIS_MODULE,
-	.ops = diode_ops,
-	.n_ops = ARRAY_SIZE(diode_ops),
+	.ops = diode_nl_ops,
+	.n_ops = ARRAY_SIZE(diode_nl_ops),
 	.mcgrps = diode_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(diode_mcgrps),
 	.resv_start_op = DIODE_CMD_LINK_EVENT + 1,
@@ -930,7 +840,7 @@ void diode_netlink_notify_carrier(struct diode_device *diode, bool carrier)
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&diode_family, dev_net(dev), msg, 0,
-				DIODE_MCGRP_MONITOR_ID, GFP_ATOMIC);
+				DIODE_NLGRP_MONITOR, GFP_ATOMIC);
 }
 
 /* Before the devices: they use the family from when they exist. */

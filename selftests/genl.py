@@ -7,22 +7,24 @@ read-only attributes, missing device) and see the kernel's answer.
   genl.py COMMAND ATTR...      COMMAND: get | set (DIODE_CMD_*)
   genl.py -                    one request a line of stdin, COMMAND ATTR...
                                separated by spaces, one answer a line
-  ATTR: NAME:TYPE:VALUE, NAME a DIODE_A_* suffix (ifindex, private_key, ...)
-        or a number; TYPE one of u8 u16 u32 u64 str hex, or nest (flagged
-        NLA_F_NESTED, as the kernel wants) or rawnest (not flagged), whose
-        VALUE is ATTR,ATTR,... of the nest, NAME a suffix of the enum of
-        that nest (rx_mark: DIODE_RX_MARK_A_*) or a number; an empty VALUE
-        is an empty nest
+  ATTR: NAME:TYPE:VALUE, NAME an attribute of the family's spec
+        (uapi/diode.yaml; ifindex, private_key, ...: - or _) or a number;
+        TYPE one of u8 u16 u32 u64 str hex, or nest (flagged NLA_F_NESTED,
+        as the kernel wants) or rawnest (not flagged), whose VALUE is
+        ATTR,ATTR,... of the nest, NAME an attribute of the nest's set in
+        the spec (rx_mark: created, counter) or a number; an empty VALUE is
+        an empty nest
 
 Prints "ok", or "error ERRNO_NAME: extack message", and exits 0 either way
 (2 on a usage error): the test decides what is right.
 """
 import errno
 import os
-import re
 import socket
 import struct
 import sys
+
+import yaml
 
 NETLINK_GENERIC = 16
 SOL_NETLINK = 270
@@ -35,22 +37,31 @@ CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 NLMSGERR_ATTR_MSG = 1
 
-UAPI = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "uapi",
-                    "linux", "diode.h")
+SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "uapi",
+                    "diode.yaml")
 
 
-def enum_values(name):
-    """The members of an enum of the uapi header, numbered as C does."""
-    text = open(UAPI).read()
-    body = re.search(r"enum %s \{(.*?)\};" % name, text, re.S).group(1)
-    values, n = {}, 0
-    for line in body.splitlines():
-        m = re.match(r"\s*(\w+)(?:\s*=\s*(\w+))?,", line)
-        if m:
-            n = int(m.group(2), 0) if m.group(2) else n
-            values[m.group(1)] = n
-            n += 1
+def numbered(entries):
+    """Name to number of a list of the spec, numbered as the kernel's
+    generator numbers it: from 1, or from an entry's value."""
+    values, n = {}, 1
+    for entry in entries:
+        n = entry.get("value", n)
+        values[entry["name"]] = n
+        n += 1
     return values
+
+
+class Spec:
+    """The commands and the attribute sets of the family's spec."""
+
+    def __init__(self, path=SPEC):
+        with open(path) as f:
+            spec = yaml.safe_load(f)
+        self.commands = numbered(spec["operations"]["list"])
+        self.sets = {s["name"]: (numbered(s["attributes"]),
+                                 {a["name"]: a for a in s["attributes"]})
+                     for s in spec["attribute-sets"]}
 
 
 def attr(kind, payload):
@@ -109,13 +120,11 @@ class Genl:
 
 NLA_F_NESTED = 0x8000
 
-# The enum, and the prefix of its members, of the attributes of each nest.
-NESTS = {"rx_mark": ("diode_rx_mark_attr", "DIODE_RX_MARK_A_")}
-
-
-def encode(spec, names, prefix="DIODE_A_"):
-    name, kind, value = spec.split(":", 2)
-    number = int(name) if name.isdigit() else names[prefix + name.upper()]
+def encode(spec, item, attr_set="device"):
+    name, kind, value = item.split(":", 2)
+    numbers, attrs = spec.sets[attr_set]
+    name = name.replace("_", "-")
+    number = int(name) if name.isdigit() else numbers[name]
     if kind in ("u8", "u16", "u32", "u64"):
         payload = struct.pack({"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q"}[kind],
                               int(value, 0))
@@ -124,10 +133,8 @@ def encode(spec, names, prefix="DIODE_A_"):
     elif kind == "hex":
         payload = bytes.fromhex(value)
     elif kind in ("nest", "rawnest"):
-        enum, inner = NESTS.get(name, (None, None))
-        inner_names = enum_values(enum) if enum else {}
-        payload = b"".join(encode(item, inner_names, inner)
-                           for item in value.split(",") if item)
+        inner = attrs.get(name, {}).get("nested-attributes")
+        payload = b"".join(encode(spec, i, inner) for i in value.split(",") if i)
         if kind == "nest":
             number |= NLA_F_NESTED
     else:
@@ -135,12 +142,10 @@ def encode(spec, names, prefix="DIODE_A_"):
     return attr(number, payload)
 
 
-def answer(genl, family, words):
+def answer(genl, spec, family, words):
     """The kernel's answer to one request, as a line."""
-    commands = enum_values("diode_cmd")
-    names = enum_values("diode_attr")
-    cmd = commands["DIODE_CMD_%s_DEVICE" % words[0].upper()]
-    payload = b"".join(encode(spec, names) for spec in words[1:])
+    cmd = spec.commands["%s-device" % words[0]]
+    payload = b"".join(encode(spec, item) for item in words[1:])
     code, text, _ = genl.request(family, cmd, payload)
     if code:
         return "error %s: %s" % (errno.errorcode.get(code, code), text)
@@ -152,6 +157,7 @@ def main():
     if not batch and (len(sys.argv) < 2 or sys.argv[1] not in ("get", "set")):
         print(__doc__, file=sys.stderr)
         return 2
+    spec = Spec()
     genl = Genl()
     try:
         family = genl.family("diode")
@@ -168,7 +174,7 @@ def main():
         elif not words or words[0] not in ("get", "set"):
             print("usage: COMMAND ATTR... (see genl.py's help)", flush=True)
         else:
-            print(answer(genl, family, words), flush=True)
+            print(answer(genl, spec, family, words), flush=True)
     return 0
 
 

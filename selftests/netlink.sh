@@ -279,7 +279,29 @@ test_mtu_all_or_nothing() {
 	expect_eq "mtu" $((1400 - 28)) "$(ip netns exec "$NS" cat /sys/class/net/diode0/mtu)"
 }
 
+# The kernel's own netlink CLI (tools/net/ynl/cli.py, which
+# scripts/netlink-gen takes into the cache) drives the family from its spec
+# alone: diodectl shows what a SET of it set, and a GET of it reads back
+# what diodectl set.
+test_ynl_cli_drives_the_family() {
+	setup
+	local cli out
+	cli=$(ls "$DIODE_TOP"/.cache/ynl/*/tools/net/ynl/cli.py 2>/dev/null | tail -n 1)
+	[ -n "$cli" ] || fail "no ynl cli.py in $DIODE_TOP/.cache/ynl (scripts/netlink-gen takes it)"
+	ip netns exec "$NS" diodectl set diode0 heartbeat-interval 2500 || fail "diodectl set"
+	out=$(ip netns exec "$NS" python3 "$cli" --no-schema --spec "$DIODE_TOP/uapi/diode.yaml" \
+		--do set-device --json '{"ifname": "diode0", "rekey-after-time": 600, "fec-data": 8, "fec-parity": 2}' \
+		2>&1) || fail "ynl set-device: $out"
+	out=$(diode_config "$NS")
+	[[ $out == *"rekey after time: 600 seconds"* ]] || fail "ynl's rekey time not set: $out"
+	[[ $out == *"fec: 8/2"* ]] || fail "ynl's fec not set: $out"
+	out=$(ip netns exec "$NS" python3 "$cli" --no-schema --spec "$DIODE_TOP/uapi/diode.yaml" \
+		--do get-device --json '{"ifname": "diode0"}' --output-json 2>&1) || fail "ynl get-device: $out"
+	[[ $out == *'"heartbeat-interval": 2500'* ]] || fail "ynl get-device did not read the heartbeat: $out"
+	[[ $out == *'"ifname": "diode0"'* ]] || fail "ynl get-device did not read the name: $out"
+}
+
 ktap_run device_must_be_named_and_exist wrong_lengths out_of_range_values \
 	read_only_and_unknown_attributes all_or_nothing diodectl_errors needs_cap_net_admin \
 	rx_mark_only_in_rx_mode rx_mark_only_rises rx_mark_malformed \
-	ethertype_of_the_stack_refused mtu_all_or_nothing
+	ethertype_of_the_stack_refused mtu_all_or_nothing ynl_cli_drives_the_family

@@ -140,8 +140,8 @@ int parse_rekey_frames(const char *word, uint64_t *frames,
 	if (!parse_decimal(word, UINT64_MAX, &v) ||
 	    v < DIODE_REKEY_FRAMES_MIN || v > DIODE_REKEY_FRAMES_MAX)
 		return parse_fail(e, "invalid rekey frame count '%s' (from %llu to %llu)",
-				  word, DIODE_REKEY_FRAMES_MIN,
-				  DIODE_REKEY_FRAMES_MAX);
+				  word, (unsigned long long)DIODE_REKEY_FRAMES_MIN,
+				  (unsigned long long)DIODE_REKEY_FRAMES_MAX);
 	*frames = v;
 	return 0;
 }

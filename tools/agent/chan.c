@@ -692,6 +692,49 @@ size_t chan_tx_room(void)
 	return chan_cf.queue - tx.qlen;
 }
 
+uint64_t chan_carousel_bytes_s(uint32_t share)
+{
+	return chan_cf.rate_bps / 8 * share / 100;
+}
+
+uint32_t chan_state_overhead(void)
+{
+	return DA_HDR_LEN + 28;
+}
+
+void chan_share_init(struct chan_share *s, uint32_t share)
+{
+	memset(s, 0, sizeof(*s));
+	s->bytes_s = chan_carousel_bytes_s(share);
+}
+
+bool chan_share_take(struct chan_share *s, size_t len, uint64_t now_ms)
+{
+	int64_t cap = (int64_t)(s->bytes_s * CHAN_SHARE_BURST_MS);
+
+	if (!s->bytes_s) {
+		s->charged += len + chan_state_overhead();
+		return true;
+	}
+	if (!s->running) {
+		s->running = true;
+		s->credit = 0;
+		s->at_ms = now_ms;
+	}
+	if (now_ms > s->at_ms) {
+		s->credit += (int64_t)((now_ms - s->at_ms > CHAN_SHARE_BURST_MS ?
+					CHAN_SHARE_BURST_MS : now_ms - s->at_ms) * s->bytes_s);
+		if (s->credit > cap)
+			s->credit = cap;
+		s->at_ms = now_ms;
+	}
+	if (s->credit <= 0)
+		return false;
+	s->credit -= (int64_t)(len + chan_state_overhead()) * 1000;
+	s->charged += len + chan_state_overhead();
+	return true;
+}
+
 void chan_tx_too_large(void)
 {
 	tx.too_large++;

@@ -79,6 +79,32 @@ int chan_tx_enqueue(const void *hdr, size_t hlen, const void *data, size_t len);
  * queue was full (counted). */
 int chan_tx_enqueue_state(const void *rec, size_t len);
 size_t chan_tx_state_room(void);
+/*
+ * tx: a carousel's share of the channel's Rate (CarouselShare, percent):
+ * the bytes a second the protocol's carousel of state may take, 0 when
+ * the channel has no Rate (unbounded); and what one record of state sent
+ * costs against it beyond its own bytes (the transport's header, UDP and
+ * IP: a record alone in its datagram, which is the most it costs).
+ */
+uint64_t chan_carousel_bytes_s(uint32_t share);
+uint32_t chan_state_overhead(void);
+/*
+ * A carousel paced by its share: credit at bytes_s, for at most
+ * CHAN_SHARE_BURST_MS; a record is taken while the credit is positive (a
+ * record larger than it goes out of a positive one) and charged with its
+ * bytes and chan_state_overhead(). Ask at least every CHAN_SHARE_BURST_MS
+ * while the carousel runs, or it loses rate.
+ */
+#define CHAN_SHARE_BURST_MS 100
+struct chan_share {
+	uint64_t bytes_s;	/* 0: unbounded */
+	int64_t credit;		/* thousandths of a byte */
+	uint64_t at_ms;
+	bool running;
+	uint64_t charged;	/* bytes taken, overhead included */
+};
+void chan_share_init(struct chan_share *s, uint32_t share);
+bool chan_share_take(struct chan_share *s, size_t len, uint64_t now_ms);
 /* tx: a record larger than max_record, given up at the source. */
 void chan_tx_too_large(void);
 /* tx: records the queue can still take. */

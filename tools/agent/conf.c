@@ -240,7 +240,7 @@ static const struct key keys[] = {
 	{ "Port", S_OPCUA }, { "SecurityMode", S_OPCUA }, { "SecurityPolicy", S_OPCUA },
 	{ "Certificate", S_OPCUA }, { "PrivateKey", S_OPCUA }, { "TrustList", S_OPCUA },
 	{ "Username", S_OPCUA }, { "PasswordFile", S_OPCUA }, { "Users", S_OPCUA },
-	{ "Anonymous", S_OPCUA },
+	{ "Anonymous", S_OPCUA }, { "CarouselShare", S_OPCUA },
 };
 enum mqtt_key {
 	K_BROKER = 22, K_VERSION, K_CLIENTID, K_USERNAME, K_PASSWORDFILE, K_CAFILE,
@@ -255,7 +255,7 @@ enum files_key {
 enum opcua_key {
 	K_ENDPOINT = K_FILES_END, K_SAMPLING, K_PUBLISHING, K_CAROUSEL, K_REBROWSE, K_PORT,
 	K_SECMODE, K_SECPOLICY, K_CERT, K_PKEY, K_TRUST, K_UA_USER, K_UA_PASSWORDFILE,
-	K_USERS, K_ANONYMOUS, K_OPCUA_END
+	K_USERS, K_ANONYMOUS, K_UA_CAROUSELSHARE, K_OPCUA_END
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS == K_OPCUA_END, "keys[] and enum opcua_key disagree");
@@ -790,6 +790,10 @@ static int set_opcua_key(struct conf *c, int k, const char *v)
 			return bad("invalid Carousel (0 for none, or 1s to 7d)");
 		o->carousel_ms = n;
 		return 0;
+	case K_UA_CAROUSELSHARE:
+		if (percent(v, 1, 100, &o->carousel_share))
+			return bad("invalid CarouselShare (1%% to 100%% of Rate)");
+		return 0;
 	case K_REBROWSE:
 		if (duration(v, 0, 7 * 86400000ull, &n) || (n && n < 1000))
 			return bad("invalid Rebrowse (0 for none, or 1s to 7d)");
@@ -814,7 +818,8 @@ static int set_opcua_key(struct conf *c, int k, const char *v)
 static int opcua_check(struct conf *c, const int *given)
 {
 	static const int tx_only[] = { K_ENDPOINT, K_SAMPLING, K_PUBLISHING, K_CAROUSEL,
-				       K_REBROWSE, K_SECMODE, K_UA_USER, K_UA_PASSWORDFILE };
+				       K_UA_CAROUSELSHARE, K_REBROWSE, K_SECMODE, K_UA_USER,
+				       K_UA_PASSWORDFILE };
 	static const int rx_only[] = { K_PORT, K_USERS, K_ANONYMOUS };
 	static const int files[] = { K_CERT, K_PKEY, K_TRUST };
 	struct conf_opcua *o = &c->opcua;
@@ -1082,6 +1087,7 @@ static int load(struct conf *c, const char *path)
 	c->opcua.sampling_ms = 250;
 	c->opcua.publishing_ms = 500;
 	c->opcua.carousel_ms = 60000;
+	c->opcua.carousel_share = 10;
 	c->opcua.rebrowse_ms = 600000;
 	c->opcua.port = 4840;
 	c->opcua.security_mode = 1;

@@ -70,6 +70,7 @@ struct conf_opcua {
 	uint32_t sampling_ms;		/* tx: SamplingInterval */
 	uint32_t publishing_ms;		/* tx: PublishingInterval */
 	uint32_t carousel_ms;		/* tx: Carousel, 0 = off */
+	uint32_t carousel_share;	/* tx: CarouselShare, percent of Rate */
 	uint32_t rebrowse_ms;		/* tx: Rebrowse, 0 = off */
 	uint16_t port;			/* rx: Port, the mirror's */
 	/* security (docs/opcua.md, Security) */

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "mqtt.h"
-#include "transport.h"
 
 /*
  * After each subscription the broker sends every retained topic it holds:
@@ -122,14 +121,15 @@ static void tx_disconnected(void *ctx)
 static void tx_start(void)
 {
 	static const struct mqc_ops ops = { tx_message, tx_connected, tx_disconnected, NULL };
-	uint64_t share = chan_cf.rate_bps / 8 * chan_cf.mqtt.carousel_share / 100;
 
 	tx.rec = malloc(MQTT_MAX_RECORD);
 	if (!tx.rec)
 		chan_die("malloc");
 	mqtt_table_load(&tx.st);
-	/* a re-send costs its record, the transport's header and UDP/IP */
-	mqtt_state_carousel_set(&tx.st, chan_cf.mqtt.carousel_ms, share, DA_HDR_LEN + 28);
+	/* the share of Rate and what a re-send costs, as the channel counts them */
+	mqtt_state_carousel_set(&tx.st, chan_cf.mqtt.carousel_ms,
+				chan_carousel_bytes_s(chan_cf.mqtt.carousel_share),
+				chan_state_overhead());
 	tx.saved_ms = tx.expired_ms = chan_now_ms();
 	mqtt_broker_start(&tx.b, &ops);
 }

@@ -6,8 +6,9 @@
  *   opcua_check dump URL             every node under Objects, a line
  *                                    each, by URI (opcua_cmp.h): diff the
  *                                    source's with the mirror's
- *   opcua_check values URL           prints "V variables, W waiting"
- *                                    (BadWaitingForInitialData)
+ *   opcua_check values URL           prints "V variables, W waiting, U
+ *                                    uncertain" (BadWaitingForInitialData,
+ *                                    UncertainLastUsableValue)
  *   opcua_check read URL NODE        prints the value's status code name and
  *                                    source timestamp
  *   opcua_check write URL NODE       writes an Int32; prints the status
@@ -222,7 +223,7 @@ static int values(const char *url)
 {
 	UA_Client *c = connect_to(url);
 	UA_NodeId *v;
-	size_t n, i, waiting = 0;
+	size_t n, i, waiting = 0, uncertain = 0;
 
 	if (!opcua_cmp_variables(c, &v, &n))
 		return 1;
@@ -230,9 +231,10 @@ static int values(const char *url)
 		UA_DataValue dv = read_value(c, &v[i]);
 
 		waiting += dv.status == UA_STATUSCODE_BADWAITINGFORINITIALDATA;
+		uncertain += dv.status == UA_STATUSCODE_UNCERTAINLASTUSABLEVALUE;
 		UA_DataValue_clear(&dv);
 	}
-	printf("%zu variables, %zu waiting\n", n, waiting);
+	printf("%zu variables, %zu waiting, %zu uncertain\n", n, waiting, uncertain);
 	UA_Array_delete(v, n, &UA_TYPES[UA_TYPES_NODEID]);
 	UA_Client_delete(c);
 	return n && !waiting ? 0 : 1;

@@ -10,6 +10,12 @@
  *
  *   opcua_testsrv [OPTIONS] PORT [VARIABLES]     (default 1000 variables)
  *
+ * Every tick (500 ms) a tenth of the variables change, and Flip's status
+ * turns. With -r RATE, RATE changes a second instead, the variables in
+ * turn (every 10 ms, Flip as before); -r 0: nothing ever changes, Flip
+ * neither (a source whose only traffic across is the carousel). Each
+ * change of -r writes the variable's value of a tick never used before.
+ *
  * Without options it offers SecurityPolicy None and anonymous sessions.
  * With -c CERT -k KEY -t TRUSTED -a URI (DER or PEM files; URI the
  * certificate's application URI) it requires SignAndEncrypt with a
@@ -53,6 +59,9 @@ static const int types[] = {
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
 static unsigned nvars = 1000;
+static long rate = -1;			/* -r: changes a second; -1 the tenth a tick */
+static uint64_t changed;		/* by -r, since the start */
+static UA_DateTime started;
 static volatile sig_atomic_t change_model;
 static UA_UInt16 ns_plant, ns_line;
 static uint32_t tick;
@@ -287,7 +296,41 @@ static void build(UA_Server *s)
 		exit(1);
 }
 
-/* Every tick a tenth of the variables change, and Flip's status turns. */
+/* Variable i's value of tick at, written with a source timestamp. */
+static void change(UA_Server *s, unsigned i, uint32_t at)
+{
+	UA_NodeId id = var_id(i);
+	UA_DataValue dv;
+
+	UA_DataValue_init(&dv);
+	value_of(i, at, &dv.value);
+	dv.hasValue = true;
+	dv.sourceTimestamp = UA_DateTime_now();
+	dv.hasSourceTimestamp = true;
+	UA_Server_writeDataValue(s, id, dv);
+	UA_DataValue_clear(&dv);
+	UA_NodeId_clear(&id);
+}
+
+/* -r RATE: the changes due since the start, the variables in turn, each
+ * pass over them with ticks of its own (from 1 000 000, above on_tick's) */
+static void on_rate(UA_Server *s, void *arg)
+{
+	uint64_t due = (uint64_t)((UA_DateTime_nowMonotonic() - started) / UA_DATETIME_MSEC) *
+		       (uint64_t)rate / 1000;
+
+	(void)arg;
+	for (; changed < due; changed++) {
+		unsigned i = (unsigned)(changed % nvars);
+
+		if (i == 1 && change_model)
+			continue;
+		change(s, i, 1000000u + (uint32_t)(changed / nvars));
+	}
+}
+
+/* Every tick a tenth of the variables change (without -r), and Flip's
+ * status turns (but with -r 0). */
 static void on_tick(UA_Server *s, void *arg)
 {
 	UA_DataValue dv;
@@ -316,22 +359,11 @@ static void on_tick(UA_Server *s, void *arg)
 			exit(1);
 		UA_NodeId_clear(&v1);
 	}
-	for (i = tick % 10; i < nvars; i += 10) {
-		UA_NodeId id;
-
-		if (i == 1 && change_model)
-			continue;
-		id = var_id(i);
-
-		UA_DataValue_init(&dv);
-		value_of(i, tick, &dv.value);
-		dv.hasValue = true;
-		dv.sourceTimestamp = UA_DateTime_now();
-		dv.hasSourceTimestamp = true;
-		UA_Server_writeDataValue(s, id, dv);
-		UA_DataValue_clear(&dv);
-		UA_NodeId_clear(&id);
-	}
+	for (i = tick % 10; rate < 0 && i < nvars; i += 10)
+		if (i != 1 || !change_model)
+			change(s, i, tick);
+	if (!rate)
+		return;
 	UA_DataValue_init(&dv);
 	flip = (UA_Int32)tick;
 	UA_Variant_setScalar(&dv.value, &flip, &UA_TYPES[UA_TYPES_INT32]);
@@ -420,10 +452,16 @@ int main(int argc, char **argv)
 	UA_Server *s;
 	int port, rc, o;
 
-	while ((o = getopt(argc, argv, "c:k:t:a:u:w:")) != -1) {
+	while ((o = getopt(argc, argv, "c:k:t:a:u:w:r:")) != -1) {
 		const char **to = o == 'c' ? &cert : o == 'k' ? &key : o == 't' ? &trusted :
 				  o == 'a' ? &uri : o == 'u' ? &user : o == 'w' ? &password : NULL;
 
+		if (o == 'r') {
+			rate = strtol(optarg, NULL, 10);
+			if (rate < 0 || rate > 10000000)
+				return 2;
+			continue;
+		}
 		if (!to)
 			return 2;
 		*to = optarg;
@@ -434,7 +472,7 @@ int main(int argc, char **argv)
 	    (argc == 3 && (nvars = (unsigned)atoi(argv[2])) == 0) ||
 	    (cert && (!key || !trusted || !uri)) || (user && !cert)) {
 		fprintf(stderr, "usage: opcua_testsrv [-c CERT -k KEY -t TRUSTED -a URI "
-			"[-u USER -w PASSWORD]] PORT [VARIABLES]\n");
+			"[-u USER -w PASSWORD]] [-r RATE] PORT [VARIABLES]\n");
 		return 2;
 	}
 	if (cert) {
@@ -448,7 +486,9 @@ int main(int argc, char **argv)
 	ns_plant = UA_Server_addNamespace(s, "urn:diode:test:plant");
 	ns_line = UA_Server_addNamespace(s, "urn:diode:test:line");
 	build(s);
-	if (UA_Server_addRepeatedCallback(s, on_tick, NULL, TICK_MS, NULL))
+	started = UA_DateTime_nowMonotonic();
+	if (UA_Server_addRepeatedCallback(s, on_tick, NULL, TICK_MS, NULL) ||
+	    (rate > 0 && UA_Server_addRepeatedCallback(s, on_rate, NULL, 10, NULL)))
 		return 1;
 	signal(SIGTERM, stop);
 	signal(SIGINT, stop);

@@ -6,11 +6,13 @@
  * as state; it subscribes to every variable and sends each DataValue the
  * subscription delivers as a numbered value record (an event, counted
  * when lost), keeping the last one of each as state. The carousel sends
- * the whole state again, spread over its period, so that an rx that lost
- * some or restarted converges. Every Rebrowse it browses again and sends
- * what changed: a node new or changed, a tombstone for one gone.
+ * the whole state again, spread over its period, within CarouselShare of
+ * the channel's Rate (chan_share), so that an rx that lost some or
+ * restarted converges. Every Rebrowse, and on SIGUSR1, it browses again
+ * and sends what changed: a node new or changed, a tombstone for one gone.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +54,21 @@ static struct {
 	size_t nst;
 	size_t *value_of;		/* node -> its value's state entry, or 0 */
 	size_t cursor;
-	uint64_t pass_start, stamp;
+	uint64_t pass_start, last_pass_ms, stamp;
+	struct chan_share share;	/* the carousel's share of Rate */
 	uint8_t *buf;
 	uint64_t connects, nodes, values, refused, carousel_sent, passes, rebrowses,
-		 nodes_changed, nodes_gone;
+		 rebrowses_asked, nodes_changed, nodes_gone;
 } tx;
+
+/* SIGUSR1: a browse asked for, at the loop's next turn */
+static volatile sig_atomic_t browse_asked;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	browse_asked = 1;
+}
 
 /* open62541's check of the server's certificate (the TrustList), and what
  * it refused, to be said with the failure of the connection. */
@@ -484,6 +496,7 @@ static void tx_security(UA_ClientConfig *cc)
 
 static void tx_start(void)
 {
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	UA_ClientConfig cc;
 	uint32_t id = 0;
 
@@ -501,10 +514,18 @@ static void tx_start(void)
 	tx_security(&cc);
 	if (!(tx.c = UA_Client_newWithConfig(&cc)))
 		chan_die("open62541 client");
+	chan_share_init(&tx.share, chan_cf.opcua.carousel_share);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL))
+		chan_die("sigaction");
 }
 
-/* Spread one pass over the period: the entries due by now, while the
- * state queue has more than half its room (changes go first). */
+/*
+ * Spread one pass over the period: the entries due by now, while the
+ * state queue has more than half its room (changes first) and the share
+ * of Rate has credit. A pass the share cannot carry within the period
+ * takes longer, and the next starts when it ends.
+ */
 static void carousel(uint64_t now)
 {
 	size_t due;
@@ -520,10 +541,16 @@ static void carousel(uint64_t now)
 	}
 	due = now - tx.pass_start >= chan_cf.opcua.carousel_ms ? tx.nst :
 	      tx.nst * (now - tx.pass_start) / chan_cf.opcua.carousel_ms + 1;
-	for (; tx.cursor < due && chan_tx_state_room() > chan_cf.queue / 2; tx.cursor++)
-		if (tx.st[tx.cursor].len &&
-		    !chan_tx_enqueue_state(tx.st[tx.cursor].rec, tx.st[tx.cursor].len))
+	for (; tx.cursor < due && chan_tx_state_room() > chan_cf.queue / 2; tx.cursor++) {
+		if (!tx.st[tx.cursor].len)
+			continue;
+		if (!chan_share_take(&tx.share, tx.st[tx.cursor].len, now))
+			break;
+		if (!chan_tx_enqueue_state(tx.st[tx.cursor].rec, tx.st[tx.cursor].len))
 			tx.carousel_sent++;
+	}
+	if (tx.cursor == tx.nst)
+		tx.last_pass_ms = now - tx.pass_start;
 }
 
 static void tx_tick(uint64_t now, int *timeout)
@@ -532,6 +559,16 @@ static void tx_tick(uint64_t now, int *timeout)
 
 	if (!tx.up && now >= tx.next_try)
 		connect_source(now);
+	if (browse_asked) {
+		/* down, the next connection browses anyway */
+		browse_asked = 0;
+		if (tx.up) {
+			tx.rebrowses_asked++;
+			fprintf(stderr, "diode-agent: %s: %s: browsing again, as asked (SIGUSR1)\n",
+				chan_cf.name, chan_cf.opcua.endpoint);
+			rebrowse(now);
+		}
+	}
 	if (tx.up && chan_cf.opcua.rebrowse_ms && now >= tx.next_browse)
 		rebrowse(now);
 	if (tx.up) {
@@ -553,13 +590,22 @@ static void tx_tick(uint64_t now, int *timeout)
 
 static void tx_status(FILE *f)
 {
+	uint64_t state_bytes = 0;
+	size_t i;
+
+	for (i = 0; i < tx.nst; i++)
+		state_bytes += tx.st[i].len;
 	fprintf(f, ",\"source\":\"%s\",\"connects\":%" PRIu64 ",\"nodes\":%" PRIu64
 		",\"namespaces\":%zu,\"values\":%" PRIu64 ",\"refused\":%" PRIu64
 		",\"carousel_passes\":%" PRIu64 ",\"carousel_sent\":%" PRIu64
-		",\"rebrowses\":%" PRIu64 ",\"nodes_changed\":%" PRIu64 ",\"nodes_gone\":%" PRIu64,
+		",\"carousel_bytes\":%" PRIu64 ",\"carousel_last_pass_ms\":%" PRIu64
+		",\"carousel_share_bytes_s\":%" PRIu64 ",\"state_bytes\":%" PRIu64
+		",\"rebrowses\":%" PRIu64 ",\"rebrowses_asked\":%" PRIu64
+		",\"nodes_changed\":%" PRIu64 ",\"nodes_gone\":%" PRIu64,
 		tx.up ? "connected" : "down", tx.connects, tx.nodes, tx.ns.n, tx.values,
-		tx.refused, tx.passes, tx.carousel_sent, tx.rebrowses, tx.nodes_changed,
-		tx.nodes_gone);
+		tx.refused, tx.passes, tx.carousel_sent, tx.share.charged, tx.last_pass_ms,
+		tx.share.bytes_s, state_bytes, tx.rebrowses, tx.rebrowses_asked,
+		tx.nodes_changed, tx.nodes_gone);
 }
 
 static void tx_stop(void)

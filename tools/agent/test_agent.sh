@@ -30,7 +30,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        files_rx_killed_resumes files_history_reports_missing files_names_refused
        files_full_disk files_deadline_failed files_tx_killed_completes)
 tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
-	opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
+	opcua_carousel_share opcua_rebrowse_asked opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -261,6 +261,8 @@ test_config_errors() {
 	printf "$uarx"'Anonymous = no\n' | check_err "bad.conf:9: Anonymous = no needs Users"
 	printf "$uarx"'Anonymous = maybe\n' | check_err "bad.conf:9: invalid Anonymous (yes or no)"
 	printf "$ua"'Users = %s\n' "$pw" | check_err "bad.conf:10: Users is for an rx channel"
+	printf "$ua"'CarouselShare = 0%%\n' | check_err "bad.conf:10: invalid CarouselShare (1% to 100% of Rate)"
+	printf "$uarx"'CarouselShare = 20%%\n' | check_err "bad.conf:9: CarouselShare is for a tx channel"
 	chmod 604 "$pw"
 	printf "$uarx"'Users = %s\n' "$pw" | check_err "bad.conf:9: Users $pw is open to every user (mode 0604): chmod o-rwx"
 	chmod 600 "$pw"
@@ -1224,7 +1226,8 @@ conf_opcua() {
 	StateDir = $work/state-tx
 	[Transport]
 	Remote = 10.77.0.2:5140
-	HeartbeatInterval = 200ms
+	HeartbeatInterval = ${HB:-200ms}
+	${TX_TRANSPORT:-}
 	[OPCUA]
 	Endpoint = $opcua_src
 	Carousel = ${CAROUSEL:-60s}
@@ -1253,7 +1256,8 @@ opcua_setup() {
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"/*
 	link || return 1
 	conf_opcua
-	ip netns exec "$ns_tx" "$here/opcua_testsrv" "${srv_opts[@]}" 4840 1000 >"$work/src.log" 2>&1 &
+	ip netns exec "$ns_tx" "$here/opcua_testsrv" "${srv_opts[@]}" ${SRV_RATE:+-r "$SRV_RATE"} \
+		4840 1000 >"$work/src.log" 2>&1 &
 	src_pid=$!
 	wait_for 'ip netns exec "$ns_tx" ss -ltn | grep -q ":4840 "' || fail "source server"
 	start_rx; rx_up; start_tx
@@ -1354,6 +1358,102 @@ test_opcua_model_changes() {
 	# the status file is written every second
 	wait_for_s 3 '[ "$(stat rx gone)" = 1 ]' || fail "rx gone: $(stat rx gone)"
 	wait_for_s 10 opcua_values || fail "variables waiting after the change"
+}
+
+# rx_bytes: the bytes of IP packets that reached the rx from the link
+# (counted by nftables, before any loss rule), and the time, in ms.
+rx_meter() {
+	ip netns exec "$ns_rx" nft -f - <<-NFT
+	table inet wire {
+		counter arrived {}
+		chain input { type filter hook input priority -30; iifname "dat1" counter name arrived; }
+	}
+	NFT
+}
+rx_bytes() {
+	local b; b=$(ip netns exec "$ns_rx" nft list counter inet wire arrived | grep -o 'bytes [0-9]*')
+	echo "${b#bytes } $(( ${EPOCHREALTIME/./} / 1000 ))"
+}
+mir_uncertain() {
+	local r; r=$(ip netns exec "$ns_rx" "$here/opcua_check" values $opcua_mir) || return 1
+	r=${r%% uncertain}; echo "${r##* }"
+}
+
+# The carousel within its share of Rate: a source whose values never
+# change (-r 0), so that once the model and first values are across, the
+# link carries the carousel and heartbeats alone. Rate 4 Mbit/s and
+# CarouselShare 10 %: 50 000 bytes a second, far less than the state
+# (about 260 kB in 2 030 records) needs to go round in its 2 s: the share
+# binds, and a pass takes longer (about 8 s). Measured on the wire at the rx (nftables) over 8 s, and as
+# the tx charged it. Then the rx restarted (from its file, every value
+# Uncertain) is refreshed whole within one pass, as long as the share
+# makes it.
+test_opcua_carousel_share() {
+	local share=50000
+	HB=1s SRV_RATE=0 CAROUSEL=2s TX_TRANSPORT="Rate = 4mbit" TX_OPCUA="CarouselShare = 10%" opcua_setup
+	rx_meter
+	wait_for_s 30 opcua_same || { diff "$work/src.dump" "$work/mir.dump" | head -5 >&2; fail "mirror differs"; }
+	wait_for_s 20 opcua_values || fail "variables still waiting"
+	expect_eq "tx share" $share "$(stat tx carousel_share_bytes_s)"
+	# a pass done (the first is counted when the second begins)
+	wait_for_s 20 '[ "$(stat tx carousel_passes)" -ge 1 ]' || fail "no pass done"
+	local sb; sb=$(stat tx state_bytes)
+	[ "$sb" -gt $((share * 2)) ] || fail "state $sb bytes: the share would not bind"
+	local w0 w1 c0 c1 dt wire charged
+	read -r -a w0 <<<"$(rx_bytes)"; c0=$(stat tx carousel_bytes)
+	sleep 8
+	read -r -a w1 <<<"$(rx_bytes)"; c1=$(stat tx carousel_bytes)
+	dt=$((w1[1] - w0[1]))
+	wire=$(( (w1[0] - w0[0]) * 1000 / dt )) charged=$(( (c1 - c0) * 1000 / dt ))
+	echo "# carousel: $wire bytes/s on the wire, $charged charged, share $share, state $sb bytes," \
+		"pass $(stat tx carousel_last_pass_ms) ms" >&2
+	# heartbeats (5 a second, 68 bytes) and a status written a second
+	# apart; the lower bounds loose: a tx held by a busy host loses credit
+	[ "$wire" -le $((share * 110 / 100)) ] || fail "$wire bytes/s on the wire, above the share $share"
+	[ "$wire" -ge $((share * 40 / 100)) ] || fail "$wire bytes/s on the wire: the carousel is not using its share"
+	[ "$charged" -le $((share * 115 / 100)) ] && [ "$charged" -ge $((share * 60 / 100)) ] ||
+		fail "$charged bytes/s charged, not the share $share: $(cat "$work/state-tx/tx1.status")"
+	# a pass as long as the state takes at the share, more than the 2 s
+	local pass; pass=$(stat tx carousel_last_pass_ms)
+	[ "$pass" -gt 4000 ] || fail "a pass of $pass ms: the share did not bind"
+	# the rx restarted: every value Uncertain, then refreshed within a pass
+	stop "$rx_pid"
+	start_rx; rx_up
+	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q ":4841 "' || fail "mirror server again"
+	local t0=${EPOCHREALTIME/./} u
+	u=$(mir_uncertain)
+	[ "$u" -gt 900 ] || fail "$u values Uncertain after the restart, not nearly all"
+	wait_for_s $(( pass / 1000 + 10 )) '[ "$(mir_uncertain)" = 0 ]' || fail "values still Uncertain: $(mir_uncertain); $(cat "$work/state-tx/tx1.status"); $(cat "$work/state-rx/rx1.status")"
+	local took=$(( (${EPOCHREALTIME/./} - t0) / 1000 )) p2
+	# (a host busy enough stretches a pass: the longer of the two)
+	p2=$(stat tx carousel_last_pass_ms); [ "$p2" -gt "$pass" ] && pass=$p2
+	echo "# every value fresh $took ms after the restart, a pass $pass ms" >&2
+	[ "$took" -le $((pass + 3000)) ] || fail "fresh after $took ms, more than a pass ($pass ms)"
+	opcua_same || fail "mirror differs after the rx restarted"
+}
+
+# A browse asked for (SIGUSR1 to the tx) with the periodic one 10 min
+# away: the source's model changed is on the mirror within seconds.
+test_opcua_rebrowse_asked() {
+	opcua_setup
+	wait_for_s 20 opcua_same || fail "mirror differs"
+	kill -USR1 "$src_pid"
+	wait_for_s 5 'ip netns exec "$ns_tx" "$here/opcua_check" dump $opcua_src | grep -q "s=Plant/Extra "' ||
+		fail "the source did not change"
+	# not browsed again by itself
+	sleep 2
+	opcua_same && fail "the mirror followed without a request"
+	grep -q "s=Plant/Extra " "$work/mir.dump" && fail "Extra on the mirror before the request"
+	expect_eq "tx rebrowses before" 0 "$(stat tx rebrowses)"
+	kill -USR1 "$tx_pid"
+	wait_for_s 10 'opcua_same && grep -q "s=Plant/Extra " "$work/mir.dump"' ||
+		{ diff "$work/src.dump" "$work/mir.dump" | head -5 >&2; fail "mirror differs after the request"; }
+	grep -q "s=Plant/Line0/Cell0/V1 " "$work/mir.dump" && fail "V1 still on the mirror"
+	grep -q "tx1: $opcua_src: browsing again, as asked (SIGUSR1)" "$work/tx.log" || fail "not said"
+	wait_for_s 3 '[ "$(stat tx rebrowses_asked)" = 1 ]' || fail "tx rebrowses_asked $(stat tx rebrowses_asked)"
+	expect_eq "tx rebrowses" 1 "$(stat tx rebrowses)"
+	expect_eq "tx nodes_gone" 1 "$(stat tx nodes_gone)"
+	expect_eq "tx connects" 1 "$(stat tx connects)"
 }
 
 # ---------------------------------------------------------------- OPC UA security

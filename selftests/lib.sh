@@ -222,8 +222,11 @@ stream() {
 	if [ "$family" = 4 ]; then dst=$RX_IN4; max=$(( $(mtu_of) - 28 )); else dst=$RX_IN6; max=$(( $(mtu_of) - 48 )); fi
 	ready=$KEYS/ready.$$
 	rm -f "$ready"
+	# the receiver waits for the whole stream: its nominal length and a
+	# minute, stretched as a debug kernel stretches the sender
 	ip netns exec "$RX" "$UDPGEN" recv "$dst" 7000 \
 		--count "$count" --max-size "$max" --ready "$ready" --idle $((4 * DIODE_SLOWDOWN)) \
+		--timeout $(( (pps > 0 ? count / pps + 60 : 120) * DIODE_SLOWDOWN )) \
 		>"$KEYS/recv.json" &
 	local rpid=$!
 	wait_for_file "$ready" "the receiver of the stream"

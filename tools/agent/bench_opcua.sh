@@ -13,9 +13,13 @@
 #   2. value changes: for each rate of RATES, the source changing that many
 #      values a second (opcua_testsrv -r, the variables in turn), the
 #      agents started again on it; once the mirror is whole, WINDOW seconds
-#      measured: the changes the tx's subscription delivered and sent a
-#      second, the values the rx applied a second, what the rx counted
-#      lost, what the tx dropped (its queue full).
+#      measured: the changes the tx's subscription delivered a second, the
+#      records it sent a second (numbered: the changes, once the model is
+#      across), the values the rx applied a second, what the rx counted
+#      lost, what the tx dropped (its queue full), and the records in the
+#      tx's queue at the window's start and end. The window begins once
+#      the tx's queue is below 1 000 records (the start's backlog sent),
+#      or after 60 s (the link short of the rate).
 # For each phase, the CPU time of both agents (% of one CPU over the
 # phase) and their largest resident set (VmHWM). Not a test: numbers
 # depend on the machine.
@@ -64,7 +68,7 @@ now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 fresh() {
 	local f=$work/state-$1/$1.status m
 	m=$(date -r "$f" +%s%3N)
-	wait_for 5 '[ "$(date -r "$f" +%s%3N)" != "$m" ]'
+	wait_for 30 '[ "$(date -r "$f" +%s%3N)" != "$m" ]'
 	sleep 0.05	# written whole, then renamed: read after the rename
 	date -r "$f" +%s%3N
 }
@@ -174,15 +178,21 @@ for r in $rates; do
 	agents
 	# values lost beyond the link's rate do not stop the measure
 	until_s 300 "whole $nvars" || echo "bench: -r $r: the mirror not whole after 300 s" >&2
+	# the backlog of the start (the model, every first value) sent: a
+	# steady state, if the link carries the rate
+	until_s 60 '[ "$(stat tx queued)" -lt 1000 ]' ||
+		echo "bench: -r $r: the tx's queue still $(stat tx queued) records after 60 s" >&2
 	sleep 2
 	c1_tx=$(ticks "$tx_pid") c1_rx=$(ticks "$rx_pid") t1=$(now_ms)
 	ta=$(fresh tx); a_tx=$(stat tx values) a_drop=$(stat tx dropped_queue_full)
+	a_sent=$(stat tx sent_messages) a_q=$(stat tx queued)
 	ra=$(fresh rx); a_rx=$(stat rx values) a_lost=$(stat rx lost)
 	sleep "$window"
 	tb=$(fresh tx); b_tx=$(stat tx values) b_drop=$(stat tx dropped_queue_full)
+	b_sent=$(stat tx sent_messages) b_q=$(stat tx queued)
 	rb=$(fresh rx); b_rx=$(stat rx values) b_lost=$(stat rx lost)
 	ms=$(($(now_ms) - t1))
-	echo "$r|$(((b_tx - a_tx) * 1000 / (tb - ta)))|$(((b_rx - a_rx) * 1000 / (rb - ra)))|$((b_lost - a_lost))|$((b_drop - a_drop))|$(cpu "$tx_pid" "$c1_tx" "$ms")|$(cpu "$rx_pid" "$c1_rx" "$ms")|$(hwm "$tx_pid")|$(hwm "$rx_pid")" >>"$work/rows"
+	echo "$r|$(((b_tx - a_tx) * 1000 / (tb - ta)))|$(((b_sent - a_sent) * 1000 / (tb - ta)))|$(((b_rx - a_rx) * 1000 / (rb - ra)))|$((b_lost - a_lost))|$((b_drop - a_drop))|$a_q>$b_q|$(cpu "$tx_pid" "$c1_tx" "$ms")|$(cpu "$rx_pid" "$c1_rx" "$ms")|$(hwm "$tx_pid")|$(hwm "$rx_pid")" >>"$work/rows"
 	echo "bench: -r $r: done ($(stat tx sent_bytes) bytes sent by the tx)" >&2
 	stop_all "$tx_pid" "$rx_pid" "$src_pid"
 done
@@ -190,8 +200,9 @@ done
 echo "bench: load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "cold start: $nodes nodes, $nvars variables: the mirror whole in $t_cold ms; CPU $cold_cpu;" \
 	"max RSS $cold_rss; the mirror's dump $same to the source's"
-printf '%10s %10s %10s %8s %8s %8s %8s %10s %10s\n' "source/s" "tx sent/s" "rx applied/s" \
-	lost dropped "tx CPU%" "rx CPU%" "tx RSS MiB" "rx RSS MiB"
-while IFS='|' read -r r s a l d ct cr mt mr; do
-	printf '%10s %10s %10s %8s %8s %8s %8s %10s %10s\n' "$r" "$s" "$a" "$l" "$d" "$ct" "$cr" "$mt" "$mr"
+printf '%8s %8s %8s %8s %6s %8s %12s %6s %6s %7s %7s\n' "source/s" "tx in/s" "tx sent/s" \
+	"rx applied/s" lost dropped "tx queue" "tx CPU%" "rx CPU%" "tx MiB" "rx MiB"
+while IFS='|' read -r r s n a l d q ct cr mt mr; do
+	printf '%8s %8s %8s %8s %6s %8s %12s %6s %6s %7s %7s\n' "$r" "$s" "$n" "$a" "$l" "$d" "$q" \
+		"$ct" "$cr" "$mt" "$mr"
 done <"$work/rows"

@@ -1410,8 +1410,8 @@ test_opcua_carousel_share() {
 	# heartbeats (5 a second, 68 bytes) and a status written a second
 	# apart; the lower bounds loose: a tx held by a busy host loses credit
 	[ "$wire" -le $((share * 110 / 100)) ] || fail "$wire bytes/s on the wire, above the share $share"
-	[ "$wire" -ge $((share * 40 / 100)) ] || fail "$wire bytes/s on the wire: the carousel is not using its share"
-	[ "$charged" -le $((share * 115 / 100)) ] && [ "$charged" -ge $((share * 60 / 100)) ] ||
+	[ "$wire" -ge $((share * 20 / 100)) ] || fail "$wire bytes/s on the wire: the carousel is not using its share"
+	[ "$charged" -le $((share * 115 / 100)) ] && [ "$charged" -ge $((share * 30 / 100)) ] ||
 		fail "$charged bytes/s charged, not the share $share: $(cat "$work/state-tx/tx1.status")"
 	# a pass as long as the state takes at the share, more than the 2 s
 	local pass; pass=$(stat tx carousel_last_pass_ms)

@@ -540,6 +540,21 @@ static bool tx_flush(int k, const size_t *cost, uint64_t now, void (*done)(int j
 	return true;
 }
 
+/* Datagram k of the batch, len bytes holding n records, taken if the rate
+ * lets it go now. */
+static bool tx_batch_take(int k, size_t len, uint16_t n, size_t *cost, uint64_t now)
+{
+	cost[k] = len + 28;
+	if (!tx_may_send(cost[k], now))
+		return false;
+	if (chan_cf.rate_bps)
+		tx.tokens -= cost[k];
+	batch_iov[k] = (struct iovec){ .iov_base = batch_out[k], .iov_len = len };
+	batch_mh[k].msg_hdr = (struct msghdr){ .msg_iov = &batch_iov[k], .msg_iovlen = 1 };
+	batch_n[k] = n;
+	return true;
+}
+
 /* Numbered messages out, or given up: the rx counts those lost. */
 static void tx_batch_done(int j, bool sent)
 {
@@ -561,6 +576,7 @@ static bool tx_send_batch(uint64_t now)
 	for (k = 0; k < TX_BATCH && taken < tx.qlen; k++) {
 		struct msg *m = tx.q[(tx.qhead + taken) % chan_cf.queue];
 		struct da_batch b;
+		size_t len;
 
 		if (m->len + DA_HDR_LEN > tx.dgram)
 			break;		/* it needs fragments */
@@ -572,22 +588,15 @@ static bool tx_send_batch(uint64_t now)
 				break;
 		}
 		if (b.n > 1) {
-			batch_iov[k].iov_len = da_batch_end(&b, chan_cf.id, tx.epoch, tx.next + taken);
+			len = da_batch_end(&b, chan_cf.id, tx.epoch, tx.next + taken);
 		} else {
 			/* alone, or filling a DATA datagram but not a BATCH one */
-			batch_iov[k].iov_len = da_put_fragment(batch_out[k], chan_cf.id, tx.epoch,
-							       tx.next + taken, m->data, m->len,
-							       m->len, 1, 0);
+			len = da_put_fragment(batch_out[k], chan_cf.id, tx.epoch, tx.next + taken,
+					      m->data, m->len, m->len, 1, 0);
 			b.n = 1;
 		}
-		cost[k] = batch_iov[k].iov_len + 28;
-		if (!tx_may_send(cost[k], now))
+		if (!tx_batch_take(k, len, b.n, cost, now))
 			break;
-		if (chan_cf.rate_bps)
-			tx.tokens -= cost[k];
-		batch_iov[k].iov_base = batch_out[k];
-		batch_mh[k].msg_hdr = (struct msghdr){ .msg_iov = &batch_iov[k], .msg_iovlen = 1 };
-		batch_n[k] = b.n;
 		taken += b.n;
 	}
 	if (!k)
@@ -624,6 +633,7 @@ static bool tx_send_state(uint64_t now)
 
 	for (k = 0; k < TX_BATCH && taken < tx.slen; k++) {
 		struct da_batch b;
+		size_t len;
 
 		da_batch_start(&b, batch_out[k], tx.dgram);
 		while (taken + b.n < tx.slen) {
@@ -641,15 +651,9 @@ static bool tx_send_state(uint64_t now)
 			tx_state_pop();
 			return true;
 		}
-		batch_iov[k].iov_len = da_state_end(&b, chan_cf.id, tx.epoch);
-		cost[k] = batch_iov[k].iov_len + 28;
-		if (!tx_may_send(cost[k], now))
+		len = da_state_end(&b, chan_cf.id, tx.epoch);
+		if (!tx_batch_take(k, len, b.n, cost, now))
 			break;
-		if (chan_cf.rate_bps)
-			tx.tokens -= cost[k];
-		batch_iov[k].iov_base = batch_out[k];
-		batch_mh[k].msg_hdr = (struct msghdr){ .msg_iov = &batch_iov[k], .msg_iovlen = 1 };
-		batch_n[k] = b.n;
 		taken += b.n;
 	}
 	return k && tx_flush(k, cost, now, tx_state_done);

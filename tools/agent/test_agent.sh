@@ -1396,7 +1396,7 @@ test_opcua_carousel_share() {
 	wait_for_s 20 opcua_values || fail "variables still waiting"
 	expect_eq "tx share" $share "$(stat tx carousel_share_bytes_s)"
 	# a pass done (the first is counted when the second begins)
-	wait_for_s 20 '[ "$(stat tx carousel_passes)" -ge 1 ]' || fail "no pass done"
+	wait_for_s 60 '[ "$(stat tx carousel_passes)" -ge 1 ]' || fail "no pass done"
 	local sb; sb=$(stat tx state_bytes)
 	[ "$sb" -gt $((share * 2)) ] || fail "state $sb bytes: the share would not bind"
 	local w0 w1 c0 c1 dt wire charged

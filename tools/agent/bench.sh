@@ -19,19 +19,7 @@ count=${1:-500000}
 work=$(mktemp -d /tmp/diode-agent-bench.XXXXXX)
 ns_tx=dab-tx-$$ ns_rx=dab-rx-$$
 
-cleanup() {
-	local ns p
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	done
-	sleep 0.3
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/bench_lib.sh"
 wait_for() {
 	local i
 	for i in $(seq 200); do eval "$1" && return 0; sleep 0.05; done

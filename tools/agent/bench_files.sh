@@ -27,19 +27,7 @@ work=$(mktemp -d /tmp/diode-agent-bench-files.XXXXXX)
 ns_tx=dbf-tx-$$ ns_rx=dbf-rx-$$
 
 [ -x "$flood" ] || { echo "bench: no $flood: make -C tools bench/udpflood" >&2; exit 1; }
-cleanup() {
-	local ns p
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	done
-	sleep 0.3
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/bench_lib.sh"
 
 ip netns add "$ns_tx" && ip netns add "$ns_rx" || exit 1
 ip -n "$ns_tx" link set lo up; ip -n "$ns_rx" link set lo up

@@ -28,19 +28,7 @@ period=${CAROUSEL_PERIOD:-10s} share=${CAROUSEL_SHARE:-10%} ntopics=${TOPICS:-10
 work=$(mktemp -d /tmp/diode-mqtt-bench.XXXXXX)
 ns_tx=dmb-tx-$$ ns_rx=dmb-rx-$$
 
-cleanup() {
-	local ns p
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	done
-	sleep 0.3
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/bench_lib.sh"
 die() { echo "bench: $*" >&2; tail -5 "$work"/*.log >&2 2>/dev/null; exit 1; }
 wait_for() {	# wait_for SECONDS CONDITION
 	local end=$((SECONDS + $1))

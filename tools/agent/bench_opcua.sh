@@ -36,19 +36,7 @@ work=$(mktemp -d /tmp/diode-opcua-bench.XXXXXX)
 ns_tx=dob-tx-$$ ns_rx=dob-rx-$$
 src=opc.tcp://127.0.0.1:4840 mir=opc.tcp://127.0.0.1:4841
 
-cleanup() {
-	local ns p
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	done
-	sleep 0.3
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/bench_lib.sh"
 die() { echo "bench: $*" >&2; tail -5 "$work"/*.log >&2 2>/dev/null; exit 1; }
 until_s() {	# until_s SECONDS CONDITION: 1 when it timed out
 	local end=$((SECONDS + $1))

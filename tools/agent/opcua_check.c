@@ -41,6 +41,7 @@
 #include <open62541/plugin/log_stdout.h>
 
 #include "opcua_cmp.h"
+#include "opcua_file.h"
 
 static struct {
 	const char *mode, *policy, *cert, *key, *uri, *trusted, *user, *password;
@@ -48,18 +49,7 @@ static struct {
 
 static UA_ByteString file_of(const char *p)
 {
-	UA_ByteString b = UA_BYTESTRING_NULL;
-	FILE *f = fopen(p, "rb");
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0 || n > (1 << 20) ||
-	    fseek(f, 0, SEEK_SET) || UA_ByteString_allocBuffer(&b, (size_t)n) ||
-	    fread(b.data, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "opcua_check: cannot read %s\n", p);
-		exit(1);
-	}
-	fclose(f);
-	return b;
+	return opcua_file_read("opcua_check", p, 1);
 }
 
 static UA_MessageSecurityMode mode_of(const char *m)

@@ -39,6 +39,7 @@
 #include <open62541/plugin/accesscontrol_default.h>
 #include <open62541/plugin/log_stdout.h>
 #include <open62541/server_config_default.h>
+#include "opcua_file.h"
 
 #define TICK_MS		500
 #define PER_FOLDER	50
@@ -392,18 +393,7 @@ static void on_usr1(int sig)
 
 static UA_ByteString file_of(const char *p)
 {
-	UA_ByteString b = UA_BYTESTRING_NULL;
-	FILE *f = fopen(p, "rb");
-	long n;
-
-	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0 || n > (1 << 20) ||
-	    fseek(f, 0, SEEK_SET) || UA_ByteString_allocBuffer(&b, (size_t)n) ||
-	    fread(b.data, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "opcua_testsrv: cannot read %s\n", p);
-		exit(2);
-	}
-	fclose(f);
-	return b;
+	return opcua_file_read("opcua_testsrv", p, 2);
 }
 
 /* SignAndEncrypt only, with the secure policies; the client's certificate

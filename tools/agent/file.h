@@ -30,6 +30,9 @@ struct chan_proto;
 
 /* META flags */
 #define FILE_F_HISTORY	1	/* from the history: every pass was sent */
+#define FILE_F_NOSHA	2	/* sha256 not yet known (all zero): the tx hashes
+				 * the file as it sends its first pass, and sends
+				 * the META again, with it, at the pass's end */
 
 struct file_meta {
 	uint8_t flags;
@@ -71,10 +74,14 @@ void file_sha_update(struct file_sha *s, const void *p, size_t n);
 void file_sha_final(struct file_sha *s, uint8_t out[32]);
 void file_sha_free(struct file_sha *s);
 
-/* The identity of a file's transfer: the first 64 bits of a SHA-256 of
- * its name, content hash, size and chunk size. */
-uint64_t file_key(const uint8_t *name, size_t name_len, const uint8_t sha256[32],
-		  uint64_t size, uint32_t chunk);
+/* The transfer key: what names a transfer on the link and at the rx,
+ * the first 64 bits of a SHA-256 of the META's fields the tx knows when
+ * it takes the file (not its content, so that the first pass needs no
+ * hash before it starts). */
+uint64_t file_key(const struct file_meta *m);
+/* What the rx compares to recognise a file it has delivered already,
+ * sent again in another transfer: name, size and content. */
+uint64_t file_content_key(const struct file_meta *m);
 uint32_t file_nchunks(uint64_t size, uint32_t chunk);
 /* The length of chunk index of a file (index < file_nchunks). */
 uint32_t file_chunk_len(uint64_t size, uint32_t chunk, uint32_t index);

@@ -42,22 +42,40 @@ void file_sha_free(struct file_sha *s)
 	EVP_MD_CTX_free((EVP_MD_CTX *)s);
 }
 
-uint64_t file_key(const uint8_t *name, size_t name_len, const uint8_t sha256[32],
-		  uint64_t size, uint32_t chunk)
+/* The first 64 bits, big-endian, of a SHA-256 of a label and fields. */
+static uint64_t key_of(const char *label, const uint8_t *fields, size_t len,
+		       const uint8_t *tail, size_t tail_len)
 {
-	static const uint8_t label[] = "diode-file-key-1";
-	uint8_t b[14], h[32];
 	struct file_sha *st = file_sha_new();
+	uint8_t h[32];
 
-	be_put16(b, name_len);
-	be_put64(b + 2, size);
-	be_put32(b + 10, chunk);
-	file_sha_update(st, label, sizeof(label));
-	file_sha_update(st, b, sizeof(b));
-	file_sha_update(st, sha256, 32);
-	file_sha_update(st, name, name_len);
+	file_sha_update(st, label, strlen(label) + 1);
+	file_sha_update(st, fields, len);
+	file_sha_update(st, tail, tail_len);
 	file_sha_final(st, h);
 	return be_get64(h);
+}
+
+uint64_t file_key(const struct file_meta *m)
+{
+	uint8_t b[30];
+
+	be_put16(b, m->name_len);
+	be_put64(b + 2, m->size);
+	be_put32(b + 10, m->chunk);
+	be_put64(b + 14, (uint64_t)m->mtime_ns);
+	be_put64(b + 22, m->xfer);
+	return key_of("diode-file-key-2", b, sizeof(b), m->name, m->name_len);
+}
+
+uint64_t file_content_key(const struct file_meta *m)
+{
+	uint8_t b[42];
+
+	be_put16(b, m->name_len);
+	be_put64(b + 2, m->size);
+	memcpy(b + 10, m->sha256, 32);
+	return key_of("diode-file-content-1", b, sizeof(b), m->name, m->name_len);
 }
 
 uint32_t file_nchunks(uint64_t size, uint32_t chunk)
@@ -102,6 +120,8 @@ size_t file_put_chunk_hdr(uint8_t *out, uint64_t key, uint32_t index)
 
 static int decode_meta(const uint8_t *r, size_t len, struct file_meta *m)
 {
+	static const uint8_t zero[32];
+
 	if (len < FILE_META_FIXED)
 		return -FILE_E_SHORT;
 	m->flags = r[1];
@@ -118,15 +138,18 @@ static int decode_meta(const uint8_t *r, size_t len, struct file_meta *m)
 	m->name = r + FILE_META_FIXED;
 	if (len != FILE_META_FIXED + (size_t)m->name_len)
 		return -FILE_E_SHORT;
-	if (m->flags & ~FILE_F_HISTORY || !m->passes || m->pass > m->passes ||
+	if (m->flags & ~(FILE_F_HISTORY | FILE_F_NOSHA) || !m->passes || m->pass > m->passes ||
 	    !(m->flags & FILE_F_HISTORY) != !!m->pass)
+		return -FILE_E_FIELD;
+	/* only a first pass goes before its hash, and then says so */
+	if (m->flags & FILE_F_NOSHA && (m->pass != 1 || memcmp(m->sha256, zero, 32)))
 		return -FILE_E_FIELD;
 	if (m->chunk < FILE_CHUNK_MIN || m->chunk > FILE_CHUNK_MAX || m->mode & ~07777u ||
 	    m->size > (uint64_t)m->chunk * FILE_MAX_CHUNKS)
 		return -FILE_E_FIELD;
 	if (!m->name_len || m->name_len > FILE_NAME_MAX)
 		return -FILE_E_FIELD;
-	if (m->key != file_key(m->name, m->name_len, m->sha256, m->size, m->chunk))
+	if (m->key != file_key(m))
 		return -FILE_E_KEY;
 	return FILE_REC_META;
 }

@@ -49,7 +49,8 @@ struct frx_part {
 };
 
 struct frx_mark {
-	uint64_t key, xfer;
+	uint64_t key;
+	uint64_t content;		/* file_content_key, 0 when not known */
 	uint8_t state;
 	int64_t at;			/* wall clock, s */
 };
@@ -70,7 +71,7 @@ static struct {
 	size_t wb_len;
 	uint64_t delivered, delivered_bytes, failed_n, failed_deadline, failed_hash,
 		 failed_disk, failed_path, missing, refused, collisions, chunks, dups,
-		 unknown, bad, resumed, busy;
+		 unknown, bad, resumed, busy, already, superseded;
 } frx;
 
 static int64_t wall_ms(void)
@@ -161,7 +162,25 @@ static struct frx_mark *mark_find(uint64_t key)
 	return NULL;
 }
 
-static void mark_set(uint64_t key, uint64_t xfer, uint8_t state, int64_t at)
+static bool sha_known(const struct file_meta *m)
+{
+	return !(m->flags & FILE_F_NOSHA);
+}
+
+/* A file delivered already, in another transfer: the same name, size and
+ * content. */
+static bool delivered_before(const struct file_meta *m)
+{
+	uint64_t content = file_content_key(m);
+	size_t i;
+
+	for (i = 0; i < frx.nmarks; i++)
+		if (frx.marks[i].state == FRX_DONE && frx.marks[i].content == content)
+			return true;
+	return false;
+}
+
+static void mark_set(uint64_t key, uint64_t content, uint8_t state, int64_t at)
 {
 	struct frx_mark *k = mark_find(key);
 
@@ -171,12 +190,7 @@ static void mark_set(uint64_t key, uint64_t xfer, uint8_t state, int64_t at)
 			chan_die("realloc");
 		k = &frx.marks[frx.nmarks++];
 	}
-	*k = (struct frx_mark){ key, xfer, state, at };
-}
-
-static void mark_del(struct frx_mark *k)
-{
-	*k = frx.marks[--frx.nmarks];
+	*k = (struct frx_mark){ key, content, state, at };
 }
 
 /* A mark, durable: the file's map says what became of it. */
@@ -185,7 +199,7 @@ static void mark(const uint8_t *rec, size_t len, const struct file_meta *m, uint
 	int64_t now = wall_ms() / 1000;
 	uint64_t key = m->key;
 
-	mark_set(key, m->xfer, state, now);
+	mark_set(key, sha_known(m) ? file_content_key(m) : 0, state, now);
 	if (map_write(key, state, now, rec, len, NULL, 0, NULL))
 		fprintf(stderr, "diode-agent: %s: cannot write the mark of %016" PRIx64 ": %s\n",
 			chan_cf.name, key, strerror(errno));
@@ -235,7 +249,8 @@ static void report(const struct file_meta *m, uint32_t have, uint32_t nchunks, c
 	key_name(p, sizeof(p), m->key, "report");
 	fd = openat(frx.failed, p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	for (i = 0; i < 32; i++)
+	strcpy(sha, "not known yet");
+	for (i = 0; i < 32 && sha_known(m); i++)
 		sprintf(sha + 2 * i, "%02x", m->sha256[i]);
 	fprintf(stderr, "diode-agent: %s: failed: ", chan_cf.name);
 	put_name(stderr, m->name, m->name_len);
@@ -270,6 +285,33 @@ static void part_fail(struct frx_part *p, const char *why, uint64_t *counter, bo
 	frx.failed_n++;
 	mark(p->rec, p->rec_len, &p->m, FRX_FAILED);
 	part_free(p);
+}
+
+/* The file not needed: another transfer delivered it. Its data removed,
+ * its mark says done, so that what is still on its way of it is ignored. */
+static void part_drop(struct frx_part *p, const char *why, uint64_t *counter)
+{
+	char d[64];
+
+	fprintf(stderr, "diode-agent: %s: ", chan_cf.name);
+	put_name(stderr, p->m.name, p->m.name_len);
+	fprintf(stderr, ": %s\n", why);
+	key_name(d, sizeof(d), p->m.key, "data");
+	unlinkat(frx.partial, d, 0);
+	(*counter)++;
+	mark(p->rec, p->rec_len, &p->m, FRX_DONE);
+	part_free(p);
+}
+
+/* The same file as p in another transfer that a tx gave up (it was
+ * restarted before it saved the transfer, or the file was sent again):
+ * the same name, size and mtime, and the same content as far as known. */
+static bool same_file(const struct frx_part *p, const struct frx_part *q)
+{
+	return q != p && q->m.name_len == p->m.name_len &&
+	       !memcmp(q->m.name, p->m.name, p->m.name_len) && q->m.size == p->m.size &&
+	       q->m.mtime_ns == p->m.mtime_ns &&
+	       (!sha_known(&q->m) || !memcmp(q->m.sha256, p->m.sha256, 32));
 }
 
 /* The chunks held back written: false when that failed the file. */
@@ -324,7 +366,7 @@ static void part_deliver(struct frx_part *p)
 {
 	struct timespec t[2] = { { p->m.mtime_ns / 1000000000, p->m.mtime_ns % 1000000000 } };
 	char d[64], base[FILE_COMP_MAX + 1], try[FILE_COMP_MAX + 16];
-	size_t b, dot;
+	size_t b, dot, i;
 	int dfd, n, r = -1;
 
 	if (t[0].tv_nsec < 0) {
@@ -366,6 +408,11 @@ static void part_deliver(struct frx_part *p)
 	frx.delivered++;
 	frx.delivered_bytes += p->m.size;
 	mark(p->rec, p->rec_len, &p->m, FRX_DONE);
+	/* backwards: part_drop moves the last one into the place it frees */
+	for (i = frx.nparts; i > 0; i--)
+		if (same_file(p, frx.parts[i - 1]))
+			part_drop(frx.parts[i - 1], "superseded: delivered in another transfer",
+				  &frx.superseded);
 	part_free(p);
 }
 
@@ -387,7 +434,7 @@ static void verify_step(struct frx_part *p, size_t *budget)
 		p->verified += n;
 		*budget = *budget > (size_t)n ? *budget - n : 0;
 	}
-	if (p->verified < p->m.size)
+	if (p->verified < p->m.size || !sha_known(&p->m))
 		return;
 	file_sha_final(p->hs, h);
 	p->hs = NULL;
@@ -457,24 +504,50 @@ static void part_create(const uint8_t *rec, size_t len)
 		verify_start(p);
 }
 
+/* The hash of a file that came before it (its first pass, hashed by the
+ * tx as it went): its META taken, and written into its map. */
+static void part_sha(struct frx_part *p, const uint8_t *rec, size_t len)
+{
+	struct file_chunk c;
+
+	if (len != p->rec_len)	/* the same key is the same name */
+		return;
+	memcpy(p->rec, rec, len);
+	file_decode(p->rec, len, &p->m, &c);
+	if (delivered_before(&p->m)) {
+		part_drop(p, "delivered already, in another transfer", &frx.already);
+		return;
+	}
+	if (frx.wb_part == p && !wb_flush())
+		return;
+	if (sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE) ||
+	    map_write(p->m.key, FRX_PARTIAL, p->last_ms / 1000, p->rec, p->rec_len, p->map,
+		      p->nchunks, &p->map_off))
+		fprintf(stderr, "diode-agent: %s: cannot save the map of %016" PRIx64 ": %s\n",
+			chan_cf.name, p->m.key, strerror(errno));
+}
+
 static void meta_in(const struct file_meta *m, const uint8_t *rec, size_t len)
 {
 	struct frx_part *p = part_find(m->key);
-	struct frx_mark *k;
 	int e;
 
 	if (p) {
 		/* the history repeats for a day: only a pass keeps a file alive */
 		if (!(m->flags & FILE_F_HISTORY))
 			p->last_ms = wall_ms();
+		if (!sha_known(&p->m) && sha_known(m))
+			part_sha(p, rec, len);
 		return;
 	}
-	k = mark_find(m->key);
-	if (k && (k->state == FRX_DONE || k->state == FRX_REFUSED || m->xfer == k->xfer ||
-		  m->flags & FILE_F_HISTORY))
+	/* a later pass, the history, or a META lost and sent again */
+	if (mark_find(m->key))
 		return;
-	if (k)
-		mark_del(k);	/* failed or missing, and sent again: a new try */
+	if (sha_known(m) && delivered_before(m)) {
+		frx.already++;
+		mark(rec, len, m, FRX_DONE);
+		return;
+	}
 	if (m->flags & FILE_F_HISTORY) {
 		report(m, 0, file_nchunks(m->size, m->chunk),
 		       "missing: the sender's history names it, nothing of it arrived");
@@ -645,11 +718,13 @@ static void frx_tick(uint64_t now, int *timeout)
 	size_t i, budget = FRX_VERIFY_STEP;
 	int64_t w;
 
+	/* a delivery may remove other files than its own (superseded) */
 	for (i = frx.nparts; i > 0 && budget; i--)
-		if (frx.parts[i - 1]->verifying)
+		if (i <= frx.nparts && frx.parts[i - 1]->verifying)
 			verify_step(frx.parts[i - 1], &budget);
 	for (i = 0; i < frx.nparts; i++)
-		if (frx.parts[i]->verifying)
+		if (frx.parts[i]->verifying &&
+		    (frx.parts[i]->verified < frx.parts[i]->m.size || sha_known(&frx.parts[i]->m)))
 			*timeout = 0;
 	if (now >= frx.next_save) {
 		save_maps();
@@ -735,7 +810,7 @@ static void map_load(const char *fname, int64_t now)
 		if (now / 1000 - at > FRX_MARK_AGE)
 			unlinkat(frx.partial, fname, 0);
 		else
-			mark_set(key, m.xfer, s, at);
+			mark_set(key, sha_known(&m) ? file_content_key(&m) : 0, s, at);
 		goto out;
 	}
 	nl = strchr(nl + 1, '\n');
@@ -837,11 +912,11 @@ static void frx_status(FILE *f)
 		",\"refused_names\":%" PRIu64 ",\"collisions\":%" PRIu64 ",\"in_progress\":%zu"
 		",\"in_progress_percent\":%" PRIu64 ",\"chunks\":%" PRIu64 ",\"chunks_duplicate\":%" PRIu64
 		",\"chunks_unknown\":%" PRIu64 ",\"bad_records\":%" PRIu64 ",\"resumed\":%" PRIu64
-		",\"busy\":%" PRIu64,
+		",\"busy\":%" PRIu64 ",\"already_delivered\":%" PRIu64 ",\"superseded\":%" PRIu64,
 		frx.delivered, frx.delivered_bytes, frx.failed_n, frx.failed_deadline, frx.failed_hash,
 		frx.failed_disk, frx.failed_path, frx.missing, frx.refused, frx.collisions, frx.nparts,
 		total ? have * 100 / total : 0, frx.chunks, frx.dups, frx.unknown, frx.bad,
-		frx.resumed, frx.busy);
+		frx.resumed, frx.busy, frx.already, frx.superseded);
 }
 
 static void frx_stop(void)

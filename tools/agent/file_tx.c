@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The files channel's tx (docs/files.md): the outbox watched with inotify
- * and scanned, each complete file hashed, then sent in Passes passes of a
- * META record (numbered: small, journalled, counted when lost) and its
- * CHUNK records (state: unnumbered, never journalled, since the file in
- * the outbox is their durable source), and moved to Sent after the last
- * pass. A periodic history of the files sent lets the rx name a file it
+ * and scanned, each complete file sent in Passes passes of a META record
+ * (numbered: small, journalled, counted when lost) and its CHUNK records
+ * (state: unnumbered, never journalled, since the file in the outbox is
+ * their durable source), hashed as its first pass reads it, and moved to
+ * Sent after the last pass. A periodic history of the files sent lets the rx name a file it
  * never saw.
  */
 #define _GNU_SOURCE
@@ -27,7 +27,6 @@
 #include "transport.h"
 
 #define FTX_AHEAD	1024		/* chunks queued ahead of the socket */
-#define FTX_HASH_STEP	(4u << 20)	/* bytes hashed a turn of the loop (4 ms) */
 #define FTX_READ	(1u << 20)	/* a pass reads its file this much at once */
 #define FTX_HISTORY	64		/* files the history names */
 #define FTX_HISTORY_AGE	(24 * 3600)	/* s: and only those of the last day */
@@ -37,8 +36,9 @@ struct ftx_file {
 	int fd;
 	struct file_meta m;
 	struct file_sha *hs;
-	uint64_t hashed;		/* bytes; m is complete when == size */
-	bool hashing;
+	uint64_t hashed;		/* bytes, by the first pass */
+	bool hashing;			/* m.sha256 not known yet */
+	bool sha_due;			/* known, its META not yet queued */
 	uint8_t passes_done;
 	uint32_t next;			/* chunk of the pass under way */
 	uint64_t due;			/* ms: the next pass may start */
@@ -60,8 +60,8 @@ struct ftx_hist {
 	int64_t done_at;		/* wall clock, s */
 };
 
-/* A file a tx before a restart had hashed (and maybe sent some passes
- * of): taken again without hashing when it is still the same. */
+/* A file a tx before a restart was sending: taken again under the same
+ * transfer key when it is still the same, the passes it had sent done. */
 struct ftx_resume {
 	struct file_meta m;
 	char *name;
@@ -87,7 +87,7 @@ static struct {
 	uint64_t next_scan, next_history, next_save;
 	bool scan_now;
 	bool save;			/* NAME.files is behind */
-	uint8_t *buf;			/* a chunk record, or hash input */
+	uint8_t *buf;			/* a chunk record */
 	uint8_t *rd;			/* what the pass read ahead of its chunks */
 	const struct ftx_file *rd_file;
 	uint64_t rd_off;
@@ -154,14 +154,16 @@ static void hist_add(const struct file_meta *m, const char *name, int64_t at)
 }
 
 /* One line of StateDir/NAME.files: AT (the history's time, or the passes
- * sent of a file being sent), then the META's fields, the name in hex. */
-static void state_line(FILE *f, int64_t at, const struct file_meta *m)
+ * sent of a file being sent), then the META's fields, the name in hex;
+ * "-" for a hash not known yet. */
+static void state_line(FILE *f, int64_t at, const struct file_meta *m, bool sha_known)
 {
-	char sha[65], *name = malloc(2 * m->name_len + 1);
+	char sha[65] = "-", *name = malloc(2 * m->name_len + 1);
 
 	if (!name)
 		chan_die("malloc");
-	hex(sha, m->sha256, 32);
+	if (sha_known)
+		hex(sha, m->sha256, 32);
 	hex(name, m->name, m->name_len);
 	fprintf(f, "%" PRId64 " %" PRIu64 " %" PRIu32 " %" PRIo32 " %" PRId64 " %u %" PRIu64
 		" %s %s\n", at, m->size, m->chunk, m->mode, m->mtime_ns, m->passes, m->xfer, sha, name);
@@ -169,8 +171,9 @@ static void state_line(FILE *f, int64_t at, const struct file_meta *m)
 }
 
 /* StateDir/NAME.files: the history, so that a restart still names them,
- * and the files being sent, hashed ("sending" lines), so that a restart
- * neither hashes them again nor sends the passes already sent. */
+ * and the files being sent ("sending" lines), so that a restart sends them
+ * on under the same transfer key, neither hashing again a file whose hash
+ * it knew nor sending again the passes already sent. */
 static void hist_save(void)
 {
 	char *b = NULL;
@@ -182,13 +185,12 @@ static void hist_save(void)
 	for (i = 0; i < ftx.nhist; i++) {
 		struct ftx_hist *h = &ftx.hist[(ftx.hist_next + FTX_HISTORY - ftx.nhist + i) % FTX_HISTORY];
 
-		state_line(f, h->done_at, &h->m);
+		state_line(f, h->done_at, &h->m, true);
 	}
-	for (i = 0; i < ftx.nfiles; i++)
-		if (!ftx.files[i]->hashing) {
-			fprintf(f, "sending ");
-			state_line(f, ftx.files[i]->passes_done, &ftx.files[i]->m);
-		}
+	for (i = 0; i < ftx.nfiles; i++) {
+		fprintf(f, "sending ");
+		state_line(f, ftx.files[i]->passes_done, &ftx.files[i]->m, !ftx.files[i]->hashing);
+	}
 	fclose(f);
 	if (chan_write_atomic("files", b, l, true))
 		fprintf(stderr, "diode-agent: %s: cannot save the files' history: %s\n",
@@ -221,20 +223,22 @@ static void hist_load(void)
 		if (sscanf(line + (sending ? 8 : 0), "%" SCNd64 " %" SCNu64 " %" SCNu32 " %" SCNo32 " %" SCNd64 " %u %" SCNu64
 			   " %64s %s", &at, &m.size, &m.chunk, &m.mode, &m.mtime_ns, &passes, &m.xfer,
 			   sha, name) == 9 &&
-		    strlen(sha) == 64 && !unhex(m.sha256, sha, 32) && (n = strlen(name) / 2) &&
-		    n <= FILE_NAME_MAX && !unhex(raw, name, n) && !memchr(raw, 0, n) &&
-		    passes && passes <= 255 && m.chunk >= FILE_CHUNK_MIN && m.chunk <= FILE_CHUNK_MAX) {
+		    ((sending && !strcmp(sha, "-")) || (strlen(sha) == 64 && !unhex(m.sha256, sha, 32))) &&
+		    (n = strlen(name) / 2) && n <= FILE_NAME_MAX && !unhex(raw, name, n) &&
+		    !memchr(raw, 0, n) && passes && passes <= 255 && m.chunk >= FILE_CHUNK_MIN &&
+		    m.chunk <= FILE_CHUNK_MAX) {
 			raw[n] = 0;
 			m.passes = passes;
 			m.name_len = n;
-			m.key = file_key(raw, n, m.sha256, m.size, m.chunk);
+			m.name = raw;
+			m.key = file_key(&m);
 			if (!sending) {
 				hist_add(&m, (char *)raw, at);
-			} else if (at >= 0 && at < passes) {
+			} else if (at >= 0 && at < passes && (at == 0 || strcmp(sha, "-"))) {
 				ftx.resume = realloc(ftx.resume, (ftx.nresume + 1) * sizeof(*ftx.resume));
 				if (!ftx.resume)
 					chan_die("realloc");
-				m.flags = 0;
+				m.flags = strcmp(sha, "-") ? 0 : FILE_F_NOSHA;
 				ftx.resume[ftx.nresume++] = (struct ftx_resume){ .m = m, .name = (char *)raw,
 									   .passes_done = at };
 				raw = NULL;
@@ -345,9 +349,9 @@ static void resume_drop(struct ftx_resume *r)
 	*r = ftx.resume[--ftx.nresume];
 }
 
-/* A complete file: opened (never through a symlink) and hashed from now
- * on, a turn at a time; or, the same file as a tx before a restart had
- * hashed, its passes continued. */
+/* A complete file, opened (never through a symlink): a new transfer, or
+ * the same file as a tx before a restart was sending, its transfer
+ * continued. */
 static void take(struct ftx_cand *c, uint64_t now)
 {
 	struct ftx_file *f = calloc(1, sizeof(*f));
@@ -379,12 +383,13 @@ static void take(struct ftx_cand *c, uint64_t now)
 	f->due = now;
 	r = resume_find(f->rel, f->m.size, f->m.mtime_ns);
 	if (r) {
-		memcpy(f->m.sha256, r->m.sha256, 32);
-		f->m.key = file_key(f->m.name, f->m.name_len, f->m.sha256, f->m.size, f->m.chunk);
-		/* the same transfer, for the rx: a file it failed is not tried again */
+		/* the same transfer, for the rx: what it has of it counts */
 		f->m.xfer = r->m.xfer;
-		if (r->m.chunk == f->m.chunk && r->m.passes == f->m.passes)
+		if (!(r->m.flags & FILE_F_NOSHA) && r->m.chunk == f->m.chunk &&
+		    r->m.passes == f->m.passes) {
+			memcpy(f->m.sha256, r->m.sha256, 32);
 			f->passes_done = r->passes_done;
+		}
 		resume_drop(r);
 		ftx.resumed++;
 	} else {
@@ -392,9 +397,13 @@ static void take(struct ftx_cand *c, uint64_t now)
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		f->m.xfer = ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	}
+	if (!f->passes_done) {
 		f->hashing = true;
 		f->hs = file_sha_new();
 	}
+	f->m.key = file_key(&f->m);
+	ftx.save = true;
 	ftx.files = realloc(ftx.files, (ftx.nfiles + 1) * sizeof(*ftx.files));
 	if (!ftx.files)
 		chan_die("realloc");
@@ -610,74 +619,73 @@ static void file_done(struct ftx_file *f)
 	ftx.save = true;
 }
 
-/* At most FTX_HASH_STEP bytes of the files being hashed. */
-static bool hash_step(void)
+/* f's META, numbered, and a copy as state ahead of the chunks that
+ * follow: a pass whose META is lost is a pass lost, unless one of the two
+ * arrives. -1 when the queue has no room. */
+static int meta_send(const struct ftx_file *f)
 {
-	size_t i, budget = FTX_HASH_STEP;
+	uint8_t rec[FILE_META_FIXED + FILE_NAME_MAX];
+	size_t n = file_put_meta(rec, sizeof(rec), &f->m);
 
-	for (i = 0; i < ftx.nfiles && budget; i++) {
-		struct ftx_file *f = ftx.files[i];
-		ssize_t n;
+	if (chan_tx_enqueue(rec, n, NULL, 0))
+		return -1;
+	chan_tx_enqueue_state(rec, n);
+	return 0;
+}
 
-		while (f->hashing && budget) {
-			size_t want = f->m.size - f->hashed < (1u << 20) ? f->m.size - f->hashed : 1u << 20;
+static bool unchanged(const struct ftx_file *f)
+{
+	struct stat st;
 
-			n = want ? pread(f->fd, ftx.buf, want, f->hashed) : 0;
-			if (n < 0 || (size_t)n != want) {
-				file_drop(f, &ftx.read_errors, "could not be read whole");
-				return true;
-			}
-			file_sha_update(f->hs, ftx.buf, n);
-			f->hashed += n;
-			budget -= n < (ssize_t)budget ? (size_t)n : budget;
-			if (f->hashed == f->m.size) {
-				file_sha_final(f->hs, f->m.sha256);
-				f->hs = NULL;
-				f->m.key = file_key(f->m.name, f->m.name_len, f->m.sha256,
-						    f->m.size, f->m.chunk);
-				f->hashing = false;
-				ftx.save = true;
-			}
-			if (!want)
-				break;
+	return !fstat(f->fd, &st) && (uint64_t)st.st_size == f->m.size &&
+	       st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec == f->m.mtime_ns;
+}
+
+/* The end of a first pass: the hash of what it read, which is what it
+ * sent, goes in a META of its own. False when that must wait. */
+static bool hash_end(struct ftx_file *f)
+{
+	if (f->hashing) {
+		if (f->hashed != f->m.size || !unchanged(f)) {
+			file_drop(f, &ftx.changed, "changed while it was sent");
+			return false;
 		}
+		file_sha_final(f->hs, f->m.sha256);
+		f->hs = NULL;
+		f->hashing = false;
+		f->sha_due = true;
+		f->m.flags = 0;
+		ftx.save = true;
 	}
-	for (i = 0; i < ftx.nfiles; i++)
-		if (ftx.files[i]->hashing)
-			return true;
-	return false;
+	if (f->sha_due && meta_send(f))
+		return false;
+	f->sha_due = false;
+	return true;
 }
 
 /* The file due first starts its next pass with its META, unless it
- * changed since it was hashed. */
+ * changed since it was taken. */
 static void pass_start(uint64_t now)
 {
-	uint8_t rec[FILE_META_FIXED + FILE_NAME_MAX];
 	struct ftx_file *best = NULL;
-	struct stat st;
-	size_t i, n;
+	size_t i;
 
 	for (i = 0; i < ftx.nfiles; i++) {
 		struct ftx_file *f = ftx.files[i];
 
-		if (!f->hashing && f->due <= now && (!best || f->due < best->due))
+		if (f->due <= now && (!best || f->due < best->due))
 			best = f;
 	}
 	if (!best || !chan_tx_room())
 		return;
-	if (fstat(best->fd, &st) || (uint64_t)st.st_size != best->m.size ||
-	    st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec != best->m.mtime_ns) {
+	if (!unchanged(best)) {
 		file_drop(best, &ftx.changed, "changed while it was sent");
 		return;
 	}
 	best->m.pass = best->passes_done + 1;
-	best->m.flags = 0;
-	n = file_put_meta(rec, sizeof(rec), &best->m);
-	if (chan_tx_enqueue(rec, n, NULL, 0))
+	best->m.flags = best->hashing ? FILE_F_NOSHA : 0;
+	if (meta_send(best))
 		return;
-	/* and a copy as state, ahead of the chunks: a pass whose META is
-	 * lost is a pass lost, unless one of the two arrives */
-	chan_tx_enqueue_state(rec, n);
 	best->next = 0;
 	ftx.cur = best;
 }
@@ -709,6 +717,10 @@ static bool pass_fill(uint64_t now)
 			ftx.rd_file = f;
 			ftx.rd_off = off;
 			ftx.rd_len = want;
+			if (f->hashing && off == f->hashed) {
+				file_sha_update(f->hs, ftx.rd, want);
+				f->hashed += want;
+			}
 		}
 		memcpy(ftx.buf + FILE_CHUNK_HDR, ftx.rd + (off - ftx.rd_off), len);
 		file_put_chunk_hdr(ftx.buf, f->m.key, f->next);
@@ -720,6 +732,8 @@ static bool pass_fill(uint64_t now)
 	}
 	if (f->next < total)
 		return f->next != first;
+	if (!hash_end(f))
+		return !ftx.cur;	/* dropped: on to the next */
 	f->passes_done++;
 	ftx.passes++;
 	ftx.cur = NULL;
@@ -734,12 +748,11 @@ static bool pass_fill(uint64_t now)
 
 static void ftx_tick(uint64_t now, int *timeout)
 {
-	bool more;
+	bool more = false;
 	size_t i;
 
 	if (ftx.scan_now || now >= ftx.next_scan)
 		scan(now);
-	more = hash_step();
 	if (!ftx.cur)
 		pass_start(now);
 	if (ftx.cur)
@@ -760,7 +773,7 @@ static void ftx_tick(uint64_t now, int *timeout)
 		return;
 	}
 	for (i = 0; i < ftx.nfiles && !ftx.cur; i++)
-		if (!ftx.files[i]->hashing && ftx.files[i]->due - now < (uint64_t)*timeout)
+		if (ftx.files[i]->due - now < (uint64_t)*timeout)
 			*timeout = ftx.files[i]->due > now ? ftx.files[i]->due - now : 0;
 	if (ftx.next_scan - now < (uint64_t)*timeout)
 		*timeout = ftx.next_scan > now ? ftx.next_scan - now : 0;
@@ -814,7 +827,7 @@ static void ftx_start(void)
 			exit(1);
 		}
 	}
-	ftx.buf = malloc(FILE_CHUNK_HDR + (FILE_CHUNK_MAX > (1 << 20) ? FILE_CHUNK_MAX : (1 << 20)));
+	ftx.buf = malloc(FILE_MAX_RECORD);
 	ftx.rd = malloc(FTX_READ);
 	if (!ftx.buf || !ftx.rd)
 		chan_die("malloc");

@@ -28,7 +28,8 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        mqtt_restarts mqtt_restarts_mid_stream mqtt_v311_and_one_way
        files_200_mixed files_loss_5_percent files_blackout_second_pass
        files_rx_killed_resumes files_history_reports_missing files_names_refused
-       files_full_disk files_deadline_failed files_tx_killed_completes)
+       files_full_disk files_deadline_failed files_tx_killed_completes
+       files_sent_again_not_twice files_partial_superseded)
 tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
 	opcua_carousel_share opcua_rebrowse_asked opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
 # AGENT_TESTS="a b" runs only those (for development)
@@ -1104,8 +1105,8 @@ test_files_names_refused() {
 	    s.sendto(h + rec, ('10.77.0.2', 5140))
 	def file(name, data, chunk=1000):
 	    sha = hashlib.sha256(data).digest()
-	    key = hashlib.sha256(b'diode-file-key-1\0' + struct.pack('>HQI', len(name), len(data), chunk)
-	                         + sha + name).digest()[:8]
+	    key = hashlib.sha256(b'diode-file-key-2\0' + struct.pack('>HQIqQ', len(name), len(data), chunk, 0, 1)
+	                         + name).digest()[:8]
 	    send(struct.pack('>BBBB8sQIIq', 1, 0, 1, 1, key, len(data), chunk, 0o644, 0) + sha
 	         + struct.pack('>QH', 1, len(name)) + name)
 	    for i in range(0, max(len(data), 1), chunk):
@@ -1159,10 +1160,10 @@ test_files_full_disk() {
 	expect_eq "partial data left" "" "$(find "$work/small/inbox/.diode-partial" -name '*.data')"
 }
 
-# The tx killed (-9) in the middle of a 24 MB file and started again: it
-# takes the file again from the outbox without hashing it again (its
-# "sending" line in StateDir/NAME.files), the same transfer key, and the
-# rx completes what it has: every chunk written once. Killed again
+# The tx killed (-9) in the middle of the first pass of a 24 MB file and
+# started again: it takes the file again from the outbox under the same
+# transfer key (its "sending" line in StateDir/NAME.files), and the rx
+# completes what it has: every chunk written once. Killed again
 # between the passes, the next tx sends the second pass only. The file
 # byte-exact, then in Sent.
 test_files_tx_killed_completes() {
@@ -1177,7 +1178,7 @@ test_files_tx_killed_completes() {
 	rm "$work/state-tx/tx1.status"
 	start_tx
 	wait_for_s 30 '[ "$(stat tx passes 2>/dev/null)" = 1 ]' || fail "first pass not done"
-	expect_eq "tx resumed (not hashed again)" 1 "$(stat tx resumed)"
+	expect_eq "tx resumed (the same transfer)" 1 "$(stat tx resumed)"
 	sleep 1.5	# NAME.files is saved a second after a pass at most
 	kill -9 "$tx_pid"; wait "$tx_pid" 2>/dev/null || true
 	rm "$work/state-tx/tx1.status"
@@ -1190,6 +1191,46 @@ test_files_tx_killed_completes() {
 	expect_eq "sha256" "$sum" "$(sha256sum <"$work/inbox/big.bin")"
 	expect_eq "rx chunks (each written once)" "$n" "$(stat rx chunks)"
 	expect_eq "rx files_failed" 0 "$(stat rx files_failed)"
+}
+
+# A file delivered, moved from Sent back into the outbox: the rx knows its
+# name, size and hash from the new transfer's first pass, and does not
+# deliver it twice.
+test_files_sent_again_not_twice() {
+	PASSES=1 files_setup
+	rnd 300000 >"$work/stage/once.bin"; mv "$work/stage/once.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx files_delivered)" = 1 ] && [ -f "$work/sent/once.bin" ]' ||
+		fail "not delivered"
+	mv "$work/sent/once.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx already_delivered)" = 1 ]' ||
+		fail "already_delivered $(stat rx already_delivered)"
+	expect_eq "tx files_sent" 2 "$(stat tx files_sent)"
+	expect_eq "rx files_delivered" 1 "$(stat rx files_delivered)"
+	expect_eq "in the inbox" "./once.bin" "$(cd "$work/inbox" && find . -name '.diode-*' -prune -o -type f -print)"
+	expect_eq "partial data left" "" "$(find "$work/inbox/.diode-partial" -name '*.data')"
+}
+
+# One pass cut by a blackout, so the rx lacks chunks and the hash (it
+# comes at the pass's end); the file moved from Sent back into the outbox
+# goes whole in a new transfer, and the first one's partial file is
+# dropped as superseded, not failed at its deadline.
+test_files_partial_superseded() {
+	RATE=40mbit PASSES=1 DEADLINE=3s files_setup
+	rnd $((8 << 20)) >"$work/stage/again.bin"
+	local sum; sum=$(sha256sum <"$work/stage/again.bin")
+	mv "$work/stage/again.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx in_progress_percent)" -ge 20 ]' || fail "no progress"
+	blackout on
+	wait_for_s 10 '[ -f "$work/sent/again.bin" ]' || fail "first transfer not sent"
+	blackout off
+	mv "$work/sent/again.bin" "$work/outbox/"
+	wait_for_s 10 '[ "$(stat rx files_delivered)" = 1 ]' || fail "not delivered"
+	expect_eq "rx superseded" 1 "$(stat rx superseded)"
+	sleep 4
+	expect_eq "sha256" "$sum" "$(sha256sum <"$work/inbox/again.bin")"
+	expect_eq "rx files_failed (after the deadline)" 0 "$(stat rx files_failed)"
+	expect_eq "rx in_progress" 0 "$(stat rx in_progress)"
+	expect_eq "partial data left" "" "$(find "$work/inbox/.diode-partial" -name '*.data')"
 }
 
 # One pass, the link black from the middle of it on: the file cannot be

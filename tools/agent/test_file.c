@@ -8,15 +8,21 @@
 
 static uint8_t rec[FILE_META_FIXED + FILE_NAME_MAX + 1];
 
-static size_t meta(const char *name, uint64_t size, uint32_t chunk)
+static size_t meta_sha(const char *name, uint64_t size, uint32_t chunk, bool sha)
 {
 	struct file_meta m = { .pass = 1, .passes = 2, .size = size, .chunk = chunk,
 			       .mode = 0640, .mtime_ns = -5, .xfer = 77,
+			       .flags = sha ? 0 : FILE_F_NOSHA,
 			       .name = (const uint8_t *)name, .name_len = strlen(name) };
 
-	memset(m.sha256, 0xab, 32);
-	m.key = file_key(m.name, m.name_len, m.sha256, size, chunk);
+	memset(m.sha256, sha ? 0xab : 0, 32);
+	m.key = file_key(&m);
 	return file_put_meta(rec, sizeof(rec), &m);
+}
+
+static size_t meta(const char *name, uint64_t size, uint32_t chunk)
+{
+	return meta_sha(name, size, chunk, true);
 }
 
 static bool test_sha256_vector(void)
@@ -64,6 +70,15 @@ static bool test_meta_roundtrip(void)
 	rec[19] ^= 1;	/* size */
 	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_KEY);
 	rec[19] ^= 1;
+	rec[35] ^= 1;	/* mtime */
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_KEY);
+	rec[35] ^= 1;
+	rec[75] ^= 1;	/* transfer */
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_KEY);
+	rec[75] ^= 1;
+	/* the key does not depend on the content: the first pass goes first */
+	rec[40] ^= 1;
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == FILE_REC_META);
 	KTAP_EXPECT(file_decode(rec, n - 1, &m, &c) == -FILE_E_SHORT);
 	KTAP_EXPECT(file_decode(rec, FILE_META_FIXED - 1, &m, &c) == -FILE_E_SHORT);
 	return true;
@@ -86,7 +101,7 @@ static bool test_meta_fields(void)
 	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
 	rec[1] = FILE_F_HISTORY;
 	KTAP_EXPECT(file_decode(rec, n, &m, &c) == FILE_REC_META);
-	rec[1] = 2;	/* an unknown flag */
+	rec[1] = 4;	/* an unknown flag */
 	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
 	n = meta("x", 10, 1000);
 	be_put32(rec + 24, 010000);	/* a mode beyond the permission bits */
@@ -94,6 +109,48 @@ static bool test_meta_fields(void)
 	rec[0] = 9;
 	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_TYPE);
 	KTAP_EXPECT(file_decode(rec, 0, &m, &c) == -FILE_E_SHORT);
+	return true;
+}
+
+/* A first pass before its hash: said, and only a first pass. */
+static bool test_meta_nosha(void)
+{
+	struct file_meta m;
+	struct file_chunk c;
+	size_t n = meta_sha("x", 10, 1000, false);
+
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == FILE_REC_META && m.flags == FILE_F_NOSHA);
+	rec[36] = 1;	/* a hash while it says there is none */
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
+	rec[36] = 0;
+	rec[2] = 2;	/* a second pass */
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
+	rec[2] = 0;
+	rec[1] = FILE_F_NOSHA | FILE_F_HISTORY;
+	KTAP_EXPECT(file_decode(rec, n, &m, &c) == -FILE_E_FIELD);
+	return true;
+}
+
+/* The content key: name, size and hash; not the transfer, mtime, chunk. */
+static bool test_content_key(void)
+{
+	struct file_meta a = { .size = 5, .chunk = 1000, .mtime_ns = 1, .xfer = 1,
+			       .name = (const uint8_t *)"a", .name_len = 1 }, b;
+	uint64_t k = file_content_key(&a);
+
+	b = a;
+	b.xfer = 2;
+	b.mtime_ns = 2;
+	b.chunk = 2000;
+	KTAP_EXPECT(file_content_key(&b) == k && file_key(&b) != file_key(&a));
+	b.sha256[31] = 1;
+	KTAP_EXPECT(file_content_key(&b) != k);
+	b = a;
+	b.size = 6;
+	KTAP_EXPECT(file_content_key(&b) != k);
+	b = a;
+	b.name = (const uint8_t *)"b";
+	KTAP_EXPECT(file_content_key(&b) != k);
 	return true;
 }
 
@@ -150,6 +207,8 @@ static const struct ktap_test tests[] = {
 	{ "chunks", test_chunks },
 	{ "meta_roundtrip", test_meta_roundtrip },
 	{ "meta_fields", test_meta_fields },
+	{ "meta_nosha", test_meta_nosha },
+	{ "content_key", test_content_key },
 	{ "chunk_records", test_chunk_records },
 	{ "names", test_names },
 };

@@ -113,7 +113,8 @@ for passes in 1 2; do
 			printf "files agents, %d pass%s  %10.1f %9.0f %%  %8.1f %6.2f  %s", p, (p > 1 ? "es" : "  "),
 				g, 100 * g / u, b / (e - a) / 1e6, c / hz / (b / 2^30), ok }')")
 	else
-		results+=("files agents, $passes pass(es): not delivered ($(statv rx in_progress_percent) % of it)")
+		results+=("files agents, $passes pass(es): not delivered ($(statv rx in_progress_percent) % of it;" \
+			"$(statv rx socket_drops) datagrams dropped at the rx's full socket buffer)")
 		tail -n 3 "$work/tx.log" "$work/rx.log" >&2
 	fi
 	kill "$txp" "$rxp"; wait "$txp" "$rxp" 2>/dev/null

@@ -13,6 +13,28 @@
 
 #define BG_MAGIC 0xda1ab06e
 
+bool bg_credit_take(struct bg_credit *c, uint64_t bytes_s, uint64_t bytes, uint64_t now_ms)
+{
+	int64_t cap = (int64_t)(bytes_s * BG_CREDIT_BURST_MS);
+
+	if (!c->running) {
+		c->running = true;
+		c->milli = 0;
+		c->at_ms = now_ms;
+	}
+	if (now_ms > c->at_ms) {
+		c->milli += (int64_t)((now_ms - c->at_ms > BG_CREDIT_BURST_MS ?
+				       BG_CREDIT_BURST_MS : now_ms - c->at_ms) * bytes_s);
+		if (c->milli > cap)
+			c->milli = cap;
+		c->at_ms = now_ms;
+	}
+	if (c->milli <= 0)
+		return false;
+	c->milli -= (int64_t)bytes * 1000;
+	return true;
+}
+
 int bg_open_mem(struct bg *b, struct bg_shared *sh, uint64_t rate_bps, int prio)
 {
 	memset(b, 0, sizeof(*b));

@@ -30,6 +30,21 @@ struct bg {
 	uint64_t refused;
 };
 
+/*
+ * A credit of one sender's own (a carousel's share of its channel's Rate):
+ * filled at the rate given at each take, at most BG_CREDIT_BURST_MS of it,
+ * in thousandths of a byte. What is taken goes out of a positive credit,
+ * a record larger than the whole credit too, and may leave it negative.
+ * Ask at least every BG_CREDIT_BURST_MS while sending, or rate is lost.
+ */
+#define BG_CREDIT_BURST_MS 100
+struct bg_credit {
+	int64_t milli;
+	uint64_t at_ms;
+	bool running;		/* false: starts empty at the next take */
+};
+bool bg_credit_take(struct bg_credit *c, uint64_t bytes_s, uint64_t bytes, uint64_t now_ms);
+
 /* Map (create) the budget file: 0, or -1 said why. */
 int bg_open(struct bg *b, const char *path, uint64_t rate_bps, int prio);
 /* Map an anonymous budget shared with bg_share's (the unit tests). */

@@ -714,27 +714,8 @@ void chan_share_init(struct chan_share *s, uint32_t share)
 
 bool chan_share_take(struct chan_share *s, size_t len, uint64_t now_ms)
 {
-	int64_t cap = (int64_t)(s->bytes_s * CHAN_SHARE_BURST_MS);
-
-	if (!s->bytes_s) {
-		s->charged += len + chan_state_overhead();
-		return true;
-	}
-	if (!s->running) {
-		s->running = true;
-		s->credit = 0;
-		s->at_ms = now_ms;
-	}
-	if (now_ms > s->at_ms) {
-		s->credit += (int64_t)((now_ms - s->at_ms > CHAN_SHARE_BURST_MS ?
-					CHAN_SHARE_BURST_MS : now_ms - s->at_ms) * s->bytes_s);
-		if (s->credit > cap)
-			s->credit = cap;
-		s->at_ms = now_ms;
-	}
-	if (s->credit <= 0)
+	if (s->bytes_s && !bg_credit_take(&s->credit, s->bytes_s, len + chan_state_overhead(), now_ms))
 		return false;
-	s->credit -= (int64_t)(len + chan_state_overhead()) * 1000;
 	s->charged += len + chan_state_overhead();
 	return true;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "budget.h"
 #include "conf.h"
 
 /* the longest record of the journal and the spool: MaxMessage's most, its
@@ -89,18 +90,12 @@ size_t chan_tx_state_room(void);
 uint64_t chan_carousel_bytes_s(uint32_t share);
 uint32_t chan_state_overhead(void);
 /*
- * A carousel paced by its share: credit at bytes_s, for at most
- * CHAN_SHARE_BURST_MS; a record is taken while the credit is positive (a
- * record larger than it goes out of a positive one) and charged with its
- * bytes and chan_state_overhead(). Ask at least every CHAN_SHARE_BURST_MS
- * while the carousel runs, or it loses rate.
+ * A carousel paced by its share (a bg_credit at bytes_s): each record
+ * charged with its bytes and chan_state_overhead().
  */
-#define CHAN_SHARE_BURST_MS 100
 struct chan_share {
 	uint64_t bytes_s;	/* 0: unbounded */
-	int64_t credit;		/* thousandths of a byte */
-	uint64_t at_ms;
-	bool running;
+	struct bg_credit credit;
 	uint64_t charged;	/* bytes taken, overhead included */
 };
 void chan_share_init(struct chan_share *s, uint32_t share);

@@ -350,39 +350,26 @@ struct mqtt_state_entry *mqtt_state_carousel_next(struct mqtt_state *s,
 	uint64_t rate, total;
 
 	if (!c->period_ms || !s->n) {
-		c->running = false;
+		c->credit.running = false;
 		return NULL;
-	}
-	if (!c->running) {
-		c->running = true;
-		c->credit = 0;
-		c->last_ms = now_ms;
 	}
 	/* rounded up: a pass never takes longer than the period */
 	total = s->bytes + (uint64_t)s->n * c->overhead;
 	rate = (total * 1000 + c->period_ms - 1) / c->period_ms;
 	if (c->max_bytes_s && rate > c->max_bytes_s)
 		rate = c->max_bytes_s;
-	if (now_ms > c->last_ms) {
-		c->credit += (int64_t)((now_ms - c->last_ms > MQTT_STATE_BURST_MS ?
-					MQTT_STATE_BURST_MS : now_ms - c->last_ms) * rate);
-		if (c->credit > (int64_t)(rate * MQTT_STATE_BURST_MS))
-			c->credit = (int64_t)(rate * MQTT_STATE_BURST_MS);
-		c->last_ms = now_ms;
-	}
-	/* a record larger than the credit goes out of a positive one */
-	if (c->credit <= 0)
-		return NULL;
 	if (c->cursor >= s->n)
 		c->cursor = 0;
+	e = &s->e[c->cursor];
+	if (!bg_credit_take(&c->credit, rate, e->len + c->overhead, now_ms))
+		return NULL;
 	if (!c->cursor) {
 		if (c->passes)
 			c->last_pass_ms = now_ms - c->pass_start_ms;
 		c->pass_start_ms = now_ms;
 		c->passes++;
 	}
-	e = &s->e[c->cursor++];
-	c->credit -= (int64_t)(e->len + c->overhead) * 1000;
+	c->cursor++;
 	c->sent++;
 	c->sent_bytes += e->len;
 	return e;

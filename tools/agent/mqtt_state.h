@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "budget.h"
 #include "mqtt_msg.h"
 
-#define MQTT_STATE_BURST_MS	100	/* the carousel's credit, at most */
 /* Older than any message expiry interval (32-bit seconds) lasts. */
 #define MQTT_STATE_AGE_MAX	((UINT32_MAX + 1ull) * 1000)
 /* The file's times are below it: a clock's, far from overflowing. */
@@ -52,9 +52,7 @@ struct mqtt_carousel {
 	uint32_t period_ms;	/* 0: no carousel */
 	uint64_t max_bytes_s;	/* its share of the channel's rate; 0: unbounded */
 	uint32_t overhead;	/* bytes a re-send costs beyond its record */
-	int64_t credit;		/* in thousandths of a byte */
-	uint64_t last_ms;
-	bool running;
+	struct bg_credit credit;
 	size_t cursor;		/* entries before it are sent in this pass */
 	uint64_t pass_start_ms;
 	uint64_t passes;	/* begun */
@@ -106,7 +104,7 @@ uint64_t mqtt_state_oldest_heard(const struct mqtt_state *s);
  * The carousel re-sends every entry, round robin, once per period_ms: at
  * the rate the table's bytes (with overhead each) need for that, at most
  * max_bytes_s, so a pass takes longer when the share is too small. Ask
- * for the next entry until NULL, at least every MQTT_STATE_BURST_MS: the
+ * for the next entry until NULL, at least every BG_CREDIT_BURST_MS: the
  * entry to send now (a copy, its age set to mqtt_state_age_ms), or NULL
  * when none is due.
  */

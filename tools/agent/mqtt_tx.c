@@ -189,10 +189,10 @@ static void tx_tick(uint64_t now, int *timeout)
 	       (e = mqtt_state_carousel_next(&tx.st, clock_ms)))
 		if (tx_send_entry(e, clock_ms))
 			tx.carousel_dropped++;
-	/* the carousel's credit is capped at MQTT_STATE_BURST_MS: a turn
+	/* the carousel's credit is capped at BG_CREDIT_BURST_MS: a turn
 	 * later than that loses rate */
-	if (tx.st.car.running && *timeout > MQTT_STATE_BURST_MS / 2)
-		*timeout = MQTT_STATE_BURST_MS / 2;
+	if (tx.st.car.credit.running && *timeout > BG_CREDIT_BURST_MS / 2)
+		*timeout = BG_CREDIT_BURST_MS / 2;
 	if (now - tx.expired_ms >= 1000) {
 		if (mqtt_state_expire(&tx.st, clock_ms, keep))
 			tx.dirty = true;

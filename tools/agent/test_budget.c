@@ -86,7 +86,38 @@ static bool test_large_message_from_full(void)
 	return true;
 }
 
+/* A credit: empty at its start, filled at the rate for at most 100 ms,
+ * a record larger than it out of a positive one, empty again after a
+ * stop. */
+static bool test_credit(void)
+{
+	struct bg_credit c = { 0 };
+	uint64_t t = 1000, sent = 0;
+
+	KTAP_EXPECT(!bg_credit_take(&c, 10000, 100, t));	/* 10 kB/s */
+	KTAP_EXPECT(bg_credit_take(&c, 10000, 100, t + 1));	/* 10 B earned */
+	KTAP_EXPECT(c.milli == 10 * 1000 - 100 * 1000);
+	/* a second: 10 000 bytes, as 100-byte records asked every 10 ms */
+	for (t += 10; t <= 2000; t += 10)
+		while (bg_credit_take(&c, 10000, 100, t))
+			sent += 100;
+	KTAP_EXPECT(sent >= 9800 && sent <= 10100);
+	/* idle for 10 s: at most 100 ms of credit, 1 000 bytes */
+	t += 10000;
+	for (sent = 0; bg_credit_take(&c, 10000, 100, t); sent += 100)
+		;
+	KTAP_EXPECT(sent >= 1000 && sent <= 1100);
+	/* a record of 5 000 bytes out of a full credit leaves it negative */
+	t += 200;
+	KTAP_EXPECT(bg_credit_take(&c, 10000, 5000, t) && c.milli < 0);
+	KTAP_EXPECT(!bg_credit_take(&c, 10000, 1, t + 100));
+	c.running = false;
+	KTAP_EXPECT(!bg_credit_take(&c, 10000, 1, t + 100000) && c.milli == 0);
+	return true;
+}
+
 static const struct ktap_test tests[] = {
+	{ "credit", test_credit },
 	{ "rate_exact", test_rate_exact },
 	{ "bulk_yields", test_bulk_yields },
 	{ "large_message_from_full", test_large_message_from_full },

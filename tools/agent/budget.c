@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The link's shared rate budget and priorities: see budget.h. */
+/* A sender's credit, and the link's shared rate budget: see budget.h. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

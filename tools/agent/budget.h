@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A rate budget shared by the tx channels of one link, with strict
- * priority: a file StateDir/link-NAME.budget mapped by every channel that
+ * Rate budgets: a sender's own credit (below), and the budget shared by
+ * the tx channels of one link, with strict priority: a file StateDir/link-NAME.budget mapped by every channel that
  * names the link. The budget is a GCRA (a virtual time, advanced by the
  * cost of what is sent, at most a burst ahead of now) updated lock-free,
  * so a channel that dies holding nothing leaves nothing locked. A channel

@@ -27,6 +27,8 @@ void opcua_mirror_free(struct opcua_mirror *m)
 	UA_Array_delete(m->refs, m->nrefs, &UA_TYPES[UA_TYPES_ADDREFERENCESITEM]);
 	UA_Array_delete(m->vars, m->nvars, &UA_TYPES[UA_TYPES_NODEID]);
 	free(m->map);
+	for (i = 0; i < OPCUA_MIRROR_OLD_MAPS; i++)
+		free(m->old[i].map);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -44,11 +46,37 @@ int opcua_mirror_namespaces(struct opcua_mirror *m, const struct opcua_msg *rec)
 		uri[rec->uris[i].length] = 0;
 		map[i] = UA_Server_addNamespace(m->srv, uri);
 	}
-	free(m->map);
+	if (m->table && m->table != rec->table) {
+		free(m->old[OPCUA_MIRROR_OLD_MAPS - 1].map);
+		memmove(m->old + 1, m->old, sizeof(m->old) - sizeof(m->old[0]));
+		m->old[0] = (struct opcua_mirror_map){ m->table, m->map, m->nmap };
+	} else {
+		free(m->map);
+	}
 	m->map = map;
 	m->nmap = rec->nuris;
 	m->table = rec->table;
 	return 0;
+}
+
+/* The map of a link table: the current one's, or one kept. */
+static bool map_of(const struct opcua_mirror *m, uint32_t table, const UA_UInt16 **map,
+		   size_t *nmap)
+{
+	size_t i;
+
+	if (m->table && table == m->table) {
+		*map = m->map;
+		*nmap = m->nmap;
+		return true;
+	}
+	for (i = 0; i < OPCUA_MIRROR_OLD_MAPS; i++)
+		if (m->old[i].map && m->old[i].table == table) {
+			*map = m->old[i].map;
+			*nmap = m->old[i].nmap;
+			return true;
+		}
+	return false;
 }
 
 /* The record's NodeIds in the server's indexes: 0, or -1. */
@@ -261,17 +289,29 @@ size_t opcua_mirror_stale(struct opcua_mirror *m)
 
 int opcua_mirror_gone(struct opcua_mirror *m, const struct opcua_msg *rec)
 {
+	const UA_UInt16 *map;
 	UA_StatusCode rc;
+	size_t i, nmap;
 	UA_NodeId id;
-	size_t i;
 
-	if (rec->table != m->table || UA_NodeId_copy(&rec->node, &id))
+	if (!map_of(m, rec->table, &map, &nmap) || UA_NodeId_copy(&rec->node, &id))
 		return 1;
-	if (opcua_ns_nodeid(&id, m->map, m->nmap)) {
+	if (opcua_ns_nodeid(&id, map, nmap)) {
 		UA_NodeId_clear(&id);
 		m->unmapped++;
 		return 1;
 	}
+	/* waiting for a parent that will not come, or a further parent */
+	for (i = 0; i < m->nwaiting; i++)
+		if (UA_NodeId_equal(&m->waiting[i].node, &id)) {
+			opcua_msg_clear(&m->waiting[i]);
+			m->waiting[i--] = m->waiting[--m->nwaiting];
+		}
+	for (i = 0; i < m->nrefs; i++)
+		if (UA_NodeId_equal(&m->refs[i].sourceNodeId, &id)) {
+			UA_AddReferencesItem_clear(&m->refs[i]);
+			m->refs[i--] = m->refs[--m->nrefs];
+		}
 	rc = UA_Server_deleteNode(m->srv, id, true);
 	for (i = 0; i < m->nvars; i++)
 		if (UA_NodeId_equal(&m->vars[i], &id)) {

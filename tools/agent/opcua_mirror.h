@@ -13,11 +13,23 @@
 
 #include "opcua_msg.h"
 
+/* The maps of link tables before the current one that the mirror keeps:
+ * a node added under a table the tx left (it restarted) can still be
+ * removed, by the sweep, until this many more restarts. */
+#define OPCUA_MIRROR_OLD_MAPS 4
+
+struct opcua_mirror_map {
+	uint32_t table;
+	UA_UInt16 *map;			/* link index -> the server's */
+	size_t nmap;
+};
+
 struct opcua_mirror {
 	UA_Server *srv;
 	uint32_t table;			/* the link table mapped; 0 none yet */
 	UA_UInt16 *map;			/* link index -> the server's */
 	size_t nmap;
+	struct opcua_mirror_map old[OPCUA_MIRROR_OLD_MAPS];	/* newest first */
 	struct opcua_msg *waiting;	/* nodes whose parent is not there yet */
 	size_t nwaiting;
 	/* further parents not there yet: sourceNodeId the node */
@@ -45,7 +57,9 @@ int opcua_mirror_node(struct opcua_mirror *m, struct opcua_msg *rec);
  * node, -1 refused by the server. */
 int opcua_mirror_value(struct opcua_mirror *m, const struct opcua_msg *rec);
 
-/* A tombstone: the node deleted, with its references (remapped): 0 gone
+/* A tombstone, or a node record the sweep removed: the node deleted,
+ * with its references, or no longer waiting for its parent (its NodeId
+ * remapped through its table's map, the current one or one kept): 0 gone
  * or never there, 1 unmapped, -1 refused by the server. */
 int opcua_mirror_gone(struct opcua_mirror *m, const struct opcua_msg *rec);
 /*

@@ -204,7 +204,8 @@ static int check(const struct opcua_msg *m)
 	case OPCUA_MSG_NAMESPACES:
 		return check_namespaces(m);
 	case OPCUA_MSG_MODEL:
-		return m->period_ms ? 0 : -OPCUA_MSG_E_MODEL;
+		/* passes count from 1: the rx tells one pass from the next by it */
+		return m->pass && m->period_ms ? 0 : -OPCUA_MSG_E_MODEL;
 	case OPCUA_MSG_NODE:
 	case OPCUA_MSG_GONE:
 	case OPCUA_MSG_VALUE:
@@ -432,7 +433,7 @@ const char *opcua_msg_strerror(int err)
 		[OPCUA_MSG_E_URI] = "a namespace URI first not OPC UA's, empty, too long or repeated",
 		[OPCUA_MSG_E_NODE] = "a node's class, attributes, browse name or value rank",
 		[OPCUA_MSG_E_REF] = "a further parent not an inverse local reference, or repeated",
-		[OPCUA_MSG_E_MODEL] = "a model summary with a period of 0",
+		[OPCUA_MSG_E_MODEL] = "a model summary with a pass or a period of 0",
 		[OPCUA_MSG_E_TOO_LARGE] = "larger than 1 MiB",
 		[OPCUA_MSG_E_NOMEM] = "out of memory",
 	};

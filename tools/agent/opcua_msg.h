@@ -51,7 +51,7 @@ enum opcua_msg_err {
 	OPCUA_MSG_E_URI,		/* first, empty, too long, repeated */
 	OPCUA_MSG_E_NODE,		/* class, attributes, name, rank */
 	OPCUA_MSG_E_REF,		/* a further parent */
-	OPCUA_MSG_E_MODEL,		/* a period of 0 */
+	OPCUA_MSG_E_MODEL,		/* a pass or a period of 0 */
 	OPCUA_MSG_E_TOO_LARGE,
 	OPCUA_MSG_E_NOMEM,
 	OPCUA_MSG_E_MAX = OPCUA_MSG_E_NOMEM,
@@ -69,8 +69,8 @@ struct opcua_msg {
 	/* NAMESPACES: the link table, index 0 OPC UA's own */
 	UA_String *uris;
 	size_t nuris;
-	/* MODEL */
-	uint64_t pass;
+	/* MODEL: sent at the start of each carousel pass */
+	uint64_t pass;		/* from 1, one more each pass */
 	uint32_t nodes;
 	uint32_t period_ms;
 	/* NODE, GONE, VALUE: the key */

@@ -42,6 +42,8 @@ static struct {
 	bool silent, dirty;
 	uint64_t saved_ms;
 	uint64_t records, malformed, copies, values, values_waiting, silences, stale, gone;
+	/* the last model summary; passes heard whole; what the sweep removed */
+	uint64_t model_pass, model_nodes, passes_whole, swept, swept_nodes;
 } rx;
 
 static uint32_t rx_max_record(void)
@@ -77,6 +79,11 @@ static void apply(const uint8_t *rec, uint32_t len)
 	case OPCUA_MSG_GONE:
 		rc = opcua_mirror_gone(&rx.m, &m);
 		rx.gone += rc == 0;
+		break;
+	case OPCUA_MSG_MODEL:
+		/* counted as a pass where it is heard (rx_deliver), not here:
+		 * one loaded from the file begins none */
+		rc = 0;
 		break;
 	default:
 		break;
@@ -259,6 +266,34 @@ static void rx_start(void)
 		chan_die("pthread_create");
 }
 
+/* A record the sweep removes from the table: a node leaves the mirror
+ * with it (a tombstone or a value leaves nothing behind). */
+static void swept(void *ctx, const uint8_t *rec, uint32_t len)
+{
+	struct opcua_msg m;
+
+	(void)ctx;
+	rx.swept++;
+	if (rec[1] != OPCUA_MSG_NODE || opcua_msg_decode(rec, len, &m))
+		return;
+	rx.swept_nodes += opcua_mirror_gone(&rx.m, &m) == 0;
+	opcua_msg_clear(&m);
+}
+
+/* A model summary: a pass of the carousel begins, and the one before it
+ * ends; when that one was heard whole, what the last three whole passes
+ * did not bring is gone from the source (docs/opcua.md, Deletions). */
+static void summary(const struct opcua_msg *m)
+{
+	rx.model_pass = m->pass;
+	rx.model_nodes = m->nodes;
+	if (!opcua_table_pass(&rx.t, m->table, m->pass))
+		return;
+	rx.passes_whole++;
+	if (opcua_table_sweep(&rx.t, swept, NULL))
+		rx.dirty = true;
+}
+
 static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
 {
 	struct opcua_msg m;
@@ -270,16 +305,18 @@ static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
 		rx.malformed++;
 		return;
 	}
-	opcua_msg_clear(&m);
 	rc = opcua_table_put(&rx.t, rec, len);
 	if (rc < 0)
 		chan_die("malloc");
 	if (!rc) {
 		rx.copies++;
-		return;
+	} else {
+		rx.dirty = true;
+		apply(rec, len);
 	}
-	rx.dirty = true;
-	apply(rec, len);
+	if (m.kind == OPCUA_MSG_MODEL)
+		summary(&m);
+	opcua_msg_clear(&m);
 }
 
 /* The transport counts what was lost; the carousel repairs it. */
@@ -326,10 +363,12 @@ static void rx_status(FILE *f)
 		",\"copies\":%" PRIu64 ",\"table\":%zu,\"nodes\":%" PRIu64
 		",\"nodes_waiting\":%zu,\"unmapped\":%" PRIu64 ",\"refused\":%" PRIu64
 		",\"values\":%" PRIu64 ",\"values_waiting\":%" PRIu64
-		",\"silences\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"gone\":%" PRIu64,
+		",\"silences\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"gone\":%" PRIu64
+		",\"model_pass\":%" PRIu64 ",\"model_nodes\":%" PRIu64 ",\"passes_whole\":%" PRIu64
+		",\"swept\":%" PRIu64 ",\"swept_nodes\":%" PRIu64,
 		rx.records, rx.malformed, rx.copies, rx.t.n, rx.m.added, rx.m.nwaiting,
 		rx.m.unmapped, rx.m.refused, rx.values, rx.values_waiting, rx.silences, rx.stale,
-		rx.gone);
+		rx.gone, rx.model_pass, rx.model_nodes, rx.passes_whole, rx.swept, rx.swept_nodes);
 }
 
 static void rx_stop(void)

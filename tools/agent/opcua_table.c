@@ -87,6 +87,7 @@ int opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len)
 	s = slot_of(t, rec);
 	e = *s ? &t->e[*s - 1] : NULL;
 	if (e && e->len == len && !memcmp(e->rec, rec, len)) {
+		e->heard = t->pass;
 		if (e->applied == t->gen)
 			return 0;
 		return 1;
@@ -105,8 +106,64 @@ int opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len)
 	e->rec = copy;
 	e->len = (uint32_t)len;
 	e->applied = 0;
+	e->heard = t->pass;
 	t->bytes += len;
 	return 1;
+}
+
+bool opcua_table_pass(struct opcua_table *t, uint32_t table, uint64_t pass)
+{
+	bool whole = t->pass && table == t->sum_table && pass == t->sum_pass + 1;
+
+	if (whole) {
+		memmove(t->whole, t->whole + 1, sizeof(t->whole) - sizeof(t->whole[0]));
+		t->whole[OPCUA_TABLE_SWEEP_PASSES - 1] = t->pass;
+	}
+	t->sum_table = table;
+	t->sum_pass = pass;
+	t->pass++;
+	return whole && t->whole[0];
+}
+
+/* The kinds the carousel sends every pass, keyed by a NodeId. */
+static bool sweepable(const uint8_t *rec)
+{
+	const uint8_t *k;
+	size_t klen;
+	enum opcua_msg_table tb = opcua_msg_key(rec, &k, &klen);
+
+	return tb == OPCUA_MSG_T_NODES || tb == OPCUA_MSG_T_VALUES;
+}
+
+size_t opcua_table_sweep(struct opcua_table *t,
+			 void (*gone)(void *ctx, const uint8_t *rec, uint32_t len), void *ctx)
+{
+	size_t i, kept = 0, n0 = t->n;
+
+	/* heard before the oldest of the last whole passes began: missed
+	 * that one, the ones after it, and any partial pass between */
+	if (!t->whole[0])
+		return 0;
+	for (i = 0; i < t->n; i++) {
+		struct opcua_entry *e = &t->e[i];
+
+		if (sweepable(e->rec) && e->heard < t->whole[0]) {
+			if (gone)
+				gone(ctx, e->rec, e->len);
+			t->bytes -= e->len;
+			free(e->rec);
+			continue;
+		}
+		t->e[kept++] = *e;
+	}
+	t->n = kept;
+	if (kept == n0)
+		return 0;
+	/* the index made again: a sweep is once a pass, and rare to remove */
+	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+	for (i = 0; i < t->n; i++)
+		*slot_of(t, t->e[i].rec) = i + 1;
+	return n0 - kept;
 }
 
 void opcua_table_applied(struct opcua_table *t, const uint8_t *rec)

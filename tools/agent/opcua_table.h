@@ -10,6 +10,7 @@
 #ifndef DIODE_AGENT_OPCUA_TABLE_H
 #define DIODE_AGENT_OPCUA_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,12 @@ struct opcua_entry {
 	uint8_t *rec;
 	uint32_t len;
 	uint64_t applied;	/* the generation it was applied in, 0 not yet */
+	uint64_t heard;		/* the pass it was last put in (opcua_table_pass) */
 };
+
+/* Passes heard whole that a node, a tombstone or a value may miss before
+ * the sweep removes it (docs/opcua.md, Deletions). */
+#define OPCUA_TABLE_SWEEP_PASSES 3
 
 struct opcua_table {
 	struct opcua_entry *e;	/* in the order the keys first came */
@@ -26,6 +32,16 @@ struct opcua_table {
 	size_t nslots;
 	uint64_t gen;		/* from 1 */
 	uint64_t bytes;
+	/*
+	 * The carousel's passes as the rx hears them: each model summary
+	 * begins one, numbered here from 1 (0 before the first). A pass is
+	 * heard whole when the summary after it is the next of the same
+	 * table id: the rx heard its start and its end.
+	 */
+	uint64_t pass;
+	uint64_t whole[OPCUA_TABLE_SWEEP_PASSES];	/* the last whole, oldest first */
+	uint32_t sum_table;	/* the last summary's table id and pass number */
+	uint64_t sum_pass;
 };
 
 void opcua_table_free(struct opcua_table *t);
@@ -38,6 +54,19 @@ void opcua_table_init(struct opcua_table *t);
  */
 int opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len);
 void opcua_table_applied(struct opcua_table *t, const uint8_t *rec);
+/*
+ * A model summary heard: the table id and the pass number it carries.
+ * True when it ends a pass heard whole, and the sweep is due.
+ */
+bool opcua_table_pass(struct opcua_table *t, uint32_t table, uint64_t pass);
+/*
+ * The sweep: every node, tombstone and value record not put in the last
+ * OPCUA_TABLE_SWEEP_PASSES passes heard whole, nor since, removed; gone
+ * (when not NULL) is told of each first (to remove a node from the
+ * mirror). How many went.
+ */
+size_t opcua_table_sweep(struct opcua_table *t,
+			 void (*gone)(void *ctx, const uint8_t *rec, uint32_t len), void *ctx);
 /* A new generation: every record is to apply again when it comes (the
  * mirror's values turned Uncertain, or were loaded from the file). */
 void opcua_table_next_gen(struct opcua_table *t);

@@ -32,10 +32,12 @@
 #define RETRY_MS	2000	/* between connection attempts */
 #define TURN_MS		20	/* the client's turn in the loop, at most this apart */
 #define ITEMS_AT_ONCE	500	/* monitored items a request creates */
+#define GONE_PASSES	3	/* carousel passes a tombstone goes in */
 
 struct state_rec {
 	uint8_t *rec;
 	uint32_t len;
+	uint32_t passes;	/* a tombstone's passes so far */
 };
 
 static struct {
@@ -55,10 +57,12 @@ static struct {
 	size_t *value_of;		/* node -> its value's state entry, or 0 */
 	size_t cursor;
 	uint64_t pass_start, last_pass_ms, stamp;
+	uint64_t pass;			/* the last model summary's number */
+	bool summary_due;		/* a pass begun, its summary not yet sent */
 	struct chan_share share;	/* the carousel's share of Rate */
 	uint8_t *buf;
 	uint64_t connects, nodes, values, refused, carousel_sent, passes, rebrowses,
-		 rebrowses_asked, nodes_changed, nodes_gone;
+		 rebrowses_asked, nodes_changed, nodes_gone, tombstones_forgotten;
 } tx;
 
 /* SIGUSR1: a browse asked for, at the loop's next turn */
@@ -226,26 +230,46 @@ static size_t find_node(const struct opcua_model *old, const UA_NodeId *id)
 	return j;
 }
 
+/* A tombstone of the state before a browse that still has passes to go:
+ * its node is not back in tx.model. */
+static bool tombstone_kept(const struct state_rec *r)
+{
+	struct opcua_msg m;
+	bool kept;
+
+	if (!r->len || r->rec[1] != OPCUA_MSG_GONE || opcua_msg_decode(r->rec, r->len, &m))
+		return false;
+	kept = find_node(&tx.model, &m.node) == tx.model.n;
+	opcua_msg_clear(&m);
+	return kept;
+}
+
 /*
  * The state of tx.model, from the state of the model before it (old, its
- * records ost, empty at a connection): the namespace table and each node
- * kept, with its stamp, where its record is the same; a node new or
+ * onst records ost, empty at a connection): the namespace table and each
+ * node kept, with its stamp, where its record is the same; a node new or
  * changed, and a tombstone for each node gone, sent at once as numbered
  * records, ahead of the values that follow, which the rx could not apply
  * before their nodes (the transport sends state after what is numbered).
- * The last value of each variable that stays is kept.
+ * The last value of each variable that stays is kept, and each tombstone
+ * that has passes to go, but for a node back. True in *moved when a node
+ * kept its record at another place: the carousel's pass under way may
+ * miss it.
  */
-static int build_state(const struct opcua_model *old, struct state_rec *ost,
-		       const size_t *ovalue_of)
+static int build_state(const struct opcua_model *old, struct state_rec *ost, size_t onst,
+		       const size_t *ovalue_of, bool *moved)
 {
 	struct opcua_msg m;
 	size_t i, j, vars = 0, gone = 0, v, g;
 	uint32_t len;
 
+	*moved = old->n && old->n != tx.model.n;
 	for (i = 0; i < tx.model.n; i++)
 		vars += tx.model.nodes[i].item.nodeClass == UA_NODECLASS_VARIABLE;
 	for (j = 0; j < old->n; j++)
 		gone += find_node(&tx.model, &old->nodes[j].node) == tx.model.n;
+	for (j = 0; j < onst; j++)
+		gone += tombstone_kept(&ost[j]);
 	tx.nst = 1 + tx.model.n + vars + gone;
 	tx.st = calloc(tx.nst, sizeof(*tx.st));
 	tx.value_of = calloc(tx.model.n ? tx.model.n : 1, sizeof(*tx.value_of));
@@ -266,11 +290,12 @@ static int build_state(const struct opcua_model *old, struct state_rec *ost,
 		struct opcua_msg *n = &tx.model.nodes[i];
 
 		j = find_node(old, &n->node);
+		*moved |= j < old->n && j != i;
 		if (n->item.nodeClass == UA_NODECLASS_VARIABLE) {
 			tx.value_of[i] = v++;
 			if (j < old->n && ovalue_of[j] && ost[ovalue_of[j]].len) {
 				tx.st[tx.value_of[i]] = ost[ovalue_of[j]];
-				ost[ovalue_of[j]].rec = NULL;
+				ost[ovalue_of[j]] = (struct state_rec){ 0 };
 			}
 		}
 		if (!(len = encode(n)))
@@ -286,7 +311,13 @@ static int build_state(const struct opcua_model *old, struct state_rec *ost,
 		tx.nodes_changed += j < old->n;
 		chan_tx_enqueue(tx.st[1 + i].rec, len, tx.st[1 + i].rec, 0);
 	}
-	for (j = 0, g = 1 + tx.model.n + vars; j < old->n; j++) {
+	for (j = 0, g = 1 + tx.model.n + vars; j < onst; j++) {
+		if (!tombstone_kept(&ost[j]))
+			continue;
+		tx.st[g++] = ost[j];
+		ost[j] = (struct state_rec){ 0 };
+	}
+	for (j = 0; j < old->n; j++) {
 		if (find_node(&tx.model, &old->nodes[j].node) < tx.model.n)
 			continue;
 		opcua_msg_init(&m);
@@ -374,13 +405,14 @@ static void connect_source(uint64_t now)
 {
 	const UA_NodeId objects = UA_NODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER);
 	UA_StatusCode rc;
+	bool moved;
 
 	tx.next_try = now + RETRY_MS;
 	tx.untrusted = 0;
 	rc = UA_Client_connect(tx.c, chan_cf.opcua.endpoint);
 	if (!rc)
 		rc = opcua_browse(tx.c, &tx.ns, &objects, &tx.model);
-	if (!rc && build_state(&(struct opcua_model){ 0 }, NULL, NULL))
+	if (!rc && build_state(&(struct opcua_model){ 0 }, NULL, 0, NULL, &moved))
 		rc = UA_STATUSCODE_BADENCODINGERROR;
 	if (!rc)
 		rc = subscribe();
@@ -394,6 +426,7 @@ static void connect_source(uint64_t now)
 	tx.said = 0;
 	tx.connects++;
 	tx.pass_start = now;
+	tx.summary_due = true;
 	tx.next_browse = now + chan_cf.opcua.rebrowse_ms;
 	fprintf(stderr, "diode-agent: %s: %s: %zu nodes, %zu namespaces (%s)\n", chan_cf.name,
 		chan_cf.opcua.endpoint, tx.model.n, tx.ns.n, security());
@@ -410,6 +443,7 @@ static void rebrowse(uint64_t now)
 	struct opcua_model old = tx.model, nm;
 	struct state_rec *ost = tx.st;
 	size_t *ovalue_of = tx.value_of, onst = tx.nst, i;
+	bool moved = false;
 
 	tx.next_browse = now + chan_cf.opcua.rebrowse_ms;
 	tx.rebrowses++;
@@ -417,7 +451,7 @@ static void rebrowse(uint64_t now)
 		return;
 	UA_Client_Subscriptions_deleteSingle(tx.c, tx.sub);
 	tx.model = nm;
-	if (build_state(&old, ost, ovalue_of) || subscribe()) {
+	if (build_state(&old, ost, onst, ovalue_of, &moved) || subscribe()) {
 		fprintf(stderr, "diode-agent: %s: %s: the model browsed again could not be "
 			"subscribed to; connecting again\n", chan_cf.name, chan_cf.opcua.endpoint);
 		tx.up = false;
@@ -431,6 +465,9 @@ static void rebrowse(uint64_t now)
 	free(ovalue_of);
 	opcua_model_free(&old);
 	tx.cursor = tx.cursor < tx.nst ? tx.cursor : tx.nst;
+	/* the pass under way may have missed a node that moved: its next
+	 * summary skips a number, so that the rx does not count it whole */
+	tx.pass += moved;
 }
 
 static UA_StatusCode no_key_password(UA_ClientConfig *cc, UA_ByteString *password)
@@ -526,6 +563,46 @@ static void tx_start(void)
  * of Rate has credit. A pass the share cannot carry within the period
  * takes longer, and the next starts when it ends.
  */
+/*
+ * The model summary that begins a pass, ahead of the pass's records in
+ * the state queue: false while it cannot go yet (no room, no credit). A
+ * summary the queue drops leaves a gap in the numbers the rx hears, and
+ * the rx does not count the pass whole.
+ */
+static bool summary(uint64_t now)
+{
+	struct opcua_msg m;
+	uint32_t len;
+
+	if (chan_tx_state_room() <= chan_cf.queue / 2)
+		return false;
+	opcua_msg_init(&m);
+	m.kind = OPCUA_MSG_MODEL;
+	m.pass = tx.pass + 1;
+	m.nodes = (uint32_t)tx.model.n;
+	m.period_ms = chan_cf.opcua.carousel_ms;
+	if (!(len = encode(&m)))
+		return true;
+	if (!chan_share_take(&tx.share, len, now))
+		return false;
+	tx.pass++;
+	chan_tx_enqueue_state(tx.buf, len);
+	return true;
+}
+
+/* An entry of the state sent by the carousel: a tombstone that has gone
+ * in its passes is forgotten (an rx that missed them has the sweep). */
+static void sent(struct state_rec *r)
+{
+	tx.carousel_sent++;
+	if (r->rec[1] != OPCUA_MSG_GONE || ++r->passes < GONE_PASSES)
+		return;
+	free(r->rec);
+	r->rec = NULL;
+	r->len = 0;
+	tx.tombstones_forgotten++;
+}
+
 static void carousel(uint64_t now)
 {
 	size_t due;
@@ -538,6 +615,12 @@ static void carousel(uint64_t now)
 		tx.cursor = 0;
 		tx.pass_start = now;
 		tx.passes++;
+		tx.summary_due = true;
+	}
+	if (tx.summary_due) {
+		if (!summary(now))
+			return;
+		tx.summary_due = false;
 	}
 	due = now - tx.pass_start >= chan_cf.opcua.carousel_ms ? tx.nst :
 	      tx.nst * (now - tx.pass_start) / chan_cf.opcua.carousel_ms + 1;
@@ -547,7 +630,7 @@ static void carousel(uint64_t now)
 		if (!chan_share_take(&tx.share, tx.st[tx.cursor].len, now))
 			break;
 		if (!chan_tx_enqueue_state(tx.st[tx.cursor].rec, tx.st[tx.cursor].len))
-			tx.carousel_sent++;
+			sent(&tx.st[tx.cursor]);
 	}
 	if (tx.cursor == tx.nst)
 		tx.last_pass_ms = now - tx.pass_start;
@@ -591,21 +674,24 @@ static void tx_tick(uint64_t now, int *timeout)
 static void tx_status(FILE *f)
 {
 	uint64_t state_bytes = 0;
-	size_t i;
+	size_t i, tombstones = 0;
 
-	for (i = 0; i < tx.nst; i++)
+	for (i = 0; i < tx.nst; i++) {
 		state_bytes += tx.st[i].len;
+		tombstones += tx.st[i].len && tx.st[i].rec[1] == OPCUA_MSG_GONE;
+	}
 	fprintf(f, ",\"source\":\"%s\",\"connects\":%" PRIu64 ",\"nodes\":%" PRIu64
 		",\"namespaces\":%zu,\"values\":%" PRIu64 ",\"refused\":%" PRIu64
 		",\"carousel_passes\":%" PRIu64 ",\"carousel_sent\":%" PRIu64
 		",\"carousel_bytes\":%" PRIu64 ",\"carousel_last_pass_ms\":%" PRIu64
 		",\"carousel_share_bytes_s\":%" PRIu64 ",\"state_bytes\":%" PRIu64
 		",\"rebrowses\":%" PRIu64 ",\"rebrowses_asked\":%" PRIu64
-		",\"nodes_changed\":%" PRIu64 ",\"nodes_gone\":%" PRIu64,
+		",\"nodes_changed\":%" PRIu64 ",\"nodes_gone\":%" PRIu64
+		",\"model_pass\":%" PRIu64 ",\"tombstones\":%zu,\"tombstones_forgotten\":%" PRIu64,
 		tx.up ? "connected" : "down", tx.connects, tx.nodes, tx.ns.n, tx.values,
 		tx.refused, tx.passes, tx.carousel_sent, tx.share.charged, tx.last_pass_ms,
 		tx.share.bytes_s, state_bytes, tx.rebrowses, tx.rebrowses_asked,
-		tx.nodes_changed, tx.nodes_gone);
+		tx.nodes_changed, tx.nodes_gone, tx.pass, tombstones, tx.tombstones_forgotten);
 }
 
 static void tx_stop(void)

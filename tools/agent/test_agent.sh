@@ -31,7 +31,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        files_full_disk files_deadline_failed files_tx_killed_completes
        files_sent_again_not_twice files_partial_superseded)
 tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
-	opcua_carousel_share opcua_rebrowse_asked opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
+	opcua_carousel_share opcua_rebrowse_asked opcua_sweep_missed_tombstone opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -1495,6 +1495,41 @@ test_opcua_rebrowse_asked() {
 	expect_eq "tx rebrowses" 1 "$(stat tx rebrowses)"
 	expect_eq "tx nodes_gone" 1 "$(stat tx nodes_gone)"
 	expect_eq "tx connects" 1 "$(stat tx connects)"
+}
+
+# An rx down while a node was removed, for longer than the tx sends the
+# tombstone (at once, then three carousel passes of 2 s): restarted, its
+# mirror has the node from its file, and the sweep removes it within
+# three passes heard whole, four or five passes in all (the first one
+# heard begins no whole pass, and a pass is heard whole only at its end).
+test_opcua_sweep_missed_tombstone() {
+	local v1='s=Plant/Line0/Cell0/V1 '
+	CAROUSEL=2s opcua_setup
+	wait_for_s 20 opcua_same || fail "mirror differs"
+	wait_for_s 10 '[ "$(stat rx passes_whole)" -ge 1 ]' || fail "rx passes_whole $(stat rx passes_whole)"
+	stop "$rx_pid"
+	kill -USR1 "$src_pid"
+	wait_for_s 5 'ip netns exec "$ns_tx" "$here/opcua_check" dump $opcua_src | grep -q "s=Plant/Extra "' ||
+		fail "the source did not change"
+	kill -USR1 "$tx_pid"
+	wait_for_s 5 '[ "$(stat tx nodes_gone)" = 1 ]' || fail "tx nodes_gone $(stat tx nodes_gone)"
+	# the tombstone forgotten: three passes, and the status written
+	wait_for_s 20 '[ "$(stat tx tombstones_forgotten)" = 1 ]' ||
+		fail "tx kept its tombstone: $(cat "$work/state-tx/tx1.status")"
+	expect_eq "tx tombstones" 0 "$(stat tx tombstones)"
+	start_rx; rx_up
+	wait_for 'ip netns exec "$ns_rx" ss -ltn | grep -q ":4841 "' || fail "mirror server again"
+	ip netns exec "$ns_rx" "$here/opcua_check" dump $opcua_mir >"$work/mir.dump" || fail "mirror dump"
+	grep -q "$v1" "$work/mir.dump" || fail "V1 not in the restarted mirror's file: nothing to sweep"
+	local t0=$SECONDS pass; pass=$(stat tx carousel_last_pass_ms)
+	wait_for_s $(( pass * 6 / 1000 + 5 )) 'opcua_same && ! grep -q "$v1" "$work/mir.dump"' ||
+		fail "V1 still on the mirror after $((SECONDS - t0)) s (passes of $pass ms): $(cat "$work/state-rx/rx1.status")"
+	echo "# V1 swept $((SECONDS - t0)) s after the rx restarted, passes of $pass ms" >&2
+	grep -q "s=Plant/Extra " "$work/mir.dump" || fail "Extra not on the mirror"
+	wait_for_s 3 '[ "$(stat rx swept_nodes)" -ge 1 ]' || fail "rx swept_nodes $(stat rx swept_nodes)"
+	expect_eq "rx gone (no tombstone heard)" 0 "$(stat rx gone)"
+	expect_eq "nodes" 1029 "$(wc -l <"$work/mir.dump")"
+	wait_for_s 10 opcua_values || fail "variables waiting after the sweep"
 }
 
 # ---------------------------------------------------------------- OPC UA security

@@ -191,6 +191,21 @@ static bool test_model(void)
 	KTAP_EXPECT(refused((size_t)n, OPCUA_MSG_E_MODEL));
 	m.period_ms = 0;
 	KTAP_EXPECT(opcua_msg_encode(rec, sizeof(rec), &m) == -OPCUA_MSG_E_MODEL);
+	/* the pass, from 1 */
+	m.period_ms = 60000;
+	KTAP_EXPECT(opcua_msg_encode(rec, sizeof(rec), &m) == n);
+	memset(rec + OPCUA_MSG_HDR + 4, 0, 8);
+	KTAP_EXPECT(refused((size_t)n, OPCUA_MSG_E_MODEL));
+	m.pass = 0;
+	KTAP_EXPECT(opcua_msg_encode(rec, sizeof(rec), &m) == -OPCUA_MSG_E_MODEL);
+	/* each piece's length checked: a pass of 4 bytes, a period of 8 */
+	m.pass = 1;
+	KTAP_EXPECT(opcua_msg_encode(rec, sizeof(rec), &m) == n);
+	be_put32(rec + OPCUA_MSG_HDR, 4);
+	KTAP_EXPECT(refused_any((size_t)n));
+	KTAP_EXPECT(opcua_msg_encode(rec, sizeof(rec), &m) == n);
+	be_put32(rec + n - 8, 8);
+	KTAP_EXPECT(refused((size_t)n, OPCUA_MSG_E_SHORT));
 	return true;
 }
 

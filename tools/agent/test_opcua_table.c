@@ -131,11 +131,122 @@ static bool test_file(void)
 	return true;
 }
 
+/* The namespace table, which the sweep never removes. */
+static long ns_record(uint8_t *buf, size_t cap)
+{
+	UA_String u = UA_STRING("http://opcfoundation.org/UA/");
+	struct opcua_msg m;
+
+	opcua_msg_init(&m);
+	m.kind = OPCUA_MSG_NAMESPACES;
+	m.stamp = m.table = 1;
+	m.uris = &u;
+	m.nuris = 1;
+	return opcua_msg_encode(buf, cap, &m);
+}
+
+static size_t swept_n;
+static const uint8_t *swept_last;
+
+static void on_swept(void *ctx, const uint8_t *rec, uint32_t len)
+{
+	(void)ctx, (void)len;
+	swept_n++;
+	swept_last = rec;
+}
+
+/* A record not heard in three passes heard whole is removed, and only
+ * then; a pass not heard whole (a summary missed, another table id)
+ * does not count. */
+static bool test_sweep(void)
+{
+	struct opcua_table t;
+	uint8_t ns[64];
+	long nns = ns_record(ns, sizeof(ns));
+
+	KTAP_EXPECT(records() && nns > 0);
+	opcua_table_init(&t);
+	/* before any summary: nothing to sweep, whatever the table holds */
+	KTAP_EXPECT(opcua_table_put(&t, a, na) == 1 && opcua_table_put(&t, ns, nns) == 1 &&
+		    opcua_table_put(&t, c, nc) == 1);
+	opcua_table_applied(&t, ns);
+	KTAP_EXPECT(!opcua_table_sweep(&t, on_swept, NULL) && t.n == 3);
+	KTAP_EXPECT(!opcua_table_pass(&t, 9, 1));	/* its start only */
+	KTAP_EXPECT(opcua_table_put(&t, a, na) == 1);	/* a heard in pass 1 */
+	KTAP_EXPECT(!opcua_table_pass(&t, 9, 2));	/* 1 whole */
+	KTAP_EXPECT(!opcua_table_pass(&t, 9, 3));	/* 2 whole */
+	KTAP_EXPECT(opcua_table_pass(&t, 9, 4));	/* 3 whole: the sweep */
+	swept_n = 0;
+	/* c, put before pass 1 and never since, missed passes 1 to 3 */
+	KTAP_EXPECT(opcua_table_sweep(&t, on_swept, NULL) == 1 && swept_n == 1);
+	KTAP_EXPECT(swept_last != a && t.n == 2 && t.bytes == (uint64_t)(na + nns));
+	/* the index made again: the namespace table still a copy, a held */
+	KTAP_EXPECT(opcua_table_put(&t, ns, nns) == 0);
+	/* a, heard in pass 1, missed 2 to 4 */
+	KTAP_EXPECT(opcua_table_pass(&t, 9, 5));
+	KTAP_EXPECT(opcua_table_sweep(&t, on_swept, NULL) == 1 && t.n == 1 && swept_n == 2);
+	/* put again after the sweep: new, applied again */
+	KTAP_EXPECT(opcua_table_put(&t, a, na) == 1 && opcua_table_put(&t, c, nc) == 1);
+	KTAP_EXPECT(t.n == 3 && opcua_table_put(&t, ns, nns) == 0);
+	/* pass 6 missed: 5 and 6 are not whole, 7 is */
+	KTAP_EXPECT(!opcua_table_pass(&t, 9, 7));
+	KTAP_EXPECT(opcua_table_pass(&t, 9, 8));
+	KTAP_EXPECT(!opcua_table_sweep(&t, on_swept, NULL) && t.n == 3);
+	KTAP_EXPECT(opcua_table_put(&t, c, nc) == 1);	/* c heard in pass 8 */
+	KTAP_EXPECT(opcua_table_pass(&t, 9, 9) && !opcua_table_sweep(&t, NULL, NULL));
+	/* 7, 8, 9 whole, and a heard in 5, which was not: a goes */
+	KTAP_EXPECT(opcua_table_pass(&t, 9, 10));
+	KTAP_EXPECT(opcua_table_sweep(&t, NULL, NULL) == 1 && t.n == 2);
+	KTAP_EXPECT(opcua_table_put(&t, c, nc) == 1 && t.n == 2);
+	/* another table id (the tx restarted): its first pass is not whole,
+	 * nor one whose number went back */
+	KTAP_EXPECT(!opcua_table_pass(&t, 10, 11));
+	KTAP_EXPECT(!opcua_table_pass(&t, 10, 1));
+	KTAP_EXPECT(!opcua_table_pass(&t, 10, 1));
+	KTAP_EXPECT(opcua_table_pass(&t, 10, 2));
+	/* c heard in pass 10: 1 (of table 10) is the only whole pass since */
+	KTAP_EXPECT(!opcua_table_sweep(&t, NULL, NULL) && t.n == 2);
+	opcua_table_free(&t);
+	return true;
+}
+
+/* A table loaded from its file (an rx restarted) marks nothing heard: a
+ * record the carousel no longer sends goes after three whole passes. */
+static bool test_sweep_loaded(void)
+{
+	struct opcua_table t, u;
+	char err[128];
+	uint8_t *f;
+	size_t len;
+	uint64_t p;
+
+	KTAP_EXPECT(records());
+	opcua_table_init(&t);
+	opcua_table_put(&t, b, nb);
+	opcua_table_put(&t, c, nc);
+	KTAP_EXPECT(!opcua_table_save(&t, &f, &len));
+	opcua_table_free(&t);
+	opcua_table_init(&u);
+	KTAP_EXPECT(!opcua_table_load(&u, f, len, err, sizeof(err)) && u.n == 2);
+	free(f);
+	for (p = 100; p < 103; p++) {
+		KTAP_EXPECT(!opcua_table_pass(&u, 5, p));
+		KTAP_EXPECT(opcua_table_put(&u, c, nc) >= 0);	/* the carousel's c */
+	}
+	KTAP_EXPECT(opcua_table_pass(&u, 5, 103));
+	KTAP_EXPECT(opcua_table_sweep(&u, NULL, NULL) == 1 && u.n == 1);
+	KTAP_EXPECT(u.e[0].len == nc && !memcmp(u.e[0].rec, c, nc));
+	opcua_table_free(&u);
+	return true;
+}
+
 int main(void)
 {
 	static const struct ktap_test tests[] = {
 		{ "put", test_put },
 		{ "file", test_file },
+		{ "sweep", test_sweep },
+		{ "sweep_loaded", test_sweep_loaded },
 	};
 
 	return ktap_run_tests(tests, sizeof(tests) / sizeof(tests[0]));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <open62541/client_highlevel.h>
+#include <open62541/client_highlevel_async.h>
 
 #include "opcua_browse.h"
 
@@ -129,52 +130,6 @@ static UA_StatusCode take(struct walk *w, const UA_NodeId *parent, const UA_Brow
 
 	for (i = 0; i < res->referencesSize && !rc; i++)
 		rc = reached(w, parent, &res->references[i]);
-	return rc;
-}
-
-/* Every forward hierarchical reference of one node, continuation and all. */
-static UA_StatusCode browse_one(struct walk *w, const UA_NodeId *id)
-{
-	UA_BrowseDescription bd;
-	UA_BrowseRequest rq;
-	UA_BrowseResponse rs;
-	UA_ByteString cp = UA_BYTESTRING_NULL;
-	UA_StatusCode rc;
-
-	UA_BrowseDescription_init(&bd);
-	bd.nodeId = *id;
-	bd.browseDirection = UA_BROWSEDIRECTION_FORWARD;
-	bd.referenceTypeId = UA_NODEID_NUMERIC(0, UA_NS0ID_HIERARCHICALREFERENCES);
-	bd.includeSubtypes = true;
-	bd.nodeClassMask = UA_NODECLASS_OBJECT | UA_NODECLASS_VARIABLE | UA_NODECLASS_METHOD;
-	bd.resultMask = UA_BROWSERESULTMASK_ALL;
-	UA_BrowseRequest_init(&rq);
-	rq.nodesToBrowse = &bd;
-	rq.nodesToBrowseSize = 1;
-	rs = UA_Client_Service_browse(w->c, rq);
-	rc = rs.responseHeader.serviceResult;
-	if (!rc && rs.resultsSize != 1)
-		rc = UA_STATUSCODE_BADUNEXPECTEDERROR;
-	if (!rc && !(rc = take(w, id, &rs.results[0])))
-		rc = UA_ByteString_copy(&rs.results[0].continuationPoint, &cp);
-	UA_BrowseResponse_clear(&rs);
-	while (!rc && cp.length) {
-		UA_BrowseNextRequest nrq;
-		UA_BrowseNextResponse nrs;
-
-		UA_BrowseNextRequest_init(&nrq);
-		nrq.continuationPoints = &cp;
-		nrq.continuationPointsSize = 1;
-		nrs = UA_Client_Service_browseNext(w->c, nrq);
-		UA_ByteString_clear(&cp);
-		rc = nrs.responseHeader.serviceResult;
-		if (!rc && nrs.resultsSize != 1)
-			rc = UA_STATUSCODE_BADUNEXPECTEDERROR;
-		if (!rc && !(rc = take(w, id, &nrs.results[0])))
-			rc = UA_ByteString_copy(&nrs.results[0].continuationPoint, &cp);
-		UA_BrowseNextResponse_clear(&nrs);
-	}
-	UA_ByteString_clear(&cp);
 	return rc;
 }
 
@@ -322,67 +277,36 @@ static UA_StatusCode record(const struct bnode *b, const UA_DataValue *dv,
 	return UA_STATUSCODE_GOOD;
 }
 
-/* Read the attributes of nodes [from, to) and make their records. */
-static UA_StatusCode read_chunk(struct walk *w, size_t from, size_t to, const UA_UInt16 *map,
-				size_t nmap, struct opcua_model *out)
-{
-	UA_ReadValueId ids[READ_CHUNK * MAX_ATTRS];
-	size_t first[READ_CHUNK + 1], k, j, n = 0;
-	UA_UInt32 attr[MAX_ATTRS];
-	UA_ReadRequest rq;
-	UA_ReadResponse rs;
-	UA_StatusCode rc;
-
-	for (k = from; k < to; k++) {
-		size_t na = attrs_of(w->v[k].rd.nodeClass, attr);
-
-		first[k - from] = n;
-		for (j = 0; j < na; j++) {
-			UA_ReadValueId_init(&ids[n]);
-			ids[n].nodeId = w->v[k].rd.nodeId.nodeId;
-			ids[n++].attributeId = attr[j];
-		}
-	}
-	first[to - from] = n;
-	UA_ReadRequest_init(&rq);
-	rq.nodesToRead = ids;
-	rq.nodesToReadSize = n;
-	rq.timestampsToReturn = UA_TIMESTAMPSTORETURN_NEITHER;
-	rs = UA_Client_Service_read(w->c, rq);
-	rc = rs.responseHeader.serviceResult;
-	if (!rc && rs.resultsSize != n)
-		rc = UA_STATUSCODE_BADUNEXPECTEDERROR;
-	for (k = from; k < to && !rc; k++) {
-		struct opcua_msg *m = &out->nodes[k];
-
-		rc = record(&w->v[k], &rs.results[first[k - from]], map, nmap, m);
-		if (!rc)
-			rc = UA_NodeId_copy(&w->v[k].rd.nodeId.nodeId, &out->source[k]);
-	}
-	UA_ReadResponse_clear(&rs);
-	return rc;
-}
-
-static UA_StatusCode source_map(UA_Client *c, struct opcua_ns *ns, UA_UInt16 **map,
-				size_t *nmap)
-{
-	UA_Variant v;
-	UA_StatusCode rc;
-
-	rc = UA_Client_readValueAttribute(c, UA_NODEID_NUMERIC(0, UA_NS0ID_SERVER_NAMESPACEARRAY),
-					  &v);
-	if (rc)
-		return rc;
-	if (v.type != &UA_TYPES[UA_TYPES_STRING] || UA_Variant_isScalar(&v) || !v.arrayLength) {
-		UA_Variant_clear(&v);
-		return UA_STATUSCODE_BADTYPEMISMATCH;
-	}
-	*nmap = v.arrayLength;
-	if (opcua_ns_map(ns, v.data, v.arrayLength, map))
-		rc = UA_STATUSCODE_BADOUTOFMEMORY;
-	UA_Variant_clear(&v);
-	return rc;
-}
+/*
+ * A browse under way: each step is one request, sent from the callback of
+ * the one before, so that the client's loop (UA_Client_run_iterate, a
+ * turn at a time) drives it and the caller's loop is never held.
+ */
+struct opcua_browser {
+	UA_Client *c;
+	struct opcua_ns *ns;
+	UA_NodeId root;
+	struct walk w;
+	UA_UInt16 *map;			/* the source's indexes -> the link's */
+	size_t nmap;
+	/* the nodes of the Browse request out, copies: taking a result grows
+	 * w.v, which moves it; a request of one, the root, first */
+	UA_NodeId *ids;
+	size_t nids;
+	bool root_done;
+	size_t next;			/* w.v's next node to browse */
+	/* its response, taken result by result, in order: a result with a
+	 * continuation point is followed (BrowseNext) before the next, so
+	 * that nodes are met in the order one node a request would */
+	UA_BrowseResponse rs;
+	size_t taken;
+	size_t cont;			/* the result a BrowseNext continues */
+	size_t read_from, read_to;	/* the nodes of the Read out */
+	struct opcua_model out;
+	UA_StatusCode rc;		/* GOODCALLAGAIN while under way */
+	unsigned pending;		/* requests out: 0 or 1 */
+	bool abandoned;			/* freed while a request was out */
+};
 
 static void walk_free(struct walk *w)
 {
@@ -395,46 +319,367 @@ static void walk_free(struct walk *w)
 	}
 	free(w->v);
 	free(w->slots);
+	memset(w, 0, sizeof(*w));
+}
+
+static void browser_delete(struct opcua_browser *b)
+{
+	walk_free(&b->w);
+	UA_NodeId_clear(&b->root);
+	UA_Array_delete(b->ids, b->nids, &UA_TYPES[UA_TYPES_NODEID]);
+	UA_BrowseResponse_clear(&b->rs);
+	free(b->map);
+	opcua_model_free(&b->out);
+	free(b);
+}
+
+/* A callback's response arrived: false when nothing is to be done with
+ * it (the browse ended or was abandoned, then freed here). */
+static bool answered(struct opcua_browser *b, UA_StatusCode service)
+{
+	b->pending--;
+	if (b->abandoned) {
+		browser_delete(b);
+		return false;
+	}
+	if (b->rc != UA_STATUSCODE_GOODCALLAGAIN)
+		return false;
+	if (service) {
+		b->rc = service;
+		return false;
+	}
+	return true;
+}
+
+static void step(struct opcua_browser *b);
+
+/* A request sent, or the browse failed with why. */
+static void sent(struct opcua_browser *b, UA_StatusCode rc)
+{
+	if (rc)
+		b->rc = rc;
+	else
+		b->pending++;
+}
+
+static void on_browse_next(UA_Client *c, void *ud, UA_UInt32 id, UA_BrowseNextResponse *rs);
+
+/* Follow the continuation point of the result of ids[k]. */
+static void browse_next(struct opcua_browser *b, size_t k, const UA_ByteString *cp)
+{
+	UA_BrowseNextRequest rq;
+
+	b->cont = k;
+	UA_BrowseNextRequest_init(&rq);
+	rq.continuationPoints = (UA_ByteString *)cp;
+	rq.continuationPointsSize = 1;
+	sent(b, UA_Client_sendAsyncBrowseNextRequest(b->c, &rq, on_browse_next, b, NULL));
+}
+
+/* The answer for ids[b->cont] alone: taken, then its continuation. */
+static void continued(struct opcua_browser *b, const UA_BrowseResult *r, size_t n)
+{
+	UA_StatusCode rc;
+
+	if (n != 1) {
+		b->rc = UA_STATUSCODE_BADUNEXPECTEDERROR;
+		return;
+	}
+	if ((rc = take(&b->w, &b->ids[b->cont], r))) {
+		b->rc = rc;
+		return;
+	}
+	if (r->continuationPoint.length)
+		browse_next(b, b->cont, &r->continuationPoint);
+	else
+		step(b);
+}
+
+static void on_browse_next(UA_Client *c, void *ud, UA_UInt32 id, UA_BrowseNextResponse *rs)
+{
+	struct opcua_browser *b = ud;
+
+	(void)c, (void)id;
+	if (answered(b, rs->responseHeader.serviceResult))
+		continued(b, rs->results, rs->resultsSize);
+}
+
+static void on_browse_again(UA_Client *c, void *ud, UA_UInt32 id, UA_BrowseResponse *rs)
+{
+	struct opcua_browser *b = ud;
+
+	(void)c, (void)id;
+	if (answered(b, rs->responseHeader.serviceResult))
+		continued(b, rs->results, rs->resultsSize);
+}
+
+static void on_browse(UA_Client *c, void *ud, UA_UInt32 id, UA_BrowseResponse *rs)
+{
+	struct opcua_browser *b = ud;
+
+	(void)c, (void)id;
+	if (!answered(b, rs->responseHeader.serviceResult))
+		return;
+	if (rs->resultsSize != b->nids) {
+		b->rc = UA_STATUSCODE_BADUNEXPECTEDERROR;
+		return;
+	}
+	/* taken over: the library clears what the callback leaves */
+	b->rs = *rs;
+	UA_BrowseResponse_init(rs);
+	b->taken = 0;
+	step(b);
+}
+
+/* Browse n nodes of b->ids from the first: every forward hierarchical
+ * reference. */
+static void browse(struct opcua_browser *b, size_t first, size_t n,
+		   UA_ClientAsyncBrowseCallback cb)
+{
+	UA_BrowseDescription bd[READ_CHUNK];
+	UA_BrowseRequest rq;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		UA_BrowseDescription_init(&bd[i]);
+		bd[i].nodeId = b->ids[first + i];
+		bd[i].browseDirection = UA_BROWSEDIRECTION_FORWARD;
+		bd[i].referenceTypeId = UA_NODEID_NUMERIC(0, UA_NS0ID_HIERARCHICALREFERENCES);
+		bd[i].includeSubtypes = true;
+		bd[i].nodeClassMask = UA_NODECLASS_OBJECT | UA_NODECLASS_VARIABLE |
+				      UA_NODECLASS_METHOD;
+		bd[i].resultMask = UA_BROWSERESULTMASK_ALL;
+	}
+	UA_BrowseRequest_init(&rq);
+	rq.nodesToBrowse = bd;
+	rq.nodesToBrowseSize = n;
+	sent(b, UA_Client_sendAsyncBrowseRequest(b->c, &rq, cb, b, NULL));
+}
+
+static void on_read(UA_Client *c, void *ud, UA_UInt32 id, UA_ReadResponse *rs);
+
+/* Read the attributes of the next nodes, to make their records. */
+static void read_next(struct opcua_browser *b)
+{
+	UA_ReadValueId ids[READ_CHUNK * MAX_ATTRS];
+	UA_UInt32 attr[MAX_ATTRS];
+	UA_ReadRequest rq;
+	size_t k, j, n = 0;
+
+	b->read_from = b->read_to;
+	b->read_to = b->read_from + READ_CHUNK < b->w.n ? b->read_from + READ_CHUNK : b->w.n;
+	for (k = b->read_from; k < b->read_to; k++) {
+		size_t na = attrs_of(b->w.v[k].rd.nodeClass, attr);
+
+		for (j = 0; j < na; j++) {
+			UA_ReadValueId_init(&ids[n]);
+			ids[n].nodeId = b->w.v[k].rd.nodeId.nodeId;
+			ids[n++].attributeId = attr[j];
+		}
+	}
+	UA_ReadRequest_init(&rq);
+	rq.nodesToRead = ids;
+	rq.nodesToReadSize = n;
+	rq.timestampsToReturn = UA_TIMESTAMPSTORETURN_NEITHER;
+	sent(b, UA_Client_sendAsyncReadRequest(b->c, &rq, on_read, b, NULL));
+}
+
+static void on_read(UA_Client *c, void *ud, UA_UInt32 id, UA_ReadResponse *rs)
+{
+	struct opcua_browser *b = ud;
+	UA_UInt32 attr[MAX_ATTRS];
+	size_t k, first = 0, n = 0;
+	UA_StatusCode rc = UA_STATUSCODE_GOOD;
+
+	(void)c, (void)id;
+	if (!answered(b, rs->responseHeader.serviceResult))
+		return;
+	for (k = b->read_from; k < b->read_to; k++)
+		n += attrs_of(b->w.v[k].rd.nodeClass, attr);
+	if (rs->resultsSize != n) {
+		b->rc = UA_STATUSCODE_BADUNEXPECTEDERROR;
+		return;
+	}
+	for (k = b->read_from; k < b->read_to && !rc; k++) {
+		rc = record(&b->w.v[k], &rs->results[first], b->map, b->nmap, &b->out.nodes[k]);
+		if (!rc)
+			rc = UA_NodeId_copy(&b->w.v[k].rd.nodeId.nodeId, &b->out.source[k]);
+		first += attrs_of(b->w.v[k].rd.nodeClass, attr);
+	}
+	if (rc)
+		b->rc = rc;
+	else
+		step(b);
+}
+
+/*
+ * The next request once one is answered: the rest of a Browse response
+ * taken (a continuation followed where one is), then the next nodes to
+ * browse, breadth first, then their attributes read, then done.
+ */
+static void step(struct opcua_browser *b)
+{
+	UA_StatusCode rc;
+	size_t k;
+
+	for (; b->taken < b->rs.resultsSize; b->taken++) {
+		const UA_BrowseResult *r = &b->rs.results[b->taken];
+
+		/* the server's continuation points are few (5 a session in
+		 * open62541's): one it had none left for is browsed alone,
+		 * once those before it are followed and released */
+		if (r->statusCode == UA_STATUSCODE_BADNOCONTINUATIONPOINTS) {
+			b->cont = b->taken++;
+			browse(b, b->cont, 1, on_browse_again);
+			return;
+		}
+		if ((rc = take(&b->w, &b->ids[b->taken], r))) {
+			b->rc = rc;
+			return;
+		}
+		if (r->continuationPoint.length) {
+			k = b->taken++;
+			browse_next(b, k, &r->continuationPoint);
+			return;
+		}
+	}
+	UA_BrowseResponse_clear(&b->rs);
+	b->taken = 0;
+	UA_Array_delete(b->ids, b->nids, &UA_TYPES[UA_TYPES_NODEID]);
+	b->ids = NULL;
+	b->nids = 0;
+	if (!b->root_done || b->next < b->w.n) {
+		size_t n = !b->root_done ? 1 : b->w.n - b->next < READ_CHUNK ?
+			   b->w.n - b->next : READ_CHUNK;
+
+		b->ids = UA_Array_new(n, &UA_TYPES[UA_TYPES_NODEID]);
+		if (!b->ids) {
+			b->rc = UA_STATUSCODE_BADOUTOFMEMORY;
+			return;
+		}
+		b->nids = n;
+		rc = !b->root_done ? UA_NodeId_copy(&b->root, &b->ids[0]) : UA_STATUSCODE_GOOD;
+		for (k = 0; b->root_done && k < n && !rc; k++)
+			rc = UA_NodeId_copy(&b->w.v[b->next + k].rd.nodeId.nodeId, &b->ids[k]);
+		if (rc) {
+			b->rc = rc;
+			return;
+		}
+		if (b->root_done)
+			b->next += n;
+		b->root_done = true;
+		browse(b, 0, n, on_browse);
+		return;
+	}
+	if (!b->out.nodes && b->w.n) {
+		b->out.nodes = calloc(b->w.n, sizeof(*b->out.nodes));
+		b->out.source = calloc(b->w.n, sizeof(*b->out.source));
+		if (!b->out.nodes || !b->out.source) {
+			b->rc = UA_STATUSCODE_BADOUTOFMEMORY;
+			return;
+		}
+		b->out.n = b->w.n;
+	}
+	if (b->read_to < b->w.n) {
+		read_next(b);
+		return;
+	}
+	b->out.map = b->map;
+	b->out.nmap = b->nmap;
+	b->map = NULL;
+	b->rc = UA_STATUSCODE_GOOD;
+}
+
+/* The source's namespace array: its indexes mapped into the link table. */
+static void on_namespaces(UA_Client *c, void *ud, UA_UInt32 id, UA_ReadResponse *rs)
+{
+	struct opcua_browser *b = ud;
+	const UA_DataValue *dv = rs->resultsSize == 1 ? &rs->results[0] : NULL;
+
+	(void)c, (void)id;
+	if (!answered(b, rs->responseHeader.serviceResult))
+		return;
+	if (!dv || !dv->hasValue || dv->status || dv->value.type != &UA_TYPES[UA_TYPES_STRING] ||
+	    UA_Variant_isScalar(&dv->value) || !dv->value.arrayLength) {
+		b->rc = dv && dv->status ? dv->status : UA_STATUSCODE_BADTYPEMISMATCH;
+		return;
+	}
+	b->nmap = dv->value.arrayLength;
+	if (opcua_ns_map(b->ns, dv->value.data, dv->value.arrayLength, &b->map)) {
+		b->rc = UA_STATUSCODE_BADOUTOFMEMORY;
+		return;
+	}
+	if (grow(&b->w))
+		b->rc = UA_STATUSCODE_BADOUTOFMEMORY;
+	else
+		step(b);
+}
+
+struct opcua_browser *opcua_browse_start(UA_Client *c, struct opcua_ns *ns,
+					 const UA_NodeId *root, UA_StatusCode *rc)
+{
+	struct opcua_browser *b = calloc(1, sizeof(*b));
+	UA_ReadValueId rv;
+	UA_ReadRequest rq;
+
+	if (!b || UA_NodeId_copy(root, &b->root)) {
+		free(b);
+		*rc = UA_STATUSCODE_BADOUTOFMEMORY;
+		return NULL;
+	}
+	b->c = c;
+	b->ns = ns;
+	b->rc = UA_STATUSCODE_GOODCALLAGAIN;
+	UA_ReadValueId_init(&rv);
+	rv.nodeId = UA_NODEID_NUMERIC(0, UA_NS0ID_SERVER_NAMESPACEARRAY);
+	rv.attributeId = UA_ATTRIBUTEID_VALUE;
+	UA_ReadRequest_init(&rq);
+	rq.nodesToRead = &rv;
+	rq.nodesToReadSize = 1;
+	*rc = UA_Client_sendAsyncReadRequest(c, &rq, on_namespaces, b, NULL);
+	if (*rc) {
+		browser_delete(b);
+		return NULL;
+	}
+	b->pending = 1;
+	return b;
+}
+
+UA_StatusCode opcua_browse_poll(struct opcua_browser *b, struct opcua_model *out)
+{
+	/* failed, or sent nothing more: ended once nothing is out */
+	if (b->rc == UA_STATUSCODE_GOODCALLAGAIN || b->pending)
+		return UA_STATUSCODE_GOODCALLAGAIN;
+	if (b->rc == UA_STATUSCODE_GOOD) {
+		*out = b->out;
+		memset(&b->out, 0, sizeof(b->out));
+	}
+	return b->rc;
+}
+
+void opcua_browse_free(struct opcua_browser *b)
+{
+	if (!b)
+		return;
+	if (b->pending)
+		b->abandoned = true;	/* freed by the callback, which comes */
+	else
+		browser_delete(b);
 }
 
 UA_StatusCode opcua_browse(UA_Client *c, struct opcua_ns *ns, const UA_NodeId *root,
 			   struct opcua_model *out)
 {
-	struct walk w = { .c = c };
-	UA_UInt16 *map = NULL;
-	size_t nmap = 0, i;
+	struct opcua_browser *b;
 	UA_StatusCode rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = source_map(c, ns, &map, &nmap);
-	if (!rc)
-		rc = grow(&w);
-	if (!rc)
-		rc = browse_one(&w, root);
-	/* a copy: browsing a node grows w.v, which moves it */
-	for (i = 0; i < w.n && !rc; i++) {
-		UA_NodeId id;
-
-		rc = UA_NodeId_copy(&w.v[i].rd.nodeId.nodeId, &id);
-		if (!rc)
-			rc = browse_one(&w, &id);
-		UA_NodeId_clear(&id);
-	}
-	if (!rc && w.n) {
-		out->nodes = calloc(w.n, sizeof(*out->nodes));
-		out->source = calloc(w.n, sizeof(*out->source));
-		if (!out->nodes || !out->source)
-			rc = UA_STATUSCODE_BADOUTOFMEMORY;
-		else
-			out->n = w.n;
-	}
-	for (i = 0; i < w.n && !rc; i += READ_CHUNK)
-		rc = read_chunk(&w, i, i + READ_CHUNK < w.n ? i + READ_CHUNK : w.n, map, nmap, out);
-	walk_free(&w);
-	out->map = map;
-	out->nmap = nmap;
-	if (rc)
-		opcua_model_free(out);
+	if (!(b = opcua_browse_start(c, ns, root, &rc)))
+		return rc;
+	/* every request times out (the client's timeout): this ends */
+	while ((rc = opcua_browse_poll(b, out)) == UA_STATUSCODE_GOODCALLAGAIN)
+		UA_Client_run_iterate(c, 50);
+	opcua_browse_free(b);
 	return rc;
 }
 

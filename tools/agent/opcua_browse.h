@@ -34,6 +34,20 @@ struct opcua_model {
  */
 UA_StatusCode opcua_browse(UA_Client *c, struct opcua_ns *ns, const UA_NodeId *root,
 			   struct opcua_model *out);
+/*
+ * The same browse without holding the caller: begun here (NULL and why in
+ * *rc when it cannot be), one request at a time, each sent as the one
+ * before is answered in the client's UA_Client_run_iterate. ns is changed
+ * when the first answer comes, and must outlive the browse.
+ */
+struct opcua_browser;
+struct opcua_browser *opcua_browse_start(UA_Client *c, struct opcua_ns *ns,
+					 const UA_NodeId *root, UA_StatusCode *rc);
+/* GOODCALLAGAIN while under way; then Good and *out filled, or why not. */
+UA_StatusCode opcua_browse_poll(struct opcua_browser *b, struct opcua_model *out);
+/* Done with b (NULL taken). A request still out keeps it until its
+ * answer, a timeout or the client's disconnection calls back. */
+void opcua_browse_free(struct opcua_browser *b);
 void opcua_model_free(struct opcua_model *m);
 /*
  * The value of every Variable of the model, read now, as value records

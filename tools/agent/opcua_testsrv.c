@@ -15,6 +15,8 @@
  * turn (every 10 ms, Flip as before); -r 0: nothing ever changes, Flip
  * neither (a source whose only traffic across is the carousel). Each
  * change of -r writes the variable's value of a tick never used before.
+ * With -p N, a Browse returns at most N references of a node, and a
+ * continuation point for the rest (a client must BrowseNext).
  *
  * Without options it offers SecurityPolicy None and anonymous sessions.
  * With -c CERT -k KEY -t TRUSTED -a URI (DER or PEM files; URI the
@@ -61,6 +63,7 @@ static const int types[] = {
 
 static unsigned nvars = 1000;
 static long rate = -1;			/* -r: changes a second; -1 the tenth a tick */
+static long refs_per_node;		/* -p: 0 all at once */
 static uint64_t changed;		/* by -r, since the start */
 static UA_DateTime started;
 static volatile sig_atomic_t change_model;
@@ -442,13 +445,19 @@ int main(int argc, char **argv)
 	UA_Server *s;
 	int port, rc, o;
 
-	while ((o = getopt(argc, argv, "c:k:t:a:u:w:r:")) != -1) {
+	while ((o = getopt(argc, argv, "c:k:t:a:u:w:r:p:")) != -1) {
 		const char **to = o == 'c' ? &cert : o == 'k' ? &key : o == 't' ? &trusted :
 				  o == 'a' ? &uri : o == 'u' ? &user : o == 'w' ? &password : NULL;
 
 		if (o == 'r') {
 			rate = strtol(optarg, NULL, 10);
 			if (rate < 0 || rate > 10000000)
+				return 2;
+			continue;
+		}
+		if (o == 'p') {
+			refs_per_node = strtol(optarg, NULL, 10);
+			if (refs_per_node < 1 || refs_per_node > 1000000)
 				return 2;
 			continue;
 		}
@@ -462,7 +471,7 @@ int main(int argc, char **argv)
 	    (argc == 3 && (nvars = (unsigned)atoi(argv[2])) == 0) ||
 	    (cert && (!key || !trusted || !uri)) || (user && !cert)) {
 		fprintf(stderr, "usage: opcua_testsrv [-c CERT -k KEY -t TRUSTED -a URI "
-			"[-u USER -w PASSWORD]] [-r RATE] PORT [VARIABLES]\n");
+			"[-u USER -w PASSWORD]] [-r RATE] [-p REFS] PORT [VARIABLES]\n");
 		return 2;
 	}
 	if (cert) {
@@ -473,6 +482,7 @@ int main(int argc, char **argv)
 		if (!s || UA_ServerConfig_setMinimal(UA_Server_getConfig(s), (UA_UInt16)port, NULL))
 			return 1;
 	}
+	UA_Server_getConfig(s)->maxReferencesPerNode = (UA_UInt32)refs_per_node;
 	ns_plant = UA_Server_addNamespace(s, "urn:diode:test:plant");
 	ns_line = UA_Server_addNamespace(s, "urn:diode:test:line");
 	build(s);

@@ -31,6 +31,7 @@
 
 #define RETRY_MS	2000	/* between connection attempts */
 #define TURN_MS		20	/* the client's turn in the loop, at most this apart */
+#define CONNECTING_MS	5	/* the same while a connection is under way */
 #define ITEMS_AT_ONCE	500	/* monitored items a request creates */
 #define GONE_PASSES	3	/* carousel passes a tombstone goes in */
 
@@ -40,9 +41,25 @@ struct state_rec {
 	uint32_t passes;	/* a tombstone's passes so far */
 };
 
+enum tx_conn {
+	TX_DOWN,		/* a connection tried at next_try */
+	TX_CONNECTING,		/* until deadline */
+	TX_CONNECTED,		/* a session */
+};
+
 static struct {
 	UA_Client *c;
+	enum tx_conn conn;
+	uint64_t deadline;
 	bool up;			/* connected, browsed, subscribed */
+	struct opcua_browser *br;	/* a browse under way */
+	bool br_again;			/* a browse after the connection's first */
+	/* the subscription being made: its generation (callbacks of another
+	 * are stale), the next node to monitor, and how it ended */
+	uintptr_t sub_gen;
+	size_t sub_next;
+	bool subscribing, subscribed;
+	UA_StatusCode sub_failed;
 	UA_StatusCode said;		/* the last failure said (once each) */
 	UA_StatusCode untrusted;	/* the server's certificate refused: why */
 	char untrusted_subject[256];
@@ -183,7 +200,10 @@ static void on_value(UA_Client *c, UA_UInt32 sub, void *subctx, UA_UInt32 mon, v
 	struct opcua_msg m;
 	uint32_t len;
 
-	(void)c, (void)sub, (void)subctx, (void)mon;
+	(void)c, (void)subctx, (void)mon;
+	/* the subscription of a model browsed again, deleted */
+	if (sub != tx.sub)
+		return;
 	opcua_msg_init(&m);
 	m.kind = OPCUA_MSG_VALUE;
 	m.node = tx.model.nodes[k].node;
@@ -334,48 +354,127 @@ static int build_state(const struct opcua_model *old, struct state_rec *ost, siz
 	return 0;
 }
 
-static UA_StatusCode subscribe(void)
+/*
+ * The subscription to every variable of tx.model, made a request at a
+ * time (the subscription, then its items ITEMS_AT_ONCE a request), each
+ * sent as the one before is answered. A callback of a subscription the
+ * tx has given up on (another generation) changes nothing.
+ */
+static void items_next(void);
+
+static bool current(void *ud)
 {
-	UA_CreateSubscriptionRequest srq = UA_CreateSubscriptionRequest_default();
-	UA_CreateSubscriptionResponse srs;
+	return (uintptr_t)ud == tx.sub_gen;
+}
+
+static void subscribe_failed(UA_StatusCode rc)
+{
+	tx.subscribing = false;
+	tx.sub_failed = rc ? rc : UA_STATUSCODE_BADUNEXPECTEDERROR;
+}
+
+static void on_items(UA_Client *c, void *ud, UA_UInt32 id, void *r)
+{
+	UA_CreateMonitoredItemsResponse *rs = r;
+
+	(void)c, (void)id;
+	if (!current(ud))
+		return;
+	if (rs->responseHeader.serviceResult)
+		subscribe_failed(rs->responseHeader.serviceResult);
+	else
+		items_next();
+}
+
+static void items_next(void)
+{
 	UA_MonitoredItemCreateRequest items[ITEMS_AT_ONCE];
 	UA_Client_DataChangeNotificationCallback cbs[ITEMS_AT_ONCE];
 	void *ctx[ITEMS_AT_ONCE];
+	UA_CreateMonitoredItemsRequest rq;
 	UA_StatusCode rc;
-	size_t i = 0, n;
+	size_t n;
+
+	for (n = 0; tx.sub_next < tx.model.n && n < ITEMS_AT_ONCE; tx.sub_next++) {
+		size_t i = tx.sub_next;
+
+		if (tx.model.nodes[i].item.nodeClass != UA_NODECLASS_VARIABLE)
+			continue;
+		items[n] = UA_MonitoredItemCreateRequest_default(tx.model.source[i]);
+		items[n].requestedParameters.samplingInterval = chan_cf.opcua.sampling_ms;
+		/* every change of a publishing interval, not the last alone */
+		items[n].requestedParameters.queueSize =
+			chan_cf.opcua.publishing_ms / chan_cf.opcua.sampling_ms + 1;
+		cbs[n] = on_value;
+		ctx[n++] = (void *)(uintptr_t)i;
+	}
+	if (!n) {
+		tx.subscribing = false;
+		tx.subscribed = true;
+		return;
+	}
+	UA_CreateMonitoredItemsRequest_init(&rq);
+	rq.subscriptionId = tx.sub;
+	rq.timestampsToReturn = UA_TIMESTAMPSTORETURN_BOTH;
+	rq.itemsToCreate = items;
+	rq.itemsToCreateSize = n;
+	/* open62541 copies the request, the contexts and the callbacks */
+	rc = UA_Client_MonitoredItems_createDataChanges_async(tx.c, rq, ctx, cbs, NULL, on_items,
+							      (void *)(uintptr_t)tx.sub_gen, NULL);
+	if (rc)
+		subscribe_failed(rc);
+}
+
+static void on_deleted(UA_Client *c, void *ud, UA_UInt32 id, void *r)
+{
+	(void)c, (void)ud, (void)id, (void)r;
+}
+
+/* A subscription of a model the tx no longer has, at the server. */
+static void unsubscribe(UA_UInt32 sub)
+{
+	UA_DeleteSubscriptionsRequest rq;
+
+	UA_DeleteSubscriptionsRequest_init(&rq);
+	rq.subscriptionIds = &sub;
+	rq.subscriptionIdsSize = 1;
+	/* not sent: the session's end deletes it */
+	UA_Client_Subscriptions_delete_async(tx.c, rq, on_deleted, NULL, NULL);
+}
+
+static void on_subscription(UA_Client *c, void *ud, UA_UInt32 id, void *r)
+{
+	UA_CreateSubscriptionResponse *rs = r;
+
+	(void)c, (void)id;
+	if (!current(ud)) {
+		if (!rs->responseHeader.serviceResult)
+			unsubscribe(rs->subscriptionId);
+		return;
+	}
+	if (rs->responseHeader.serviceResult) {
+		subscribe_failed(rs->responseHeader.serviceResult);
+		return;
+	}
+	tx.sub = rs->subscriptionId;
+	items_next();
+}
+
+static void subscribe(void)
+{
+	UA_CreateSubscriptionRequest srq = UA_CreateSubscriptionRequest_default();
+	UA_StatusCode rc;
 
 	srq.requestedPublishingInterval = chan_cf.opcua.publishing_ms;
-	srs = UA_Client_Subscriptions_create(tx.c, srq, NULL, NULL, NULL);
-	rc = srs.responseHeader.serviceResult;
-	while (!rc && i < tx.model.n) {
-		UA_CreateMonitoredItemsRequest rq;
-		UA_CreateMonitoredItemsResponse rs;
-
-		for (n = 0; i < tx.model.n && n < ITEMS_AT_ONCE; i++) {
-			if (tx.model.nodes[i].item.nodeClass != UA_NODECLASS_VARIABLE)
-				continue;
-			items[n] = UA_MonitoredItemCreateRequest_default(tx.model.source[i]);
-			items[n].requestedParameters.samplingInterval = chan_cf.opcua.sampling_ms;
-			/* every change of a publishing interval, not the last alone */
-			items[n].requestedParameters.queueSize =
-				chan_cf.opcua.publishing_ms / chan_cf.opcua.sampling_ms + 1;
-			cbs[n] = on_value;
-			ctx[n++] = (void *)(uintptr_t)i;
-		}
-		if (!n)
-			break;
-		UA_CreateMonitoredItemsRequest_init(&rq);
-		rq.subscriptionId = srs.subscriptionId;
-		rq.timestampsToReturn = UA_TIMESTAMPSTORETURN_BOTH;
-		rq.itemsToCreate = items;
-		rq.itemsToCreateSize = n;
-		rs = UA_Client_MonitoredItems_createDataChanges(tx.c, rq, ctx, cbs, NULL);
-		rc = rs.responseHeader.serviceResult;
-		UA_CreateMonitoredItemsResponse_clear(&rs);
-	}
-	tx.sub = srs.subscriptionId;
-	UA_CreateSubscriptionResponse_clear(&srs);
-	return rc;
+	tx.sub = 0;
+	tx.sub_next = 0;
+	tx.sub_failed = 0;
+	tx.subscribing = true;
+	tx.subscribed = false;
+	rc = UA_Client_Subscriptions_create_async(tx.c, srq, NULL, NULL, NULL, on_subscription,
+						  (void *)(uintptr_t)++tx.sub_gen, NULL);
+	if (rc)
+		subscribe_failed(rc);
 }
 
 /* The connection's security as open62541 made it: mode, policy, identity. */
@@ -401,63 +500,122 @@ static const char *security(void)
 	return buf;
 }
 
-static void connect_source(uint64_t now)
+/*
+ * Down: the state dropped, and whatever the client had under way given up
+ * (its callbacks, called as it disconnects, find another generation); a
+ * connection tried again in RETRY_MS.
+ */
+static void down(uint64_t now)
+{
+	UA_Client_disconnect(tx.c);
+	tx.sub_gen++;
+	opcua_browse_free(tx.br);
+	tx.br = NULL;
+	tx.subscribing = tx.subscribed = false;
+	tx.sub = 0;
+	tx.up = false;
+	tx.conn = TX_DOWN;
+	tx.next_try = now + RETRY_MS;
+	drop_state();
+}
+
+static void browse_start(bool again)
 {
 	const UA_NodeId objects = UA_NODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER);
 	UA_StatusCode rc;
-	bool moved;
+
+	tx.br = opcua_browse_start(tx.c, &tx.ns, &objects, &rc);
+	tx.br_again = again;
+	if (!tx.br && !again) {
+		say_down(rc);
+		down(chan_now_ms());
+	}
+}
+
+/* The connection under way: a session, or why not within the client's
+ * timeout (open62541 gives an asynchronous connection none). */
+static void connecting(uint64_t now)
+{
+	UA_SessionState ss;
+	UA_StatusCode rc;
+
+	UA_Client_getState(tx.c, NULL, &ss, &rc);
+	if (ss == UA_SESSIONSTATE_ACTIVATED) {
+		tx.conn = TX_CONNECTED;
+		browse_start(false);
+		return;
+	}
+	if (!rc && now < tx.deadline)
+		return;
+	say_down(rc ? rc : UA_STATUSCODE_BADTIMEOUT);
+	down(now);
+}
+
+static void connect_source(uint64_t now)
+{
+	UA_StatusCode rc;
 
 	tx.next_try = now + RETRY_MS;
 	tx.untrusted = 0;
-	rc = UA_Client_connect(tx.c, chan_cf.opcua.endpoint);
-	if (!rc)
-		rc = opcua_browse(tx.c, &tx.ns, &objects, &tx.model);
-	if (!rc && build_state(&(struct opcua_model){ 0 }, NULL, 0, NULL, &moved))
-		rc = UA_STATUSCODE_BADENCODINGERROR;
-	if (!rc)
-		rc = subscribe();
+	tx.deadline = now + UA_Client_getConfig(tx.c)->timeout;
+	rc = UA_Client_connectAsync(tx.c, chan_cf.opcua.endpoint);
+	tx.conn = TX_CONNECTING;
 	if (rc) {
 		say_down(rc);
-		UA_Client_disconnect(tx.c);
-		drop_state();
+		down(now);
+	}
+}
+
+/* The first browse of a connection done: the state sent, and the
+ * subscription begun. */
+static void browsed(uint64_t now, struct opcua_model *nm)
+{
+	bool moved;
+
+	tx.model = *nm;
+	if (build_state(&(struct opcua_model){ 0 }, NULL, 0, NULL, &moved)) {
+		say_down(UA_STATUSCODE_BADENCODINGERROR);
+		down(now);
 		return;
 	}
-	tx.up = true;
-	tx.said = 0;
-	tx.connects++;
 	tx.pass_start = now;
 	tx.summary_due = true;
 	tx.next_browse = now + chan_cf.opcua.rebrowse_ms;
+	subscribe();
+}
+
+/* The subscription of a connection's first model made: mirrored. */
+static void connected(void)
+{
+	tx.up = true;
+	tx.said = 0;
+	tx.connects++;
 	fprintf(stderr, "diode-agent: %s: %s: %zu nodes, %zu namespaces (%s)\n", chan_cf.name,
 		chan_cf.opcua.endpoint, tx.model.n, tx.ns.n, security());
 }
 
 /*
- * The model browsed again, the new state built from the old, and the
+ * A browse again done: the new state built from the old, and the
  * subscription made again for the new model (its first notifications
- * send every value again). A browse that fails keeps the old model.
+ * send every value again); the old one deleted, its notifications
+ * ignored meanwhile (on_value).
  */
-static void rebrowse(uint64_t now)
+static void rebrowsed(uint64_t now, struct opcua_model *nm)
 {
-	const UA_NodeId objects = UA_NODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER);
-	struct opcua_model old = tx.model, nm;
+	struct opcua_model old = tx.model;
 	struct state_rec *ost = tx.st;
 	size_t *ovalue_of = tx.value_of, onst = tx.nst, i;
 	bool moved = false;
 
-	tx.next_browse = now + chan_cf.opcua.rebrowse_ms;
-	tx.rebrowses++;
-	if (opcua_browse(tx.c, &tx.ns, &objects, &nm))
-		return;
-	UA_Client_Subscriptions_deleteSingle(tx.c, tx.sub);
-	tx.model = nm;
-	if (build_state(&old, ost, onst, ovalue_of, &moved) || subscribe()) {
+	unsubscribe(tx.sub);
+	tx.sub = 0;
+	tx.model = *nm;
+	if (build_state(&old, ost, onst, ovalue_of, &moved)) {
 		fprintf(stderr, "diode-agent: %s: %s: the model browsed again could not be "
-			"subscribed to; connecting again\n", chan_cf.name, chan_cf.opcua.endpoint);
-		tx.up = false;
-		tx.next_try = now + RETRY_MS;
-		UA_Client_disconnect(tx.c);
-		drop_state();
+			"encoded; connecting again\n", chan_cf.name, chan_cf.opcua.endpoint);
+		down(now);
+	} else {
+		subscribe();
 	}
 	for (i = 0; i < onst; i++)
 		free(ost[i].rec);
@@ -468,6 +626,69 @@ static void rebrowse(uint64_t now)
 	/* the pass under way may have missed a node that moved: its next
 	 * summary skips a number, so that the rx does not count it whole */
 	tx.pass += moved;
+}
+
+/* A browse asked for, or due: while the last one's subscription is still
+ * being made, it waits. */
+static void rebrowse(uint64_t now)
+{
+	tx.next_browse = now + chan_cf.opcua.rebrowse_ms;
+	tx.rebrowses++;
+	browse_start(true);
+}
+
+/* What the client did this turn: the browse, the subscription, the
+ * session. */
+static void client_turn(uint64_t now)
+{
+	struct opcua_model nm;
+	UA_SessionState ss;
+	UA_StatusCode rc;
+
+	UA_Client_run_iterate(tx.c, 0);
+	if (tx.conn == TX_CONNECTING) {
+		connecting(now);
+		return;
+	}
+	UA_Client_getState(tx.c, NULL, &ss, NULL);
+	if (ss != UA_SESSIONSTATE_ACTIVATED) {
+		fprintf(stderr, "diode-agent: %s: %s went away\n", chan_cf.name,
+			chan_cf.opcua.endpoint);
+		down(now);
+		return;
+	}
+	if (tx.br && (rc = opcua_browse_poll(tx.br, &nm)) != UA_STATUSCODE_GOODCALLAGAIN) {
+		bool again = tx.br_again;
+
+		opcua_browse_free(tx.br);
+		tx.br = NULL;
+		if (!rc) {
+			if (again)
+				rebrowsed(now, &nm);
+			else
+				browsed(now, &nm);
+		} else if (!again) {
+			say_down(rc);
+			down(now);
+		}
+		/* a browse again that failed keeps the model it had */
+		return;
+	}
+	if (tx.sub_failed) {
+		if (tx.up)
+			fprintf(stderr, "diode-agent: %s: %s: the model browsed again could not be "
+				"subscribed to (%s); connecting again\n", chan_cf.name,
+				chan_cf.opcua.endpoint, UA_StatusCode_name(tx.sub_failed));
+		else
+			say_down(tx.sub_failed);
+		down(now);
+		return;
+	}
+	if (tx.subscribed) {
+		tx.subscribed = false;
+		if (!tx.up)
+			connected();
+	}
 }
 
 static UA_StatusCode no_key_password(UA_ClientConfig *cc, UA_ByteString *password)
@@ -638,12 +859,13 @@ static void carousel(uint64_t now)
 
 static void tx_tick(uint64_t now, int *timeout)
 {
-	UA_SessionState ss;
+	bool idle;
 
-	if (!tx.up && now >= tx.next_try)
+	if (tx.conn == TX_DOWN && now >= tx.next_try)
 		connect_source(now);
-	if (browse_asked) {
-		/* down, the next connection browses anyway */
+	idle = tx.up && !tx.br && !tx.subscribing;
+	if (browse_asked && (idle || !tx.up)) {
+		/* not mirrored yet, the browse under way is after it */
 		browse_asked = 0;
 		if (tx.up) {
 			tx.rebrowses_asked++;
@@ -652,23 +874,19 @@ static void tx_tick(uint64_t now, int *timeout)
 			rebrowse(now);
 		}
 	}
-	if (tx.up && chan_cf.opcua.rebrowse_ms && now >= tx.next_browse)
+	if (idle && chan_cf.opcua.rebrowse_ms && now >= tx.next_browse)
 		rebrowse(now);
-	if (tx.up) {
-		UA_Client_run_iterate(tx.c, 0);
-		UA_Client_getState(tx.c, NULL, &ss, NULL);
-		if (ss != UA_SESSIONSTATE_ACTIVATED) {
-			fprintf(stderr, "diode-agent: %s: %s went away\n", chan_cf.name,
-				chan_cf.opcua.endpoint);
-			tx.up = false;
-			tx.next_try = now + RETRY_MS;
-			UA_Client_disconnect(tx.c);
-			drop_state();
-		}
-	}
+	if (tx.conn != TX_DOWN)
+		client_turn(now);
 	carousel(now);
+	/* the client's answers are read at each turn: soon while a
+	 * connection, a browse or a subscription waits on them */
 	if (*timeout > TURN_MS)
 		*timeout = TURN_MS;
+	if (tx.conn == TX_CONNECTING && *timeout > CONNECTING_MS)
+		*timeout = CONNECTING_MS;
+	if ((tx.br || tx.subscribing) && *timeout > 1)
+		*timeout = 1;
 }
 
 static void tx_status(FILE *f)
@@ -697,6 +915,7 @@ static void tx_status(FILE *f)
 static void tx_stop(void)
 {
 	UA_Client_disconnect(tx.c);
+	opcua_browse_free(tx.br);
 	UA_Client_delete(tx.c);
 	drop_state();
 	opcua_ns_free(&tx.ns);

@@ -31,7 +31,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        files_full_disk files_deadline_failed files_tx_killed_completes
        files_sent_again_not_twice files_partial_superseded)
 tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
-	opcua_carousel_share opcua_rebrowse_asked opcua_sweep_missed_tombstone opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
+	opcua_carousel_share opcua_rebrowse_asked opcua_sweep_missed_tombstone opcua_silent_source opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -1392,7 +1392,8 @@ test_opcua_model_changes() {
 		{ diff "$work/src.dump" "$work/mir.dump" | head -5 >&2; fail "mirror differs after the change"; }
 	grep -q "s=Plant/Line0/Cell0/V1 " "$work/mir.dump" && fail "V1 still on the mirror"
 	expect_eq "nodes" 1029 "$(wc -l <"$work/mir.dump")"
-	expect_eq "tx nodes_gone" 1 "$(stat tx nodes_gone)"
+	# counted when the browse is done, after it began (the status a second apart)
+	wait_for_s 3 '[ "$(stat tx nodes_gone)" = 1 ]' || fail "tx nodes_gone $(stat tx nodes_gone)"
 	# browsed again every 2 s, the same nodes encode to the same records
 	wait_for_s 10 '[ "$(stat tx rebrowses)" -ge 3 ]' || fail "tx rebrowses $(stat tx rebrowses)"
 	expect_eq "tx nodes_changed" 0 "$(stat tx nodes_changed)"
@@ -1493,7 +1494,8 @@ test_opcua_rebrowse_asked() {
 	grep -q "tx1: $opcua_src: browsing again, as asked (SIGUSR1)" "$work/tx.log" || fail "not said"
 	wait_for_s 3 '[ "$(stat tx rebrowses_asked)" = 1 ]' || fail "tx rebrowses_asked $(stat tx rebrowses_asked)"
 	expect_eq "tx rebrowses" 1 "$(stat tx rebrowses)"
-	expect_eq "tx nodes_gone" 1 "$(stat tx nodes_gone)"
+	# counted when the browse is done, after it began (the status a second apart)
+	wait_for_s 3 '[ "$(stat tx nodes_gone)" = 1 ]' || fail "tx nodes_gone $(stat tx nodes_gone)"
 	expect_eq "tx connects" 1 "$(stat tx connects)"
 }
 
@@ -1530,6 +1532,37 @@ test_opcua_sweep_missed_tombstone() {
 	expect_eq "rx gone (no tombstone heard)" 0 "$(stat rx gone)"
 	expect_eq "nodes" 1029 "$(wc -l <"$work/mir.dump")"
 	wait_for_s 10 opcua_values || fail "variables waiting after the sweep"
+}
+
+# A source that takes the TCP connection and never answers (a listening
+# socket nobody accepts from): the tx's connection waits for the client's
+# timeout (5 s) and is tried again, but its loop goes on meanwhile: the
+# rx hears every heartbeat (200 ms), the link never falls silent. A tx
+# that connected in its loop held heartbeats for the whole timeout.
+test_opcua_silent_source() {
+	local opcua_src=opc.tcp://127.0.0.1:4850
+	rm -rf "$work"/*
+	link || fail "link"
+	conf_opcua
+	ip netns exec "$ns_tx" python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 4850)); s.listen(64); time.sleep(3600)' &
+	wait_for 'ip netns exec "$ns_tx" ss -ltn | grep -q ":4850 "' || fail "silent source"
+	start_rx; rx_up; start_tx
+	wait_for_s 5 '[ "$(stat rx heartbeats 2>/dev/null)" -ge 1 ]' || fail "no heartbeat"
+	local h0; h0=$(stat rx heartbeats)
+	# two connection timeouts and more
+	sleep 12
+	wait_for_s 5 'grep -q "tx1: $opcua_src: BadTimeout; trying again every 2 s" "$work/tx.log"' ||
+		fail "no timeout said: $(cat "$work/tx.log")"
+	local h1; h1=$(stat rx heartbeats)
+	echo "# $((h1 - h0)) heartbeats in 12 s" >&2
+	[ $((h1 - h0)) -ge 40 ] || fail "$((h1 - h0)) heartbeats in 12 s, not about 60"
+	expect_eq "rx silences" 0 "$(stat rx silences)"
+	expect_eq "rx link" up "$(stat rx link)"
+	expect_eq "tx source" down "$(stat tx source)"
+	expect_eq "tx connects" 0 "$(stat tx connects)"
+	[ "$(grep -c "BadTimeout" "$work/tx.log")" = 1 ] || fail "the timeout said more than once"
 }
 
 # ---------------------------------------------------------------- OPC UA security

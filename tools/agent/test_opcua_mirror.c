@@ -34,7 +34,7 @@
 #define TABLE		0x5eed0001u
 
 static const char *srv_path = "./opcua_testsrv";
-static pid_t srv_pid;
+static pid_t srv_pid, srv2_pid;
 static int port;
 static char src_url[64], mir_url[64];
 static UA_Client *tx, *cli_src, *cli_mir;
@@ -376,6 +376,58 @@ static bool test_stale(void)
 /* A client's write to the mirror is refused; the source, which would
  * take it, still holds its own value. A method the source runs is not
  * executable on the mirror. */
+/* The source again, giving at most 3 references a Browse (the rest by
+ * continuation points): the browse follows them, and makes the same
+ * records, in the same order, as from one that gives them all at once. */
+static bool test_browse_continued(void)
+{
+	const UA_NodeId objects = UA_NODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER);
+	static uint8_t again[OPCUA_MSG_MAX];
+	struct opcua_model m2;
+	struct opcua_ns ns2;
+	UA_Client *c;
+	char url[64], sport[16], nvars[16];
+	int p2 = 20000 + (port - 40000) + 1;	/* odd: no other instance's */
+	size_t i, same = 0;
+
+	snprintf(url, sizeof(url), "opc.tcp://127.0.0.1:%d", p2);
+	snprintf(sport, sizeof(sport), "%d", p2);
+	snprintf(nvars, sizeof(nvars), "%d", NVARS);
+	srv2_pid = fork();
+	if (srv2_pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) || !freopen("/dev/null", "w", stdout) ||
+		    !freopen("/dev/null", "w", stderr))
+			_exit(126);
+		execl(srv_path, srv_path, "-p", "3", sport, nvars, (char *)NULL);
+		_exit(127);
+	}
+	KTAP_EXPECT(srv2_pid > 0);
+	c = client(url);
+	KTAP_EXPECT(c);
+	KTAP_EXPECT(!opcua_ns_init(&ns2, TABLE));
+	KTAP_EXPECT(opcua_browse(c, &ns2, &objects, &m2) == UA_STATUSCODE_GOOD);
+	KTAP_EXPECT(m2.n == model.n && ns2.n == ns.n);
+	for (i = 0; i < m2.n && i < model.n; i++) {
+		long a, b;
+
+		model.nodes[i].stamp = m2.nodes[i].stamp = 1;
+		model.nodes[i].table = m2.nodes[i].table = TABLE;
+		a = opcua_msg_encode(rec, sizeof(rec), &model.nodes[i]);
+		b = opcua_msg_encode(again, sizeof(again), &m2.nodes[i]);
+		same += a > 0 && a == b && !memcmp(rec, again, (size_t)a);
+	}
+	if (same != model.n)
+		ktap_diag("%zu of %zu records the same", same, model.n);
+	KTAP_EXPECT(same == model.n);
+	opcua_model_free(&m2);
+	opcua_ns_free(&ns2);
+	UA_Client_disconnect(c);
+	UA_Client_delete(c);
+	kill(srv2_pid, SIGTERM);
+	waitpid(srv2_pid, NULL, 0);
+	return true;
+}
+
 static bool test_read_only(void)
 {
 	UA_NodeId src = UA_NODEID_STRING(2, "Plant/Line0/Cell0/V5"), id;
@@ -431,6 +483,7 @@ int main(int argc, char **argv)
 {
 	static const struct ktap_test tests[] = {
 		{ "browse_source", test_browse },
+		{ "browse_continued", test_browse_continued },
 		{ "mirror_model", test_mirror_model },
 		{ "same_nodes", test_same_nodes },
 		{ "values", test_values },

@@ -45,6 +45,7 @@ enum tx_conn {
 	TX_DOWN,		/* a connection tried at next_try */
 	TX_CONNECTING,		/* until deadline */
 	TX_CONNECTED,		/* a session */
+	TX_CLOSING,		/* the session closed, the channel closing, until deadline */
 };
 
 static struct {
@@ -502,21 +503,38 @@ static const char *security(void)
 
 /*
  * Down: the state dropped, and whatever the client had under way given up
- * (its callbacks, called as it disconnects, find another generation); a
- * connection tried again in RETRY_MS.
+ * (its callbacks, called as it closes, find another generation); a
+ * connection tried again in RETRY_MS, once the channel is closed. The
+ * session is closed asynchronously too: a server that stopped answering
+ * would hold a CloseSession for the client's whole timeout.
  */
 static void down(uint64_t now)
 {
-	UA_Client_disconnect(tx.c);
+	UA_Client_disconnectAsync(tx.c);
+	tx.conn = TX_CLOSING;
+	tx.deadline = now + 2 * (uint64_t)UA_Client_getConfig(tx.c)->timeout;
 	tx.sub_gen++;
 	opcua_browse_free(tx.br);
 	tx.br = NULL;
 	tx.subscribing = tx.subscribed = false;
 	tx.sub = 0;
 	tx.up = false;
-	tx.conn = TX_DOWN;
 	tx.next_try = now + RETRY_MS;
 	drop_state();
+}
+
+/* The channel closed after down(): a connection can be tried. Past its
+ * deadline, the client is closed at once. */
+static void closing(uint64_t now)
+{
+	UA_SecureChannelState cs;
+
+	UA_Client_getState(tx.c, &cs, NULL, NULL);
+	if (cs != UA_SECURECHANNELSTATE_CLOSED && now < tx.deadline)
+		return;
+	if (cs != UA_SECURECHANNELSTATE_CLOSED)
+		UA_Client_disconnect(tx.c);
+	tx.conn = TX_DOWN;
 }
 
 static void browse_start(bool again)
@@ -646,6 +664,10 @@ static void client_turn(uint64_t now)
 	UA_StatusCode rc;
 
 	UA_Client_run_iterate(tx.c, 0);
+	if (tx.conn == TX_CLOSING) {
+		closing(now);
+		return;
+	}
 	if (tx.conn == TX_CONNECTING) {
 		connecting(now);
 		return;
@@ -883,7 +905,7 @@ static void tx_tick(uint64_t now, int *timeout)
 	 * connection, a browse or a subscription waits on them */
 	if (*timeout > TURN_MS)
 		*timeout = TURN_MS;
-	if (tx.conn == TX_CONNECTING && *timeout > CONNECTING_MS)
+	if ((tx.conn == TX_CONNECTING || tx.conn == TX_CLOSING) && *timeout > CONNECTING_MS)
 		*timeout = CONNECTING_MS;
 	if ((tx.br || tx.subscribing) && *timeout > 1)
 		*timeout = 1;

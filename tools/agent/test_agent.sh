@@ -31,7 +31,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        files_full_disk files_deadline_failed files_tx_killed_completes
        files_sent_again_not_twice files_partial_superseded)
 tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
-	opcua_carousel_share opcua_rebrowse_asked opcua_sweep_missed_tombstone opcua_silent_source opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
+	opcua_carousel_share opcua_rebrowse_asked opcua_sweep_missed_tombstone opcua_silent_source opcua_source_restart opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -1563,6 +1563,23 @@ s.bind(("127.0.0.1", 4850)); s.listen(64); time.sleep(3600)' &
 	expect_eq "tx source" down "$(stat tx source)"
 	expect_eq "tx connects" 0 "$(stat tx connects)"
 	[ "$(grep -c "BadTimeout" "$work/tx.log")" = 1 ] || fail "the timeout said more than once"
+}
+
+# The source stopped and started again: the tx says it went away, closes
+# its session without waiting on it, connects again and browses; the
+# link hears its heartbeats throughout, and the mirror is the source's.
+test_opcua_source_restart() {
+	opcua_setup
+	wait_for_s 20 opcua_same || fail "mirror differs"
+	stop "$src_pid"
+	wait_for_s 10 'grep -q "tx1: $opcua_src went away" "$work/tx.log"' || fail "not said: $(cat "$work/tx.log")"
+	sleep 3
+	expect_eq "tx source" down "$(stat tx source)"
+	ip netns exec "$ns_tx" "$here/opcua_testsrv" 4840 1000 >>"$work/src.log" 2>&1 &
+	src_pid=$!
+	wait_for_s 20 '[ "$(stat tx connects)" = 2 ]' || fail "tx connects $(stat tx connects): $(cat "$work/tx.log")"
+	wait_for_s 20 opcua_same || fail "mirror differs after the source restarted"
+	expect_eq "rx silences" 0 "$(stat rx silences)"
 }
 
 # ---------------------------------------------------------------- OPC UA security

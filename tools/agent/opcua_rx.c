@@ -11,7 +11,9 @@
  * next turn, and a client asks one thing after the other. The records
  * reach it through open62541's thread-safe calls (UA_MULTITHREADING). A record that cannot be applied yet (a
  * node before the namespace table, a value before its node) is dropped:
- * the carousel brings it again.
+ * the carousel brings it again. Each model summary begins a pass; what
+ * three passes heard whole did not bring is swept from the table and
+ * the mirror.
  */
 #include <errno.h>
 #include <inttypes.h>

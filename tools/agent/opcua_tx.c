@@ -8,8 +8,13 @@
  * when lost), keeping the last one of each as state. The carousel sends
  * the whole state again, spread over its period, within CarouselShare of
  * the channel's Rate (chan_share), so that an rx that lost some or
- * restarted converges. Every Rebrowse, and on SIGUSR1, it browses again
- * and sends what changed: a node new or changed, a tombstone for one gone.
+ * restarted converges; each pass begins with the model summary, and a
+ * tombstone goes in three passes, then is forgotten (the rx's sweep
+ * removes what it missed). Every Rebrowse, and on SIGUSR1, it browses
+ * again and sends what changed: a node new or changed, a tombstone for
+ * one gone. The client's connection, browses and subscription are
+ * asynchronous requests run a turn of the loop at a time: the loop, and
+ * the heartbeats with it, never wait on the source.
  */
 #include <inttypes.h>
 #include <signal.h>

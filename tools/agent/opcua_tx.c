@@ -257,13 +257,15 @@ static size_t find_node(const struct opcua_model *old, const UA_NodeId *id)
 }
 
 /* A tombstone of the state before a browse that still has passes to go:
- * its node is not back in tx.model. */
+ * its node is not back in tx.model. Without a carousel no pass counts
+ * them down: one is kept until the next browse. */
 static bool tombstone_kept(const struct state_rec *r)
 {
 	struct opcua_msg m;
 	bool kept;
 
-	if (!r->len || r->rec[1] != OPCUA_MSG_GONE || opcua_msg_decode(r->rec, r->len, &m))
+	if (!chan_cf.opcua.carousel_ms || !r->len || r->rec[1] != OPCUA_MSG_GONE ||
+	    opcua_msg_decode(r->rec, r->len, &m))
 		return false;
 	kept = find_node(&tx.model, &m.node) == tx.model.n;
 	opcua_msg_clear(&m);

@@ -31,7 +31,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        files_full_disk files_deadline_failed files_tx_killed_completes
        files_sent_again_not_twice files_partial_superseded)
 tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
-	opcua_carousel_share opcua_rebrowse_asked opcua_sweep_missed_tombstone opcua_silent_source opcua_source_restart opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
+	opcua_carousel_share opcua_rebrowse_asked opcua_sweep_missed_tombstone opcua_silent_source opcua_source_restart opcua_stalled_source opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -1580,6 +1580,25 @@ test_opcua_source_restart() {
 	wait_for_s 20 '[ "$(stat tx connects)" = 2 ]' || fail "tx connects $(stat tx connects): $(cat "$work/tx.log")"
 	wait_for_s 20 opcua_same || fail "mirror differs after the source restarted"
 	expect_eq "rx silences" 0 "$(stat rx silences)"
+}
+
+# The source stopped (SIGSTOP) while mirrored, and the tx asked to browse
+# it again: the browse waits for its answers (the client's 5 s timeout),
+# the tx's loop does not; the rx hears the heartbeats throughout. The
+# source continued, the mirror is still the source's.
+test_opcua_stalled_source() {
+	opcua_setup
+	wait_for_s 20 opcua_same || fail "mirror differs"
+	local s0; s0=$(stat rx silences)
+	kill -STOP "$src_pid"
+	kill -USR1 "$tx_pid"
+	wait_for_s 3 '[ "$(stat tx rebrowses_asked)" = 1 ]' || { kill -CONT "$src_pid"; fail "tx rebrowses_asked $(stat tx rebrowses_asked)"; }
+	sleep 7
+	local s1; s1=$(stat rx silences)
+	kill -CONT "$src_pid"
+	expect_eq "rx silences while the source was stopped" "$s0" "$s1"
+	wait_for_s 20 opcua_same || fail "mirror differs after the source continued"
+	wait_for_s 10 opcua_values || fail "variables waiting"
 }
 
 # ---------------------------------------------------------------- OPC UA security

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,59 +207,59 @@ enum sect { S_NONE, S_CHANNEL, S_TRANSPORT, S_SYSLOG, S_MQTT, S_FILES, S_OPCUA, 
 static const char *sect_name[] = { "", "[Channel]", "[Transport]", "[Syslog]", "[MQTT]", "[Files]",
 				   "[OPCUA]" };
 
+/* Every key of the file, in the order of keys[] below. */
+enum key_id {
+	K_NAME, K_ROLE, K_PROTOCOL, K_ID, K_STATEDIR,
+	K_LOCAL, K_REMOTE, K_DEVICE, K_MTU, K_HEARTBEAT, K_REORDER, K_RATE, K_QUEUE,
+	K_JOURNAL, K_LINK, K_LINKRATE, K_PRIORITY,
+	K_LISTENUDP, K_LISTENTCP, K_MAXMESSAGE, K_COLLECTOR, K_SPOOL,
+	K_BROKER, K_VERSION, K_CLIENTID, K_USERNAME, K_PASSWORDFILE, K_CAFILE,
+	K_CAPATH, K_CERTFILE, K_KEYFILE, K_TLSVERSION, K_INSECURE, K_KEEPALIVE,
+	K_TOPIC, K_SESSIONEXPIRY, K_CAROUSELPERIOD, K_CAROUSELSHARE, K_MAXTOPICS,
+	K_MAXSTATEBYTES, K_PREFIX, K_QOS, K_STATUSTOPIC,
+	K_OUTBOX, K_SENT, K_SETTLE, K_PASSES, K_PASSDELAY, K_HISTORY,
+	K_INBOX, K_PARTIAL, K_FAILED, K_DEADLINE,
+	K_ENDPOINT, K_SAMPLING, K_PUBLISHING, K_CAROUSEL, K_REBROWSE, K_PORT,
+	K_SECMODE, K_SECPOLICY, K_CERT, K_PKEY, K_TRUST, K_UA_USER, K_UA_PASSWORDFILE,
+	K_USERS, K_ANONYMOUS, K_UA_CAROUSELSHARE, K_END
+};
+
+/* A value of one of the usual kinds is read by its row alone. */
+enum kind {
+	KD_FN,		/* its own: set() */
+	KD_NUM,		/* a number, min to max, or the word for none */
+	KD_MS,		/* 500, 500ms or 2s, min to max ms */
+	KD_DURATION,	/* with a unit (only 0 goes bare), min to max ms */
+	KD_SIZE,	/* bytes, or with K, M or G, min to max */
+	KD_PERCENT,	/* 10 or 10%, min to max */
+	KD_RATE,	/* 0, none, or a number with bit, kbit, mbit or gbit; at least min */
+	KD_YESNO,
+	KD_PATH,	/* an absolute path */
+	KD_NAME,	/* letters, digits, - and _, at most 24, and at most max */
+	KD_UTF8,	/* UTF-8 that fits the field */
+	KD_ADDR,	/* ADDRESS:PORT, the port min when not given */
+	KD_TOPIC,	/* an MQTT topic name */
+};
+enum role { R_ANY, R_TX, R_RX };
+
+/* A number's field is 1 (bool), 2, 4 or 8 bytes; a string's, its size. */
+#define FIELD(f) .off = offsetof(struct conf, f), .len = sizeof(((struct conf *)0)->f)
+
 struct key {
 	const char *name;
 	enum sect sect;
+	enum role role;		/* the channels it is for */
+	enum kind kind;
+	bool repeats;		/* a list: given as often as there are items */
+	bool none0;		/* 0 (none) is allowed below min */
+	const char *none;	/* a word for 0, as "off" */
+	bool secret;		/* a file no other user may read */
+	size_t off, len;	/* its field in struct conf */
+	uint64_t min, max;
+	uint64_t def;		/* a number's default, when not 0 */
+	const char *help;	/* what "invalid NAME (HELP)" says */
+	int (*set)(struct conf *c, const struct key *k, const char *v);
 };
-static const struct key keys[] = {
-	{ "Name", S_CHANNEL }, { "Role", S_CHANNEL }, { "Protocol", S_CHANNEL },
-	{ "Id", S_CHANNEL }, { "StateDir", S_CHANNEL },
-	{ "Local", S_TRANSPORT }, { "Remote", S_TRANSPORT },
-	{ "Device", S_TRANSPORT }, { "MTU", S_TRANSPORT },
-	{ "HeartbeatInterval", S_TRANSPORT }, { "ReorderWait", S_TRANSPORT },
-	{ "Rate", S_TRANSPORT }, { "Queue", S_TRANSPORT },
-	{ "ListenUDP", S_SYSLOG }, { "ListenTCP", S_SYSLOG },
-	{ "MaxMessage", S_SYSLOG }, { "Collector", S_SYSLOG },
-	{ "Spool", S_SYSLOG }, { "Journal", S_TRANSPORT },
-	{ "Link", S_TRANSPORT }, { "LinkRate", S_TRANSPORT }, { "Priority", S_TRANSPORT },
-	/* K_BROKER and after, in the order of enum mqtt_key */
-	{ "Broker", S_MQTT }, { "Version", S_MQTT }, { "ClientId", S_MQTT },
-	{ "Username", S_MQTT }, { "PasswordFile", S_MQTT }, { "CAFile", S_MQTT },
-	{ "CAPath", S_MQTT }, { "CertFile", S_MQTT }, { "KeyFile", S_MQTT },
-	{ "TLSVersion", S_MQTT }, { "Insecure", S_MQTT }, { "KeepAlive", S_MQTT },
-	{ "Topic", S_MQTT }, { "SessionExpiry", S_MQTT }, { "CarouselPeriod", S_MQTT },
-	{ "CarouselShare", S_MQTT }, { "MaxTopics", S_MQTT }, { "MaxStateBytes", S_MQTT },
-	{ "Prefix", S_MQTT }, { "QoS", S_MQTT }, { "StatusTopic", S_MQTT },
-	/* K_OUTBOX and after, in the order of enum files_key */
-	{ "Outbox", S_FILES }, { "Sent", S_FILES }, { "Settle", S_FILES },
-	{ "Passes", S_FILES }, { "PassDelay", S_FILES }, { "History", S_FILES },
-	{ "Inbox", S_FILES }, { "Partial", S_FILES }, { "Failed", S_FILES },
-	{ "Deadline", S_FILES },
-	/* K_ENDPOINT and after, in the order of enum opcua_key */
-	{ "Endpoint", S_OPCUA }, { "SamplingInterval", S_OPCUA },
-	{ "PublishingInterval", S_OPCUA }, { "Carousel", S_OPCUA }, { "Rebrowse", S_OPCUA },
-	{ "Port", S_OPCUA }, { "SecurityMode", S_OPCUA }, { "SecurityPolicy", S_OPCUA },
-	{ "Certificate", S_OPCUA }, { "PrivateKey", S_OPCUA }, { "TrustList", S_OPCUA },
-	{ "Username", S_OPCUA }, { "PasswordFile", S_OPCUA }, { "Users", S_OPCUA },
-	{ "Anonymous", S_OPCUA }, { "CarouselShare", S_OPCUA },
-};
-enum mqtt_key {
-	K_BROKER = 22, K_VERSION, K_CLIENTID, K_USERNAME, K_PASSWORDFILE, K_CAFILE,
-	K_CAPATH, K_CERTFILE, K_KEYFILE, K_TLSVERSION, K_INSECURE, K_KEEPALIVE,
-	K_TOPIC, K_SESSIONEXPIRY, K_CAROUSELPERIOD, K_CAROUSELSHARE, K_MAXTOPICS,
-	K_MAXSTATEBYTES, K_PREFIX, K_QOS, K_STATUSTOPIC, K_END
-};
-enum files_key {
-	K_OUTBOX = K_END, K_SENT, K_SETTLE, K_PASSES, K_PASSDELAY, K_HISTORY,
-	K_INBOX, K_PARTIAL, K_FAILED, K_DEADLINE, K_FILES_END
-};
-enum opcua_key {
-	K_ENDPOINT = K_FILES_END, K_SAMPLING, K_PUBLISHING, K_CAROUSEL, K_REBROWSE, K_PORT,
-	K_SECMODE, K_SECPOLICY, K_CERT, K_PKEY, K_TRUST, K_UA_USER, K_UA_PASSWORDFILE,
-	K_USERS, K_ANONYMOUS, K_UA_CAROUSELSHARE, K_OPCUA_END
-};
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS == K_OPCUA_END, "keys[] and enum opcua_key disagree");
 
 static bool looks_like_name(const char *s)
 {
@@ -482,194 +483,6 @@ static const char *topic_bad(const char *v, bool filter)
 	return NULL;
 }
 
-static int set_mqtt_key(struct conf *c, int k, const char *v)
-{
-	struct conf_mqtt *m = &c->mqtt;
-	const char *why;
-	uint64_t n;
-	int i;
-
-	switch (k) {
-	case K_BROKER:
-		if (broker(v, m))
-			return bad("invalid Broker (HOST or HOST:PORT, [IPV6]:PORT)");
-		return 0;
-	case K_VERSION:
-		if (!strcmp(v, "5"))
-			m->version = MQTT_PROTOCOL_V5;
-		else if (!strcmp(v, "3.1.1"))
-			m->version = MQTT_PROTOCOL_V311;
-		else
-			return bad("invalid Version (5 or 3.1.1)");
-		return 0;
-	case K_CLIENTID:
-		if (!utf8_ok(v))
-			return bad("invalid ClientId (not valid UTF-8)");
-		strcpy(m->client_id, v);
-		return 0;
-	case K_USERNAME:
-		if (!utf8_ok(v))
-			return bad("invalid Username (not valid UTF-8)");
-		strcpy(m->username, v);
-		return 0;
-	case K_PASSWORDFILE:
-		if (abs_path(v, m->password_file, sizeof(m->password_file)))
-			return bad("invalid PasswordFile (an absolute path)");
-		return read_password(v, m->password, sizeof(m->password), &m->has_password);
-	case K_CAFILE: case K_CERTFILE: case K_KEYFILE:
-		if (abs_path(v, k == K_CAFILE ? m->ca_file : k == K_CERTFILE ? m->cert_file : m->key_file,
-			 sizeof(m->ca_file)))
-			return bad("invalid %s (an absolute path)", keys[k].name);
-		if (access(v, R_OK))
-			return bad("%s %s: %s", keys[k].name, v, strerror(errno));
-		return 0;
-	case K_CAPATH: {
-		struct stat st;
-
-		if (abs_path(v, m->ca_path, sizeof(m->ca_path)))
-			return bad("invalid CAPath (an absolute path)");
-		if (stat(v, &st))
-			return bad("CAPath %s: %s", v, strerror(errno));
-		if (!S_ISDIR(st.st_mode))
-			return bad("CAPath %s: not a folder", v);
-		return 0;
-	}
-	case K_TLSVERSION:
-		if (strcmp(v, "tlsv1.2") && strcmp(v, "tlsv1.3"))
-			return bad("invalid TLSVersion (tlsv1.2 or tlsv1.3)");
-		strcpy(m->tls_version, v);
-		return 0;
-	case K_INSECURE:
-		if (strcmp(v, "yes") && strcmp(v, "no"))
-			return bad("invalid Insecure (yes or no)");
-		m->insecure = !strcmp(v, "yes");
-		return 0;
-	case K_KEEPALIVE:
-		if (duration(v, 5000, 65535000, &n) || n % 1000)
-			return bad("invalid KeepAlive (5s to 65535s, in whole seconds)");
-		m->keepalive_s = n / 1000;
-		return 0;
-	case K_TOPIC:
-		if ((why = topic_bad(v, true)))
-			return bad("invalid Topic: %s", why);
-		for (i = 0; i < m->ntopics; i++)
-			if (!strcmp(m->topics[i], v))
-				return bad("Topic %s is given twice", v);
-		if (m->ntopics == CONF_MQTT_TOPICS)
-			return bad("more than %d Topic filters", CONF_MQTT_TOPICS);
-		strcpy(m->topics[m->ntopics++], v);
-		return 0;
-	case K_SESSIONEXPIRY:
-		if (!strcmp(v, "never")) {
-			m->session_expiry_s = UINT32_MAX;
-			return 0;
-		}
-		if (duration(v, 0, (UINT32_MAX - 1ull) * 1000, &n) || n % 1000)
-			return bad("invalid SessionExpiry (0, a duration in whole seconds as 1d, or never)");
-		m->session_expiry_s = n / 1000;
-		return 0;
-	case K_CAROUSELPERIOD:
-		if (duration(v, 0, 7 * 86400000ull, &n) || (n && n < 1000))
-			return bad("invalid CarouselPeriod (0 for none, or 1s to 7d)");
-		m->carousel_ms = n;
-		return 0;
-	case K_CAROUSELSHARE:
-		if (percent(v, 1, 100, &m->carousel_share))
-			return bad("invalid CarouselShare (1%% to 100%% of Rate)");
-		return 0;
-	case K_MAXTOPICS:
-		if (num(v, 1, 10000000, &n))
-			return bad("invalid MaxTopics (1 to 10000000)");
-		m->max_topics = n;
-		return 0;
-	case K_MAXSTATEBYTES:
-		if (size(v, 1 << 16, 1ull << 36, &m->max_state_bytes))
-			return bad("invalid MaxStateBytes (64K to 64G: bytes, or with K, M or G)");
-		return 0;
-	case K_PREFIX:
-		if ((why = topic_bad(v, false)))
-			return bad("invalid Prefix: %s", why);
-		strcpy(m->prefix, v);
-		return 0;
-	case K_QOS:
-		if (num(v, 0, 2, &n))
-			return bad("invalid QoS (0, 1 or 2)");
-		m->qos = n;
-		return 0;
-	case K_STATUSTOPIC:
-		if ((why = topic_bad(v, false)))
-			return bad("invalid StatusTopic: %s", why);
-		strcpy(m->status_topic, v);
-		return 0;
-	}
-	return -1;
-}
-
-static int set_files_key(struct conf *c, int k, const char *v)
-{
-	struct conf_files *f = &c->files;
-	char *dirs[] = { f->outbox, f->sent, f->inbox, f->partial, f->failed };
-	uint64_t n;
-
-	switch (k) {
-	case K_OUTBOX: case K_SENT: case K_INBOX: case K_PARTIAL: case K_FAILED:
-		if (abs_path(v, dirs[k == K_OUTBOX ? 0 : k == K_SENT ? 1 : k - K_INBOX + 2],
-			     sizeof(f->outbox)))
-			return bad("invalid %s (an absolute path)", keys[k].name);
-		return 0;
-	case K_SETTLE:
-		if (duration(v, 0, 3600000, &n))
-			return bad("invalid Settle (0, or up to 1h: 2s, 500ms)");
-		f->settle_ms = n;
-		return 0;
-	case K_PASSES:
-		if (num(v, 1, 16, &n))
-			return bad("invalid Passes (1 to 16)");
-		f->passes = n;
-		return 0;
-	case K_PASSDELAY:
-		if (duration(v, 0, 86400000, &n))
-			return bad("invalid PassDelay (0, or up to 1d: 5s, 10m)");
-		f->pass_delay_ms = n;
-		return 0;
-	case K_HISTORY:
-		if (duration(v, 0, 86400000, &n) || (n && n < 100))
-			return bad("invalid History (0 for none, or 100ms to 1d)");
-		f->history_ms = n;
-		return 0;
-	case K_DEADLINE:
-		if (duration(v, 1000, 30 * 86400000ull, &n))
-			return bad("invalid Deadline (1s to 30d)");
-		f->deadline_ms = n;
-		return 0;
-	}
-	return -1;
-}
-
-/* [Files]: the keys of the role given, the rx's areas by default in the
- * inbox (names starting with .diode- are refused from the link). */
-static int files_check(struct conf *c, const int *given)
-{
-	struct conf_files *f = &c->files;
-	int k;
-
-	for (k = K_OUTBOX; k < K_FILES_END; k++)
-		if (given[k] && (k < K_INBOX) != c->tx)
-			return line = given[k], bad("%s is for %s channel", keys[k].name,
-						    c->tx ? "an rx" : "a tx");
-	if (c->tx && (!f->outbox[0] || !f->sent[0]))
-		return bad("a tx files channel needs Outbox and Sent in [Files]");
-	if (!c->tx && !f->inbox[0])
-		return bad("an rx files channel needs Inbox in [Files]");
-	if (!c->tx && !f->partial[0] && snprintf(f->partial, sizeof(f->partial), "%s/.diode-partial",
-						 f->inbox) >= (int)sizeof(f->partial))
-		return bad("Inbox too long for the default Partial");
-	if (!c->tx && !f->failed[0] && snprintf(f->failed, sizeof(f->failed), "%s/.diode-failed",
-						f->inbox) >= (int)sizeof(f->failed))
-		return bad("Inbox too long for the default Failed");
-	return 0;
-}
-
 static const char *const ua_modes[] = { "", "None", "Sign", "SignAndEncrypt" };
 static const char *const ua_policies[] = { "None", "Basic256Sha256", "Aes128_Sha256_RsaOaep" };
 
@@ -701,115 +514,508 @@ static int ua_policy_set(const char *v, unsigned *out)
 
 /* Certificate, PrivateKey, TrustList, Users: an absolute path to a file
  * we can read (or a folder, for TrustList); a private key or a list of
- * passwords no other user reads. */
-static int ua_readable(int k, const char *v, char *out, size_t len)
+ * passwords (a secret key) no other user reads. */
+static int ua_readable(const struct key *k, const char *v, char *out, size_t len, bool folder)
 {
 	struct stat st;
 	int fd;
 
 	if (abs_path(v, out, len))
-		return bad("invalid %s (an absolute path)", keys[k].name);
+		return bad("invalid %s (an absolute path)", k->name);
 	fd = open(v, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return bad("%s %s: %s", keys[k].name, v, strerror(errno));
+		return bad("%s %s: %s", k->name, v, strerror(errno));
 	if (fstat(fd, &st)) {
 		close(fd);
-		return bad("%s %s: %s", keys[k].name, v, strerror(errno));
+		return bad("%s %s: %s", k->name, v, strerror(errno));
 	}
 	close(fd);
-	if (!S_ISREG(st.st_mode) && !(k == K_TRUST && S_ISDIR(st.st_mode)))
-		return bad("%s %s: not a file%s", keys[k].name, v, k == K_TRUST ? " or a folder" : "");
-	if ((k == K_PKEY || k == K_USERS) && (st.st_mode & S_IRWXO))
+	if (!S_ISREG(st.st_mode) && !(folder && S_ISDIR(st.st_mode)))
+		return bad("%s %s: not a file%s", k->name, v, folder ? " or a folder" : "");
+	if (k->secret && (st.st_mode & S_IRWXO))
 		return bad("%s %s is open to every user (mode %04o): chmod o-rwx",
-			   keys[k].name, v, (unsigned)(st.st_mode & 07777));
+			   k->name, v, (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
-static int set_opcua_key(struct conf *c, int k, const char *v)
+/* ------------------------------------------- the keys of their own */
+
+static int set_role(struct conf *c, const struct key *k, const char *v)
 {
-	struct conf_opcua *o = &c->opcua;
+	(void)k;
+	if (strcmp(v, "tx") && strcmp(v, "rx"))
+		return bad("invalid Role '%s' (tx or rx)", looks_like_name(v) ? v : "...");
+	c->tx = !strcmp(v, "tx");
+	return 0;
+}
+
+static int set_protocol(struct conf *c, const struct key *k, const char *v)
+{
+	(void)k;
+	if (strcmp(v, "syslog") && strcmp(v, "mqtt") && strcmp(v, "files") && strcmp(v, "opcua"))
+		return bad("unknown Protocol '%s' (syslog, mqtt, files or opcua)",
+			   looks_like_name(v) ? v : "...");
+	c->protocol = !strcmp(v, "mqtt") ? CONF_MQTT : !strcmp(v, "files") ? CONF_FILES :
+		      !strcmp(v, "opcua") ? CONF_OPCUA : CONF_SYSLOG;
+	return 0;
+}
+
+static int set_remote(struct conf *c, const struct key *k, const char *v)
+{
+	if (parse_addr(v, &c->remote, k->min))
+		return bad("invalid Remote (%s)", k->help);
+	if (((struct sockaddr_in *)&c->remote.ss)->sin_family == AF_INET &&
+	    ((struct sockaddr_in *)&c->remote.ss)->sin_addr.s_addr == 0)
+		return bad("invalid Remote: not 'any'");
+	return 0;
+}
+
+static int set_collector(struct conf *c, const struct key *k, const char *v)
+{
+	if (!strncmp(v, "tcp:", 4))
+		c->collector_tcp = true;
+	else if (!strncmp(v, "udp:", 4))
+		c->collector_tcp = false;
+	else
+		return bad("invalid Collector (%s)", k->help);
+	if (parse_addr(v + 4, &c->collector, k->min))
+		return bad("invalid Collector (%s)", k->help);
+	return 0;
+}
+
+static int set_broker(struct conf *c, const struct key *k, const char *v)
+{
+	if (broker(v, &c->mqtt))
+		return bad("invalid Broker (%s)", k->help);
+	return 0;
+}
+
+static int set_version(struct conf *c, const struct key *k, const char *v)
+{
+	if (!strcmp(v, "5"))
+		c->mqtt.version = MQTT_PROTOCOL_V5;
+	else if (!strcmp(v, "3.1.1"))
+		c->mqtt.version = MQTT_PROTOCOL_V311;
+	else
+		return bad("invalid Version (%s)", k->help);
+	return 0;
+}
+
+static int set_tls_version(struct conf *c, const struct key *k, const char *v)
+{
+	if (strcmp(v, "tlsv1.2") && strcmp(v, "tlsv1.3"))
+		return bad("invalid TLSVersion (%s)", k->help);
+	strcpy(c->mqtt.tls_version, v);
+	return 0;
+}
+
+/* A PasswordFile of either section: the first line read now. */
+static int set_password_file(struct conf *c, const struct key *k, const char *v)
+{
+	bool ua = k->sect == S_OPCUA;
+
+	if (abs_path(v, (char *)c + k->off, k->len))
+		return bad("invalid PasswordFile (%s)", k->help);
+	return ua ? read_password(v, c->opcua.password, sizeof(c->opcua.password), &c->opcua.has_password) :
+		    read_password(v, c->mqtt.password, sizeof(c->mqtt.password), &c->mqtt.has_password);
+}
+
+/* CAFile, CertFile, KeyFile: a file we can read. */
+static int set_readable(struct conf *c, const struct key *k, const char *v)
+{
+	if (abs_path(v, (char *)c + k->off, k->len))
+		return bad("invalid %s (%s)", k->name, k->help);
+	if (access(v, R_OK))
+		return bad("%s %s: %s", k->name, v, strerror(errno));
+	return 0;
+}
+
+static int set_ca_path(struct conf *c, const struct key *k, const char *v)
+{
+	struct stat st;
+
+	if (abs_path(v, c->mqtt.ca_path, sizeof(c->mqtt.ca_path)))
+		return bad("invalid CAPath (%s)", k->help);
+	if (stat(v, &st))
+		return bad("CAPath %s: %s", v, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return bad("CAPath %s: not a folder", v);
+	return 0;
+}
+
+static int set_keepalive(struct conf *c, const struct key *k, const char *v)
+{
 	uint64_t n;
+
+	if (duration(v, k->min, k->max, &n) || n % 1000)
+		return bad("invalid KeepAlive (%s)", k->help);
+	c->mqtt.keepalive_s = n / 1000;
+	return 0;
+}
+
+static int set_topic(struct conf *c, const struct key *k, const char *v)
+{
+	struct conf_mqtt *m = &c->mqtt;
+	const char *why = topic_bad(v, true);
 	int i;
 
-	switch (k) {
-	case K_SECMODE:
-		for (i = 1; i < 4 && strcmp(v, ua_modes[i]); i++)
-			;
-		if (i == 4)
-			return bad("invalid SecurityMode '%s' (None, Sign or SignAndEncrypt)",
-				   looks_like_name(v) ? v : "...");
-		o->security_mode = i;
-		return 0;
-	case K_SECPOLICY:
-		if (ua_policy_set(v, &o->policies))
-			return bad("invalid SecurityPolicy (None, Basic256Sha256 or Aes128_Sha256_RsaOaep; "
-				   "an rx's list each once)");
-		return 0;
-	case K_CERT:
-		return ua_readable(k, v, o->cert, sizeof(o->cert));
-	case K_PKEY:
-		return ua_readable(k, v, o->key, sizeof(o->key));
-	case K_TRUST:
-		if (o->ntrust == CONF_OPCUA_TRUST)
-			return bad("TrustList given more than %d times", CONF_OPCUA_TRUST);
-		for (i = 0; i < o->ntrust; i++)
-			if (!strcmp(o->trust[i], v))
-				return bad("TrustList %s is given twice", v);
-		if (ua_readable(k, v, o->trust[o->ntrust], sizeof(o->trust[0])))
-			return -1;
-		o->ntrust++;
-		return 0;
-	case K_UA_USER:
-		if (!utf8_ok(v) || strlen(v) >= sizeof(o->username))
-			return bad("invalid Username (UTF-8, at most %zu bytes)", sizeof(o->username) - 1);
-		strcpy(o->username, v);
-		return 0;
-	case K_UA_PASSWORDFILE:
-		if (abs_path(v, o->password_file, sizeof(o->password_file)))
-			return bad("invalid PasswordFile (an absolute path)");
-		return read_password(v, o->password, sizeof(o->password), &o->has_password);
-	case K_USERS:
-		return ua_readable(k, v, o->users, sizeof(o->users));
-	case K_ANONYMOUS:
-		if (strcmp(v, "yes") && strcmp(v, "no"))
-			return bad("invalid Anonymous (yes or no)");
-		o->anonymous = !strcmp(v, "yes");
-		return 0;
-	case K_ENDPOINT:
-		if (strncmp(v, "opc.tcp://", 10) || !v[10] || strlen(v) >= sizeof(o->endpoint))
-			return bad("invalid Endpoint (opc.tcp://HOST:PORT)");
-		strcpy(o->endpoint, v);
-		return 0;
-	case K_SAMPLING: case K_PUBLISHING:
-		if (duration(v, 10, 3600000, &n))
-			return bad("invalid %s (10ms to 1h)", keys[k].name);
-		*(k == K_SAMPLING ? &o->sampling_ms : &o->publishing_ms) = n;
-		return 0;
-	case K_CAROUSEL:
-		if (duration(v, 0, 7 * 86400000ull, &n) || (n && n < 1000))
-			return bad("invalid Carousel (0 for none, or 1s to 7d)");
-		o->carousel_ms = n;
-		return 0;
-	case K_UA_CAROUSELSHARE:
-		if (percent(v, 1, 100, &o->carousel_share))
-			return bad("invalid CarouselShare (1%% to 100%% of Rate)");
-		return 0;
-	case K_REBROWSE:
-		if (duration(v, 0, 7 * 86400000ull, &n) || (n && n < 1000))
-			return bad("invalid Rebrowse (0 for none, or 1s to 7d)");
-		o->rebrowse_ms = n;
-		return 0;
-	case K_PORT:
-		if (num(v, 1, 65535, &n))
-			return bad("invalid Port (1 to 65535)");
-		o->port = n;
+	(void)k;
+	if (why)
+		return bad("invalid Topic: %s", why);
+	for (i = 0; i < m->ntopics; i++)
+		if (!strcmp(m->topics[i], v))
+			return bad("Topic %s is given twice", v);
+	if (m->ntopics == CONF_MQTT_TOPICS)
+		return bad("more than %d Topic filters", CONF_MQTT_TOPICS);
+	strcpy(m->topics[m->ntopics++], v);
+	return 0;
+}
+
+static int set_session_expiry(struct conf *c, const struct key *k, const char *v)
+{
+	uint64_t n;
+
+	if (!strcmp(v, "never")) {
+		c->mqtt.session_expiry_s = UINT32_MAX;
 		return 0;
 	}
-	return -1;
+	if (duration(v, k->min, k->max, &n) || n % 1000)
+		return bad("invalid SessionExpiry (%s)", k->help);
+	c->mqtt.session_expiry_s = n / 1000;
+	return 0;
+}
+
+static int set_security_mode(struct conf *c, const struct key *k, const char *v)
+{
+	int i;
+
+	(void)k;
+	for (i = 1; i < 4 && strcmp(v, ua_modes[i]); i++)
+		;
+	if (i == 4)
+		return bad("invalid SecurityMode '%s' (None, Sign or SignAndEncrypt)",
+			   looks_like_name(v) ? v : "...");
+	c->opcua.security_mode = i;
+	return 0;
+}
+
+static int set_security_policy(struct conf *c, const struct key *k, const char *v)
+{
+	if (ua_policy_set(v, &c->opcua.policies))
+		return bad("invalid SecurityPolicy (%s)", k->help);
+	return 0;
+}
+
+/* Certificate, PrivateKey, Users: a file we can read. */
+static int set_ua_file(struct conf *c, const struct key *k, const char *v)
+{
+	return ua_readable(k, v, (char *)c + k->off, k->len, false);
+}
+
+static int set_trust(struct conf *c, const struct key *k, const char *v)
+{
+	struct conf_opcua *o = &c->opcua;
+	int i;
+
+	if (o->ntrust == CONF_OPCUA_TRUST)
+		return bad("TrustList given more than %d times", CONF_OPCUA_TRUST);
+	for (i = 0; i < o->ntrust; i++)
+		if (!strcmp(o->trust[i], v))
+			return bad("TrustList %s is given twice", v);
+	if (ua_readable(k, v, o->trust[o->ntrust], sizeof(o->trust[0]), true))
+		return -1;
+	o->ntrust++;
+	return 0;
+}
+
+static int set_endpoint(struct conf *c, const struct key *k, const char *v)
+{
+	if (strncmp(v, "opc.tcp://", 10) || !v[10] || strlen(v) >= sizeof(c->opcua.endpoint))
+		return bad("invalid Endpoint (%s)", k->help);
+	strcpy(c->opcua.endpoint, v);
+	return 0;
+}
+
+/* ------------------------------------------------------ the keys */
+
+#define DAY (86400000ull)
+
+static const struct key keys[] = {
+	[K_NAME] = { "Name", S_CHANNEL, .kind = KD_NAME, FIELD(name), .max = 24,
+		     .help = "letters, digits, - and _, at most 24" },
+	[K_ROLE] = { "Role", S_CHANNEL, .set = set_role },
+	[K_PROTOCOL] = { "Protocol", S_CHANNEL, .set = set_protocol },
+	[K_ID] = { "Id", S_CHANNEL, .kind = KD_NUM, FIELD(id), .min = 1, .max = 65535,
+		   .help = "1 to 65535" },
+	[K_STATEDIR] = { "StateDir", S_CHANNEL, .kind = KD_PATH, FIELD(state_dir),
+			 .help = "an absolute path" },
+
+	[K_LOCAL] = { "Local", S_TRANSPORT, .kind = KD_ADDR, FIELD(local), .min = 5140,
+		      .help = "an address and port: 192.0.2.2:5140, [2001:db8::2]:5140" },
+	[K_REMOTE] = { "Remote", S_TRANSPORT, R_TX, .min = 5140,
+		       .help = "an address and port: 192.0.2.2:5140, [2001:db8::2]:5140",
+		       .set = set_remote },
+	[K_DEVICE] = { "Device", S_TRANSPORT, .kind = KD_NAME, FIELD(device), .max = 15,
+		       .help = "an interface name" },
+	[K_MTU] = { "MTU", S_TRANSPORT, .kind = KD_NUM, FIELD(mtu), .none = "auto", .min = 576,
+		    .max = 65535, .help = "auto, or 576 to 65535" },
+	[K_HEARTBEAT] = { "HeartbeatInterval", S_TRANSPORT, .kind = KD_MS, FIELD(heartbeat_ms),
+			  .min = 100, .max = 60000, .def = 1000, .help = "100ms to 60s" },
+	[K_REORDER] = { "ReorderWait", S_TRANSPORT, .kind = KD_MS, FIELD(reorder_ms),
+			.min = 1, .max = 60000, .def = 200, .help = "1ms to 60s" },
+	[K_RATE] = { "Rate", S_TRANSPORT, .kind = KD_RATE, FIELD(rate_bps),
+		     .help = "0, none, or a number with bit, kbit, mbit or gbit" },
+	[K_QUEUE] = { "Queue", S_TRANSPORT, .kind = KD_NUM, FIELD(queue), .min = 16, .max = 1 << 22,
+		      .def = 65536, .help = "16 to 4194304 messages" },
+	[K_JOURNAL] = { "Journal", S_TRANSPORT, R_TX, KD_NUM, FIELD(journal_bytes), .none = "off",
+			.none0 = true, .min = 1 << 20, .max = 1ull << 40, .def = 64u << 20,
+			.help = "off, or 1048576 to 1099511627776 bytes" },
+	[K_LINK] = { "Link", S_TRANSPORT, R_TX, KD_NAME, FIELD(link), .max = 24,
+		     .help = "a name: letters, digits, - and _, at most 24" },
+	[K_LINKRATE] = { "LinkRate", S_TRANSPORT, R_TX, KD_RATE, FIELD(link_rate_bps), .min = 1,
+			 .help = "a number with bit, kbit, mbit or gbit" },
+	[K_PRIORITY] = { "Priority", S_TRANSPORT, R_TX, KD_NUM, FIELD(priority), .max = 7,
+			 .def = 4, .help = "0, the highest, to 7" },
+
+	[K_LISTENUDP] = { "ListenUDP", S_SYSLOG, R_TX, KD_ADDR, FIELD(listen_udp), .min = 514,
+			  .help = "an address and port: 192.0.2.2:5140, [2001:db8::2]:5140" },
+	[K_LISTENTCP] = { "ListenTCP", S_SYSLOG, R_TX, KD_ADDR, FIELD(listen_tcp), .min = 514,
+			  .help = "an address and port: 192.0.2.2:5140, [2001:db8::2]:5140" },
+	[K_MAXMESSAGE] = { "MaxMessage", S_SYSLOG, .kind = KD_NUM, FIELD(max_message),
+			   .min = 480, .max = 1 << 20, .def = 65536, .help = "480 to 1048576 bytes" },
+	[K_COLLECTOR] = { "Collector", S_SYSLOG, R_RX, .min = 514,
+			  .help = "tcp:ADDRESS:PORT or udp:ADDRESS:PORT", .set = set_collector },
+	[K_SPOOL] = { "Spool", S_SYSLOG, R_RX, KD_NUM, FIELD(spool_bytes), .min = 1 << 16,
+		      .max = 1ull << 40, .def = 256u << 20, .help = "65536 to 1099511627776 bytes" },
+
+	[K_BROKER] = { "Broker", S_MQTT, .help = "HOST or HOST:PORT, [IPV6]:PORT", .set = set_broker },
+	[K_VERSION] = { "Version", S_MQTT, FIELD(mqtt.version), .def = MQTT_PROTOCOL_V5,
+			.help = "5 or 3.1.1", .set = set_version },
+	[K_CLIENTID] = { "ClientId", S_MQTT, .kind = KD_UTF8, FIELD(mqtt.client_id),
+			 .help = "not valid UTF-8" },
+	[K_USERNAME] = { "Username", S_MQTT, .kind = KD_UTF8, FIELD(mqtt.username),
+			 .help = "not valid UTF-8" },
+	[K_PASSWORDFILE] = { "PasswordFile", S_MQTT, FIELD(mqtt.password_file),
+			     .help = "an absolute path", .set = set_password_file },
+	[K_CAFILE] = { "CAFile", S_MQTT, FIELD(mqtt.ca_file), .help = "an absolute path",
+		       .set = set_readable },
+	[K_CAPATH] = { "CAPath", S_MQTT, .help = "an absolute path", .set = set_ca_path },
+	[K_CERTFILE] = { "CertFile", S_MQTT, FIELD(mqtt.cert_file), .help = "an absolute path",
+			 .set = set_readable },
+	[K_KEYFILE] = { "KeyFile", S_MQTT, FIELD(mqtt.key_file), .help = "an absolute path",
+			.set = set_readable },
+	[K_TLSVERSION] = { "TLSVersion", S_MQTT, .help = "tlsv1.2 or tlsv1.3", .set = set_tls_version },
+	[K_INSECURE] = { "Insecure", S_MQTT, .kind = KD_YESNO, FIELD(mqtt.insecure),
+			 .help = "yes or no" },
+	[K_KEEPALIVE] = { "KeepAlive", S_MQTT, .min = 5000, .max = 65535000, .def = 30,
+			  FIELD(mqtt.keepalive_s), .help = "5s to 65535s, in whole seconds",
+			  .set = set_keepalive },
+	[K_TOPIC] = { "Topic", S_MQTT, R_TX, .repeats = true, .set = set_topic },
+	[K_SESSIONEXPIRY] = { "SessionExpiry", S_MQTT, .max = (UINT32_MAX - 1ull) * 1000,
+			      .def = 86400, FIELD(mqtt.session_expiry_s),
+			      .help = "0, a duration in whole seconds as 1d, or never",
+			      .set = set_session_expiry },
+	[K_CAROUSELPERIOD] = { "CarouselPeriod", S_MQTT, R_TX, KD_DURATION, .none0 = true,
+			       FIELD(mqtt.carousel_ms), .min = 1000, .max = 7 * DAY, .def = 60000,
+			       .help = "0 for none, or 1s to 7d" },
+	[K_CAROUSELSHARE] = { "CarouselShare", S_MQTT, R_TX, KD_PERCENT, FIELD(mqtt.carousel_share),
+			      .min = 1, .max = 100, .def = 10, .help = "1% to 100% of Rate" },
+	[K_MAXTOPICS] = { "MaxTopics", S_MQTT, .kind = KD_NUM, FIELD(mqtt.max_topics), .min = 1,
+			  .max = 10000000, .def = 100000, .help = "1 to 10000000" },
+	[K_MAXSTATEBYTES] = { "MaxStateBytes", S_MQTT, .kind = KD_SIZE, FIELD(mqtt.max_state_bytes),
+			      .min = 1 << 16, .max = 1ull << 36, .def = 64u << 20,
+			      .help = "64K to 64G: bytes, or with K, M or G" },
+	[K_PREFIX] = { "Prefix", S_MQTT, R_RX, KD_TOPIC, FIELD(mqtt.prefix) },
+	[K_QOS] = { "QoS", S_MQTT, R_RX, KD_NUM, FIELD(mqtt.qos), .max = 2, .def = 1,
+		    .help = "0, 1 or 2" },
+	[K_STATUSTOPIC] = { "StatusTopic", S_MQTT, R_RX, KD_TOPIC, FIELD(mqtt.status_topic) },
+
+	[K_OUTBOX] = { "Outbox", S_FILES, R_TX, KD_PATH, FIELD(files.outbox),
+		       .help = "an absolute path" },
+	[K_SENT] = { "Sent", S_FILES, R_TX, KD_PATH, FIELD(files.sent), .help = "an absolute path" },
+	[K_SETTLE] = { "Settle", S_FILES, R_TX, KD_DURATION, FIELD(files.settle_ms),
+		       .max = 3600000, .def = 2000, .help = "0, or up to 1h: 2s, 500ms" },
+	[K_PASSES] = { "Passes", S_FILES, R_TX, KD_NUM, FIELD(files.passes), .min = 1, .max = 16,
+		       .def = 2, .help = "1 to 16" },
+	[K_PASSDELAY] = { "PassDelay", S_FILES, R_TX, KD_DURATION, FIELD(files.pass_delay_ms),
+			  .max = DAY, .def = 5000, .help = "0, or up to 1d: 5s, 10m" },
+	[K_HISTORY] = { "History", S_FILES, R_TX, KD_DURATION, .none0 = true,
+			FIELD(files.history_ms), .min = 100, .max = DAY, .def = 10000,
+			.help = "0 for none, or 100ms to 1d" },
+	[K_INBOX] = { "Inbox", S_FILES, R_RX, KD_PATH, FIELD(files.inbox), .help = "an absolute path" },
+	[K_PARTIAL] = { "Partial", S_FILES, R_RX, KD_PATH, FIELD(files.partial),
+			.help = "an absolute path" },
+	[K_FAILED] = { "Failed", S_FILES, R_RX, KD_PATH, FIELD(files.failed),
+		       .help = "an absolute path" },
+	[K_DEADLINE] = { "Deadline", S_FILES, R_RX, KD_DURATION, FIELD(files.deadline_ms),
+			 .min = 1000, .max = 30 * DAY, .def = 3600000, .help = "1s to 30d" },
+
+	[K_ENDPOINT] = { "Endpoint", S_OPCUA, R_TX, .help = "opc.tcp://HOST:PORT",
+			 .set = set_endpoint },
+	[K_SAMPLING] = { "SamplingInterval", S_OPCUA, R_TX, KD_DURATION, FIELD(opcua.sampling_ms),
+			 .min = 10, .max = 3600000, .def = 250, .help = "10ms to 1h" },
+	[K_PUBLISHING] = { "PublishingInterval", S_OPCUA, R_TX, KD_DURATION,
+			   FIELD(opcua.publishing_ms), .min = 10, .max = 3600000, .def = 500,
+			   .help = "10ms to 1h" },
+	[K_CAROUSEL] = { "Carousel", S_OPCUA, R_TX, KD_DURATION, .none0 = true,
+			 FIELD(opcua.carousel_ms), .min = 1000, .max = 7 * DAY, .def = 60000,
+			 .help = "0 for none, or 1s to 7d" },
+	[K_REBROWSE] = { "Rebrowse", S_OPCUA, R_TX, KD_DURATION, .none0 = true,
+			 FIELD(opcua.rebrowse_ms), .min = 1000, .max = 7 * DAY, .def = 600000,
+			 .help = "0 for none, or 1s to 7d" },
+	[K_PORT] = { "Port", S_OPCUA, R_RX, KD_NUM, FIELD(opcua.port), .min = 1, .max = 65535,
+		     .def = 4840, .help = "1 to 65535" },
+	[K_SECMODE] = { "SecurityMode", S_OPCUA, R_TX, FIELD(opcua.security_mode), .def = 1,
+			.set = set_security_mode },
+	[K_SECPOLICY] = { "SecurityPolicy", S_OPCUA, FIELD(opcua.policies),
+			  .def = CONF_OPCUA_POL_NONE,
+			  .help = "None, Basic256Sha256 or Aes128_Sha256_RsaOaep; an rx's list each once",
+			  .set = set_security_policy },
+	[K_CERT] = { "Certificate", S_OPCUA, FIELD(opcua.cert), .set = set_ua_file },
+	[K_PKEY] = { "PrivateKey", S_OPCUA, FIELD(opcua.key), .secret = true, .set = set_ua_file },
+	[K_TRUST] = { "TrustList", S_OPCUA, .repeats = true, .set = set_trust },
+	[K_UA_USER] = { "Username", S_OPCUA, R_TX, KD_UTF8, FIELD(opcua.username),
+			.help = "UTF-8, at most 255 bytes" },
+	[K_UA_PASSWORDFILE] = { "PasswordFile", S_OPCUA, R_TX, FIELD(opcua.password_file),
+				.help = "an absolute path", .set = set_password_file },
+	[K_USERS] = { "Users", S_OPCUA, R_RX, FIELD(opcua.users), .secret = true, .set = set_ua_file },
+	[K_ANONYMOUS] = { "Anonymous", S_OPCUA, R_RX, KD_YESNO, FIELD(opcua.anonymous), .def = 1,
+			  .help = "yes or no" },
+	[K_UA_CAROUSELSHARE] = { "CarouselShare", S_OPCUA, R_TX, KD_PERCENT,
+				 FIELD(opcua.carousel_share), .min = 1, .max = 100, .def = 10,
+				 .help = "1% to 100% of Rate" },
+};
+_Static_assert(sizeof(keys) / sizeof(keys[0]) == K_END, "keys[] and enum key_id disagree");
+
+static void put(struct conf *c, const struct key *k, uint64_t n)
+{
+	void *p = (char *)c + k->off;
+
+	switch (k->len) {
+	case 1:
+		*(uint8_t *)p = n;
+		return;
+	case 2:
+		*(uint16_t *)p = n;
+		return;
+	case 4:
+		*(uint32_t *)p = n;
+		return;
+	}
+	*(uint64_t *)p = n;
+}
+
+/* Every number's default, from its row. */
+static void defaults(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < K_END; i++)
+		if (keys[i].def)
+			put(c, &keys[i], keys[i].def);
+}
+
+static int set_key(struct conf *c, const struct key *k, const char *v)
+{
+	char *s = (char *)c + k->off;
+	const char *why;
+	uint64_t n = 0;
+	uint32_t t;
+	int bad_value = 0;
+
+	switch (k->kind) {
+	case KD_FN:
+		return k->set(c, k, v);
+	case KD_NUM:
+		if (k->none && !strcmp(v, k->none))
+			break;
+		bad_value = num(v, k->none0 ? 0 : k->min, k->max, &n) || (k->none0 && n && n < k->min);
+		break;
+	case KD_MS:
+		bad_value = ms(v, k->min, k->max, &t);
+		n = t;
+		break;
+	case KD_DURATION:
+		bad_value = duration(v, k->none0 ? 0 : k->min, k->max, &n) ||
+			    (k->none0 && n && n < k->min);
+		break;
+	case KD_SIZE:
+		bad_value = size(v, k->min, k->max, &n);
+		break;
+	case KD_PERCENT:
+		bad_value = percent(v, k->min, k->max, &t);
+		n = t;
+		break;
+	case KD_RATE:
+		bad_value = rate(v, &n) || n < k->min;
+		break;
+	case KD_YESNO:
+		bad_value = strcmp(v, "yes") && strcmp(v, "no");
+		n = !strcmp(v, "yes");
+		break;
+	case KD_PATH:
+		if (abs_path(v, s, k->len))
+			return bad("invalid %s (%s)", k->name, k->help);
+		return 0;
+	case KD_NAME:
+		if (!looks_like_name(v) || strlen(v) > k->max)
+			return bad("invalid %s (%s)", k->name, k->help);
+		strcpy(s, v);
+		return 0;
+	case KD_UTF8:
+		if (!utf8_ok(v) || strlen(v) >= k->len)
+			return bad("invalid %s (%s)", k->name, k->help);
+		strcpy(s, v);
+		return 0;
+	case KD_ADDR:
+		if (parse_addr(v, (struct addr *)s, k->min))
+			return bad("invalid %s (%s)", k->name, k->help);
+		return 0;
+	case KD_TOPIC:
+		if ((why = topic_bad(v, false)))
+			return bad("invalid %s: %s", k->name, why);
+		strcpy(s, v);
+		return 0;
+	}
+	if (bad_value)
+		return bad("invalid %s (%s)", k->name, k->help);
+	put(c, k, n);
+	return 0;
+}
+
+/* The keys given that are not for the channel's role. */
+static int role_check(const struct conf *c, const int *given)
+{
+	size_t i;
+
+	for (i = 0; i < K_END; i++)
+		if (given[i] && keys[i].role == (c->tx ? R_RX : R_TX))
+			return line = given[i], bad("%s is for %s channel", keys[i].name,
+						    c->tx ? "an rx" : "a tx");
+	return 0;
+}
+
+/* [Files]: the rx's areas by default in the inbox (names starting with
+ * .diode- are refused from the link). */
+static int files_check(struct conf *c)
+{
+	struct conf_files *f = &c->files;
+
+	if (c->tx && (!f->outbox[0] || !f->sent[0]))
+		return bad("a tx files channel needs Outbox and Sent in [Files]");
+	if (!c->tx && !f->inbox[0])
+		return bad("an rx files channel needs Inbox in [Files]");
+	if (!c->tx && !f->partial[0] && snprintf(f->partial, sizeof(f->partial), "%s/.diode-partial",
+						 f->inbox) >= (int)sizeof(f->partial))
+		return bad("Inbox too long for the default Partial");
+	if (!c->tx && !f->failed[0] && snprintf(f->failed, sizeof(f->failed), "%s/.diode-failed",
+						f->inbox) >= (int)sizeof(f->failed))
+		return bad("Inbox too long for the default Failed");
+	return 0;
 }
 
 /*
- * [OPCUA]: the keys of the role given; a tx needs its source. Security:
+ * [OPCUA]: a tx needs its source. Security:
  * a tx's mode and policy agree (None with None); a secure side (a tx's
  * Sign or SignAndEncrypt, an rx offering a policy other than None) has
  * its certificate, key and trust list, and only it has them; a password
@@ -817,22 +1023,12 @@ static int set_opcua_key(struct conf *c, int k, const char *v)
  */
 static int opcua_check(struct conf *c, const int *given)
 {
-	static const int tx_only[] = { K_ENDPOINT, K_SAMPLING, K_PUBLISHING, K_CAROUSEL,
-				       K_UA_CAROUSELSHARE, K_REBROWSE, K_SECMODE, K_UA_USER,
-				       K_UA_PASSWORDFILE };
-	static const int rx_only[] = { K_PORT, K_USERS, K_ANONYMOUS };
 	static const int files[] = { K_CERT, K_PKEY, K_TRUST };
 	struct conf_opcua *o = &c->opcua;
 	const char *need;
 	bool secure;
 	size_t i;
 
-	for (i = 0; i < sizeof(tx_only) / sizeof(tx_only[0]); i++)
-		if (!c->tx && given[tx_only[i]])
-			return line = given[tx_only[i]], bad("%s is for a tx channel", keys[tx_only[i]].name);
-	for (i = 0; i < sizeof(rx_only) / sizeof(rx_only[0]); i++)
-		if (c->tx && given[rx_only[i]])
-			return line = given[rx_only[i]], bad("%s is for an rx channel", keys[rx_only[i]].name);
 	if (c->tx && !o->endpoint[0])
 		return bad("a tx opcua channel needs Endpoint in [OPCUA]");
 	if (c->tx) {
@@ -878,151 +1074,13 @@ static int opcua_check(struct conf *c, const int *given)
 	return 0;
 }
 
-static int set_key(struct conf *c, int k, const char *v)
-{
-	uint64_t n;
-	uint32_t t;
-	const char *name = keys[k].name;
-
-	if (k >= K_ENDPOINT)
-		return set_opcua_key(c, k, v);
-	if (k >= K_OUTBOX)
-		return set_files_key(c, k, v);
-	if (k >= K_BROKER)
-		return set_mqtt_key(c, k, v);
-	switch (k) {
-	case 0:
-		if (!looks_like_name(v))
-			return bad("invalid Name (letters, digits, - and _, at most 24)");
-		strcpy(c->name, v);
-		return 0;
-	case 1:
-		if (strcmp(v, "tx") && strcmp(v, "rx"))
-			return bad("invalid Role '%s' (tx or rx)", looks_like_name(v) ? v : "...");
-		c->tx = !strcmp(v, "tx");
-		return 0;
-	case 2:
-		if (strcmp(v, "syslog") && strcmp(v, "mqtt") && strcmp(v, "files") &&
-		    strcmp(v, "opcua"))
-			return bad("unknown Protocol '%s' (syslog, mqtt, files or opcua)",
-				   looks_like_name(v) ? v : "...");
-		c->protocol = !strcmp(v, "mqtt") ? CONF_MQTT : !strcmp(v, "files") ? CONF_FILES :
-			      !strcmp(v, "opcua") ? CONF_OPCUA : CONF_SYSLOG;
-		return 0;
-	case 3:
-		if (num(v, 1, 65535, &n))
-			return bad("invalid Id (1 to 65535)");
-		c->id = n;
-		return 0;
-	case 4:
-		if (v[0] != '/' || strlen(v) >= sizeof(c->state_dir))
-			return bad("invalid StateDir (an absolute path)");
-		strcpy(c->state_dir, v);
-		return 0;
-	case 5: case 6: case 13: case 14:
-		if (parse_addr(v, k == 5 ? &c->local : k == 6 ? &c->remote :
-			       k == 13 ? &c->listen_udp : &c->listen_tcp,
-			       k == 13 || k == 14 ? 514 : 5140))
-			return bad("invalid %s (an address and port: 192.0.2.2:5140, [2001:db8::2]:5140)", name);
-		if (k == 6 && ((struct sockaddr_in *)&c->remote.ss)->sin_family == AF_INET &&
-		    ((struct sockaddr_in *)&c->remote.ss)->sin_addr.s_addr == 0)
-			return bad("invalid Remote: not 'any'");
-		return 0;
-	case 7:
-		if (!looks_like_name(v) || strlen(v) >= 16)
-			return bad("invalid Device (an interface name)");
-		strcpy(c->device, v);
-		return 0;
-	case 8:
-		if (!strcmp(v, "auto")) {
-			c->mtu = 0;
-			return 0;
-		}
-		if (num(v, 576, 65535, &n))
-			return bad("invalid MTU (auto, or 576 to 65535)");
-		c->mtu = n;
-		return 0;
-	case 9:
-		if (ms(v, 100, 60000, &t))
-			return bad("invalid HeartbeatInterval (100ms to 60s)");
-		c->heartbeat_ms = t;
-		return 0;
-	case 10:
-		if (ms(v, 1, 60000, &t))
-			return bad("invalid ReorderWait (1ms to 60s)");
-		c->reorder_ms = t;
-		return 0;
-	case 11:
-		if (rate(v, &c->rate_bps))
-			return bad("invalid Rate (0, none, or a number with bit, kbit, mbit or gbit)");
-		return 0;
-	case 12:
-		if (num(v, 16, 1 << 22, &n))
-			return bad("invalid Queue (16 to 4194304 messages)");
-		c->queue = n;
-		return 0;
-	case 15:
-		if (num(v, 480, 1 << 20, &n))
-			return bad("invalid MaxMessage (480 to 1048576 bytes)");
-		c->max_message = n;
-		return 0;
-	case 16:
-		if (!strncmp(v, "tcp:", 4))
-			c->collector_tcp = true;
-		else if (!strncmp(v, "udp:", 4))
-			c->collector_tcp = false;
-		else
-			return bad("invalid Collector (tcp:ADDRESS:PORT or udp:ADDRESS:PORT)");
-		if (parse_addr(v + 4, &c->collector, 514))
-			return bad("invalid Collector (tcp:ADDRESS:PORT or udp:ADDRESS:PORT)");
-		return 0;
-	case 17:
-		if (num(v, 1 << 16, 1ull << 40, &n))
-			return bad("invalid Spool (65536 to 1099511627776 bytes)");
-		c->spool_bytes = n;
-		return 0;
-	case 18:
-		if (!strcmp(v, "0") || !strcmp(v, "off")) {
-			c->journal_bytes = 0;
-			return 0;
-		}
-		if (num(v, 1 << 20, 1ull << 40, &n))
-			return bad("invalid Journal (off, or 1048576 to 1099511627776 bytes)");
-		c->journal_bytes = n;
-		return 0;
-	case 19:
-		if (!looks_like_name(v))
-			return bad("invalid Link (a name: letters, digits, - and _, at most 24)");
-		strcpy(c->link, v);
-		return 0;
-	case 20:
-		if (rate(v, &c->link_rate_bps) || !c->link_rate_bps)
-			return bad("invalid LinkRate (a number with bit, kbit, mbit or gbit)");
-		return 0;
-	case 21:
-		if (num(v, 0, 7, &n))
-			return bad("invalid Priority (0, the highest, to 7)");
-		c->priority = n;
-		return 0;
-	}
-	return -1;
-}
-
 /* The [MQTT] keys together, and the defaults that depend on others. */
 static int mqtt_check(struct conf *c, const int *given)
 {
-	static const int tx_only[] = { K_TOPIC, K_CAROUSELPERIOD, K_CAROUSELSHARE };
-	static const int rx_only[] = { K_PREFIX, K_QOS, K_STATUSTOPIC };
 	static const int tls_only[] = { K_CERTFILE, K_KEYFILE, K_TLSVERSION, K_INSECURE };
 	struct conf_mqtt *m = &c->mqtt;
 	size_t i;
 
-	for (i = 0; i < sizeof(tx_only) / sizeof(tx_only[0]); i++)
-		if (!c->tx && given[tx_only[i]])
-			return line = given[tx_only[i]], bad("%s is for a tx channel", keys[tx_only[i]].name);
-	for (i = 0; i < sizeof(rx_only) / sizeof(rx_only[0]); i++)
-		if (c->tx && given[rx_only[i]])
-			return line = given[rx_only[i]], bad("%s is for an rx channel", keys[rx_only[i]].name);
 	m->tls = given[K_CAFILE] || given[K_CAPATH];
 	for (i = 0; i < sizeof(tls_only) / sizeof(tls_only[0]); i++)
 		if (!m->tls && given[tls_only[i]])
@@ -1045,13 +1103,49 @@ static int mqtt_check(struct conf *c, const int *given)
 	return 0;
 }
 
+/* The sections of other protocols than the channel's. */
+static int protocol_sections(const struct conf *c, const int *sect_line)
+{
+	int other;
+
+	switch (c->protocol) {
+	case CONF_OPCUA:
+		other = sect_line[S_SYSLOG] ? S_SYSLOG : sect_line[S_MQTT] ? S_MQTT :
+			sect_line[S_FILES] ? S_FILES : 0;
+		if (other)
+			return line = sect_line[other], bad("%s is not for Protocol = opcua",
+							    sect_name[other]);
+		return 0;
+	case CONF_FILES:
+		other = sect_line[S_SYSLOG] ? S_SYSLOG : sect_line[S_MQTT] ? S_MQTT : 0;
+		if (other)
+			return line = sect_line[other], bad("%s is not for Protocol = files",
+							    sect_name[other]);
+		break;
+	case CONF_MQTT:
+		if (sect_line[S_SYSLOG])
+			return line = sect_line[S_SYSLOG], bad("[Syslog] is for Protocol = syslog, not mqtt");
+		if (sect_line[S_FILES])
+			return line = sect_line[S_FILES], bad("[Files] is for Protocol = files");
+		break;
+	case CONF_SYSLOG:
+		if (sect_line[S_FILES])
+			return line = sect_line[S_FILES], bad("[Files] is for Protocol = files");
+		if (sect_line[S_MQTT])
+			return line = sect_line[S_MQTT], bad("[MQTT] is for Protocol = mqtt, not syslog");
+		break;
+	}
+	if (sect_line[S_OPCUA])
+		return line = sect_line[S_OPCUA], bad("[OPCUA] is for Protocol = opcua");
+	return 0;
+}
+
 static int load(struct conf *c, const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	char buf[1024];
-	int given[NKEYS] = { 0 }, sect_line[S_END] = { 0 };
+	int given[K_END] = { 0 }, sect_line[S_END] = { 0 };
 	enum sect sect = S_NONE;
-	bool proto = false;
 	const char *base;
 	size_t k;
 
@@ -1062,37 +1156,9 @@ static int load(struct conf *c, const char *path)
 		return -1;
 	}
 	memset(c, 0, sizeof(*c));
+	defaults(c);
 	strcpy(c->state_dir, "/var/lib/diode-agent");
-	c->heartbeat_ms = 1000;
-	c->reorder_ms = 200;
-	c->queue = 65536;
-	c->max_message = 65536;
-	c->spool_bytes = 256u << 20;
-	c->journal_bytes = 64u << 20;
-	c->priority = 4;
 	strcpy(c->mqtt.host, "127.0.0.1");
-	c->mqtt.version = MQTT_PROTOCOL_V5;
-	c->mqtt.keepalive_s = 30;
-	c->mqtt.session_expiry_s = 86400;
-	c->mqtt.carousel_ms = 60000;
-	c->mqtt.carousel_share = 10;
-	c->mqtt.max_topics = 100000;
-	c->mqtt.max_state_bytes = 64u << 20;
-	c->mqtt.qos = 1;
-	c->files.settle_ms = 2000;
-	c->files.passes = 2;
-	c->files.pass_delay_ms = 5000;
-	c->files.history_ms = 10000;
-	c->files.deadline_ms = 3600000;
-	c->opcua.sampling_ms = 250;
-	c->opcua.publishing_ms = 500;
-	c->opcua.carousel_ms = 60000;
-	c->opcua.carousel_share = 10;
-	c->opcua.rebrowse_ms = 600000;
-	c->opcua.port = 4840;
-	c->opcua.security_mode = 1;
-	c->opcua.policies = CONF_OPCUA_POL_NONE;
-	c->opcua.anonymous = true;
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	snprintf(c->name, sizeof(c->name), "%.*s", (int)strcspn(base, "."), base);
@@ -1150,14 +1216,14 @@ static int load(struct conf *c, const char *path)
 		key = trim(s);
 		val = trim(eq + 1);
 		/* a name in two sections (Username) is the current one's */
-		for (k = 0; k < NKEYS; k++)
+		for (k = 0; k < K_END; k++)
 			if (!strcasecmp(key, keys[k].name) && keys[k].sect == sect)
 				break;
-		if (k == NKEYS)
-			for (k = 0; k < NKEYS; k++)
+		if (k == K_END)
+			for (k = 0; k < K_END; k++)
 				if (!strcasecmp(key, keys[k].name))
 					break;
-		if (k == NKEYS) {
+		if (k == K_END) {
 			if (looks_like_name(key))
 				bad("unknown key '%s'%s%s", key, sect ? " in " : "", sect_name[sect]);
 			else
@@ -1172,7 +1238,7 @@ static int load(struct conf *c, const char *path)
 			bad("%s belongs in %s, not %s", keys[k].name, sect_name[keys[k].sect], sect_name[sect]);
 			goto fail;
 		}
-		if (given[k] && k != K_TOPIC && k != K_TRUST) {
+		if (given[k] && !keys[k].repeats) {
 			bad("%s is given twice (first on line %d)", keys[k].name, given[k]);
 			goto fail;
 		}
@@ -1182,86 +1248,56 @@ static int load(struct conf *c, const char *path)
 			bad("%s has no value", keys[k].name);
 			goto fail;
 		}
-		if (set_key(c, k, val))
+		if (set_key(c, &keys[k], val))
 			goto fail;
-		if (k == 2)
-			proto = true;
 	}
 	if (f != stdin)
 		fclose(f);
 	if (!sect_line[S_CHANNEL])
 		return bad("no [Channel] section");
 	line = sect_line[S_CHANNEL];
-	if (!given[1])
+	if (!given[K_ROLE])
 		return bad("[Channel] has no Role (tx or rx)");
-	if (!given[3])
+	if (!given[K_ID])
 		return bad("[Channel] has no Id (1 to 65535)");
-	if (!proto)
+	if (!given[K_PROTOCOL])
 		return bad("[Channel] has no Protocol (syslog, mqtt, files or opcua)");
 	line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : line;
 	if (c->tx && !c->remote.set)
 		return bad("a tx channel needs Remote in [Transport]");
 	if (!c->tx && !c->local.set)
 		return bad("an rx channel needs Local in [Transport]");
-	if (c->protocol == CONF_OPCUA) {
-		int other = sect_line[S_SYSLOG] ? S_SYSLOG : sect_line[S_MQTT] ? S_MQTT :
-			    sect_line[S_FILES] ? S_FILES : 0;
-
-		if (other)
-			return line = sect_line[other], bad("%s is not for Protocol = opcua",
-							    sect_name[other]);
+	if (protocol_sections(c, sect_line) || role_check(c, given))
+		return -1;
+	switch (c->protocol) {
+	case CONF_OPCUA:
 		line = sect_line[S_OPCUA] ? sect_line[S_OPCUA] : sect_line[S_CHANNEL];
 		if (opcua_check(c, given))
 			return -1;
-		line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : sect_line[S_CHANNEL];
-		goto transport;
-	}
-	if (sect_line[S_OPCUA])
-		return line = sect_line[S_OPCUA], bad("[OPCUA] is for Protocol = opcua");
-	if (c->protocol == CONF_MQTT) {
-		if (sect_line[S_SYSLOG])
-			return line = sect_line[S_SYSLOG], bad("[Syslog] is for Protocol = syslog, not mqtt");
-		if (sect_line[S_FILES])
-			return line = sect_line[S_FILES], bad("[Files] is for Protocol = files");
+		break;
+	case CONF_MQTT:
 		if (mqtt_check(c, given))
 			return -1;
-		line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : sect_line[S_CHANNEL];
-		goto transport;
-	}
-	if (c->protocol == CONF_FILES) {
-		if (sect_line[S_SYSLOG] || sect_line[S_MQTT])
-			return line = sect_line[S_SYSLOG] ? sect_line[S_SYSLOG] : sect_line[S_MQTT],
-			       bad("%s is not for Protocol = files", sect_line[S_SYSLOG] ? "[Syslog]" : "[MQTT]");
+		break;
+	case CONF_FILES:
 		line = sect_line[S_FILES] ? sect_line[S_FILES] : sect_line[S_CHANNEL];
-		if (files_check(c, given))
+		if (files_check(c))
 			return -1;
-		line = sect_line[S_TRANSPORT] ? sect_line[S_TRANSPORT] : sect_line[S_CHANNEL];
-		goto transport;
+		break;
+	case CONF_SYSLOG:
+		line = sect_line[S_SYSLOG] ? sect_line[S_SYSLOG] : line;
+		if (c->tx && !c->listen_udp.set && !c->listen_tcp.set)
+			return bad("a tx syslog channel needs ListenUDP or ListenTCP in [Syslog]");
+		if (!c->tx && !c->collector.set)
+			return bad("an rx syslog channel needs Collector in [Syslog]");
+		break;
 	}
-	if (sect_line[S_FILES])
-		return line = sect_line[S_FILES], bad("[Files] is for Protocol = files");
-	if (sect_line[S_MQTT])
-		return line = sect_line[S_MQTT], bad("[MQTT] is for Protocol = mqtt, not syslog");
-	line = sect_line[S_SYSLOG] ? sect_line[S_SYSLOG] : line;
-	if (c->tx && !c->listen_udp.set && !c->listen_tcp.set)
-		return bad("a tx syslog channel needs ListenUDP or ListenTCP in [Syslog]");
-	if (!c->tx && !c->collector.set)
-		return bad("an rx syslog channel needs Collector in [Syslog]");
-	if (c->tx && (given[16] || given[17]))
-		return line = given[16] ? given[16] : given[17],
-		       bad("%s is for an rx channel", given[16] ? "Collector" : "Spool");
-transport:
-	for (k = 18; k <= 21; k++)
-		if (!c->tx && given[k])
-			return line = given[k], bad("%s is for a tx channel", keys[k].name);
-	if (!c->tx && (given[13] || given[14] || given[6]))
-		return line = given[13] ? given[13] : given[14] ? given[14] : given[6],
-		       bad("%s is for a tx channel", given[13] ? "ListenUDP" : given[14] ? "ListenTCP" : "Remote");
-	if (given[19] && !given[20])
-		return line = given[19], bad("Link needs LinkRate, the rate the link's channels share");
-	if (!given[19] && (given[20] || given[21]))
-		return line = given[20] ? given[20] : given[21],
-		       bad("%s needs Link, the name of the budget it belongs to", given[20] ? "LinkRate" : "Priority");
+	if (given[K_LINK] && !given[K_LINKRATE])
+		return line = given[K_LINK], bad("Link needs LinkRate, the rate the link's channels share");
+	if (!given[K_LINK] && (given[K_LINKRATE] || given[K_PRIORITY]))
+		return line = given[K_LINKRATE] ? given[K_LINKRATE] : given[K_PRIORITY],
+		       bad("%s needs Link, the name of the budget it belongs to",
+			   given[K_LINKRATE] ? "LinkRate" : "Priority");
 	return 0;
 fail_long:
 	bad("line too long");

@@ -419,6 +419,27 @@ enum opcua_msg_table opcua_msg_key(const uint8_t *rec, const uint8_t **key,
 	}
 }
 
+uint64_t opcua_msg_stamp(const uint8_t *rec)
+{
+	return be_get64(rec + OFF_STAMP);
+}
+
+uint32_t opcua_msg_table_id(const uint8_t *rec)
+{
+	return be_get32(rec + OFF_TABLE);
+}
+
+void opcua_msg_set_stamp(uint8_t *rec, uint64_t stamp)
+{
+	be_put64(rec + OFF_STAMP, stamp);
+}
+
+bool opcua_msg_same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return alen == blen && a[OFF_KIND] == b[OFF_KIND] &&
+	       !memcmp(a + OFF_TABLE, b + OFF_TABLE, alen - OFF_TABLE);
+}
+
 const char *opcua_msg_strerror(int err)
 {
 	static const char *const s[] = {

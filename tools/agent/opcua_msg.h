@@ -102,6 +102,16 @@ int opcua_msg_decode(const uint8_t *buf, size_t len, struct opcua_msg *m);
  */
 enum opcua_msg_table opcua_msg_key(const uint8_t *rec, const uint8_t **key,
 				   size_t *klen);
+/* The stamp and the link table id of a record opcua_msg_decode accepted. */
+uint64_t opcua_msg_stamp(const uint8_t *rec);
+uint32_t opcua_msg_table_id(const uint8_t *rec);
+void opcua_msg_set_stamp(uint8_t *rec, uint64_t stamp);
+/*
+ * Two records opcua_msg_decode accepted say the same: their kind, table
+ * id and pieces are alike (one encoding per value), whatever their
+ * stamps, which only order them.
+ */
+bool opcua_msg_same(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 const char *opcua_msg_strerror(int err);
 
 #endif

@@ -3,7 +3,8 @@
  * The OPC UA channel's rx (IT side, docs/opcua.md): the mirror, an
  * open62541 server on Port, built from the records as they come
  * (opcua_mirror.c). The last record of each key is kept (opcua_table.c):
- * a copy of what the mirror has is not applied again, and the table,
+ * a copy of what the mirror has is not applied again, one older than it
+ * (by the tx's stamp) is ignored, and the table,
  * saved in StateDir/NAME.opcua, gives a restarted rx its model and last
  * values at once, Uncertain until they come again. The server runs on a
  * thread of its own: in the
@@ -41,9 +42,9 @@ static struct {
 	volatile UA_Boolean running;
 	struct opcua_mirror m;
 	struct opcua_table t;
-	bool silent, dirty;
+	bool silent;
 	uint64_t saved_ms;
-	uint64_t records, malformed, copies, values, values_waiting, silences, stale, gone;
+	uint64_t records, malformed, copies, older, values, values_waiting, silences, stale, gone;
 	/* the last model summary; passes heard whole; what the sweep removed */
 	uint64_t model_pass, model_nodes, passes_whole, swept, swept_nodes;
 } rx;
@@ -144,7 +145,7 @@ static void save(uint64_t now)
 	if (chan_write_atomic("opcua", (const char *)b, len, true))
 		fprintf(stderr, "diode-agent: %s: cannot save the mirror's table\n", chan_cf.name);
 	free(b);
-	rx.dirty = false;
+	rx.t.dirty = false;
 	rx.saved_ms = now;
 }
 
@@ -292,14 +293,12 @@ static void summary(const struct opcua_msg *m)
 	if (!opcua_table_pass(&rx.t, m->table, m->pass))
 		return;
 	rx.passes_whole++;
-	if (opcua_table_sweep(&rx.t, swept, NULL))
-		rx.dirty = true;
+	opcua_table_sweep(&rx.t, swept, NULL);
 }
 
 static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
 {
 	struct opcua_msg m;
-	int rc;
 
 	(void)seq;
 	rx.records++;
@@ -307,14 +306,21 @@ static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
 		rx.malformed++;
 		return;
 	}
-	rc = opcua_table_put(&rx.t, rec, len);
-	if (rc < 0)
+	switch (opcua_table_put(&rx.t, rec, len)) {
+	case OPCUA_TABLE_NOMEM:
 		chan_die("malloc");
-	if (!rc) {
+		break;
+	case OPCUA_TABLE_OLDER:
+		/* the change after it is on the mirror: it must not go back */
+		rx.older++;
+		opcua_msg_clear(&m);
+		return;
+	case OPCUA_TABLE_COPY:
 		rx.copies++;
-	} else {
-		rx.dirty = true;
+		break;
+	case OPCUA_TABLE_APPLY:
 		apply(rec, len);
+		break;
 	}
 	if (m.kind == OPCUA_MSG_MODEL)
 		summary(&m);
@@ -352,7 +358,7 @@ static void rx_tick(uint64_t now, int *timeout)
 			"Uncertain until they come again\n", chan_cf.name);
 	}
 	rx.silent = silent;
-	if (rx.dirty && now - rx.saved_ms >= SAVE_EVERY_MS)
+	if (rx.t.dirty && now - rx.saved_ms >= SAVE_EVERY_MS)
 		save(now);
 	/* woken the moment it would turn silent */
 	if (x->last_heard_ms && !silent && *timeout > (int)(x->last_heard_ms + 2 * hb + 1 - now))
@@ -362,13 +368,13 @@ static void rx_tick(uint64_t now, int *timeout)
 static void rx_status(FILE *f)
 {
 	fprintf(f, ",\"records\":%" PRIu64 ",\"records_malformed\":%" PRIu64
-		",\"copies\":%" PRIu64 ",\"table\":%zu,\"nodes\":%" PRIu64
+		",\"copies\":%" PRIu64 ",\"older\":%" PRIu64 ",\"table\":%zu,\"nodes\":%" PRIu64
 		",\"nodes_waiting\":%zu,\"unmapped\":%" PRIu64 ",\"refused\":%" PRIu64
 		",\"values\":%" PRIu64 ",\"values_waiting\":%" PRIu64
 		",\"silences\":%" PRIu64 ",\"stale\":%" PRIu64 ",\"gone\":%" PRIu64
 		",\"model_pass\":%" PRIu64 ",\"model_nodes\":%" PRIu64 ",\"passes_whole\":%" PRIu64
 		",\"swept\":%" PRIu64 ",\"swept_nodes\":%" PRIu64,
-		rx.records, rx.malformed, rx.copies, rx.t.n, rx.m.added, rx.m.nwaiting,
+		rx.records, rx.malformed, rx.copies, rx.older, rx.t.n, rx.m.added, rx.m.nwaiting,
 		rx.m.unmapped, rx.m.refused, rx.values, rx.values_waiting, rx.silences, rx.stale,
 		rx.gone, rx.model_pass, rx.model_nodes, rx.passes_whole, rx.swept, rx.swept_nodes);
 }

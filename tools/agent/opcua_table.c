@@ -76,25 +76,33 @@ static int grow(struct opcua_table *t)
 	return 0;
 }
 
-int opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len)
+enum opcua_table_put_rc opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len)
 {
 	struct opcua_entry *e;
+	uint64_t stamp = opcua_msg_stamp(rec);
 	uint8_t *copy;
 	size_t *s;
 
 	if (grow(t))
-		return -1;
+		return OPCUA_TABLE_NOMEM;
 	s = slot_of(t, rec);
 	e = *s ? &t->e[*s - 1] : NULL;
-	if (e && e->len == len && !memcmp(e->rec, rec, len)) {
+	if (e && opcua_msg_table_id(e->rec) == opcua_msg_table_id(rec) &&
+	    stamp < opcua_msg_stamp(e->rec))
+		return OPCUA_TABLE_OLDER;
+	if (e && opcua_msg_same(e->rec, e->len, rec, len)) {
+		/* the same content sent again (a value subscribed again): a
+		 * copy queued before it is older than it */
+		if (stamp != opcua_msg_stamp(e->rec)) {
+			opcua_msg_set_stamp(e->rec, stamp);
+			t->dirty = true;
+		}
 		e->heard = t->pass;
-		if (e->applied == t->gen)
-			return 0;
-		return 1;
+		return e->applied == t->gen ? OPCUA_TABLE_COPY : OPCUA_TABLE_APPLY;
 	}
 	copy = malloc(len);
 	if (!copy)
-		return -1;
+		return OPCUA_TABLE_NOMEM;
 	memcpy(copy, rec, len);
 	if (!e) {
 		e = &t->e[t->n];
@@ -108,7 +116,8 @@ int opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len)
 	e->applied = 0;
 	e->heard = t->pass;
 	t->bytes += len;
-	return 1;
+	t->dirty = true;
+	return OPCUA_TABLE_APPLY;
 }
 
 bool opcua_table_pass(struct opcua_table *t, uint32_t table, uint64_t pass)
@@ -159,6 +168,7 @@ size_t opcua_table_sweep(struct opcua_table *t,
 	t->n = kept;
 	if (kept == n0)
 		return 0;
+	t->dirty = true;
 	/* the index made again: a sweep is once a pass, and rare to remove */
 	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
 	for (i = 0; i < t->n; i++)
@@ -252,8 +262,9 @@ int opcua_table_load(struct opcua_table *t, const uint8_t *buf, size_t len, char
 		}
 		opcua_msg_clear(&m);
 		rc = opcua_table_put(t, buf + off + 4, rlen);
-		if (rc < 0 || t->n != i + 1) {
-			snprintf(err, errlen, "record %zu: %s", i, rc < 0 ? "out of memory" : "a key twice");
+		if (rc == OPCUA_TABLE_NOMEM || t->n != i + 1) {
+			snprintf(err, errlen, "record %zu: %s", i,
+				 rc == OPCUA_TABLE_NOMEM ? "out of memory" : "a key twice");
 			goto fail;
 		}
 		off += 4 + rlen;
@@ -262,6 +273,8 @@ int opcua_table_load(struct opcua_table *t, const uint8_t *buf, size_t len, char
 		snprintf(err, errlen, "bytes after the last record");
 		goto fail;
 	}
+	/* what the file holds */
+	t->dirty = false;
 	return 0;
 fail:
 	opcua_table_free(t);

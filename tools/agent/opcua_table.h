@@ -2,10 +2,12 @@
 /*
  * The rx's table of the OPC UA channel (docs/opcua.md): the last record
  * of each key (the namespace table, each node, each variable's value), so
- * that a copy from the carousel is told from a change by its bytes (one
- * encoding per record), and so that a restarted rx serves the model and
- * the last values at once from its file. Pure logic but for the caller's
- * file: the table is written to and read from a buffer.
+ * that a record is ordered by its stamp against the one held (a copy the
+ * carousel queued before a change, arriving after it, is older and
+ * ignored) and a copy told from a change by its bytes (one encoding per
+ * record), and so that a restarted rx serves the model and the last
+ * values at once from its file. Pure logic but for the caller's file: the
+ * table is written to and read from a buffer.
  */
 #ifndef DIODE_AGENT_OPCUA_TABLE_H
 #define DIODE_AGENT_OPCUA_TABLE_H
@@ -32,6 +34,7 @@ struct opcua_table {
 	size_t nslots;
 	uint64_t gen;		/* from 1 */
 	uint64_t bytes;
+	bool dirty;		/* changed since the caller last saved it */
 	/*
 	 * The carousel's passes as the rx hears them: each model summary
 	 * begins one, numbered here from 1 (0 before the first). A pass is
@@ -47,12 +50,26 @@ struct opcua_table {
 void opcua_table_free(struct opcua_table *t);
 void opcua_table_init(struct opcua_table *t);
 /*
- * A record opcua_msg_decode accepted: 0 when the table held the same
- * bytes, applied in this generation (a copy: nothing to do); 1 when it
- * is new, changed, or not applied in this generation (stored: apply it,
- * then say so with opcua_table_applied); -1 out of memory.
+ * What opcua_table_put made of a record. Stamps order the records of one
+ * link table id, that is of one run of the tx (its stamps start again
+ * from 1 with the new table id it draws at each start): a record of
+ * another table id than the one held is told by its content alone.
  */
-int opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len);
+enum opcua_table_put_rc {
+	OPCUA_TABLE_NOMEM = -1,
+	/* the content held, applied in this generation: nothing to do (a
+	 * stamp above the held one is taken) */
+	OPCUA_TABLE_COPY = 0,
+	/* new, changed, or not applied in this generation: stored, to apply,
+	 * then to say so with opcua_table_applied */
+	OPCUA_TABLE_APPLY = 1,
+	/* a stamp below the held one, of the same table id: a copy queued
+	 * before a change and arriving after it, ignored (not heard) */
+	OPCUA_TABLE_OLDER = 2,
+};
+
+/* A record opcua_msg_decode accepted, against the one held of its key. */
+enum opcua_table_put_rc opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len);
 void opcua_table_applied(struct opcua_table *t, const uint8_t *rec);
 /*
  * A model summary heard: the table id and the pass number it carries.

@@ -240,6 +240,179 @@ static bool test_sweep_loaded(void)
 	return true;
 }
 
+/* A value record of Plant/V1: its value, stamp and link table id. */
+static long value_record(uint8_t *buf, size_t cap, UA_Int32 v, uint64_t stamp, uint32_t table)
+{
+	struct opcua_msg m;
+
+	opcua_msg_init(&m);
+	m.kind = OPCUA_MSG_VALUE;
+	m.stamp = stamp;
+	m.table = table;
+	m.node = UA_NODEID_STRING(2, "Plant/V1");
+	UA_Variant_setScalar(&m.value.value, &v, &UA_TYPES[UA_TYPES_INT32]);
+	m.value.hasValue = true;
+	return opcua_msg_encode(buf, cap, &m);
+}
+
+/* A folder's node record, or (gone) its tombstone. */
+static long node_record(uint8_t *buf, size_t cap, bool gone, uint64_t stamp)
+{
+	UA_ObjectAttributes oa;
+	struct opcua_msg m;
+
+	opcua_msg_init(&m);
+	m.kind = gone ? OPCUA_MSG_GONE : OPCUA_MSG_NODE;
+	m.stamp = stamp;
+	m.table = 9;
+	m.node = UA_NODEID_STRING(2, "Plant/Line0");
+	if (!gone) {
+		UA_ObjectAttributes_init(&oa);
+		oa.displayName = UA_LOCALIZEDTEXT("", "Line0");
+		m.item.parentNodeId = UA_EXPANDEDNODEID_NUMERIC(0, UA_NS0ID_OBJECTSFOLDER);
+		m.item.referenceTypeId = UA_NODEID_NUMERIC(0, UA_NS0ID_ORGANIZES);
+		m.item.browseName = UA_QUALIFIEDNAME(2, "Line0");
+		m.item.nodeClass = UA_NODECLASS_OBJECT;
+		UA_ExtensionObject_setValueNoDelete(&m.item.nodeAttributes, &oa,
+						    &UA_TYPES[UA_TYPES_OBJECTATTRIBUTES]);
+		m.item.typeDefinition = UA_EXPANDEDNODEID_NUMERIC(0, UA_NS0ID_FOLDERTYPE);
+	}
+	return opcua_msg_encode(buf, cap, &m);
+}
+
+/* The table holds this record, byte for byte. */
+static bool holds(const struct opcua_table *t, const uint8_t *rec, long len)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->e[i].len == len && !memcmp(t->e[i].rec, rec, len))
+			return true;
+	return false;
+}
+
+/*
+ * The two paths of a value: a change (numbered) and the carousel's copy
+ * queued before it, arriving after it. The copy is older by its stamp
+ * and ignored; a newer record is applied; the same content under a newer
+ * stamp is a copy whose stamp is taken; an equal stamp is applied only
+ * when its content differs. A tx restarted (another table id, stamps
+ * from 1 again) is told by content, never ignored.
+ */
+static bool test_order(void)
+{
+	uint8_t v1_5[256], v2_7[256], v2_9[256], v3_8[256], v1_7[256], r[256];
+	long n1_5, n2_7, n2_9, n3_8, n1_7, n;
+	struct opcua_table t;
+
+	n1_5 = value_record(v1_5, sizeof(v1_5), 1, 5, 9);
+	n2_7 = value_record(v2_7, sizeof(v2_7), 2, 7, 9);
+	n2_9 = value_record(v2_9, sizeof(v2_9), 2, 9, 9);
+	n3_8 = value_record(v3_8, sizeof(v3_8), 3, 8, 9);
+	n1_7 = value_record(v1_7, sizeof(v1_7), 1, 7, 9);
+	KTAP_EXPECT(n1_5 > 0 && n2_7 > 0 && n2_9 > 0 && n3_8 > 0 && n1_7 > 0);
+	opcua_table_init(&t);
+	KTAP_EXPECT(opcua_table_put(&t, v1_5, n1_5) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, v1_5);
+	/* the change to 2, then the copy of 1 the carousel queued before it */
+	KTAP_EXPECT(opcua_table_put(&t, v2_7, n2_7) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, v2_7);
+	t.dirty = false;
+	KTAP_EXPECT(opcua_table_put(&t, v1_5, n1_5) == OPCUA_TABLE_OLDER);
+	KTAP_EXPECT(t.n == 1 && holds(&t, v2_7, n2_7) && !t.dirty);
+	/* not even in a new generation (the link silent, then back) */
+	opcua_table_next_gen(&t);
+	KTAP_EXPECT(opcua_table_put(&t, v1_5, n1_5) == OPCUA_TABLE_OLDER);
+	KTAP_EXPECT(opcua_table_put(&t, v2_7, n2_7) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, v2_7);
+	KTAP_EXPECT(opcua_table_put(&t, v2_7, n2_7) == OPCUA_TABLE_COPY);
+	/* an equal stamp, another content (the tx never makes one): applied */
+	KTAP_EXPECT(opcua_table_put(&t, v1_7, n1_7) == OPCUA_TABLE_APPLY);
+	KTAP_EXPECT(holds(&t, v1_7, n1_7));
+	opcua_table_applied(&t, v1_7);
+	KTAP_EXPECT(opcua_table_put(&t, v2_7, n2_7) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, v2_7);
+	/* 2 sent again with a new stamp (a subscription made again): a copy,
+	 * its stamp taken, so that 3, changed between, is older */
+	t.dirty = false;
+	KTAP_EXPECT(opcua_table_put(&t, v2_9, n2_9) == OPCUA_TABLE_COPY);
+	KTAP_EXPECT(holds(&t, v2_9, n2_9) && t.dirty);
+	KTAP_EXPECT(opcua_table_put(&t, v3_8, n3_8) == OPCUA_TABLE_OLDER);
+	KTAP_EXPECT(opcua_table_put(&t, v2_7, n2_7) == OPCUA_TABLE_OLDER);
+	/* the tx restarted: a new table id, its stamps from 1 again */
+	n = value_record(r, sizeof(r), 4, 1, 10);
+	KTAP_EXPECT(n > 0 && opcua_table_put(&t, r, n) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, r);
+	KTAP_EXPECT(opcua_table_put(&t, r, n) == OPCUA_TABLE_COPY && t.n == 1);
+	n = value_record(r, sizeof(r), 5, 2, 10);
+	KTAP_EXPECT(n > 0 && opcua_table_put(&t, r, n) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, r);
+	n = value_record(r, sizeof(r), 4, 1, 10);
+	KTAP_EXPECT(n > 0 && opcua_table_put(&t, r, n) == OPCUA_TABLE_OLDER);
+	/* the same value under another table id is another content */
+	n = value_record(r, sizeof(r), 5, 3, 11);
+	KTAP_EXPECT(n > 0 && opcua_table_put(&t, r, n) == OPCUA_TABLE_APPLY);
+	opcua_table_free(&t);
+	return true;
+}
+
+/* A node and its tombstone share a key: a copy of the node queued before
+ * the tombstone does not bring it back; the node back after it does. */
+static bool test_order_tombstone(void)
+{
+	uint8_t node3[512], gone5[128], node6[512];
+	long n3 = node_record(node3, sizeof(node3), false, 3);
+	long g5 = node_record(gone5, sizeof(gone5), true, 5);
+	long n6 = node_record(node6, sizeof(node6), false, 6);
+	struct opcua_table t;
+
+	KTAP_EXPECT(n3 > 0 && g5 > 0 && n6 > 0);
+	opcua_table_init(&t);
+	KTAP_EXPECT(opcua_table_put(&t, node3, n3) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, node3);
+	KTAP_EXPECT(opcua_table_put(&t, gone5, g5) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, gone5);
+	KTAP_EXPECT(opcua_table_put(&t, node3, n3) == OPCUA_TABLE_OLDER);
+	KTAP_EXPECT(t.n == 1 && holds(&t, gone5, g5));
+	KTAP_EXPECT(opcua_table_put(&t, node6, n6) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, node6);
+	KTAP_EXPECT(opcua_table_put(&t, gone5, g5) == OPCUA_TABLE_OLDER);
+	KTAP_EXPECT(t.n == 1 && holds(&t, node6, n6));
+	opcua_table_free(&t);
+	return true;
+}
+
+/* An rx restarted keeps the order: the file holds the last stamp taken,
+ * and a copy older than it is still ignored. */
+static bool test_order_file(void)
+{
+	uint8_t v1_5[256], v2_7[256], v2_9[256], v3_8[256], *f;
+	long n1_5 = value_record(v1_5, sizeof(v1_5), 1, 5, 9);
+	long n2_7 = value_record(v2_7, sizeof(v2_7), 2, 7, 9);
+	long n2_9 = value_record(v2_9, sizeof(v2_9), 2, 9, 9);
+	long n3_8 = value_record(v3_8, sizeof(v3_8), 3, 8, 9);
+	struct opcua_table t, u;
+	char err[128];
+	size_t len;
+
+	KTAP_EXPECT(n1_5 > 0 && n2_7 > 0 && n2_9 > 0 && n3_8 > 0);
+	opcua_table_init(&t);
+	KTAP_EXPECT(opcua_table_put(&t, v2_7, n2_7) == OPCUA_TABLE_APPLY);
+	opcua_table_applied(&t, v2_7);
+	KTAP_EXPECT(opcua_table_put(&t, v2_9, n2_9) == OPCUA_TABLE_COPY);
+	KTAP_EXPECT(!opcua_table_save(&t, &f, &len));
+	opcua_table_free(&t);
+	opcua_table_init(&u);
+	KTAP_EXPECT(!opcua_table_load(&u, f, len, err, sizeof(err)) && !u.dirty);
+	free(f);
+	KTAP_EXPECT(opcua_table_put(&u, v3_8, n3_8) == OPCUA_TABLE_OLDER);
+	KTAP_EXPECT(opcua_table_put(&u, v1_5, n1_5) == OPCUA_TABLE_OLDER && !u.dirty);
+	/* loaded, not applied: the copy is to apply */
+	KTAP_EXPECT(opcua_table_put(&u, v2_9, n2_9) == OPCUA_TABLE_APPLY && !u.dirty);
+	opcua_table_free(&u);
+	return true;
+}
+
 int main(void)
 {
 	static const struct ktap_test tests[] = {
@@ -247,6 +420,9 @@ int main(void)
 		{ "file", test_file },
 		{ "sweep", test_sweep },
 		{ "sweep_loaded", test_sweep_loaded },
+		{ "order", test_order },
+		{ "order_tombstone", test_order_tombstone },
+		{ "order_file", test_order_file },
 	};
 
 	return ktap_run_tests(tests, sizeof(tests) / sizeof(tests[0]));

@@ -14,6 +14,11 @@
  *   opcua_check write URL NODE       writes an Int32; prints the status
  *   opcua_check security URL         prints the connection's security mode and
  *                                    policy URI
+ *   opcua_check watch URL SECONDS    subscribes to every variable for that
+ *                                    long; prints "N values, B backwards":
+ *                                    notifications, and those whose source
+ *                                    timestamp is below the one before of
+ *                                    their variable (a value gone back)
  *
  * Before the command, the client's security (default: None, anonymous):
  *   -m MODE -p POLICY                None, Sign or SignAndEncrypt; a policy
@@ -28,7 +33,7 @@
  * URL is opc.tcp://HOST:PORT; NODE is URI|ID, ID as in "s=Plant/Flip" or
  * "i=42", found through the server's namespace array. Exit status 0 when
  * the dump is whole, no variable waits, a read got an answer, a write is
- * refused; 1 otherwise.
+ * refused, a watch saw values and none went back; 1 otherwise.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -38,6 +43,7 @@
 
 #include <open62541/client_config_default.h>
 #include <open62541/client_highlevel.h>
+#include <open62541/client_subscriptions.h>
 #include <open62541/plugin/log_stdout.h>
 
 #include "opcua_cmp.h"
@@ -259,6 +265,100 @@ static int write_one(const char *url, const char *node)
 	return UA_StatusCode_isBad(rc) ? 0 : 1;
 }
 
+#define WATCH_AT_ONCE	500	/* monitored items a request creates */
+
+/* watch: the last source timestamp of each variable, what was seen */
+static struct {
+	UA_DateTime *last;
+	UA_NodeId *vars;
+	size_t n;
+	uint64_t values, backwards;
+} w;
+
+static void on_watched(UA_Client *c, UA_UInt32 sub, void *subctx, UA_UInt32 mon, void *monctx,
+		       UA_DataValue *dv)
+{
+	size_t i = (size_t)(uintptr_t)monctx;
+	UA_String id = UA_STRING_NULL;
+
+	(void)c, (void)sub, (void)subctx, (void)mon;
+	if (i >= w.n || !dv->hasSourceTimestamp)
+		return;
+	w.values++;
+	if (dv->sourceTimestamp < w.last[i]) {
+		/* the first few said, for the test's log */
+		if (w.backwards++ < 5 && !UA_NodeId_print(&w.vars[i], &id))
+			fprintf(stderr, "opcua_check: %.*s went back from %" PRId64 " to %" PRId64
+				"\n", (int)id.length, (const char *)id.data, w.last[i],
+				dv->sourceTimestamp);
+		UA_String_clear(&id);
+	}
+	w.last[i] = dv->sourceTimestamp;
+}
+
+static int watch(const char *url, const char *seconds)
+{
+	UA_Client *c = connect_to(url);
+	UA_CreateSubscriptionRequest srq = UA_CreateSubscriptionRequest_default();
+	UA_CreateSubscriptionResponse srs;
+	UA_MonitoredItemCreateRequest items[WATCH_AT_ONCE];
+	UA_Client_DataChangeNotificationCallback cbs[WATCH_AT_ONCE];
+	void *ctx[WATCH_AT_ONCE];
+	UA_DateTime end;
+	size_t i, k;
+	long s = strtol(seconds, NULL, 10);
+
+	if (s <= 0 || s > 3600 || !opcua_cmp_variables(c, &w.vars, &w.n) || !w.n)
+		return 1;
+	w.last = calloc(w.n, sizeof(*w.last));
+	if (!w.last)
+		return 1;
+	srq.requestedPublishingInterval = 50;
+	srs = UA_Client_Subscriptions_create(c, srq, NULL, NULL, NULL);
+	if (srs.responseHeader.serviceResult) {
+		fprintf(stderr, "opcua_check: subscription: %s\n",
+			UA_StatusCode_name(srs.responseHeader.serviceResult));
+		return 1;
+	}
+	for (i = 0; i < w.n; i += k) {
+		UA_CreateMonitoredItemsRequest rq;
+		UA_CreateMonitoredItemsResponse rs;
+
+		for (k = 0; k < WATCH_AT_ONCE && i + k < w.n; k++) {
+			items[k] = UA_MonitoredItemCreateRequest_default(w.vars[i + k]);
+			/* the mirror's fastest: a value gone back only until the
+			 * next change is seen */
+			items[k].requestedParameters.samplingInterval = 0;
+			items[k].requestedParameters.queueSize = 100;
+			cbs[k] = on_watched;
+			ctx[k] = (void *)(uintptr_t)(i + k);
+		}
+		UA_CreateMonitoredItemsRequest_init(&rq);
+		rq.subscriptionId = srs.subscriptionId;
+		rq.timestampsToReturn = UA_TIMESTAMPSTORETURN_BOTH;
+		rq.itemsToCreate = items;
+		rq.itemsToCreateSize = k;
+		rs = UA_Client_MonitoredItems_createDataChanges(c, rq, ctx, cbs, NULL);
+		if (rs.responseHeader.serviceResult) {
+			fprintf(stderr, "opcua_check: monitored items: %s\n",
+				UA_StatusCode_name(rs.responseHeader.serviceResult));
+			return 1;
+		}
+		UA_CreateMonitoredItemsResponse_clear(&rs);
+	}
+	end = UA_DateTime_nowMonotonic() + s * UA_DATETIME_SEC;
+	while (UA_DateTime_nowMonotonic() < end)
+		if (UA_Client_run_iterate(c, 50)) {
+			fprintf(stderr, "opcua_check: %s went away\n", url);
+			return 1;
+		}
+	printf("%" PRIu64 " values, %" PRIu64 " backwards\n", w.values, w.backwards);
+	UA_Client_delete(c);
+	UA_Array_delete(w.vars, w.n, &UA_TYPES[UA_TYPES_NODEID]);
+	free(w.last);
+	return w.values && !w.backwards ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	int o;
@@ -285,11 +385,13 @@ int main(int argc, char **argv)
 		return dump(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "values"))
 		return values(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "watch"))
+		return watch(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "read"))
 		return read_one(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "write"))
 		return write_one(argv[2], argv[3]);
 	fprintf(stderr, "usage: opcua_check [OPTIONS] dump URL | values URL | read URL NODE |"
-		" write URL NODE | security URL\n");
+		" write URL NODE | security URL | watch URL SECONDS\n");
 	return 2;
 }

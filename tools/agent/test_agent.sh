@@ -31,7 +31,7 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        files_full_disk files_deadline_failed files_tx_killed_completes
        files_sent_again_not_twice files_partial_superseded)
 tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
-	opcua_carousel_share opcua_copies_in_order opcua_rebrowse_asked opcua_sweep_missed_tombstone opcua_silent_source opcua_source_restart opcua_stalled_source opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
+	opcua_carousel_share opcua_copies_in_order opcua_tx_restart opcua_rebrowse_asked opcua_sweep_missed_tombstone opcua_silent_source opcua_source_restart opcua_stalled_source opcua_secure_across opcua_untrusted_server opcua_wrong_password opcua_mirror_users)
 # AGENT_TESTS="a b" runs only those (for development)
 [ -n "${AGENT_TESTS:-}" ] && read -ra tests <<<"$AGENT_TESTS"
 
@@ -1494,6 +1494,36 @@ test_opcua_copies_in_order() {
 	echo "# $(cat "$work/watch"); rx older $(stat rx older), copies $(stat rx copies);" \
 		"tx state_queued $(stat tx state_queued)" >&2
 	[ "$(stat rx older)" -gt 0 ] || fail "no copy older than a change: nothing was tested"
+}
+
+# The tx restarted (its stamps from 1 again, under a new link table id)
+# while the rx holds records stamped higher than the new tx reaches in
+# the test (the first ran 15 s more, at about 200 stamps a second, the
+# source's changes): the rx takes the new tx's records, and within 10 s
+# the mirror follows the source again (Plant/Flip, which turns every
+# 500 ms, with a source timestamp newer than before the restart; no
+# value Uncertain), node for node. An rx that compared the stamps of two
+# runs of the tx ignored the new one's records: 60 values still
+# Uncertain after 10 s with 3 s more of the first run, all of them with
+# 15 s.
+test_opcua_tx_restart() {
+	opcua_setup
+	wait_for_s 20 opcua_same || fail "mirror differs"
+	wait_for_s 10 opcua_values || fail "variables still waiting"
+	sleep 15
+	stop "$tx_pid"
+	sleep 1
+	local r0 r t0; r0=$(ip netns exec "$ns_rx" "$here/opcua_check" read $opcua_mir "$opcua_flip")
+	start_tx
+	t0=$SECONDS
+	wait_for_s 10 'r=$(ip netns exec "$ns_rx" "$here/opcua_check" read $opcua_mir "$opcua_flip") &&
+		[ "${r#* }" -gt "${r0#* }" ] && [ "${r% *}" != UncertainLastUsableValue ]' ||
+		fail "Flip on the mirror not refreshed after the tx restarted: before $r0, now $r; $(cat "$work/state-rx/rx1.status")"
+	wait_for_s $((t0 + 10 - SECONDS > 1 ? t0 + 10 - SECONDS : 1)) '[ "$(mir_uncertain)" = 0 ]' ||
+		fail "values still Uncertain 10 s after the tx restarted: $(mir_uncertain)"
+	echo "# the mirror refreshed $((SECONDS - t0)) s after the tx restarted" >&2
+	wait_for_s 20 opcua_same || fail "mirror differs after the tx restarted"
+	grep -c "1029 nodes, 4 namespaces" "$work/tx.log" | grep -qx 2 || fail "the tx did not connect twice"
 }
 
 # A browse asked for (SIGUSR1 to the tx) with the periodic one 10 min

@@ -168,7 +168,9 @@ static uint32_t tx_max_record(void)
 }
 
 /* m encoded into tx.buf with the next stamp: its length, or 0 when it
- * cannot go (counted). */
+ * cannot go (counted). One counter for every key, never reset while the
+ * tx runs: a key's stamp rises with each change, and the rx orders a
+ * key's records by it (its copies queued before a change are older). */
 static uint32_t encode(struct opcua_msg *m)
 {
 	long n;

@@ -53,7 +53,8 @@ void opcua_table_init(struct opcua_table *t);
  * What opcua_table_put made of a record. Stamps order the records of one
  * link table id, that is of one run of the tx (its stamps start again
  * from 1 with the new table id it draws at each start): a record of
- * another table id than the one held is told by its content alone.
+ * another table id than the one held is not compared by stamp, and is
+ * another content (the table id is part of it).
  */
 enum opcua_table_put_rc {
 	OPCUA_TABLE_NOMEM = -1,

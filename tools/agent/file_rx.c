@@ -22,6 +22,7 @@
 
 #include "chan.h"
 #include "file.h"
+#include "hmap.h"
 
 #define FRX_MAX_PARTS	256		/* files rebuilt at once */
 #define FRX_SAVE_MS	1000		/* maps saved (writeback started first) */
@@ -59,8 +60,11 @@ static struct {
 	int inbox, partial, failed;	/* directory fds */
 	struct frx_part *parts[FRX_MAX_PARTS];
 	size_t nparts;
+	/* a week of marks, looked up at every META and at every chunk of a
+	 * file already done: by key, and by content for those done */
 	struct frx_mark *marks;
-	size_t nmarks;
+	size_t nmarks, cap_marks;
+	struct hmap mark_by_key, done_by_content;
 	uint64_t next_save, next_check;
 	uint8_t *buf;
 	/* consecutive chunks of one file not yet written: a write a chunk
@@ -147,18 +151,13 @@ static int map_write(uint64_t key, uint8_t state, int64_t at, const uint8_t *rec
 	return r ? -1 : 0;
 }
 
-/* The last one found first: a later pass of a file done brings its
- * chunks one after the other, and there may be a week of marks. */
 static struct frx_mark *mark_find(uint64_t key)
 {
-	static size_t last;
-	size_t i;
+	size_t pos = 0;
+	uint32_t i;
 
-	if (last < frx.nmarks && frx.marks[last].key == key)
-		return &frx.marks[last];
-	for (i = 0; i < frx.nmarks; i++)
-		if (frx.marks[i].key == key)
-			return &frx.marks[last = i];
+	if (hmap_next(&frx.mark_by_key, key, &pos, &i))
+		return &frx.marks[i];
 	return NULL;
 }
 
@@ -172,9 +171,10 @@ static bool sha_known(const struct file_meta *m)
 static bool delivered_before(const struct file_meta *m)
 {
 	uint64_t content = file_content_key(m);
-	size_t i;
+	size_t pos = 0;
+	uint32_t i;
 
-	for (i = 0; i < frx.nmarks; i++)
+	while (hmap_next(&frx.done_by_content, content, &pos, &i))
 		if (frx.marks[i].state == FRX_DONE && frx.marks[i].content == content)
 			return true;
 	return false;
@@ -185,12 +185,19 @@ static void mark_set(uint64_t key, uint64_t content, uint8_t state, int64_t at)
 	struct frx_mark *k = mark_find(key);
 
 	if (!k) {
-		frx.marks = realloc(frx.marks, (frx.nmarks + 1) * sizeof(*frx.marks));
-		if (!frx.marks)
-			chan_die("realloc");
+		if (frx.nmarks == frx.cap_marks) {
+			frx.cap_marks = frx.cap_marks ? 2 * frx.cap_marks : 64;
+			frx.marks = realloc(frx.marks, frx.cap_marks * sizeof(*frx.marks));
+			if (!frx.marks)
+				chan_die("realloc");
+		}
+		if (hmap_put(&frx.mark_by_key, key, frx.nmarks))
+			chan_die("malloc");
 		k = &frx.marks[frx.nmarks++];
 	}
 	*k = (struct frx_mark){ key, content, state, at };
+	if (state == FRX_DONE && content && hmap_put(&frx.done_by_content, content, k - frx.marks))
+		chan_die("malloc");
 }
 
 /* A mark, durable: the file's map says what became of it. */
@@ -927,6 +934,8 @@ static void frx_stop(void)
 	while (frx.nparts)
 		part_free(frx.parts[0]);
 	free(frx.marks);
+	hmap_free(&frx.mark_by_key);
+	hmap_free(&frx.done_by_content);
 	free(frx.buf);
 	free(frx.wb);
 }

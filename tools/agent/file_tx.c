@@ -24,6 +24,7 @@
 
 #include "chan.h"
 #include "file.h"
+#include "hmap.h"
 #include "transport.h"
 
 #define FTX_AHEAD	1024		/* chunks queued ahead of the socket */
@@ -33,6 +34,8 @@
 
 struct ftx_file {
 	char *rel;
+	uint64_t rel_hash;
+	uint32_t slot;			/* in ftx.files */
 	int fd;
 	struct file_meta m;
 	struct file_sha *hs;
@@ -74,10 +77,14 @@ static struct {
 	int outbox, sentdir;		/* directory fds */
 	struct { int wd; char *rel; } *wds;
 	size_t nwds;
+	/* what the outbox holds is found by name: a hundred thousand files
+	 * looked up in a list at every scan would stall the loop */
 	struct ftx_cand *cands;
 	size_t ncands;
+	struct hmap cand_by_name;	/* name's hash -> cands[] */
 	struct ftx_file **files;
 	size_t nfiles;
+	struct hmap file_by_name;	/* name's hash -> files[] */
 	struct ftx_file *cur;		/* the file whose pass is under way */
 	struct ftx_hist hist[FTX_HISTORY];
 	size_t nhist, hist_next;
@@ -187,10 +194,13 @@ static void hist_save(void)
 
 		state_line(f, h->done_at, &h->m, true);
 	}
-	for (i = 0; i < ftx.nfiles; i++) {
-		fprintf(f, "sending ");
-		state_line(f, ftx.files[i]->passes_done, &ftx.files[i]->m, !ftx.files[i]->hashing);
-	}
+	/* a file whose first pass has not started has nothing at the rx: a
+	 * restart takes it as a new transfer */
+	for (i = 0; i < ftx.nfiles; i++)
+		if (ftx.files[i]->passes_done || ftx.files[i] == ftx.cur) {
+			fprintf(f, "sending ");
+			state_line(f, ftx.files[i]->passes_done, &ftx.files[i]->m, !ftx.files[i]->hashing);
+		}
 	fclose(f);
 	if (chan_write_atomic("files", b, l, true))
 		fprintf(stderr, "diode-agent: %s: cannot save the files' history: %s\n",
@@ -305,25 +315,28 @@ static void watch_dir(const char *rel)
 
 static struct ftx_cand *cand_find(const char *rel)
 {
-	size_t i;
+	uint64_t h = hmap_hash(rel, strlen(rel));
+	size_t pos = 0;
+	uint32_t i;
 
-	for (i = 0; i < ftx.ncands; i++)
+	while (hmap_next(&ftx.cand_by_name, h, &pos, &i))
 		if (ftx.cands[i].rel && !strcmp(ftx.cands[i].rel, rel))
 			return &ftx.cands[i];
 	ftx.cands = realloc(ftx.cands, (ftx.ncands + 1) * sizeof(*ftx.cands));
 	if (!ftx.cands)
 		chan_die("realloc");
 	ftx.cands[ftx.ncands] = (struct ftx_cand){ .rel = strdup(rel) };
-	if (!ftx.cands[ftx.ncands].rel)
-		chan_die("strdup");
+	if (!ftx.cands[ftx.ncands].rel || hmap_put(&ftx.cand_by_name, h, ftx.ncands))
+		chan_die("malloc");
 	return &ftx.cands[ftx.ncands++];
 }
 
 static bool busy(const char *rel)
 {
-	size_t i;
+	size_t pos = 0;
+	uint32_t i;
 
-	for (i = 0; i < ftx.nfiles; i++)
+	while (hmap_next(&ftx.file_by_name, hmap_hash(rel, strlen(rel)), &pos, &i))
 		if (!strcmp(ftx.files[i]->rel, rel))
 			return true;
 	return false;
@@ -403,10 +416,11 @@ static void take(struct ftx_cand *c, uint64_t now)
 		f->hs = file_sha_new();
 	}
 	f->m.key = file_key(&f->m);
-	ftx.save = true;
+	f->rel_hash = hmap_hash(f->rel, strlen(f->rel));
 	ftx.files = realloc(ftx.files, (ftx.nfiles + 1) * sizeof(*ftx.files));
-	if (!ftx.files)
+	if (!ftx.files || hmap_put(&ftx.file_by_name, f->rel_hash, ftx.nfiles))
 		chan_die("realloc");
+	f->slot = ftx.nfiles;
 	ftx.files[ftx.nfiles++] = f;
 	ftx.taken++;
 }
@@ -492,11 +506,15 @@ static void scan(uint64_t now)
 		if (!ftx.resume[i - 1].seen || dfd < 0)
 			resume_drop(&ftx.resume[i - 1]);
 	/* forget what is gone, or taken */
+	hmap_clear(&ftx.cand_by_name);
 	for (i = j = 0; i < ftx.ncands; i++) {
-		if (ftx.cands[i].rel && ftx.cands[i].seen)
+		if (ftx.cands[i].rel && ftx.cands[i].seen) {
+			if (hmap_put(&ftx.cand_by_name, hmap_hash(ftx.cands[i].rel, strlen(ftx.cands[i].rel)), j))
+				chan_die("malloc");
 			ftx.cands[j++] = ftx.cands[i];
-		else
+		} else {
 			free(ftx.cands[i].rel);
+		}
 	}
 	ftx.ncands = j;
 	ftx.scan_now = false;
@@ -577,13 +595,14 @@ static int move_sent(const char *rel)
 
 static void file_free(struct ftx_file *f)
 {
-	size_t i;
+	struct ftx_file *last = ftx.files[--ftx.nfiles];
 
-	for (i = 0; i < ftx.nfiles; i++)
-		if (ftx.files[i] == f) {
-			ftx.files[i] = ftx.files[--ftx.nfiles];
-			break;
-		}
+	hmap_del(&ftx.file_by_name, f->rel_hash, f->slot);
+	if (last != f) {
+		hmap_move(&ftx.file_by_name, last->rel_hash, ftx.nfiles, f->slot);
+		last->slot = f->slot;
+		ftx.files[f->slot] = last;
+	}
 	if (ftx.cur == f)
 		ftx.cur = NULL;
 	if (ftx.rd_file == f)
@@ -688,6 +707,9 @@ static void pass_start(uint64_t now)
 		return;
 	best->next = 0;
 	ftx.cur = best;
+	/* its sending line from now on */
+	if (!best->passes_done)
+		ftx.save = true;
 }
 
 /* Chunks of the pass under way, up to FTX_AHEAD queued: true when it
@@ -880,6 +902,8 @@ static void ftx_stop(void)
 	free(ftx.resume);
 	while (ftx.nfiles)
 		file_free(ftx.files[0]);
+	hmap_free(&ftx.file_by_name);
+	hmap_free(&ftx.cand_by_name);
 }
 
 const struct chan_proto file_tx_proto = {

@@ -902,6 +902,10 @@ static void ftx_stop(void)
 	free(ftx.resume);
 	while (ftx.nfiles)
 		file_free(ftx.files[0]);
+	free(ftx.files);
+	for (i = 0; i < ftx.ncands; i++)
+		free(ftx.cands[i].rel);
+	free(ftx.cands);
 	hmap_free(&ftx.file_by_name);
 	hmap_free(&ftx.cand_by_name);
 }

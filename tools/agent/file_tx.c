@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@
 #define FTX_HISTORY	64		/* files the history names */
 #define FTX_HISTORY_AGE	(24 * 3600)	/* s: and only those of the last day */
 
+TAILQ_HEAD(ftx_queue, ftx_file);
+
 struct ftx_file {
 	char *rel;
 	uint64_t rel_hash;
@@ -45,6 +48,8 @@ struct ftx_file {
 	uint8_t passes_done;
 	uint32_t next;			/* chunk of the pass under way */
 	uint64_t due;			/* ms: the next pass may start */
+	TAILQ_ENTRY(ftx_file) q;
+	struct ftx_queue *in;		/* the queue it waits in, or NULL */
 };
 
 /* A file seen in the outbox, not yet taken. */
@@ -86,6 +91,10 @@ static struct {
 	size_t nfiles;
 	struct hmap file_by_name;	/* name's hash -> files[] */
 	struct ftx_file *cur;		/* the file whose pass is under way */
+	/* The files waiting for a pass, each queue in the order of due: the
+	 * taken ones (due when taken), and those between two passes (due
+	 * PassDelay after the last, a constant). */
+	struct ftx_queue fresh, between;
 	struct ftx_hist hist[FTX_HISTORY];
 	size_t nhist, hist_next;
 	struct ftx_resume *resume;
@@ -342,6 +351,19 @@ static bool busy(const char *rel)
 	return false;
 }
 
+static void queue(struct ftx_queue *in, struct ftx_file *f)
+{
+	TAILQ_INSERT_TAIL(in, f, q);
+	f->in = in;
+}
+
+static void unqueue(struct ftx_file *f)
+{
+	if (f->in)
+		TAILQ_REMOVE(f->in, f, q);
+	f->in = NULL;
+}
+
 /* The file of a "sending" line named rel, when it is still the same. */
 static struct ftx_resume *resume_find(const char *rel, uint64_t size, int64_t mtime_ns)
 {
@@ -394,6 +416,7 @@ static void take(struct ftx_cand *c, uint64_t now)
 	f->m.name = (const uint8_t *)f->rel;
 	f->m.name_len = strlen(f->rel);
 	f->due = now;
+	queue(&ftx.fresh, f);
 	r = resume_find(f->rel, f->m.size, f->m.mtime_ns);
 	if (r) {
 		/* the same transfer, for the rx: what it has of it counts */
@@ -603,6 +626,7 @@ static void file_free(struct ftx_file *f)
 		last->slot = f->slot;
 		ftx.files[f->slot] = last;
 	}
+	unqueue(f);
 	if (ftx.cur == f)
 		ftx.cur = NULL;
 	if (ftx.rd_file == f)
@@ -682,20 +706,21 @@ static bool hash_end(struct ftx_file *f)
 	return true;
 }
 
+/* The file due first, the head of one queue or the other. */
+static struct ftx_file *first_due(void)
+{
+	struct ftx_file *a = TAILQ_FIRST(&ftx.fresh), *b = TAILQ_FIRST(&ftx.between);
+
+	return !a ? b : !b ? a : a->due <= b->due ? a : b;
+}
+
 /* The file due first starts its next pass with its META, unless it
  * changed since it was taken. */
 static void pass_start(uint64_t now)
 {
-	struct ftx_file *best = NULL;
-	size_t i;
+	struct ftx_file *best = first_due();
 
-	for (i = 0; i < ftx.nfiles; i++) {
-		struct ftx_file *f = ftx.files[i];
-
-		if (f->due <= now && (!best || f->due < best->due))
-			best = f;
-	}
-	if (!best || !chan_tx_room())
+	if (!best || best->due > now || !chan_tx_room())
 		return;
 	if (!unchanged(best)) {
 		file_drop(best, &ftx.changed, "changed while it was sent");
@@ -705,6 +730,7 @@ static void pass_start(uint64_t now)
 	best->m.flags = best->hashing ? FILE_F_NOSHA : 0;
 	if (meta_send(best))
 		return;
+	unqueue(best);
 	best->next = 0;
 	ftx.cur = best;
 	/* its sending line from now on */
@@ -763,6 +789,7 @@ static bool pass_fill(uint64_t now)
 		file_done(f);
 	} else {
 		f->due = now + chan_cf.files.pass_delay_ms;
+		queue(&ftx.between, f);
 		ftx.save = true;
 	}
 	return true;
@@ -770,8 +797,8 @@ static bool pass_fill(uint64_t now)
 
 static void ftx_tick(uint64_t now, int *timeout)
 {
+	struct ftx_file *next;
 	bool more = false;
-	size_t i;
 
 	if (ftx.scan_now || now >= ftx.next_scan)
 		scan(now);
@@ -794,9 +821,9 @@ static void ftx_tick(uint64_t now, int *timeout)
 		*timeout = 0;
 		return;
 	}
-	for (i = 0; i < ftx.nfiles && !ftx.cur; i++)
-		if (ftx.files[i]->due - now < (uint64_t)*timeout)
-			*timeout = ftx.files[i]->due > now ? ftx.files[i]->due - now : 0;
+	next = first_due();
+	if (next && !ftx.cur && next->due - now < (uint64_t)*timeout)
+		*timeout = next->due > now ? next->due - now : 0;
 	if (ftx.next_scan - now < (uint64_t)*timeout)
 		*timeout = ftx.next_scan > now ? ftx.next_scan - now : 0;
 }
@@ -830,6 +857,8 @@ static void ftx_start(void)
 {
 	struct stat a, b;
 
+	TAILQ_INIT(&ftx.fresh);
+	TAILQ_INIT(&ftx.between);
 	ftx.outbox = open_dir(chan_cf.files.outbox, "Outbox");
 	ftx.sentdir = open_dir(chan_cf.files.sent, "Sent");
 	if (fstat(ftx.outbox, &a) || fstat(ftx.sentdir, &b) || a.st_dev != b.st_dev) {

@@ -55,6 +55,7 @@ struct conf_files {
 	int passes;			/* Passes: 1 to 16 */
 	uint32_t pass_delay_ms;		/* PassDelay */
 	uint32_t history_ms;		/* History: 0 = off */
+	uint32_t history_files;		/* HistoryFiles: the files it names */
 	char inbox[256], partial[256], failed[256];	/* rx */
 	uint32_t deadline_ms;		/* Deadline */
 };

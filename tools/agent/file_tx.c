@@ -30,8 +30,7 @@
 
 #define FTX_AHEAD	1024		/* chunks queued ahead of the socket */
 #define FTX_READ	(1u << 20)	/* a pass reads its file this much at once */
-#define FTX_HISTORY	64		/* files the history names */
-#define FTX_HISTORY_AGE	(24 * 3600)	/* s: and only those of the last day */
+#define FTX_HISTORY_AGE	(24 * 3600)	/* s: the history names the files of the last day */
 
 TAILQ_HEAD(ftx_queue, ftx_file);
 
@@ -95,8 +94,9 @@ static struct {
 	 * taken ones (due when taken), and those between two passes (due
 	 * PassDelay after the last, a constant). */
 	struct ftx_queue fresh, between;
-	struct ftx_hist hist[FTX_HISTORY];
+	struct ftx_hist *hist;		/* a ring of HistoryFiles */
 	size_t nhist, hist_next;
+	size_t hist_cursor;		/* where the last send stopped */
 	struct ftx_resume *resume;
 	size_t nresume;
 	uint32_t chunk;
@@ -164,8 +164,8 @@ static void hist_add(const struct file_meta *m, const char *name, int64_t at)
 		chan_die("strdup");
 	h->m.name = (const uint8_t *)h->name;
 	h->done_at = at;
-	ftx.hist_next = (ftx.hist_next + 1) % FTX_HISTORY;
-	if (ftx.nhist < FTX_HISTORY)
+	ftx.hist_next = (ftx.hist_next + 1) % chan_cf.files.history_files;
+	if (ftx.nhist < chan_cf.files.history_files)
 		ftx.nhist++;
 }
 
@@ -199,7 +199,8 @@ static void hist_save(void)
 	if (!f)
 		return;
 	for (i = 0; i < ftx.nhist; i++) {
-		struct ftx_hist *h = &ftx.hist[(ftx.hist_next + FTX_HISTORY - ftx.nhist + i) % FTX_HISTORY];
+		struct ftx_hist *h = &ftx.hist[(ftx.hist_next + chan_cf.files.history_files - ftx.nhist + i) %
+					       chan_cf.files.history_files];
 
 		state_line(f, h->done_at, &h->m, true);
 	}
@@ -270,7 +271,8 @@ static void hist_load(void)
 	fclose(f);
 }
 
-/* The history's entries of the last day, as state records. */
+/* The history's entries of the last day, as state records, as many as
+ * the state queue takes: the next time on from where this one stopped. */
 static void hist_send(void)
 {
 	uint8_t rec[FILE_META_FIXED + FILE_NAME_MAX];
@@ -278,8 +280,9 @@ static void hist_send(void)
 	size_t i, n;
 
 	for (i = 0; i < ftx.nhist && chan_tx_state_room() > 0; i++) {
-		struct ftx_hist *h = &ftx.hist[i];
+		struct ftx_hist *h = &ftx.hist[ftx.hist_cursor];
 
+		ftx.hist_cursor = (ftx.hist_cursor + 1) % ftx.nhist;
 		if (!h->name || now - h->done_at > FTX_HISTORY_AGE)
 			continue;
 		n = file_put_meta(rec, sizeof(rec), &h->m);
@@ -883,6 +886,9 @@ static void ftx_start(void)
 	if (!ftx.buf || !ftx.rd)
 		chan_die("malloc");
 	ftx.chunk = chunk_size();
+	ftx.hist = calloc(chan_cf.files.history_files, sizeof(*ftx.hist));
+	if (!ftx.hist)
+		chan_die("calloc");
 	hist_load();
 	ftx.ino.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ftx.ino.fd < 0)
@@ -924,8 +930,9 @@ static void ftx_stop(void)
 
 	if (ftx.save)
 		hist_save();
-	for (i = 0; i < FTX_HISTORY; i++)
+	for (i = 0; i < chan_cf.files.history_files; i++)
 		hist_free(&ftx.hist[i]);
+	free(ftx.hist);
 	while (ftx.nresume)
 		resume_drop(&ftx.resume[0]);
 	free(ftx.resume);

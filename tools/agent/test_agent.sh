@@ -27,7 +27,8 @@ tests=(config_errors tcp_100k_four_senders udp_and_lf_framing
        mqtt_events_and_state mqtt_loss_converges mqtt_tx_down_broker_queues
        mqtt_restarts mqtt_restarts_mid_stream mqtt_v311_and_one_way
        files_200_mixed files_loss_5_percent files_blackout_second_pass
-       files_rx_killed_resumes files_history_reports_missing files_names_refused
+       files_rx_killed_resumes files_history_reports_missing files_history_names_many
+       files_names_refused
        files_full_disk files_deadline_failed files_tx_killed_completes
        files_sent_again_not_twice files_partial_superseded files_ten_thousand)
 tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
@@ -920,6 +921,7 @@ conf_files() {
 	Passes = ${PASSES:-2}
 	PassDelay = ${PASS_DELAY:-1s}
 	History = ${HISTORY:-2s}
+	HistoryFiles = ${HISTORY_FILES:-64}
 	EOF
 	cat >"$work/rx.conf" <<-EOF
 	[Channel]
@@ -1080,6 +1082,25 @@ test_files_history_reports_missing() {
 	sleep 1.5
 	expect_eq "rx missing (once, the history repeating)" 1 "$(stat rx missing)"
 	expect_eq "rx files_failed" 1 "$(stat rx files_failed)"
+}
+
+# 150 files sent whole while the link is black, with HistoryFiles = 200:
+# the history names them all, over several of its periods (the state
+# queue takes part of it at a time), and the rx reports each missing once.
+test_files_history_names_many() {
+	HISTORY=500ms HISTORY_FILES=200 PASSES=1 PASS_DELAY=0 files_setup
+	wait_for_s 5 '[ "$(stat rx heartbeats)" -gt 0 ]' || fail "no heartbeat"
+	blackout on
+	mkdir -p "$work/stage/lost"
+	(cd "$work/stage/lost" && seq 1 150 | split -l 1 -a 3 - f)
+	mv "$work/stage/lost" "$work/outbox/"
+	wait_for_s 20 '[ "$(stat tx files_sent)" = 150 ]' || fail "tx sent $(stat tx files_sent)"
+	blackout off
+	wait_for_s 20 '[ "$(stat rx missing)" = 150 ]' || fail "rx missing $(stat rx missing)"
+	sleep 1.5
+	expect_eq "rx missing (once each)" 150 "$(stat rx missing)"
+	expect_eq "reports" 150 "$(ls "$work"/inbox/.diode-failed/*.report | wc -l)"
+	expect_eq "rx files_delivered" 0 "$(stat rx files_delivered)"
 }
 
 # Records an attacker on the rx's network could send (through diode0 only

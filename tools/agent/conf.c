@@ -218,7 +218,7 @@ enum key_id {
 	K_TOPIC, K_SESSIONEXPIRY, K_CAROUSELPERIOD, K_CAROUSELSHARE, K_MAXTOPICS,
 	K_MAXSTATEBYTES, K_PREFIX, K_QOS, K_STATUSTOPIC,
 	K_OUTBOX, K_SENT, K_SETTLE, K_PASSES, K_PASSDELAY, K_HISTORY, K_HISTORYFILES,
-	K_INBOX, K_PARTIAL, K_FAILED, K_DEADLINE,
+	K_INBOX, K_PARTIAL, K_FAILED, K_DEADLINE, K_MARKAGE,
 	K_ENDPOINT, K_SAMPLING, K_PUBLISHING, K_CAROUSEL, K_REBROWSE, K_PORT,
 	K_SECMODE, K_SECPOLICY, K_CERT, K_PKEY, K_TRUST, K_UA_USER, K_UA_PASSWORDFILE,
 	K_USERS, K_ANONYMOUS, K_UA_CAROUSELSHARE, K_END
@@ -851,6 +851,8 @@ static const struct key keys[] = {
 		       .help = "an absolute path" },
 	[K_DEADLINE] = { "Deadline", S_FILES, R_RX, KD_DURATION, FIELD(files.deadline_ms),
 			 .min = 1000, .max = 30 * DAY, .def = 3600000, .help = "1s to 30d" },
+	[K_MARKAGE] = { "MarkAge", S_FILES, R_RX, KD_DURATION, FIELD(files.mark_age_ms),
+			.min = 2 * DAY, .max = 365 * DAY, .def = 7 * DAY, .help = "2d to 365d" },
 
 	[K_ENDPOINT] = { "Endpoint", S_OPCUA, R_TX, .help = "opc.tcp://HOST:PORT",
 			 .set = set_endpoint },

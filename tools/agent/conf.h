@@ -58,6 +58,7 @@ struct conf_files {
 	uint32_t history_files;		/* HistoryFiles: the files it names */
 	char inbox[256], partial[256], failed[256];	/* rx */
 	uint32_t deadline_ms;		/* Deadline */
+	uint64_t mark_age_ms;		/* MarkAge: what became of a file, kept that long */
 };
 
 #define CONF_OPCUA_TRUST 16	/* TrustList = given at most this often */

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hmap.h"
+
 #define FILE_REC_META	1
 #define FILE_REC_CHUNK	2
 
@@ -99,6 +101,27 @@ int file_decode(const uint8_t *rec, size_t len, struct file_meta *m,
 /* A name the receiver may create under its inbox: 0, or FILE_N_*. */
 int file_name_check(const uint8_t *name, size_t len);
 const char *file_name_err_str(int e);
+
+/* The rx's marks (file_marks.c): a mark's content key is that of a file
+ * delivered, 0 for any other. Out of memory: -1. */
+struct file_mark {
+	uint64_t key;
+	uint64_t content;
+	uint8_t state;			/* the rx's */
+	int64_t at;			/* wall clock, s */
+};
+struct file_marks {
+	struct file_mark *v;
+	size_t n, cap;
+	struct hmap by_key, by_content;
+};
+struct file_mark *file_marks_find(struct file_marks *ms, uint64_t key);
+bool file_marks_delivered(const struct file_marks *ms, uint64_t content);
+int file_marks_set(struct file_marks *ms, uint64_t key, uint64_t content, uint8_t state, int64_t at);
+/* Marks older than before go, gone() told of each first: how many. */
+size_t file_marks_prune(struct file_marks *ms, int64_t before,
+			void (*gone)(const struct file_mark *k, void *arg), void *arg);
+void file_marks_free(struct file_marks *ms);
 
 extern const struct chan_proto file_tx_proto, file_rx_proto;
 

@@ -22,12 +22,10 @@
 
 #include "chan.h"
 #include "file.h"
-#include "hmap.h"
 
 #define FRX_MAX_PARTS	256		/* files rebuilt at once */
 #define FRX_SAVE_MS	1000		/* maps saved (writeback started first) */
 #define FRX_VERIFY_STEP	(4u << 20)	/* bytes hashed a turn of the loop (4 ms) */
-#define FRX_MARK_AGE	(7 * 86400)	/* s: marks kept that long */
 #define FRX_PROGRESS	(16u << 20)	/* files this large show progress */
 #define FRX_WRITE	(1u << 20)	/* consecutive chunks written at once */
 
@@ -49,23 +47,14 @@ struct frx_part {
 	struct file_sha *hs;
 };
 
-struct frx_mark {
-	uint64_t key;
-	uint64_t content;		/* file_content_key, 0 when not known */
-	uint8_t state;
-	int64_t at;			/* wall clock, s */
-};
-
 static struct {
 	int inbox, partial, failed;	/* directory fds */
 	struct frx_part *parts[FRX_MAX_PARTS];
 	size_t nparts;
 	/* a week of marks, looked up at every META and at every chunk of a
-	 * file already done: by key, and by content for those done */
-	struct frx_mark *marks;
-	size_t nmarks, cap_marks;
-	struct hmap mark_by_key, done_by_content;
-	uint64_t next_save, next_check;
+	 * file already done */
+	struct file_marks marks;
+	uint64_t next_save, next_check, next_prune;
 	uint8_t *buf;
 	/* consecutive chunks of one file not yet written: a write a chunk
 	 * would be a system call every 1.4 KB */
@@ -151,16 +140,6 @@ static int map_write(uint64_t key, uint8_t state, int64_t at, const uint8_t *rec
 	return r ? -1 : 0;
 }
 
-static struct frx_mark *mark_find(uint64_t key)
-{
-	size_t pos = 0;
-	uint32_t i;
-
-	if (hmap_next(&frx.mark_by_key, key, &pos, &i))
-		return &frx.marks[i];
-	return NULL;
-}
-
 static bool sha_known(const struct file_meta *m)
 {
 	return !(m->flags & FILE_F_NOSHA);
@@ -170,33 +149,18 @@ static bool sha_known(const struct file_meta *m)
  * content. */
 static bool delivered_before(const struct file_meta *m)
 {
-	uint64_t content = file_content_key(m);
-	size_t pos = 0;
-	uint32_t i;
-
-	while (hmap_next(&frx.done_by_content, content, &pos, &i))
-		if (frx.marks[i].state == FRX_DONE && frx.marks[i].content == content)
-			return true;
-	return false;
+	return file_marks_delivered(&frx.marks, file_content_key(m));
 }
 
-static void mark_set(uint64_t key, uint64_t content, uint8_t state, int64_t at)
+static struct file_mark *mark_find(uint64_t key)
 {
-	struct frx_mark *k = mark_find(key);
+	return file_marks_find(&frx.marks, key);
+}
 
-	if (!k) {
-		if (frx.nmarks == frx.cap_marks) {
-			frx.cap_marks = frx.cap_marks ? 2 * frx.cap_marks : 64;
-			frx.marks = realloc(frx.marks, frx.cap_marks * sizeof(*frx.marks));
-			if (!frx.marks)
-				chan_die("realloc");
-		}
-		if (hmap_put(&frx.mark_by_key, key, frx.nmarks))
-			chan_die("malloc");
-		k = &frx.marks[frx.nmarks++];
-	}
-	*k = (struct frx_mark){ key, content, state, at };
-	if (state == FRX_DONE && content && hmap_put(&frx.done_by_content, content, k - frx.marks))
+static void mark_set(const struct file_meta *m, uint8_t state, int64_t at)
+{
+	if (file_marks_set(&frx.marks, m->key,
+			   state == FRX_DONE && sha_known(m) ? file_content_key(m) : 0, state, at))
 		chan_die("malloc");
 }
 
@@ -206,7 +170,7 @@ static void mark(const uint8_t *rec, size_t len, const struct file_meta *m, uint
 	int64_t now = wall_ms() / 1000;
 	uint64_t key = m->key;
 
-	mark_set(key, sha_known(m) ? file_content_key(m) : 0, state, now);
+	mark_set(m, state, now);
 	if (map_write(key, state, now, rec, len, NULL, 0, NULL))
 		fprintf(stderr, "diode-agent: %s: cannot write the mark of %016" PRIx64 ": %s\n",
 			chan_cf.name, key, strerror(errno));
@@ -720,6 +684,32 @@ static void progress(void)
 	fprintf(stderr, "\033[K");
 }
 
+static void mark_gone(const struct file_mark *k, void *arg)
+{
+	char n[64];
+
+	(void)arg;
+	key_name(n, sizeof(n), k->key, "map");
+	unlinkat(frx.partial, n, 0);
+}
+
+/* Marks older than MarkAge go, their maps with them: a year of files
+ * would otherwise be a year of small files in the partial area. */
+static void marks_prune(void)
+{
+	file_marks_prune(&frx.marks, wall_ms() / 1000 - (int64_t)(chan_cf.files.mark_age_ms / 1000),
+			 mark_gone, NULL);
+}
+
+/* A quarter of MarkAge, between a second and an hour: a walk of every
+ * mark each time. */
+static uint64_t prune_every(void)
+{
+	uint64_t ms = chan_cf.files.mark_age_ms / 4;
+
+	return ms < 1000 ? 1000 : ms > 3600000 ? 3600000 : ms;
+}
+
 static void frx_tick(uint64_t now, int *timeout)
 {
 	size_t i, budget = FRX_VERIFY_STEP;
@@ -748,6 +738,10 @@ static void frx_tick(uint64_t now, int *timeout)
 				part_fail(p, "deadline: not complete in time", &frx.failed_deadline, true);
 		}
 		frx.next_check = now + 1000;
+	}
+	if (now >= frx.next_prune) {
+		marks_prune();
+		frx.next_prune = now + prune_every();
 	}
 }
 
@@ -814,10 +808,10 @@ static void map_load(const char *fname, int64_t now)
 	if (file_decode(rec, mlen, &m, &c) != FILE_REC_META || m.key != key)
 		goto bad;
 	if (s != FRX_PARTIAL) {
-		if (now / 1000 - at > FRX_MARK_AGE)
+		if ((now - at * 1000) > (int64_t)chan_cf.files.mark_age_ms)
 			unlinkat(frx.partial, fname, 0);
 		else
-			mark_set(key, sha_known(&m) ? file_content_key(&m) : 0, s, at);
+			mark_set(&m, s, at);
 		goto out;
 	}
 	nl = strchr(nl + 1, '\n');
@@ -933,9 +927,7 @@ static void frx_stop(void)
 		fputc('\n', stderr);
 	while (frx.nparts)
 		part_free(frx.parts[0]);
-	free(frx.marks);
-	hmap_free(&frx.mark_by_key);
-	hmap_free(&frx.done_by_content);
+	file_marks_free(&frx.marks);
 	free(frx.buf);
 	free(frx.wb);
 }

@@ -202,7 +202,51 @@ static bool test_names(void)
 	return true;
 }
 
+static size_t gone_n;
+static int64_t gone_max_at;
+
+static void gone(const struct file_mark *k, void *arg)
+{
+	(void)arg;
+	gone_n++;
+	if (k->at > gone_max_at)
+		gone_max_at = k->at;
+}
+
+/* Marks found by key, the delivered ones by content; a mark set again
+ * loses its old content; pruning drops exactly the old ones, telling of
+ * each, and every other is still found both ways. */
+static bool test_marks(void)
+{
+	struct file_marks ms = { 0 };
+	uint64_t i;
+
+	KTAP_EXPECT(!file_marks_find(&ms, 1) && !file_marks_delivered(&ms, 1));
+	for (i = 1; i <= 1000; i++)
+		KTAP_EXPECT(!file_marks_set(&ms, i, i % 2 ? 0 : 5000 + i, i % 5, (int64_t)i));
+	KTAP_EXPECT(ms.n == 1000);
+	KTAP_EXPECT(file_marks_find(&ms, 7) && file_marks_find(&ms, 7)->state == 2);
+	KTAP_EXPECT(file_marks_delivered(&ms, 5002) && !file_marks_delivered(&ms, 5001));
+	KTAP_EXPECT(!file_marks_set(&ms, 2, 9999, 1, 2));
+	KTAP_EXPECT(!file_marks_delivered(&ms, 5002) && file_marks_delivered(&ms, 9999) && ms.n == 1000);
+	KTAP_EXPECT(file_marks_prune(&ms, 501, gone, NULL) == 500);
+	KTAP_EXPECT(gone_n == 500 && gone_max_at == 500 && ms.n == 500);
+	/* the places freed are taken again */
+	for (i = 2001; i <= 2500; i++)
+		KTAP_EXPECT(!file_marks_set(&ms, i, 0, 0, 3000));
+	for (i = 1; i <= 1000; i++) {
+		struct file_mark *k = file_marks_find(&ms, i);
+
+		KTAP_EXPECT(i <= 500 ? !k : k && k->key == i && k->at == (int64_t)i);
+		KTAP_EXPECT(file_marks_delivered(&ms, 5000 + i) == (i > 500 && i % 2 == 0));
+	}
+	KTAP_EXPECT(!file_marks_delivered(&ms, 9999));
+	file_marks_free(&ms);
+	return true;
+}
+
 static const struct ktap_test tests[] = {
+	{ "marks", test_marks },
 	{ "sha256_vector", test_sha256_vector },
 	{ "chunks", test_chunks },
 	{ "meta_roundtrip", test_meta_roundtrip },

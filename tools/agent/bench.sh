@@ -19,7 +19,8 @@ count=${1:-500000}
 work=$(mktemp -d /tmp/diode-agent-bench.XXXXXX)
 ns_tx=dab-tx-$$ ns_rx=dab-rx-$$
 
-source "$here/bench_lib.sh"
+source "$here/ns_lib.sh"
+trap 'ns_end "$ns_tx" "$ns_rx"; rm -rf "$work"' EXIT
 wait_for() {
 	local i
 	for i in $(seq 200); do eval "$1" && return 0; sleep 0.05; done

@@ -27,7 +27,8 @@ work=$(mktemp -d /tmp/diode-agent-bench-files.XXXXXX)
 ns_tx=dbf-tx-$$ ns_rx=dbf-rx-$$
 
 [ -x "$flood" ] || { echo "bench: no $flood: make -C tools bench/udpflood" >&2; exit 1; }
-source "$here/bench_lib.sh"
+source "$here/ns_lib.sh"
+trap 'ns_end "$ns_tx" "$ns_rx"; rm -rf "$work"' EXIT
 
 ip netns add "$ns_tx" && ip netns add "$ns_rx" || exit 1
 ip -n "$ns_tx" link set lo up; ip -n "$ns_rx" link set lo up

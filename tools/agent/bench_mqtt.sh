@@ -28,7 +28,8 @@ period=${CAROUSEL_PERIOD:-10s} share=${CAROUSEL_SHARE:-10%} ntopics=${TOPICS:-10
 work=$(mktemp -d /tmp/diode-mqtt-bench.XXXXXX)
 ns_tx=dmb-tx-$$ ns_rx=dmb-rx-$$
 
-source "$here/bench_lib.sh"
+source "$here/ns_lib.sh"
+trap 'ns_end "$ns_tx" "$ns_rx"; rm -rf "$work"' EXIT
 die() { echo "bench: $*" >&2; tail -5 "$work"/*.log >&2 2>/dev/null; exit 1; }
 wait_for() {	# wait_for SECONDS CONDITION
 	local end=$((SECONDS + $1))

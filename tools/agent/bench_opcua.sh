@@ -36,7 +36,8 @@ work=$(mktemp -d /tmp/diode-opcua-bench.XXXXXX)
 ns_tx=dob-tx-$$ ns_rx=dob-rx-$$
 src=opc.tcp://127.0.0.1:4840 mir=opc.tcp://127.0.0.1:4841
 
-source "$here/bench_lib.sh"
+source "$here/ns_lib.sh"
+trap 'ns_end "$ns_tx" "$ns_rx"; rm -rf "$work"' EXIT
 die() { echo "bench: $*" >&2; tail -5 "$work"/*.log >&2 2>/dev/null; exit 1; }
 until_s() {	# until_s SECONDS CONDITION: 1 when it timed out
 	local end=$((SECONDS + $1))

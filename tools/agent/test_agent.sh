@@ -11,6 +11,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 agent=$(realpath "${1:-$here/diode-agent}")
 tool=$here/syslogtool.py
+source "$here/ns_lib.sh"
 # loadgen sends and collects like syslogtool.py, without a python process
 # each (make check builds it); syslogtool.py checks
 lg=$here/loadgen
@@ -39,27 +40,10 @@ tests+=(opcua_mirror_across opcua_loss_and_rx_restart opcua_model_changes
 work=$(mktemp -d /tmp/diode-agent-test.XXXXXX)
 ns_tx=dat-tx-$$ ns_rx=dat-rx-$$
 
-# Everything a test started runs in one of the two namespaces.
-cleanup_test() {
-	local ns p
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	done
-	sleep 0.1
-	for ns in "$ns_tx" "$ns_rx"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	done
-	ip netns del "$ns_tx" 2>/dev/null
-	ip netns del "$ns_rx" 2>/dev/null
-}
-# Every test's namespaces end with -$$-I: all of them go at the end.
-cleanup_all() {
-	local ns
-	for ns in $(ip netns list | awk '{ print $1 }' | grep -- "-$$-"); do
-		ns_tx=$ns ns_rx=$ns cleanup_test
-	done
-}
-trap 'cleanup_all; rm -rf "${base:-$work}"' EXIT
+# Everything a test started runs in one of its two namespaces, whose names
+# end with -$$-I: all of them go at the end.
+end_all() { ns_end $(ip netns list | awk '{ print $1 }' | grep -- "-$$-"); }
+trap 'end_all; rm -rf "${base:-$work}"' EXIT
 
 fail() { echo "# FAIL: $*" >&2; exit 1; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
@@ -624,7 +608,7 @@ test_link_priority_shared() {
 	[ "$ms" -ge 2300 ] || fail "2300 messages in $ms ms: faster than the link's rate"
 	[ "$(statf "$work/state-tx/l7.status" link_waits)" -gt 0 ] || fail "bulk never waited"
 	sleep 0.5
-	cleanup_test
+	ns_end "$ns_tx" "$ns_rx"
 	expect_eq "bulk" "2000 2000 0 0 0 0 0" "$(python3 "$tool" check "$work/out7" bulk:2000:1000)"
 	expect_eq "urgent" "300 300 0 0 0 0 0" "$(python3 "$tool" check "$work/out8" urgent:300:1000)"
 	echo "# 2300 messages in $ms ms through a shared 8mbit"
@@ -1841,7 +1825,7 @@ run_test() {	# run_test I NAME
 	(set -e; [ -n "${AGENT_TRACE:-}" ] && { PS4='+ $SECONDS.${EPOCHREALTIME#*.} '; set -x; }; "test_$t")
 	rc=$?
 	echo "# $t: $((SECONDS - t0)) s"
-	cleanup_test
+	ns_end "$ns_tx" "$ns_rx"
 	if [ $rc = 0 ]; then echo "ok $i $t"
 	else echo "not ok $i $t"
 		for l in "$work"/tx.log "$work"/rx.log; do [ -f "$l" ] && sed 's/^/# /' "$l" | tail -5; done

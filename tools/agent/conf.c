@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The channel file: sections, keys and values in the style of diodectl's. */
+/*
+ * The channel file: sections, keys and values in the style of diodectl's.
+ * Each key is one row of keys[] (its section, the role it is for, its kind,
+ * field, range, default and help); a key of a usual kind needs that row, its
+ * enum key_id and its field in struct conf, nothing else.
+ */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>

@@ -194,17 +194,19 @@ int diode_socket_send(struct diode_device *diode, struct sk_buff *skb)
 	rcu_read_lock_bh();
 	sock = rcu_dereference_bh(diode->sock);
 	if (sock) {
-		/* The frame is a packet of its own: the inner packet's
-		 * connection, extensions and timestamp must not follow it
-		 * into conntrack and NAT. The IPv4 tunnel output would scrub
-		 * it, the IPv6 one does not.
-		 */
-		skb_scrub_packet(skb, !net_eq(sock_net(sock->sk), dev_net(diode->dev)));
 		skb->mark = 0;
-		if (diode->remote.sa.sa_family == AF_INET)
+		if (diode->remote.sa.sa_family == AF_INET) {
 			ret = diode_send4(diode, sock, skb);
-		else
+		} else {
+			/* The frame is a packet of its own: the inner packet's
+			 * connection, extensions and timestamp must not follow
+			 * it into conntrack and NAT. The IPv4 tunnel output
+			 * scrubs it itself, the IPv6 one does not.
+			 */
+			skb_scrub_packet(skb, !net_eq(sock_net(sock->sk),
+						      dev_net(diode->dev)));
 			ret = diode_send6(diode, sock, skb);
+		}
 	}
 	rcu_read_unlock_bh();
 	if (ret)

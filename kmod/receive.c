@@ -544,7 +544,7 @@ static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb
 		memcpy(cb->sealed, skb->data, skb->len);
 	}
 	diode_nonce(iv, session->salt4, counter);
-	sg_init_one(sg, skb->data, skb->len);
+	sg_set_buf(sg, skb->data, skb->len);
 	aead_request_set_callback(cb->req, 0, diode_open_done, skb);
 	aead_request_set_ad(cb->req, DIODE_HEADER_LEN);
 	aead_request_set_crypt(cb->req, sg, sg, skb->len - DIODE_HEADER_LEN, iv);

@@ -133,7 +133,7 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 	if (!cb->req)
 		goto drop;
 	diode_nonce(iv, session->salt4, counter);
-	sg_init_one(sg, skb->data, skb->len);
+	sg_set_buf(sg, skb->data, skb->len);
 	aead_request_set_callback(cb->req, 0, diode_seal_done, skb);
 	aead_request_set_ad(cb->req, DIODE_HEADER_LEN);
 	aead_request_set_crypt(cb->req, sg, sg, body_len, iv);

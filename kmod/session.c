@@ -31,6 +31,8 @@ static struct aead_request *diode_aead_request_alloc_room(struct crypto_aead *ae
 	aead_request_set_tfm(req, aead);
 	*sg = (struct scatterlist *)((u8 *)req + sg_off);
 	*iv = (u8 *)req + iv_off;
+	/* One entry, which each use points at its buffer with sg_set_buf(). */
+	sg_init_table(*sg, 1);
 	return req;
 }
 

@@ -91,6 +91,26 @@ static void diode_seal_done(diode_crypto_cb_arg arg, int err)
 }
 
 /*
+ * Completes the checksum that the stack left to the device
+ * (CHECKSUM_PARTIAL), as skb_checksum_help() would, on the linear and
+ * private skb that sealing needs anyway: one csum_partial() over the data.
+ */
+static int diode_csum_complete(struct sk_buff *skb)
+{
+	int start = skb_checksum_start_offset(skb);
+	int field = start + skb->csum_offset;
+
+	if (unlikely(skb_is_gso(skb) || start < 0 || start >= skb->len ||
+		     field + sizeof(__sum16) > skb->len))
+		return -EINVAL;
+	*(__sum16 *)(skb->data + field) =
+		csum_fold(csum_partial(skb->data + start, skb->len - start, 0)) ?:
+		CSUM_MANGLED_0;
+	skb->ip_summed = CHECKSUM_NONE;
+	return 0;
+}
+
+/*
  * Seals the body in @skb as a frame of @type and sends it. Consumes @skb and
  * a reference to @session, which the frame keeps until it is sent: one
  * packet costs one reference, taken in diode_xmit.
@@ -105,13 +125,13 @@ static void diode_seal(struct diode_device *diode, struct diode_session *session
 	u64 counter;
 	u8 *iv;
 
-	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
-		goto drop;
 	/* Sealed in place: data shared with a clone (TCP keeps one for
 	 * retransmission, the DIODE target's copy mode makes one) is copied
 	 * first, whatever part of it the clone may own.
 	 */
 	if (skb_linearize(skb) || skb_cow(skb, DIODE_HEADROOM))
+		goto drop;
+	if (skb->ip_summed == CHECKSUM_PARTIAL && diode_csum_complete(skb))
 		goto drop;
 	tailroom = skb_tailroom(skb);
 	if (tailroom < DIODE_AUTHTAG_LEN &&

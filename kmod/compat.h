@@ -10,6 +10,7 @@
 #include <linux/netdevice.h>
 #include <linux/crypto.h>
 #include <linux/hrtimer.h>
+#include <net/genetlink.h>
 #include <net/rtnetlink.h>
 #include <net/udp_tunnel.h>
 
@@ -57,6 +58,17 @@ static inline void *diode_crypto_cb_data(struct crypto_async_request *req)
 	.validation_type = NLA_VALIDATE_RANGE_PTR,			\
 	.range = (struct netlink_range_validation *)(_range),		\
 }
+#endif
+
+/*
+ * 6.2 split the operations of a generic netlink family: its pre_doit() and
+ * post_doit() are passed a struct genl_split_ops, 6.1's a struct genl_ops.
+ * They are declared as taking a `const diode_compat_genl_ops *`.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+typedef struct genl_split_ops diode_compat_genl_ops;
+#else
+typedef struct genl_ops diode_compat_genl_ops;
 #endif
 
 /* 6.11 turned the NETIF_F_LLTX feature into the dev->lltx flag. */

@@ -25,14 +25,41 @@
 /* Every diode device, so that a dying namespace can take its devices along. */
 static LIST_HEAD(diode_devices);
 
+const struct diode_config diode_config_default = {
+	.mode = DIODE_MODE_NONE,
+	.replay_window = DIODE_REPLAY_WINDOW_DEFAULT,
+	.rekey_after_time = DIODE_REKEY_TIME_DEFAULT,
+	.rekey_after_frames = DIODE_REKEY_FRAMES_DEFAULT,
+	.max_session_age = DIODE_MAX_SESSION_AGE_DEFAULT,
+	.heartbeat_ms = DIODE_HEARTBEAT_MS_DEFAULT,
+	.redundancy = 1,
+	.fec_parity = 1,
+	.fec_interleave = 1,
+	.encap = DIODE_ENCAP_UDP,
+	.ethertype = DIODE_ETHERTYPE_DEFAULT,
+	.dest_mac = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+};
+
+void diode_device_set_config(struct diode_device *diode,
+			     const struct diode_config *config)
+{
+	ASSERT_RTNL();
+	lockdep_assert_held(&diode->lock);
+	write_seqlock_bh(&diode->config_lock);
+	diode->config = *config;
+	write_sequnlock_bh(&diode->config_lock);
+}
+
 static struct diode_announce_params diode_session_params(struct diode_device *diode)
 {
+	const struct diode_config *config = &diode->config;
+
 	return (struct diode_announce_params) {
-		.heartbeat_ms = cpu_to_be32(diode->heartbeat_ms),
-		.redundancy = diode->redundancy,
-		.fec_data = diode->fec_data,
-		.fec_parity = diode->fec_data ? diode->fec_parity : 0,
-		.fec_interleave = diode->fec_data ? diode->fec_interleave : 0,
+		.heartbeat_ms = cpu_to_be32(config->heartbeat_ms),
+		.redundancy = config->redundancy,
+		.fec_data = config->fec_data,
+		.fec_parity = config->fec_data ? config->fec_parity : 0,
+		.fec_interleave = config->fec_data ? config->fec_interleave : 0,
 	};
 }
 
@@ -52,11 +79,11 @@ static struct diode_session *diode_new_tx_session(struct diode_device *diode)
 	struct diode_announce_params params = diode_session_params(diode);
 	struct diode_session *session;
 
-	session = diode_session_new_tx(&diode->keys, &params, diode->recent_tags);
+	session = diode_session_new_tx(&diode->config.keys, &params, diode->recent_tags);
 	if (IS_ERR(session))
 		return session;
 	session->rekey_kick = diode_rekey_kick(diode);
-	session->rekey_limit = diode->rekey_after_frames;
+	session->rekey_limit = diode->config.rekey_after_frames;
 	memmove(&diode->recent_tags[1], &diode->recent_tags[0],
 		sizeof(diode->recent_tags) - sizeof(diode->recent_tags[0]));
 	diode->recent_tags[0] = session->tag;
@@ -82,9 +109,9 @@ int diode_device_start_session(struct diode_device *diode)
 {
 	struct diode_session *session = NULL, *old;
 
-	if (diode->mode != DIODE_MODE_TX || !netif_running(diode->dev))
+	if (diode->config.mode != DIODE_MODE_TX || !netif_running(diode->dev))
 		return 0;
-	if (diode->keys.ready) {
+	if (diode->config.keys.ready) {
 		session = diode_new_tx_session(diode);
 		if (IS_ERR(session))
 			return PTR_ERR(session);
@@ -110,7 +137,7 @@ int diode_device_start_session(struct diode_device *diode)
 	if (session) {
 		mod_delayed_work(system_power_efficient_wq, &diode->heartbeat_work, 0);
 		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
-				 diode->rekey_after_time * HZ - diode_rekey_lead(diode));
+				 diode->config.rekey_after_time * HZ - diode_rekey_lead(diode));
 	}
 	return 0;
 }
@@ -132,14 +159,15 @@ static void diode_rekey_worker(struct work_struct *work)
 						    lockdep_is_held(&diode->lock));
 	next = rcu_dereference_protected(diode->tx_next,
 					 lockdep_is_held(&diode->lock));
-	if (diode->mode != DIODE_MODE_TX || !netif_running(diode->dev) ||
+	if (diode->config.mode != DIODE_MODE_TX || !netif_running(diode->dev) ||
 	    !current_session)
 		goto out;
 
 	if (next) {
 		due = diode->tx_next_announced + lead;
 		/* Past its frame limit, the session gives way sooner. */
-		if (atomic64_read(&current_session->tx_counter) >= diode->rekey_after_frames &&
+		if (atomic64_read(&current_session->tx_counter) >=
+		    diode->config.rekey_after_frames &&
 		    time_before(diode->tx_next_announced + DIODE_REKEY_MIN_LEAD, due))
 			due = diode->tx_next_announced + DIODE_REKEY_MIN_LEAD;
 		if (time_before(now, due)) {
@@ -162,14 +190,14 @@ static void diode_rekey_worker(struct work_struct *work)
 		diode_session_put(current_session);
 		diode->tx_started = now;
 		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
-				 diode->rekey_after_time * HZ - lead);
+				 diode->config.rekey_after_time * HZ - lead);
 		goto out;
 	}
 
-	due = diode->tx_started + diode->rekey_after_time * HZ - lead;
+	due = diode->tx_started + diode->config.rekey_after_time * HZ - lead;
 	/* The limits may have changed since the session began. */
 	WRITE_ONCE(current_session->rekey_kick, diode_rekey_kick(diode));
-	WRITE_ONCE(current_session->rekey_limit, diode->rekey_after_frames);
+	WRITE_ONCE(current_session->rekey_limit, diode->config.rekey_after_frames);
 	if (time_before(now, due) &&
 	    atomic64_read(&current_session->tx_counter) < current_session->rekey_kick) {
 		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
@@ -237,9 +265,9 @@ int diode_device_fit_mtu(struct diode_device *diode)
 	unsigned int mtu = diode->dev->mtu, fec = 0;
 
 	ASSERT_RTNL();
-	if (diode->fec_data)
-		fec = diode_fec_overhead(diode->fec_data);
-	if (diode->encap == DIODE_ENCAP_ETH) {
+	if (diode->config.fec_data)
+		fec = diode_fec_overhead(diode->config.fec_data);
+	if (diode->config.encap == DIODE_ENCAP_ETH) {
 		mtu = diode_eth_mtu(diode);
 		if (!mtu)
 			return 0;
@@ -257,14 +285,14 @@ int diode_device_fit_mtu(struct diode_device *diode)
 
 static int diode_link_open(struct diode_device *diode)
 {
-	if (diode->encap == DIODE_ENCAP_UDP)
+	if (diode->config.encap == DIODE_ENCAP_UDP)
 		return diode_socket_open(diode);
-	return diode->lower_ifindex ? diode_eth_open(diode) : 0;
+	return diode->config.lower_ifindex ? diode_eth_open(diode) : 0;
 }
 
 static void diode_link_close(struct diode_device *diode)
 {
-	if (diode->encap == DIODE_ENCAP_UDP)
+	if (diode->config.encap == DIODE_ENCAP_UDP)
 		diode_socket_close(diode);
 	else
 		diode_eth_close(diode);
@@ -291,7 +319,7 @@ static int diode_open(struct net_device *dev)
 	 * long as the device it sends on is up.
 	 */
 	lower = rtnl_dereference(diode->lower);
-	if (diode->mode == DIODE_MODE_RX || (lower && !netif_running(lower)))
+	if (diode->config.mode == DIODE_MODE_RX || (lower && !netif_running(lower)))
 		netif_carrier_off(dev);
 	else
 		netif_carrier_on(dev);
@@ -318,7 +346,7 @@ static int diode_stop(struct net_device *dev)
 	 * once. A sender starts a new session when it comes up.
 	 */
 	mutex_lock(&diode->lock);
-	if (diode->mode != DIODE_MODE_RX)
+	if (diode->config.mode != DIODE_MODE_RX)
 		diode_device_stop_sessions(diode);
 	mutex_unlock(&diode->lock);
 	diode_emit_stop(diode);
@@ -384,7 +412,7 @@ static void diode_destruct(struct net_device *dev)
 	diode_emit_stop(diode);
 	dst_cache_destroy(&diode->dst_cache);
 	free_percpu(diode->stats);
-	memzero_explicit(&diode->keys, sizeof(diode->keys));
+	memzero_explicit(&diode->config.keys, sizeof(diode->config.keys));
 }
 
 static const struct net_device_ops diode_netdev_ops = {
@@ -428,18 +456,8 @@ static void diode_setup(struct net_device *dev)
 
 	diode->dev = dev;
 	INIT_LIST_HEAD(&diode->device_list);
-	diode->replay_window = DIODE_REPLAY_WINDOW_DEFAULT;
-	diode->rekey_after_time = DIODE_REKEY_TIME_DEFAULT;
-	diode->rekey_after_frames = DIODE_REKEY_FRAMES_DEFAULT;
-	diode->max_session_age = DIODE_MAX_SESSION_AGE_DEFAULT;
-	diode->heartbeat_ms = DIODE_HEARTBEAT_MS_DEFAULT;
-	diode->redundancy = 1;
-	diode->fec_parity = 1;
-	diode->fec_interleave = 1;
-	diode->encap = DIODE_ENCAP_UDP;
-	diode->ethertype = DIODE_ETHERTYPE_DEFAULT;
-	eth_broadcast_addr(diode->dest_mac);
-	seqlock_init(&diode->dest_mac_lock);
+	diode->config = diode_config_default;
+	seqlock_init(&diode->config_lock);
 	diode_emit_init(diode);
 	mutex_init(&diode->lock);
 	spin_lock_init(&diode->rx_lock);
@@ -503,24 +521,24 @@ static int diode_lower_event(struct notifier_block *nb, unsigned long event,
 	struct diode_device *diode;
 
 	list_for_each_entry(diode, &diode_devices, device_list) {
-		if (diode->encap != DIODE_ENCAP_ETH ||
-		    diode->lower_ifindex != dev->ifindex ||
+		if (diode->config.encap != DIODE_ENCAP_ETH ||
+		    diode->config.lower_ifindex != dev->ifindex ||
 		    !net_eq(dev_net(diode->dev), dev_net(dev)))
 			continue;
 		switch (event) {
 		case NETDEV_UNREGISTER:
 			dev_close(diode->dev);
-			diode->lower_ifindex = 0;
+			diode->config.lower_ifindex = 0;
 			break;
 		case NETDEV_CHANGEMTU:
 			diode_device_fit_mtu(diode);
 			break;
 		case NETDEV_UP:
-			if (diode->mode == DIODE_MODE_TX)
+			if (diode->config.mode == DIODE_MODE_TX)
 				netif_carrier_on(diode->dev);
 			break;
 		case NETDEV_DOWN:
-			if (diode->mode == DIODE_MODE_TX)
+			if (diode->config.mode == DIODE_MODE_TX)
 				netif_carrier_off(diode->dev);
 			break;
 		}

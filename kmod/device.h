@@ -41,8 +41,39 @@ enum { DIODE_RX_PREVIOUS, DIODE_RX_CURRENT, DIODE_RX_NEXT, DIODE_RX_SLOTS };
 #define DIODE_RX_GRACE (2 * HZ)
 
 /*
- * Configuration (mode, keys, addresses, timers) changes under rtnl and @lock;
- * the data path reads the mode with READ_ONCE() and reaches the socket and
+ * Every setting of a device, all that DIODE_CMD_SET_DEVICE changes
+ * (uapi/diode.yaml documents each). A change builds a new one aside and
+ * commits it whole (netlink.c).
+ */
+struct diode_config {
+	enum diode_mode mode;
+	struct diode_static_keys keys;
+	union diode_sockaddr local, remote;	/* sa_family 0 when unset */
+	u32 replay_window;
+	u32 rekey_after_time;			/* seconds */
+	u64 rekey_after_frames;
+	u32 max_session_age;			/* seconds, 0 for no limit */
+	/* What a sender announces: a change starts a new session. */
+	u32 heartbeat_ms;
+	u8 redundancy;
+	u8 fec_data, fec_parity, fec_interleave;
+	u64 rate;				/* bit/s on the wire, 0: no limit */
+	enum diode_encap encap;
+	int lower_ifindex;			/* DIODE_ENCAP_ETH */
+	u16 ethertype;
+	u8 dest_mac[ETH_ALEN];
+};
+
+/* A new device's settings, and what DIODE_A_REPLACE returns to. */
+extern const struct diode_config diode_config_default;
+
+/*
+ * The configuration changes under rtnl, @lock and @config_lock (only the
+ * unsetting of a lower device that goes away under rtnl alone). The mode,
+ * the encapsulation, the addresses, the lower device and the EtherType
+ * change only while the device is down; what changes while it is up and is
+ * read without @lock (the data path, the heartbeat) is read under
+ * @config_lock with diode_config_get(). The data path reaches the socket and
  * the sessions through RCU. A receiver's session slots change under
  * @rx_lock, since the data path promotes the next session.
  */
@@ -53,22 +84,8 @@ struct diode_device {
 	struct list_head device_list;
 	struct mutex lock;
 
-	enum diode_mode mode;
-	struct diode_static_keys keys;
-	union diode_sockaddr local, remote;	/* sa_family 0 when unset */
-	u32 replay_window;
-	u32 rekey_after_time;			/* seconds */
-	u64 rekey_after_frames;
-	u32 max_session_age;			/* seconds, 0 for no limit */
-	u32 heartbeat_ms;
-	u8 redundancy;
-	u8 fec_data, fec_parity, fec_interleave;
-	u64 rate;				/* bit/s on the wire, 0: no limit */
-	enum diode_encap encap;
-	int lower_ifindex;			/* DIODE_ENCAP_ETH */
-	u16 ethertype;
-	u8 dest_mac[ETH_ALEN];			/* changed under @dest_mac_lock too */
-	seqlock_t dest_mac_lock;		/* the data path reads it unlocked */
+	struct diode_config config;
+	seqlock_t config_lock;
 	struct net_device __rcu *lower;		/* held while up */
 	struct packet_type eth_pt;		/* a receiver's, while up */
 
@@ -112,6 +129,24 @@ struct diode_device {
 int diode_device_init(void);
 void diode_device_uninit(void);
 bool diode_is_device(const struct net_device *dev);
+/* Under rtnl and @lock: @config becomes the device's configuration. */
+void diode_device_set_config(struct diode_device *diode,
+			     const struct diode_config *config);
+
+/*
+ * Copies @member of the configuration to *@out where neither rtnl nor @lock
+ * is held, never torn by a change that is being committed.
+ */
+#define diode_config_get(diode, member, out) do {			\
+	unsigned int __seq;						\
+									\
+	BUILD_BUG_ON(sizeof(*(out)) != sizeof((diode)->config.member));	\
+	do {								\
+		__seq = read_seqbegin(&(diode)->config_lock);		\
+		memcpy((out), &(diode)->config.member, sizeof(*(out)));	\
+	} while (read_seqretry(&(diode)->config_lock, __seq));		\
+} while (0)
+
 /* Under rtnl: the MTU that fits the encapsulation and FEC settings. */
 int diode_device_fit_mtu(struct diode_device *diode);
 
@@ -125,7 +160,8 @@ void diode_device_stop_sessions(struct diode_device *diode);
 /* The counter at which a sender prepares its next session: 7/8 of the limit. */
 static inline u64 diode_rekey_kick(const struct diode_device *diode)
 {
-	return diode->rekey_after_frames - diode->rekey_after_frames / 8;
+	return diode->config.rekey_after_frames -
+	       diode->config.rekey_after_frames / 8;
 }
 
 /* The least time a next session is announced before it is used. */
@@ -134,7 +170,7 @@ static inline u64 diode_rekey_kick(const struct diode_device *diode)
 /* How long a next session is announced before it is used. */
 static inline unsigned long diode_rekey_lead(const struct diode_device *diode)
 {
-	return min_t(unsigned long, HZ, diode->rekey_after_time * HZ / 2);
+	return min_t(unsigned long, HZ, diode->config.rekey_after_time * HZ / 2);
 }
 
 #endif /* _DIODE_DEVICE_H */

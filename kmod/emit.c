@@ -31,7 +31,7 @@ static void diode_wire_send(struct diode_device *diode, struct sk_buff *skb)
 {
 	int ret;
 
-	if (diode->encap == DIODE_ENCAP_ETH)
+	if (diode->config.encap == DIODE_ENCAP_ETH)
 		ret = diode_eth_send(diode, skb);
 	else
 		ret = diode_socket_send(diode, skb);
@@ -45,9 +45,9 @@ static void diode_wire_send(struct diode_device *diode, struct sk_buff *skb)
 static unsigned int diode_wire_len(const struct diode_device *diode,
 				   const struct sk_buff *skb)
 {
-	if (diode->encap == DIODE_ENCAP_ETH)
+	if (diode->config.encap == DIODE_ENCAP_ETH)
 		return skb->len + ETH_HLEN;
-	if (diode->remote.sa.sa_family == AF_INET)
+	if (diode->config.remote.sa.sa_family == AF_INET)
 		return skb->len + sizeof(struct iphdr) + sizeof(struct udphdr);
 	return skb->len + sizeof(struct ipv6hdr) + sizeof(struct udphdr);
 }
@@ -56,9 +56,11 @@ static unsigned int diode_wire_len(const struct diode_device *diode,
 static void diode_pace_run(struct diode_device *diode)
 {
 	struct sk_buff_head *queue = &diode->pace_queue;
-	u64 rate = READ_ONCE(diode->rate), now = ktime_get_ns(), burst_ns;
+	u64 rate, now = ktime_get_ns(), burst_ns;
 	struct sk_buff_head due;
 	struct sk_buff *skb;
+
+	diode_config_get(diode, rate, &rate);
 
 	__skb_queue_head_init(&due);
 	spin_lock(&queue->lock);
@@ -97,8 +99,10 @@ static void diode_transmit(struct diode_device *diode, struct sk_buff *skb)
 	struct sk_buff_head *queue = &diode->pace_queue;
 	unsigned long flags;
 	bool queued = false;
+	u64 rate;
 
-	if (!READ_ONCE(diode->rate)) {
+	diode_config_get(diode, rate, &rate);
+	if (!rate) {
 		diode_wire_send(diode, skb);
 		return;
 	}

@@ -36,7 +36,7 @@ unsigned int diode_eth_mtu(struct diode_device *diode)
 	struct net_device *lower;
 
 	ASSERT_RTNL();
-	lower = __dev_get_by_index(dev_net(diode->dev), diode->lower_ifindex);
+	lower = __dev_get_by_index(dev_net(diode->dev), diode->config.lower_ifindex);
 	if (!lower || lower->mtu <= DIODE_OVERHEAD)
 		return 0;
 	return lower->mtu - DIODE_OVERHEAD;
@@ -46,13 +46,13 @@ int diode_eth_open(struct diode_device *diode)
 {
 	struct net_device *lower;
 
-	lower = __dev_get_by_index(dev_net(diode->dev), diode->lower_ifindex);
+	lower = __dev_get_by_index(dev_net(diode->dev), diode->config.lower_ifindex);
 	if (!lower || lower->type != ARPHRD_ETHER)
 		return -ENODEV;
 	dev_hold(lower);
 	rcu_assign_pointer(diode->lower, lower);
-	if (diode->mode == DIODE_MODE_RX) {
-		diode->eth_pt.type = htons(diode->ethertype);
+	if (diode->config.mode == DIODE_MODE_RX) {
+		diode->eth_pt.type = htons(diode->config.ethertype);
 		diode->eth_pt.dev = lower;
 		diode->eth_pt.func = diode_eth_receive;
 		diode->eth_pt.af_packet_priv = diode;
@@ -82,7 +82,6 @@ int diode_eth_send(struct diode_device *diode, struct sk_buff *skb)
 	struct net_device *lower;
 	struct ethhdr *eth;
 	int ret = -ENETDOWN;
-	unsigned int seq;
 
 	rcu_read_lock_bh();
 	lower = rcu_dereference_bh(diode->lower);
@@ -93,12 +92,9 @@ int diode_eth_send(struct diode_device *diode, struct sk_buff *skb)
 		goto drop;
 	skb_scrub_packet(skb, !net_eq(dev_net(lower), dev_net(diode->dev)));
 	eth = skb_push(skb, ETH_HLEN);
-	do {
-		seq = read_seqbegin(&diode->dest_mac_lock);
-		ether_addr_copy(eth->h_dest, diode->dest_mac);
-	} while (read_seqretry(&diode->dest_mac_lock, seq));
+	diode_config_get(diode, dest_mac, &eth->h_dest);
 	ether_addr_copy(eth->h_source, lower->dev_addr);
-	eth->h_proto = htons(diode->ethertype);
+	eth->h_proto = htons(diode->config.ethertype);
 	skb_reset_mac_header(skb);
 	skb_set_network_header(skb, ETH_HLEN);
 	skb->protocol = eth->h_proto;

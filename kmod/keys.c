@@ -3,6 +3,7 @@
  * The key schedule of docs/protocol.md: X25519 from the kernel's curve25519
  * library, HKDF-SHA256 on the crypto API's hmac(sha256).
  */
+#include <crypto/algapi.h>
 #include <crypto/hash.h>
 #include <crypto/sha2.h>
 #include <linux/string.h>
@@ -41,6 +42,20 @@ int diode_keys_prepare(struct diode_static_keys *keys, bool sender)
 	sha256(material, sizeof(material), keys->salt);
 	keys->ready = true;
 	return 0;
+}
+
+/*
+ * Whether two sets hold the same configured keys, what is derived from them
+ * aside; in constant time, since setting the same key again is no change.
+ */
+bool diode_keys_equal(const struct diode_static_keys *a,
+		      const struct diode_static_keys *b)
+{
+	return a->has_private == b->has_private && a->has_peer == b->has_peer &&
+	       a->has_psk == b->has_psk &&
+	       !crypto_memneq(a->private_key, b->private_key, DIODE_KEY_LEN) &&
+	       !crypto_memneq(a->peer_key, b->peer_key, DIODE_KEY_LEN) &&
+	       !crypto_memneq(a->psk, b->psk, DIODE_KEY_LEN);
 }
 
 static int diode_hmac(struct crypto_shash *hmac, const u8 *key,

@@ -30,6 +30,8 @@ struct diode_session_keys {
 };
 
 int diode_keys_prepare(struct diode_static_keys *keys, bool sender);
+bool diode_keys_equal(const struct diode_static_keys *a,
+		      const struct diode_static_keys *b);
 int diode_keys_derive(const struct diode_static_keys *keys,
 		      const u8 ephemeral_dh[DIODE_KEY_LEN],
 		      const u8 ephemeral_pub[DIODE_KEY_LEN], u16 tag, u64 created,

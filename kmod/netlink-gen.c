@@ -44,7 +44,7 @@ const struct nla_policy diode_get_device_nl_policy[DIODE_A_IFNAME + 1] = {
 };
 
 /* DIODE_CMD_SET_DEVICE - do */
-const struct nla_policy diode_set_device_nl_policy[DIODE_A_RX_MARK + 1] = {
+const struct nla_policy diode_set_device_nl_policy[DIODE_A_REPLACE + 1] = {
 	[DIODE_A_IFINDEX] = { .type = NLA_U32, },
 	[DIODE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = DIODE_IFNAME_LEN_MAX, },
 	[DIODE_A_MODE] = NLA_POLICY_MAX(NLA_U8, 2),
@@ -68,6 +68,7 @@ const struct nla_policy diode_set_device_nl_policy[DIODE_A_RX_MARK + 1] = {
 	[DIODE_A_ETHERTYPE] = NLA_POLICY_MIN(NLA_U16, DIODE_ETHERTYPE_MIN),
 	[DIODE_A_DEST_MAC] = NLA_POLICY_EXACT_LEN(DIODE_MAC_LEN),
 	[DIODE_A_RX_MARK] = NLA_POLICY_NESTED(diode_rx_mark_nl_policy),
+	[DIODE_A_REPLACE] = { .type = NLA_FLAG, },
 };
 
 /* DIODE_CMD_RESET_SESSIONS - do */
@@ -96,7 +97,7 @@ const struct genl_ops diode_nl_ops[4] = {
 		.cmd		= DIODE_CMD_SET_DEVICE,
 		.doit		= diode_nl_set_device_doit,
 		.policy		= diode_set_device_nl_policy,
-		.maxattr	= DIODE_A_RX_MARK,
+		.maxattr	= DIODE_A_REPLACE,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{

@@ -16,7 +16,7 @@ extern const struct nla_policy diode_rx_mark_nl_policy[DIODE_RX_MARK_A_PAD + 1];
 
 extern const struct nla_policy diode_get_device_nl_policy[DIODE_A_IFNAME + 1];
 
-extern const struct nla_policy diode_set_device_nl_policy[DIODE_A_RX_MARK + 1];
+extern const struct nla_policy diode_set_device_nl_policy[DIODE_A_REPLACE + 1];
 
 extern const struct nla_policy diode_reset_sessions_nl_policy[DIODE_A_IFNAME + 1];
 

@@ -4,7 +4,6 @@
  * of diode devices. Every attribute is under a strict policy; SET applies all
  * of its attributes or none.
  */
-#include <crypto/algapi.h>
 #include <linux/etherdevice.h>
 #include <linux/if.h>
 #include <linux/if_arp.h>
@@ -12,6 +11,7 @@
 #include <net/ipv6.h>
 #include <net/rtnetlink.h>
 
+#include "compat.h"
 #include "device.h"
 #include "netlink.h"
 #include "netlink-gen.h"
@@ -159,7 +159,7 @@ static int diode_put_rx_mark(struct sk_buff *msg, struct diode_device *diode)
 	struct diode_rx_mark mark;
 	struct nlattr *nest;
 
-	if (diode->mode != DIODE_MODE_RX)
+	if (diode->config.mode != DIODE_MODE_RX)
 		return 0;
 	diode_rx_mark_read(diode, &mark);
 	nest = nla_nest_start(msg, DIODE_A_RX_MARK);
@@ -191,11 +191,12 @@ static int diode_put_stats(struct sk_buff *msg, struct diode_device *diode)
 	return 0;
 }
 
-/* Under rtnl: one device, as DIODE_CMD_GET_DEVICE answers. */
-static int diode_fill_device(struct sk_buff *msg, struct net_device *dev,
+/* Under rtnl and @diode->lock: one device, as DIODE_CMD_GET_DEVICE answers. */
+static int diode_fill_device(struct sk_buff *msg, struct diode_device *diode,
 			     u32 portid, u32 seq, int flags)
 {
-	struct diode_device *diode = netdev_priv(dev);
+	const struct diode_config *config = &diode->config;
+	struct net_device *dev = diode->dev;
 	const struct {
 		struct diode_session __rcu **session;
 		enum diode_session_slot slot;
@@ -215,33 +216,32 @@ static int diode_fill_device(struct sk_buff *msg, struct net_device *dev,
 			  DIODE_CMD_GET_DEVICE);
 	if (!hdr)
 		return -EMSGSIZE;
-	mutex_lock(&diode->lock);
 	if (nla_put_u32(msg, DIODE_A_IFINDEX, dev->ifindex) ||
 	    nla_put_string(msg, DIODE_A_IFNAME, dev->name) ||
-	    nla_put_u8(msg, DIODE_A_MODE, diode->mode) ||
-	    (diode->keys.has_private &&
-	     nla_put(msg, DIODE_A_PUBLIC_KEY, DIODE_KEY_LEN, diode->keys.public_key)) ||
-	    (diode->keys.has_peer &&
-	     nla_put(msg, DIODE_A_PEER_PUBLIC_KEY, DIODE_KEY_LEN, diode->keys.peer_key)) ||
-	    nla_put_u8(msg, DIODE_A_HAS_PRESHARED_KEY, diode->keys.has_psk) ||
-	    diode_put_sockaddr(msg, DIODE_A_LOCAL, &diode->local) ||
-	    diode_put_sockaddr(msg, DIODE_A_REMOTE, &diode->remote) ||
-	    nla_put_u32(msg, DIODE_A_REPLAY_WINDOW, diode->replay_window) ||
-	    nla_put_u32(msg, DIODE_A_REKEY_AFTER_TIME, diode->rekey_after_time) ||
+	    nla_put_u8(msg, DIODE_A_MODE, config->mode) ||
+	    (config->keys.has_private &&
+	     nla_put(msg, DIODE_A_PUBLIC_KEY, DIODE_KEY_LEN, config->keys.public_key)) ||
+	    (config->keys.has_peer &&
+	     nla_put(msg, DIODE_A_PEER_PUBLIC_KEY, DIODE_KEY_LEN, config->keys.peer_key)) ||
+	    nla_put_u8(msg, DIODE_A_HAS_PRESHARED_KEY, config->keys.has_psk) ||
+	    diode_put_sockaddr(msg, DIODE_A_LOCAL, &config->local) ||
+	    diode_put_sockaddr(msg, DIODE_A_REMOTE, &config->remote) ||
+	    nla_put_u32(msg, DIODE_A_REPLAY_WINDOW, config->replay_window) ||
+	    nla_put_u32(msg, DIODE_A_REKEY_AFTER_TIME, config->rekey_after_time) ||
 	    nla_put_u64_64bit(msg, DIODE_A_REKEY_AFTER_FRAMES,
-			      diode->rekey_after_frames, DIODE_A_PAD) ||
-	    nla_put_u32(msg, DIODE_A_MAX_SESSION_AGE, diode->max_session_age) ||
-	    nla_put_u32(msg, DIODE_A_HEARTBEAT_INTERVAL, diode->heartbeat_ms) ||
-	    nla_put_u8(msg, DIODE_A_REDUNDANCY, diode->redundancy) ||
-	    nla_put_u8(msg, DIODE_A_FEC_DATA, diode->fec_data) ||
-	    nla_put_u8(msg, DIODE_A_FEC_PARITY, diode->fec_parity) ||
-	    nla_put_u8(msg, DIODE_A_FEC_INTERLEAVE, diode->fec_interleave) ||
-	    nla_put_u64_64bit(msg, DIODE_A_RATE, diode->rate, DIODE_A_PAD) ||
-	    nla_put_u8(msg, DIODE_A_ENCAP, diode->encap) ||
-	    (diode->lower_ifindex &&
-	     nla_put_u32(msg, DIODE_A_LOWER_IFINDEX, diode->lower_ifindex)) ||
-	    nla_put_u16(msg, DIODE_A_ETHERTYPE, diode->ethertype) ||
-	    nla_put(msg, DIODE_A_DEST_MAC, ETH_ALEN, diode->dest_mac) ||
+			      config->rekey_after_frames, DIODE_A_PAD) ||
+	    nla_put_u32(msg, DIODE_A_MAX_SESSION_AGE, config->max_session_age) ||
+	    nla_put_u32(msg, DIODE_A_HEARTBEAT_INTERVAL, config->heartbeat_ms) ||
+	    nla_put_u8(msg, DIODE_A_REDUNDANCY, config->redundancy) ||
+	    nla_put_u8(msg, DIODE_A_FEC_DATA, config->fec_data) ||
+	    nla_put_u8(msg, DIODE_A_FEC_PARITY, config->fec_parity) ||
+	    nla_put_u8(msg, DIODE_A_FEC_INTERLEAVE, config->fec_interleave) ||
+	    nla_put_u64_64bit(msg, DIODE_A_RATE, config->rate, DIODE_A_PAD) ||
+	    nla_put_u8(msg, DIODE_A_ENCAP, config->encap) ||
+	    (config->lower_ifindex &&
+	     nla_put_u32(msg, DIODE_A_LOWER_IFINDEX, config->lower_ifindex)) ||
+	    nla_put_u16(msg, DIODE_A_ETHERTYPE, config->ethertype) ||
+	    nla_put(msg, DIODE_A_DEST_MAC, ETH_ALEN, config->dest_mac) ||
 	    nla_put_u8(msg, DIODE_A_CARRIER, netif_carrier_ok(dev)) ||
 	    diode_put_rx_mark(msg, diode))
 		goto err;
@@ -261,32 +261,24 @@ static int diode_fill_device(struct sk_buff *msg, struct net_device *dev,
 	nla_nest_end(msg, sessions);
 	if (diode_put_stats(msg, diode))
 		goto err;
-	mutex_unlock(&diode->lock);
 	genlmsg_end(msg, hdr);
 	return 0;
 
 err:
-	mutex_unlock(&diode->lock);
 	genlmsg_cancel(msg, hdr);
 	return -EMSGSIZE;
 }
 
 int diode_nl_get_device_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct net_device *dev;
+	struct diode_device *diode = info->user_ptr[0];
 	struct sk_buff *msg;
 	int ret;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	rtnl_lock();
-	dev = diode_lookup(info);
-	if (IS_ERR(dev))
-		ret = PTR_ERR(dev);
-	else
-		ret = diode_fill_device(msg, dev, info->snd_portid, info->snd_seq, 0);
-	rtnl_unlock();
+	ret = diode_fill_device(msg, diode, info->snd_portid, info->snd_seq, 0);
 	if (ret) {
 		nlmsg_free(msg);
 		return ret;
@@ -304,12 +296,16 @@ int diode_nl_get_device_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	rtnl_lock();
 	for_each_netdev(net, dev) {
+		struct diode_device *diode = netdev_priv(dev);
+
 		if (!diode_is_device(dev))
 			continue;
 		if (index++ < cb->args[0])
 			continue;
-		ret = diode_fill_device(skb, dev, NETLINK_CB(cb->skb).portid,
+		mutex_lock(&diode->lock);
+		ret = diode_fill_device(skb, diode, NETLINK_CB(cb->skb).portid,
 					cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		mutex_unlock(&diode->lock);
 		if (ret)
 			break;
 		cb->args[0] = index;
@@ -360,117 +356,143 @@ static __be16 diode_sockaddr_port(const union diode_sockaddr *addr)
 
 /*
  * A new key, or all zeros to remove the key; private keys are clamped as
- * X25519 uses them. Returns whether it differs from the key held: setting the
- * same key again (setconf does) changes nothing.
+ * X25519 uses them.
  */
-static bool diode_take_key(const struct nlattr *nla, u8 held[DIODE_KEY_LEN],
-			   bool *held_present, bool private)
+static void diode_take_key(const struct nlattr *nla, u8 key[DIODE_KEY_LEN],
+			   bool *present, bool private)
 {
-	bool present = memchr_inv(nla_data(nla), 0, DIODE_KEY_LEN) != NULL;
-	u8 key[DIODE_KEY_LEN];
-	bool changed;
-
 	memcpy(key, nla_data(nla), DIODE_KEY_LEN);
-	if (present && private)
+	*present = memchr_inv(key, 0, DIODE_KEY_LEN) != NULL;
+	if (*present && private)
 		curve25519_clamp_secret(key);
-	changed = present != *held_present || crypto_memneq(key, held, DIODE_KEY_LEN);
-	memcpy(held, key, DIODE_KEY_LEN);
-	*held_present = present;
-	memzero_explicit(key, sizeof(key));
-	return changed;
 }
 
-/* The new configuration is built aside and committed only when all of it is valid. */
-struct diode_config {
-	enum diode_mode mode;
-	struct diode_static_keys keys;
-	union diode_sockaddr local, remote;
-	u32 replay_window;
-	u32 rekey_after_time;
-	u64 rekey_after_frames;
-	u32 max_session_age;
-	/* What a sender announces: a change starts a new session. */
-	u32 heartbeat_ms;
-	u8 redundancy;
-	u8 fec_data, fec_parity, fec_interleave;
-	u64 rate;
-	enum diode_encap encap;
-	int lower_ifindex;
-	u16 ethertype;
-	u8 dest_mac[ETH_ALEN];
-	/* A receiver's mark, when the request gives one above the current. */
-	struct diode_rx_mark rx_mark;
-	bool rx_mark_raise;
-};
-
-/* The attributes of the link: encapsulation, pacing and loss resilience. */
-static int diode_take_link_attrs(struct diode_device *diode,
-				 struct genl_info *info, struct diode_config *new)
+/* The attributes of a request, taken into @config; only addresses can be malformed. */
+static int diode_take_attrs(struct genl_info *info, struct diode_config *config)
 {
 	struct nlattr **attrs = info->attrs;
+	int ret;
 
-	new->heartbeat_ms = diode->heartbeat_ms;
-	new->redundancy = diode->redundancy;
-	new->fec_data = diode->fec_data;
-	new->fec_parity = diode->fec_parity;
-	new->fec_interleave = diode->fec_interleave;
-	new->rate = diode->rate;
-	new->encap = diode->encap;
-	new->lower_ifindex = diode->lower_ifindex;
-	new->ethertype = diode->ethertype;
-	memcpy(new->dest_mac, diode->dest_mac, ETH_ALEN);
-
+	if (attrs[DIODE_A_MODE])
+		config->mode = nla_get_u8(attrs[DIODE_A_MODE]);
+	if (attrs[DIODE_A_PRIVATE_KEY])
+		diode_take_key(attrs[DIODE_A_PRIVATE_KEY], config->keys.private_key,
+			       &config->keys.has_private, true);
+	if (attrs[DIODE_A_PEER_PUBLIC_KEY])
+		diode_take_key(attrs[DIODE_A_PEER_PUBLIC_KEY], config->keys.peer_key,
+			       &config->keys.has_peer, false);
+	if (attrs[DIODE_A_PRESHARED_KEY])
+		diode_take_key(attrs[DIODE_A_PRESHARED_KEY], config->keys.psk,
+			       &config->keys.has_psk, false);
+	if (attrs[DIODE_A_LOCAL]) {
+		ret = diode_parse_sockaddr(info, DIODE_A_LOCAL, &config->local);
+		if (ret)
+			return ret;
+	}
+	if (attrs[DIODE_A_REMOTE]) {
+		ret = diode_parse_sockaddr(info, DIODE_A_REMOTE, &config->remote);
+		if (ret)
+			return ret;
+	}
+	if (attrs[DIODE_A_REPLAY_WINDOW])
+		config->replay_window = nla_get_u32(attrs[DIODE_A_REPLAY_WINDOW]);
+	if (attrs[DIODE_A_REKEY_AFTER_TIME])
+		config->rekey_after_time = nla_get_u32(attrs[DIODE_A_REKEY_AFTER_TIME]);
+	if (attrs[DIODE_A_REKEY_AFTER_FRAMES])
+		config->rekey_after_frames = nla_get_u64(attrs[DIODE_A_REKEY_AFTER_FRAMES]);
+	if (attrs[DIODE_A_MAX_SESSION_AGE])
+		config->max_session_age = nla_get_u32(attrs[DIODE_A_MAX_SESSION_AGE]);
 	if (attrs[DIODE_A_HEARTBEAT_INTERVAL])
-		new->heartbeat_ms = nla_get_u32(attrs[DIODE_A_HEARTBEAT_INTERVAL]);
+		config->heartbeat_ms = nla_get_u32(attrs[DIODE_A_HEARTBEAT_INTERVAL]);
 	if (attrs[DIODE_A_REDUNDANCY])
-		new->redundancy = nla_get_u8(attrs[DIODE_A_REDUNDANCY]);
+		config->redundancy = nla_get_u8(attrs[DIODE_A_REDUNDANCY]);
 	if (attrs[DIODE_A_FEC_DATA])
-		new->fec_data = nla_get_u8(attrs[DIODE_A_FEC_DATA]);
+		config->fec_data = nla_get_u8(attrs[DIODE_A_FEC_DATA]);
 	if (attrs[DIODE_A_FEC_PARITY])
-		new->fec_parity = nla_get_u8(attrs[DIODE_A_FEC_PARITY]);
+		config->fec_parity = nla_get_u8(attrs[DIODE_A_FEC_PARITY]);
 	if (attrs[DIODE_A_FEC_INTERLEAVE])
-		new->fec_interleave = nla_get_u8(attrs[DIODE_A_FEC_INTERLEAVE]);
-	if (attrs[DIODE_A_RATE]) {
-		new->rate = nla_get_u64(attrs[DIODE_A_RATE]);
-		if (new->rate && new->rate < DIODE_RATE_MIN) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_RATE],
-					    "rate must be 0 (no limit) or at least 64 kbit/s");
-			return -EINVAL;
-		}
-	}
+		config->fec_interleave = nla_get_u8(attrs[DIODE_A_FEC_INTERLEAVE]);
+	if (attrs[DIODE_A_RATE])
+		config->rate = nla_get_u64(attrs[DIODE_A_RATE]);
 	if (attrs[DIODE_A_ENCAP])
-		new->encap = nla_get_u8(attrs[DIODE_A_ENCAP]);
-	if (attrs[DIODE_A_ETHERTYPE]) {
-		new->ethertype = nla_get_u16(attrs[DIODE_A_ETHERTYPE]);
-		if (diode_ethertype_taken(new->ethertype)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_ETHERTYPE],
-					    "this EtherType is of a protocol the kernel or the link handles itself (IP, ARP, VLAN, MPLS, PPPoE, LLDP, ...): use one of diode's own, as the default 0x88b5");
-			return -EINVAL;
-		}
-	}
-	if (attrs[DIODE_A_DEST_MAC]) {
-		memcpy(new->dest_mac, nla_data(attrs[DIODE_A_DEST_MAC]), ETH_ALEN);
-		if (is_zero_ether_addr(new->dest_mac)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_DEST_MAC],
-					    "the destination MAC cannot be all zeros");
-			return -EINVAL;
-		}
-	}
-	if (attrs[DIODE_A_LOWER_IFINDEX]) {
-		struct net_device *lower;
+		config->encap = nla_get_u8(attrs[DIODE_A_ENCAP]);
+	if (attrs[DIODE_A_LOWER_IFINDEX])
+		config->lower_ifindex = nla_get_u32(attrs[DIODE_A_LOWER_IFINDEX]);
+	if (attrs[DIODE_A_ETHERTYPE])
+		config->ethertype = nla_get_u16(attrs[DIODE_A_ETHERTYPE]);
+	if (attrs[DIODE_A_DEST_MAC])
+		memcpy(config->dest_mac, nla_data(attrs[DIODE_A_DEST_MAC]), ETH_ALEN);
+	return 0;
+}
 
-		new->lower_ifindex = nla_get_u32(attrs[DIODE_A_LOWER_IFINDEX]);
-		lower = new->lower_ifindex ?
-			__dev_get_by_index(dev_net(diode->dev), new->lower_ifindex) : NULL;
-		if (new->lower_ifindex && (!lower || lower->type != ARPHRD_ETHER)) {
+/*
+ * The whole of @new, as the device would have it: what the policy cannot
+ * check of single values, and what values mean together. An error names the
+ * attribute when the request gave it. Derives what the keys of @new need:
+ * a copy made from the defaults has none of it.
+ */
+static int diode_check_config(struct diode_device *diode,
+			      struct genl_info *info, struct diode_config *new)
+{
+	const struct diode_config *now = &diode->config;
+	bool running = netif_running(diode->dev);
+	struct nlattr **attrs = info->attrs;
+	struct net_device *lower;
+	int ret;
+
+	if (new->remote.sa.sa_family &&
+	    (diode_sockaddr_any(&new->remote) || !diode_sockaddr_port(&new->remote))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_REMOTE],
+				    "remote needs an address and a port");
+		return -EINVAL;
+	}
+	if (new->local.sa.sa_family && new->remote.sa.sa_family &&
+	    new->local.sa.sa_family != new->remote.sa.sa_family) {
+		GENL_SET_ERR_MSG(info, "local and remote must be of the same address family");
+		return -EINVAL;
+	}
+	if (running && (new->mode != now->mode ||
+			memcmp(&new->local, &now->local, sizeof(new->local)) ||
+			memcmp(&new->remote, &now->remote, sizeof(new->remote)))) {
+		GENL_SET_ERR_MSG(info, "bring the device down to change its mode, local or remote");
+		return -EBUSY;
+	}
+	if (new->replay_window % 64) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_REPLAY_WINDOW],
+				    "replay window must be a multiple of 64");
+		return -EINVAL;
+	}
+	ret = diode_keys_prepare(&new->keys, new->mode == DIODE_MODE_TX);
+	if (ret) {
+		GENL_SET_ERR_MSG(info, "the peer public key is not usable (low-order point)");
+		return ret;
+	}
+	if (new->rate && new->rate < DIODE_RATE_MIN) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_RATE],
+				    "rate must be 0 (no limit) or at least 64 kbit/s");
+		return -EINVAL;
+	}
+	if (diode_ethertype_taken(new->ethertype)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_ETHERTYPE],
+				    "this EtherType is of a protocol the kernel or the link handles itself (IP, ARP, VLAN, MPLS, PPPoE, LLDP, ...): use one of diode's own, as the default 0x88b5");
+		return -EINVAL;
+	}
+	if (is_zero_ether_addr(new->dest_mac)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_DEST_MAC],
+				    "the destination MAC cannot be all zeros");
+		return -EINVAL;
+	}
+	if (new->lower_ifindex) {
+		lower = __dev_get_by_index(dev_net(diode->dev), new->lower_ifindex);
+		if (!lower || lower->type != ARPHRD_ETHER) {
 			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_LOWER_IFINDEX],
 					    "the lower device must be an Ethernet device of the same namespace");
 			return -EINVAL;
 		}
 	}
-	if (netif_running(diode->dev) &&
-	    (new->encap != diode->encap || new->lower_ifindex != diode->lower_ifindex ||
-	     new->ethertype != diode->ethertype)) {
+	if (running && (new->encap != now->encap ||
+			new->lower_ifindex != now->lower_ifindex ||
+			new->ethertype != now->ethertype)) {
 		GENL_SET_ERR_MSG(info, "bring the device down to change its encapsulation, lower device or EtherType");
 		return -EBUSY;
 	}
@@ -484,9 +506,14 @@ static bool diode_rx_mark_below(const struct diode_rx_mark *a,
 	       (a->created == b->created && a->counter < b->counter);
 }
 
-/* Under @diode->lock: the mark a request gives, checked against the current one. */
+/*
+ * The mark a request gives, checked against the current one and the mode
+ * the device will have; *@raise tells whether it is above the current one.
+ */
 static int diode_take_rx_mark(struct diode_device *diode,
-			      struct genl_info *info, struct diode_config *new)
+			      struct genl_info *info,
+			      const struct diode_config *new,
+			      struct diode_rx_mark *mark, bool *raise)
 {
 	struct nlattr *nla = info->attrs[DIODE_A_RX_MARK];
 	struct nlattr *tb[DIODE_RX_MARK_A_MAX + 1];
@@ -507,24 +534,95 @@ static int diode_take_rx_mark(struct diode_device *diode,
 				    "a mark needs both its creation time and its counter");
 		return -EINVAL;
 	}
-	new->rx_mark.created = nla_get_u64(tb[DIODE_RX_MARK_A_CREATED]);
-	new->rx_mark.counter = nla_get_u64(tb[DIODE_RX_MARK_A_COUNTER]);
+	mark->created = nla_get_u64(tb[DIODE_RX_MARK_A_CREATED]);
+	mark->counter = nla_get_u64(tb[DIODE_RX_MARK_A_COUNTER]);
 	diode_rx_mark_read(diode, &now);
-	if (diode_rx_mark_below(&new->rx_mark, &now)) {
+	if (diode_rx_mark_below(mark, &now)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, nla,
 				    "a mark only rises: this one is below the receiver's current mark");
 		return -ERANGE;
 	}
-	new->rx_mark_raise = diode_rx_mark_below(&now, &new->rx_mark);
+	*raise = diode_rx_mark_below(&now, mark);
 	return 0;
 }
 
+static bool diode_announced_changed(const struct diode_config *old,
+				    const struct diode_config *new)
+{
+	return new->heartbeat_ms != old->heartbeat_ms ||
+	       new->redundancy != old->redundancy ||
+	       new->fec_data != old->fec_data ||
+	       (new->fec_data && (new->fec_parity != old->fec_parity ||
+				  new->fec_interleave != old->fec_interleave));
+}
+
+/* Under rtnl: the MTU a failed request changed goes back to what it was. */
+static void diode_restore_mtu(struct diode_device *diode, unsigned int mtu)
+{
+	if (diode->dev->mtu != mtu && dev_set_mtu(diode->dev, mtu))
+		netdev_warn(diode->dev, "cannot restore the MTU %u\n", mtu);
+}
+
 /*
- * Under @diode->lock: the sessions held are all below a mark raised above
- * what they delivered, and are forgotten; the sender's current session is
- * learnt again from its next ANNOUNCE, above the mark. Frames authenticated
- * since the mark was checked may have raised it past the request's: it then
- * stays where it is.
+ * @new, checked whole, becomes the device's configuration; @old receives the
+ * one it replaces, which comes back if what follows fails. Only the MTU and
+ * a sender's new session can fail, and they come first: a link that cannot
+ * carry the MTU it had gets a smaller one.
+ */
+static int diode_commit_config(struct diode_device *diode,
+			       struct genl_info *info,
+			       const struct diode_config *new,
+			       struct diode_config *old)
+{
+	bool keys_changed = !diode_keys_equal(&new->keys, &diode->config.keys);
+	bool mode_changed = new->mode != diode->config.mode;
+	bool restart = keys_changed || mode_changed ||
+		       diode_announced_changed(&diode->config, new);
+	unsigned int old_mtu = diode->dev->mtu;
+	int ret;
+
+	*old = diode->config;
+	diode_device_set_config(diode, new);
+	ret = diode_device_fit_mtu(diode);
+	if (ret) {
+		GENL_SET_ERR_MSG(info, "the MTU of the device cannot be changed to fit these settings (the lower device's MTU?); nothing was changed");
+		goto err_config;
+	}
+	if (restart) {
+		ret = diode_device_start_session(diode);
+		if (ret) {
+			GENL_SET_ERR_MSG(info, "cannot start a session with these keys");
+			goto err_mtu;
+		}
+	}
+
+	/* A receiver's sessions outlive its going down, but not its keys or
+	 * its mode. Its mark stays: keys set again may be the same.
+	 */
+	if (old->mode == DIODE_MODE_RX && (keys_changed || mode_changed))
+		diode_device_stop_sessions(diode);
+	/* New limits apply from the next session on; the rekey timer looks
+	 * at them again now.
+	 */
+	if ((new->rekey_after_time != old->rekey_after_time ||
+	     new->rekey_after_frames != old->rekey_after_frames) &&
+	    netif_running(diode->dev) && new->mode == DIODE_MODE_TX)
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, 0);
+	return 0;
+
+err_mtu:
+	diode_restore_mtu(diode, old_mtu);
+err_config:
+	diode_device_set_config(diode, old);
+	return ret;
+}
+
+/*
+ * Under rtnl and @diode->lock: the sessions held are all below a mark raised
+ * above what they delivered, and are forgotten; the sender's current session
+ * is learnt again from its next ANNOUNCE, above the mark. Frames
+ * authenticated since the mark was checked may have raised it past the
+ * request's: it then stays where it is.
  */
 static void diode_commit_rx_mark(struct diode_device *diode,
 				 const struct diode_rx_mark *mark)
@@ -533,235 +631,45 @@ static void diode_commit_rx_mark(struct diode_device *diode,
 	diode_rx_mark_raise(diode, mark);
 }
 
-static bool diode_announced_changed(const struct diode_device *diode,
-				    const struct diode_config *new)
-{
-	return new->heartbeat_ms != diode->heartbeat_ms ||
-	       new->redundancy != diode->redundancy ||
-	       new->fec_data != diode->fec_data ||
-	       (new->fec_data && (new->fec_parity != diode->fec_parity ||
-				  new->fec_interleave != diode->fec_interleave));
-}
-
-/* Commits the link attributes; returns the ones it replaced in @new. */
-static void diode_swap_link_attrs(struct diode_device *diode,
-				  struct diode_config *new)
-{
-	unsigned int i;
-
-	swap(diode->heartbeat_ms, new->heartbeat_ms);
-	swap(diode->redundancy, new->redundancy);
-	swap(diode->fec_data, new->fec_data);
-	swap(diode->fec_parity, new->fec_parity);
-	swap(diode->fec_interleave, new->fec_interleave);
-	swap(diode->encap, new->encap);
-	swap(diode->lower_ifindex, new->lower_ifindex);
-	swap(diode->ethertype, new->ethertype);
-	new->rate = xchg(&diode->rate, new->rate);
-	/* The data path sends to the old address or the new, never a mix. */
-	write_seqlock_bh(&diode->dest_mac_lock);
-	for (i = 0; i < ETH_ALEN; i++)
-		swap(diode->dest_mac[i], new->dest_mac[i]);
-	write_sequnlock_bh(&diode->dest_mac_lock);
-}
-
-/* Under rtnl: the MTU a failed request lowered goes back to what it was. */
-static void diode_restore_mtu(struct diode_device *diode, unsigned int mtu)
-{
-	if (diode->dev->mtu != mtu && dev_set_mtu(diode->dev, mtu))
-		netdev_warn(diode->dev, "cannot restore the MTU %u\n", mtu);
-}
-
-static int diode_set_device_locked(struct diode_device *diode,
-				   struct genl_info *info, void *config)
-{
-	struct diode_config *new = config;
-	struct nlattr **attrs = info->attrs;
-	bool running = netif_running(diode->dev);
-	bool keys_changed = false, announced_changed;
-	unsigned int old_mtu;
-	int ret;
-
-	new->mode = diode->mode;
-	new->keys = diode->keys;
-	new->local = diode->local;
-	new->remote = diode->remote;
-	new->replay_window = diode->replay_window;
-	new->rekey_after_time = diode->rekey_after_time;
-	new->rekey_after_frames = diode->rekey_after_frames;
-	new->max_session_age = diode->max_session_age;
-	if (attrs[DIODE_A_REKEY_AFTER_TIME])
-		new->rekey_after_time = nla_get_u32(attrs[DIODE_A_REKEY_AFTER_TIME]);
-	if (attrs[DIODE_A_REKEY_AFTER_FRAMES])
-		new->rekey_after_frames = nla_get_u64(attrs[DIODE_A_REKEY_AFTER_FRAMES]);
-	if (attrs[DIODE_A_MAX_SESSION_AGE])
-		new->max_session_age = nla_get_u32(attrs[DIODE_A_MAX_SESSION_AGE]);
-
-	if (attrs[DIODE_A_MODE])
-		new->mode = nla_get_u8(attrs[DIODE_A_MODE]);
-	if (attrs[DIODE_A_LOCAL]) {
-		ret = diode_parse_sockaddr(info, DIODE_A_LOCAL, &new->local);
-		if (ret)
-			return ret;
-	}
-	if (attrs[DIODE_A_REMOTE]) {
-		ret = diode_parse_sockaddr(info, DIODE_A_REMOTE, &new->remote);
-		if (ret)
-			return ret;
-		if (new->remote.sa.sa_family &&
-		    (diode_sockaddr_any(&new->remote) || !diode_sockaddr_port(&new->remote))) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_REMOTE],
-					    "remote needs an address and a port");
-			return -EINVAL;
-		}
-	}
-	if (new->local.sa.sa_family && new->remote.sa.sa_family &&
-	    new->local.sa.sa_family != new->remote.sa.sa_family) {
-		GENL_SET_ERR_MSG(info, "local and remote must be of the same address family");
-		return -EINVAL;
-	}
-	if (running && (new->mode != diode->mode ||
-			memcmp(&new->local, &diode->local, sizeof(new->local)) ||
-			memcmp(&new->remote, &diode->remote, sizeof(new->remote)))) {
-		GENL_SET_ERR_MSG(info, "bring the device down to change its mode, local or remote");
-		return -EBUSY;
-	}
-	if (attrs[DIODE_A_REPLAY_WINDOW]) {
-		new->replay_window = nla_get_u32(attrs[DIODE_A_REPLAY_WINDOW]);
-		if (new->replay_window % 64) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_REPLAY_WINDOW],
-					    "replay window must be a multiple of 64");
-			return -EINVAL;
-		}
-	}
-	if (attrs[DIODE_A_PRIVATE_KEY])
-		keys_changed |= diode_take_key(attrs[DIODE_A_PRIVATE_KEY],
-					       new->keys.private_key,
-					       &new->keys.has_private, true);
-	if (attrs[DIODE_A_PEER_PUBLIC_KEY])
-		keys_changed |= diode_take_key(attrs[DIODE_A_PEER_PUBLIC_KEY],
-					       new->keys.peer_key,
-					       &new->keys.has_peer, false);
-	if (attrs[DIODE_A_PRESHARED_KEY])
-		keys_changed |= diode_take_key(attrs[DIODE_A_PRESHARED_KEY],
-					       new->keys.psk, &new->keys.has_psk,
-					       false);
-	if (keys_changed || new->mode != diode->mode) {
-		ret = diode_keys_prepare(&new->keys, new->mode == DIODE_MODE_TX);
-		if (ret) {
-			GENL_SET_ERR_MSG(info, "the peer public key is not usable (low-order point)");
-			return ret;
-		}
-	}
-	ret = diode_take_link_attrs(diode, info, new);
-	if (ret)
-		return ret;
-	if (attrs[DIODE_A_RX_MARK]) {
-		ret = diode_take_rx_mark(diode, info, new);
-		if (ret)
-			return ret;
-	}
-	announced_changed = diode_announced_changed(diode, new);
-
-	/* Commit. Only the MTU and the new session can still fail, and they
-	 * come first: a link that cannot carry the MTU it had gets a smaller
-	 * one.
-	 */
-	old_mtu = diode->dev->mtu;
-	diode_swap_link_attrs(diode, new);
-	ret = diode_device_fit_mtu(diode);
-	if (ret) {
-		diode_swap_link_attrs(diode, new);
-		GENL_SET_ERR_MSG(info, "the MTU of the device cannot be changed to fit these settings (the lower device's MTU?); nothing was changed");
-		return ret;
-	}
-	if (keys_changed || new->mode != diode->mode || announced_changed) {
-		struct diode_static_keys old_keys = diode->keys;
-		enum diode_mode old_mode = diode->mode;
-
-		diode->keys = new->keys;
-		diode->mode = new->mode;
-		ret = diode_device_start_session(diode);
-		if (ret) {
-			diode->keys = old_keys;
-			diode->mode = old_mode;
-			diode_swap_link_attrs(diode, new);
-			diode_restore_mtu(diode, old_mtu);
-			memzero_explicit(&old_keys, sizeof(old_keys));
-			GENL_SET_ERR_MSG(info, "cannot start a session with these keys");
-			return ret;
-		}
-		memzero_explicit(&old_keys, sizeof(old_keys));
-		if (old_mode == DIODE_MODE_RX &&
-		    (keys_changed || diode->mode != old_mode)) {
-			/* A receiver's sessions outlive its going down, but
-			 * not its keys or its mode. Its mark stays: keys set
-			 * again may be the same.
-			 */
-			diode_device_stop_sessions(diode);
-		}
-	}
-	WRITE_ONCE(diode->mode, new->mode);
-	diode->local = new->local;
-	diode->remote = new->remote;
-	diode->replay_window = new->replay_window;
-	diode->max_session_age = new->max_session_age;
-	if (diode->rekey_after_time != new->rekey_after_time ||
-	    diode->rekey_after_frames != new->rekey_after_frames) {
-		/* New limits apply from the next session on; the rekey timer
-		 * looks at them again now.
-		 */
-		diode->rekey_after_time = new->rekey_after_time;
-		diode->rekey_after_frames = new->rekey_after_frames;
-		if (netif_running(diode->dev) && diode->mode == DIODE_MODE_TX)
-			mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, 0);
-	}
-	if (new->rx_mark_raise)
-		diode_commit_rx_mark(diode, &new->rx_mark);
-	return 0;
-}
-
-/* Run @fn on the device the request names, under rtnl and the device's lock. */
-static int diode_locked_do(struct genl_info *info,
-			   int (*fn)(struct diode_device *diode,
-				     struct genl_info *info, void *arg),
-			   void *arg)
-{
-	struct net_device *dev;
-	int ret;
-
-	rtnl_lock();
-	dev = diode_lookup(info);
-	if (IS_ERR(dev)) {
-		ret = PTR_ERR(dev);
-	} else {
-		struct diode_device *diode = netdev_priv(dev);
-
-		mutex_lock(&diode->lock);
-		ret = fn(diode, info, arg);
-		mutex_unlock(&diode->lock);
-	}
-	rtnl_unlock();
-	return ret;
-}
-
+/*
+ * As MACsec's changelink: the configuration is copied (or, with
+ * DIODE_A_REPLACE, the defaults taken), the request applied to the copy,
+ * the copy checked whole, and only then committed. Both copies may hold
+ * keys.
+ */
 int diode_nl_set_device_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct diode_config *new;
+	struct diode_device *diode = info->user_ptr[0];
+	struct diode_rx_mark mark;
+	struct {
+		struct diode_config new, old;
+	} *set;
+	bool raise = false;
 	int ret;
 
-	new = kzalloc(sizeof(*new), GFP_KERNEL);
-	if (!new)
+	set = kmalloc(sizeof(*set), GFP_KERNEL);
+	if (!set)
 		return -ENOMEM;
-	ret = diode_locked_do(info, diode_set_device_locked, new);
-	kfree_sensitive(new);
+	set->new = info->attrs[DIODE_A_REPLACE] ? diode_config_default :
+						  diode->config;
+	ret = diode_take_attrs(info, &set->new);
+	if (!ret)
+		ret = diode_check_config(diode, info, &set->new);
+	if (!ret && info->attrs[DIODE_A_RX_MARK])
+		ret = diode_take_rx_mark(diode, info, &set->new, &mark, &raise);
+	if (!ret)
+		ret = diode_commit_config(diode, info, &set->new, &set->old);
+	if (!ret && raise)
+		diode_commit_rx_mark(diode, &mark);
+	kfree_sensitive(set);
 	return ret;
 }
 
-static int diode_reset_sessions_locked(struct diode_device *diode,
-				       struct genl_info *info, void *unused)
+int diode_nl_reset_sessions_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	if (diode->mode == DIODE_MODE_TX)
+	struct diode_device *diode = info->user_ptr[0];
+
+	if (diode->config.mode == DIODE_MODE_TX)
 		return diode_device_start_session(diode);
 	/* The mark stays: a recording of a session forgotten here is still
 	 * refused.
@@ -770,43 +678,61 @@ static int diode_reset_sessions_locked(struct diode_device *diode,
 	return 0;
 }
 
-int diode_nl_reset_sessions_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	return diode_locked_do(info, diode_reset_sessions_locked, NULL);
-}
-
-static int diode_put_secrets_locked(struct diode_device *diode,
-				    struct genl_info *info, void *msg)
-{
-	if (nla_put_u32(msg, DIODE_A_IFINDEX, diode->dev->ifindex) ||
-	    (diode->keys.has_private &&
-	     nla_put(msg, DIODE_A_PRIVATE_KEY, DIODE_KEY_LEN, diode->keys.private_key)) ||
-	    (diode->keys.has_psk &&
-	     nla_put(msg, DIODE_A_PRESHARED_KEY, DIODE_KEY_LEN, diode->keys.psk)))
-		return -EMSGSIZE;
-	return 0;
-}
-
 int diode_nl_get_secrets_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct diode_device *diode = info->user_ptr[0];
+	const struct diode_static_keys *keys = &diode->config.keys;
 	struct sk_buff *msg;
 	void *hdr;
-	int ret = -EMSGSIZE;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &diode_family, 0, DIODE_CMD_GET_SECRETS);
-	if (hdr)
-		ret = diode_locked_do(info, diode_put_secrets_locked, msg);
-	if (ret) {
+	if (!hdr ||
+	    nla_put_u32(msg, DIODE_A_IFINDEX, diode->dev->ifindex) ||
+	    (keys->has_private &&
+	     nla_put(msg, DIODE_A_PRIVATE_KEY, DIODE_KEY_LEN, keys->private_key)) ||
+	    (keys->has_psk &&
+	     nla_put(msg, DIODE_A_PRESHARED_KEY, DIODE_KEY_LEN, keys->psk))) {
 		/* The message may hold key material. */
 		memzero_explicit(msg->data, msg->len + skb_tailroom(msg));
 		nlmsg_free(msg);
-		return ret;
+		return -EMSGSIZE;
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+/*
+ * Every request but a dump names one device, and works on it under rtnl
+ * and its lock, which post_doit releases.
+ */
+static int diode_nl_pre_doit(const diode_compat_genl_ops *ops,
+			     struct sk_buff *skb, struct genl_info *info)
+{
+	struct diode_device *diode;
+	struct net_device *dev;
+
+	rtnl_lock();
+	dev = diode_lookup(info);
+	if (IS_ERR(dev)) {
+		rtnl_unlock();
+		return PTR_ERR(dev);
+	}
+	diode = netdev_priv(dev);
+	mutex_lock(&diode->lock);
+	info->user_ptr[0] = diode;
+	return 0;
+}
+
+static void diode_nl_post_doit(const diode_compat_genl_ops *ops,
+			       struct sk_buff *skb, struct genl_info *info)
+{
+	struct diode_device *diode = info->user_ptr[0];
+
+	mutex_unlock(&diode->lock);
+	rtnl_unlock();
 }
 
 static struct genl_family diode_family __ro_after_init = {
@@ -816,6 +742,8 @@ static struct genl_family diode_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = diode_nl_ops,
 	.n_ops = ARRAY_SIZE(diode_nl_ops),
+	.pre_doit = diode_nl_pre_doit,
+	.post_doit = diode_nl_post_doit,
 	.mcgrps = diode_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(diode_mcgrps),
 	.resv_start_op = DIODE_CMD_LINK_EVENT + 1,

@@ -608,7 +608,7 @@ static void diode_frame_receive_one(struct diode_device *diode,
 	struct diode_frame frame;
 
 	/* A sender never takes anything from the link. */
-	if (READ_ONCE(diode->mode) != DIODE_MODE_RX) {
+	if (READ_ONCE(diode->config.mode) != DIODE_MODE_RX) {
 		diode_rx_drop(diode, skb, DIODE_STAT_RX_DROPPED);
 		return;
 	}
@@ -678,7 +678,7 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 	struct diode_frame frame;
 	u64 now;
 
-	if (diode->mode != DIODE_MODE_RX || !diode->keys.ready)
+	if (diode->config.mode != DIODE_MODE_RX || !diode->config.keys.ready)
 		return DIODE_STAT_RX_DROPPED;
 	/* The skb is a private linear copy, parsed once already. */
 	if (diode_frame_parse(skb->data, skb->len, &frame) ||
@@ -690,15 +690,15 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 	if (frame.created < diode->rx_mark.created)
 		return DIODE_STAT_RX_STALE_SESSION;
 	now = ktime_get_real_ns();
-	if (diode->max_session_age && now > frame.created &&
-	    now - frame.created > (u64)diode->max_session_age * NSEC_PER_SEC)
+	if (diode->config.max_session_age && now > frame.created &&
+	    now - frame.created > (u64)diode->config.max_session_age * NSEC_PER_SEC)
 		return DIODE_STAT_RX_STALE_SESSION;
 	if (!diode_derive_allowed(diode))
 		return DIODE_STAT_RX_RATE_LIMITED;
 
-	session = diode_session_new_rx(&diode->keys, frame.ephemeral,
+	session = diode_session_new_rx(&diode->config.keys, frame.ephemeral,
 				       frame.session_tag, frame.created,
-				       diode->replay_window);
+				       diode->config.replay_window);
 	if (IS_ERR(session))
 		return PTR_ERR(session) == -EINVAL ? DIODE_STAT_RX_UNAUTHENTIC :
 						     DIODE_STAT_RX_DROPPED;

@@ -178,7 +178,7 @@ netdev_tx_t diode_xmit(struct sk_buff *skb, struct net_device *dev)
 	struct diode_session *session;
 	struct sk_buff *segs, *next;
 
-	if (READ_ONCE(diode->mode) != DIODE_MODE_TX)
+	if (READ_ONCE(diode->config.mode) != DIODE_MODE_TX)
 		goto drop;
 	if (skb->protocol != htons(ETH_P_IP) && skb->protocol != htons(ETH_P_IPV6))
 		goto drop;
@@ -313,9 +313,11 @@ void diode_heartbeat_worker(struct work_struct *work)
 	struct diode_device *diode = container_of(to_delayed_work(work),
 						  struct diode_device,
 						  heartbeat_work);
+	u32 interval;
 
 	diode_send_announces(diode);
 	diode_send_heartbeat(diode);
+	diode_config_get(diode, heartbeat_ms, &interval);
 	queue_delayed_work(system_power_efficient_wq, &diode->heartbeat_work,
-			   msecs_to_jiffies(READ_ONCE(diode->heartbeat_ms)));
+			   msecs_to_jiffies(interval));
 }

@@ -39,7 +39,7 @@ int diode_socket_open(struct diode_device *diode)
 		.encap_rcv = diode_udp_receive,
 	};
 	struct udp_port_cfg cfg = {};
-	const union diode_sockaddr *local = &diode->local;
+	const union diode_sockaddr *local = &diode->config.local;
 	struct socket *sock;
 	int family;
 	int ret;
@@ -48,12 +48,12 @@ int diode_socket_open(struct diode_device *diode)
 	 * that knows its sender; one without a local address or a remote
 	 * listens on both families.
 	 */
-	if (diode->mode == DIODE_MODE_TX)
-		family = diode->remote.sa.sa_family;
+	if (diode->config.mode == DIODE_MODE_TX)
+		family = diode->config.remote.sa.sa_family;
 	else if (local->sa.sa_family)
 		family = local->sa.sa_family;
 	else
-		family = diode->remote.sa.sa_family ?: AF_INET6;
+		family = diode->config.remote.sa.sa_family ?: AF_INET6;
 	if (!family)
 		return 0;
 
@@ -71,14 +71,14 @@ int diode_socket_open(struct diode_device *diode)
 		cfg.ipv6_v6only = local->sa.sa_family == AF_INET6 &&
 				  !ipv6_addr_any(&local->sin6.sin6_addr);
 	}
-	if (diode->mode == DIODE_MODE_RX && !cfg.local_udp_port)
+	if (diode->config.mode == DIODE_MODE_RX && !cfg.local_udp_port)
 		cfg.local_udp_port = htons(DIODE_DEFAULT_PORT);
 
 	ret = udp_sock_create(diode->creating_net, &cfg, &sock);
 	if (ret)
 		return ret;
-	if (diode->mode == DIODE_MODE_RX && diode->remote.sa.sa_family) {
-		ret = diode_socket_connect_sender(sock, &diode->remote);
+	if (diode->config.mode == DIODE_MODE_RX && diode->config.remote.sa.sa_family) {
+		ret = diode_socket_connect_sender(sock, &diode->config.remote);
 		if (ret) {
 			diode_compat_udp_tunnel_sock_release(sock);
 			return ret;
@@ -109,7 +109,7 @@ void diode_socket_close(struct diode_device *diode)
 static int diode_send4(struct diode_device *diode, struct socket *sock,
 		       struct sk_buff *skb)
 {
-	const struct sockaddr_in *remote = &diode->remote.sin;
+	const struct sockaddr_in *remote = &diode->config.remote.sin;
 	struct rtable *rt;
 	__be32 saddr;
 
@@ -122,8 +122,8 @@ static int diode_send4(struct diode_device *diode, struct socket *sock,
 			.fl4_sport = inet_sk(sock->sk)->inet_sport,
 		};
 
-		if (diode->local.sa.sa_family == AF_INET)
-			fl4.saddr = diode->local.sin.sin_addr.s_addr;
+		if (diode->config.local.sa.sa_family == AF_INET)
+			fl4.saddr = diode->config.local.sin.sin_addr.s_addr;
 		rt = ip_route_output_key(sock_net(sock->sk), &fl4);
 		if (IS_ERR(rt))
 			return PTR_ERR(rt);
@@ -145,7 +145,7 @@ static int diode_send4(struct diode_device *diode, struct socket *sock,
 static int diode_send6(struct diode_device *diode, struct socket *sock,
 		       struct sk_buff *skb)
 {
-	const struct sockaddr_in6 *remote = &diode->remote.sin6;
+	const struct sockaddr_in6 *remote = &diode->config.remote.sin6;
 	/* A copy: 6.1 takes the addresses as non-const. */
 	struct in6_addr daddr = remote->sin6_addr;
 	struct dst_entry *dst;
@@ -160,8 +160,8 @@ static int diode_send6(struct diode_device *diode, struct socket *sock,
 			.fl6_sport = inet_sk(sock->sk)->inet_sport,
 		};
 
-		if (diode->local.sa.sa_family == AF_INET6)
-			fl6.saddr = diode->local.sin6.sin6_addr;
+		if (diode->config.local.sa.sa_family == AF_INET6)
+			fl6.saddr = diode->config.local.sin6.sin6_addr;
 		dst = ip6_dst_lookup_flow(sock_net(sock->sk), sock->sk, &fl6,
 					  NULL);
 		if (IS_ERR(dst))
@@ -195,7 +195,7 @@ int diode_socket_send(struct diode_device *diode, struct sk_buff *skb)
 	sock = rcu_dereference_bh(diode->sock);
 	if (sock) {
 		skb->mark = 0;
-		if (diode->remote.sa.sa_family == AF_INET) {
+		if (diode->config.remote.sa.sa_family == AF_INET) {
 			ret = diode_send4(diode, sock, skb);
 		} else {
 			/* The frame is a packet of its own: the inner packet's

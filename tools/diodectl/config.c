@@ -452,54 +452,10 @@ int config_parse(char *text, size_t len, enum config_kind kind,
 			return -1;
 		}
 	}
-	return check_complete(&p, line);
-}
-
-void config_reset_absent(struct set_args *args)
-{
-	unsigned int absent = ~args->fields;
-
-	if (absent & SET_PRIVATE_KEY)
-		memset(args->private_key, 0, DIODE_KEY_LEN);
-	if (absent & SET_PRESHARED_KEY)
-		memset(args->preshared_key, 0, DIODE_KEY_LEN);
-	if (absent & SET_LOCAL)
-		addr_set_none(&args->local);
-	if (absent & SET_REMOTE)
-		addr_set_none(&args->remote);
-	if (absent & SET_REPLAY_WINDOW)
-		args->replay_window = DIODE_REPLAY_WINDOW_DEFAULT;
-	if (absent & SET_REKEY_TIME)
-		args->rekey_after_time = DIODE_REKEY_TIME_DEFAULT;
-	if (absent & SET_REKEY_FRAMES)
-		args->rekey_after_frames = DIODE_REKEY_FRAMES_DEFAULT;
-	if (absent & SET_MAX_SESSION_AGE)
-		args->max_session_age = DIODE_MAX_SESSION_AGE_DEFAULT;
-	if (absent & SET_HEARTBEAT)
-		args->heartbeat_interval = DIODE_HEARTBEAT_MS_DEFAULT;
-	if (absent & SET_REDUNDANCY)
-		args->redundancy = 1;
-	if (absent & SET_FEC)
-		args->fec_data = 0;
-	if (absent & SET_INTERLEAVE)
-		args->interleave = 1;
-	if (absent & SET_RATE)
-		args->rate = 0;
-	if (absent & SET_ENCAP)
-		args->encap = DIODE_ENCAP_UDP;
-	if (absent & SET_LOWER) {
-		args->lower_ifindex = 0;
-		args->lower_name[0] = '\0';
-	}
-	if (absent & SET_ETHERTYPE)
-		args->ethertype = DIODE_ETHERTYPE_DEFAULT;
-	if (absent & SET_DEST_MAC)
-		memset(args->dest_mac, 0xff, ETH_ALEN);
-	args->fields |= SET_PRIVATE_KEY | SET_PRESHARED_KEY | SET_LOCAL |
-			SET_REMOTE | SET_REPLAY_WINDOW | SET_REKEY_TIME |
-			SET_REKEY_FRAMES | SET_MAX_SESSION_AGE | SET_HEARTBEAT |
-			SET_REDUNDANCY | SET_FEC | SET_INTERLEAVE | SET_RATE |
-			SET_ENCAP | SET_LOWER | SET_ETHERTYPE | SET_DEST_MAC;
+	if (check_complete(&p, line))
+		return -1;
+	args->replace = kind == CONFIG_SET;
+	return 0;
 }
 
 struct text_buf {

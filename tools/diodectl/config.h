@@ -74,22 +74,14 @@ void config_text_free(struct config_text *t);
 /*
  * Parses the len bytes of text, which is changed in place and must have a
  * writable byte after them. Fills args (zeroed first) with what the file
- * gives; ifname is left NULL. On failure returns -1 with *line the line at
+ * gives, and for setconf sets replace: the kernel returns every setting the
+ * file leaves out to its default. ifname is left NULL. On failure returns -1 with *line the line at
  * fault (the section header or the last line for what is missing) and e the
  * reason, which never quotes a value that may be secret.
  */
 int config_parse(char *text, size_t len, enum config_kind kind,
 		 struct set_args *args, unsigned int *line,
 		 struct parse_error *e);
-
-/*
- * For setconf: every setting the file left out goes back to where a new
- * device has it. Keys are removed (32 zero bytes), Local and Remote unset
- * (a struct sockaddr of family AF_UNSPEC), Lower unset (index 0), FEC off,
- * Encap udp, DestMAC broadcast, the numbers at their defaults. A receiver's
- * mark is state, not configuration: no file sets or resets it.
- */
-void config_reset_absent(struct set_args *args);
 
 /*
  * Writes args as a configuration file: the settings fields gives, except

@@ -175,6 +175,8 @@ enum set_field {
 struct set_args {
 	const char *ifname;
 	unsigned int fields;
+	/* setconf: what fields leaves out goes back to the kernel's default. */
+	bool replace;
 	uint8_t mode;
 	/* Files to read the secret keys from; NULL for "none" (remove). */
 	const char *private_key_path;

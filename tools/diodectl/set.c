@@ -42,6 +42,8 @@ struct nlmsghdr *set_build_request(void *buf, uint16_t family,
 
 	nlh = genl_msg_start(buf, family, DIODE_CMD_SET_DEVICE, NLM_F_ACK);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, args->ifname);
+	if (args->replace)
+		mnl_attr_put(nlh, DIODE_A_REPLACE, 0, NULL);
 	if (args->fields & SET_MODE)
 		mnl_attr_put_u8(nlh, DIODE_A_MODE, args->mode);
 	if (args->fields & SET_PRIVATE_KEY)

@@ -3,7 +3,9 @@
  * diodectl setconf and addconf: a configuration file becomes one
  * DIODE_CMD_SET_DEVICE request. The whole file is read and checked before
  * anything is sent, and the kernel applies the request all or nothing, so a
- * mistake anywhere in the file leaves the device as it was.
+ * mistake anywhere in the file leaves the device as it was. setconf's
+ * request carries the replace flag: the kernel, not diodectl, knows what
+ * the settings the file leaves out go back to.
  */
 #include <string.h>
 
@@ -70,8 +72,6 @@ static int run_conf(const char *cmd, enum config_kind kind, int argc,
 	}
 	warn_if_others_can_read(&t, &args, context);
 	config_text_free(&t);
-	if (kind == CONFIG_SET)
-		config_reset_absent(&args);
 	args.ifname = argv[0];
 	ret = set_send(&args, context);
 out:

@@ -963,12 +963,12 @@ static bool key_attr_is(const struct nlattr *attr, const char *base64)
 	       attr_is(attr, key, DIODE_KEY_LEN);
 }
 
-/* setconf of a file with the least it can hold: everything else reset. */
-static bool test_setconf_request_resets(void)
+/*
+ * setconf of a file with the least it can hold: its two settings and the
+ * replace flag, with which the kernel returns everything else to its default.
+ */
+static bool test_setconf_request_replaces(void)
 {
-	static const uint8_t zeros[DIODE_KEY_LEN];
-	/* An unset address: 16 bytes, sa_family AF_UNSPEC, all zeros. */
-	static const uint8_t unset[sizeof(struct sockaddr_in)];
 	char buf[SET_REQUEST_SIZE];
 	const struct genlmsghdr *genl;
 	struct set_args args;
@@ -977,52 +977,28 @@ static bool test_setconf_request_resets(void)
 
 	KTAP_EXPECT(parse_config("[Interface]\nMode = rx\n[Peer]\nPublicKey = "
 				 BOB_PUBLIC "\n", CONFIG_SET, &args));
-	config_reset_absent(&args);
 	args.ifname = "diode0";
 	nlh = request_attrs(buf, &args, &attrs);
 	genl = mnl_nlmsg_get_payload(nlh);
 	KTAP_EXPECT(genl->cmd == DIODE_CMD_SET_DEVICE);
 	KTAP_EXPECT(nlh->nlmsg_flags == (NLM_F_REQUEST | NLM_F_ACK));
-	KTAP_EXPECT(attrs.count == 20);
+	KTAP_EXPECT(attrs.count == 4);
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_IFNAME], "diode0", 7));
+	/* A flag: no payload. */
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REPLACE], "", 0));
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_MODE],
 			    &(uint8_t){ DIODE_MODE_RX }, 1));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_HEARTBEAT_INTERVAL],
-			    &(uint32_t){ DIODE_HEARTBEAT_MS_DEFAULT }, 4));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REDUNDANCY], &(uint8_t){ 1 }, 1));
-	/* FEC off: no parity count with it. */
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_FEC_DATA], &(uint8_t){ 0 }, 1));
-	KTAP_EXPECT(!attrs.tb[DIODE_A_FEC_PARITY]);
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_FEC_INTERLEAVE],
-			    &(uint8_t){ 1 }, 1));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_RATE], &(uint64_t){ 0 }, 8));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_ENCAP],
-			    &(uint8_t){ DIODE_ENCAP_UDP }, 1));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_LOWER_IFINDEX],
-			    &(uint32_t){ 0 }, 4));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_ETHERTYPE],
-			    &(uint16_t){ DIODE_ETHERTYPE_DEFAULT }, 2));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_DEST_MAC],
-			    (uint8_t[ETH_ALEN]){ 0xff, 0xff, 0xff, 0xff, 0xff,
-						 0xff }, ETH_ALEN));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PRIVATE_KEY], zeros,
-			    DIODE_KEY_LEN));
 	KTAP_EXPECT(key_attr_is(attrs.tb[DIODE_A_PEER_PUBLIC_KEY],
 				BOB_PUBLIC));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PRESHARED_KEY], zeros,
-			    DIODE_KEY_LEN));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_LOCAL], unset, sizeof(unset)));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REMOTE], unset, sizeof(unset)));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REPLAY_WINDOW],
-			    &(uint32_t){ DIODE_REPLAY_WINDOW_DEFAULT }, 4));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REKEY_AFTER_TIME],
-			    &(uint32_t){ DIODE_REKEY_TIME_DEFAULT }, 4));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_REKEY_AFTER_FRAMES],
-			    &(uint64_t){ DIODE_REKEY_FRAMES_DEFAULT }, 8));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_MAX_SESSION_AGE],
-			    &(uint32_t){ DIODE_MAX_SESSION_AGE_DEFAULT }, 4));
 	/* A receiver's mark is state, which setconf leaves alone. */
 	KTAP_EXPECT(!attrs.tb[DIODE_A_RX_MARK]);
+
+	/* addconf changes only what the file gives. */
+	KTAP_EXPECT(parse_config("[Interface]\nMode = rx\n[Peer]\nPublicKey = "
+				 BOB_PUBLIC "\n", CONFIG_ADD, &args));
+	args.ifname = "diode0";
+	request_attrs(buf, &args, &attrs);
+	KTAP_EXPECT(attrs.count == 3 && !attrs.tb[DIODE_A_REPLACE]);
 	sodium_memzero(buf, sizeof(buf));
 	return true;
 }
@@ -1283,7 +1259,7 @@ static bool test_showconf_setconf_round_trip(void)
 		DIODE_A_HEARTBEAT_INTERVAL, DIODE_A_REDUNDANCY,
 		DIODE_A_FEC_DATA, DIODE_A_FEC_PARITY, DIODE_A_FEC_INTERLEAVE,
 		DIODE_A_RATE, DIODE_A_ENCAP, DIODE_A_LOWER_IFINDEX,
-		DIODE_A_ETHERTYPE, DIODE_A_DEST_MAC,
+		DIODE_A_ETHERTYPE,
 	};
 	const struct nlattr *a, *b;
 	size_t i;
@@ -1292,7 +1268,6 @@ static bool test_showconf_setconf_round_trip(void)
 	config_from_device(&dev, &secrets, &args);
 	KTAP_EXPECT(config_format(text, sizeof(text), &args) > 0);
 	KTAP_EXPECT(parse_config(text, CONFIG_SET, &args));
-	config_reset_absent(&args);
 	args.ifname = "diode0";
 	request_attrs(buf, &args, &request);
 
@@ -1313,11 +1288,13 @@ static bool test_showconf_setconf_round_trip(void)
 			    secrets.private_key, DIODE_KEY_LEN));
 	KTAP_EXPECT(attr_is(request.tb[DIODE_A_PRESHARED_KEY],
 			    secrets.preshared_key, DIODE_KEY_LEN));
-	/* No remote on a receiver: setconf unsets it. */
-	KTAP_EXPECT(!device.tb[DIODE_A_REMOTE]);
-	KTAP_EXPECT(attr_is(request.tb[DIODE_A_REMOTE],
-			    (uint8_t[sizeof(struct sockaddr_in)]){ 0 },
-			    sizeof(struct sockaddr_in)));
+	/*
+	 * No remote on a receiver, and the default broadcast DestMAC: the
+	 * file leaves them out, and the replace flag returns them to that.
+	 */
+	KTAP_EXPECT(request.tb[DIODE_A_REPLACE]);
+	KTAP_EXPECT(!device.tb[DIODE_A_REMOTE] && !request.tb[DIODE_A_REMOTE]);
+	KTAP_EXPECT(!request.tb[DIODE_A_DEST_MAC]);
 	sodium_memzero(text, sizeof(text));
 	sodium_memzero(buf, sizeof(buf));
 	return true;
@@ -1445,7 +1422,7 @@ static const struct ktap_test tests[] = {
 	{ "reply_rx_mark_malformed", test_reply_rx_mark_malformed },
 	{ "error_status", test_error_status },
 	{ "done_status", test_done_status },
-	{ "setconf_request_resets", test_setconf_request_resets },
+	{ "setconf_request_replaces", test_setconf_request_replaces },
 	{ "addconf_request", test_addconf_request },
 	{ "reset_and_secrets_requests", test_reset_and_secrets_requests },
 	{ "secrets_reply", test_secrets_reply },

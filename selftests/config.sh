@@ -60,6 +60,24 @@ assert d["preshared_key"] is True' || fail "show disagrees with the file: $json"
 	fi
 }
 
+# setconf returns every setting its file leaves out to its default (the
+# kernel's replace flag): a device configured otherwise before ends as a new
+# one given the same file.
+test_setconf_resets_what_the_file_leaves_out() {
+	setup
+	in_ns diodectl setconf diode0 "$DIR/good.conf"
+	in_ns diodectl set diode0 heartbeat-interval 2000 redundancy 2 fec 8/2 interleave 4 \
+		rate 100mbit ethertype 0x88b6 dest-mac 02:00:00:00:00:02
+	printf '[Interface]\nMode = tx\n\n[Peer]\nPublicKey = %s\n' "$(cat "$DIR/peer.pub")" \
+		>"$DIR/least.conf"
+	in_ns diodectl setconf diode0 "$DIR/least.conf"
+	in_ns ip link add diode1 type diode
+	in_ns diodectl setconf diode1 "$DIR/least.conf"
+	expect_eq "showconf after setconf of the least file" \
+		"$(in_ns diodectl showconf diode1)" "$(in_ns diodectl showconf diode0)"
+	! in_ns diodectl showconf diode0 | grep -q '^PrivateKey' || fail "the private key stayed"
+}
+
 # broken LINE TEXT EXPECTED: replace line LINE of the good file with TEXT;
 # setconf must fail naming that line, and change nothing.
 broken() {
@@ -148,5 +166,5 @@ test_mark_not_in_configuration() {
 	echo "# $out"
 }
 
-ktap_run setconf_showconf_round_trip broken_files_refused diode_quick_up_down showconf_needs_root \
+ktap_run setconf_showconf_round_trip setconf_resets_what_the_file_leaves_out broken_files_refused diode_quick_up_down showconf_needs_root \
 	mark_not_in_configuration

@@ -101,6 +101,25 @@ test_all_or_nothing() {
 	refused EBUSY "bring the device down" mode:u8:2
 }
 
+# With replace, what a SET leaves out returns to a new device's setting; the
+# mark, which is not a setting, stays; a refused request changes nothing.
+test_replace_returns_the_rest_to_defaults() {
+	setup
+	local fresh
+	fresh=$(diode_config "$NS")
+	expect_eq "settings" ok "$(genl set "ifindex:u32:$IFINDEX" mode:u8:2 "private_key:hex:$KEY" \
+		replay_window:u32:1024 rekey_after_time:u32:60 max_session_age:u32:0 \
+		heartbeat_interval:u32:2000 redundancy:u8:3 fec_data:u8:8 fec_parity:u8:2 \
+		fec_interleave:u8:4 rate:u64:1000000 ethertype:u16:0x88b6 \
+		dest_mac:hex:020000000002 "$(mark 5 1)")"
+	[ "$(diode_config "$NS")" != "$fresh" ] || fail "the settings did not change"
+	refused EINVAL "multiple of 64" replace:hex: replay_window:u32:100
+	expect_eq "replace" ok "$(genl set "ifindex:u32:$IFINDEX" replace:hex: mode:u8:2)"
+	expect_eq "mark after replace" 5:1 "$(rx_mark_of)"
+	expect_eq "replace" ok "$(genl set "ifindex:u32:$IFINDEX" replace:hex:)"
+	expect_eq "settings after replace" "$fresh" "$(diode_config "$NS")"
+}
+
 test_diodectl_errors() {
 	setup
 	local out
@@ -302,6 +321,7 @@ test_ynl_cli_drives_the_family() {
 }
 
 ktap_run device_must_be_named_and_exist wrong_lengths out_of_range_values \
-	read_only_and_unknown_attributes all_or_nothing diodectl_errors needs_cap_net_admin \
+	read_only_and_unknown_attributes all_or_nothing replace_returns_the_rest_to_defaults \
+	diodectl_errors needs_cap_net_admin \
 	rx_mark_only_in_rx_mode rx_mark_only_rises rx_mark_malformed \
 	ethertype_of_the_stack_refused mtu_all_or_nothing ynl_cli_drives_the_family

@@ -482,7 +482,10 @@ static int diode_check_config(struct diode_device *diode,
 				    "the destination MAC cannot be all zeros");
 		return -EINVAL;
 	}
-	if (new->lower_ifindex) {
+	/* Only when the request names it: a device in encap udp keeps the
+	 * ifindex of a lower device that has gone since.
+	 */
+	if (attrs[DIODE_A_LOWER_IFINDEX] && new->lower_ifindex) {
 		lower = __dev_get_by_index(dev_net(diode->dev), new->lower_ifindex);
 		if (!lower || lower->type != ARPHRD_ETHER) {
 			NL_SET_ERR_MSG_ATTR(info->extack, attrs[DIODE_A_LOWER_IFINDEX],
@@ -650,8 +653,11 @@ int diode_nl_set_device_doit(struct sk_buff *skb, struct genl_info *info)
 	set = kmalloc(sizeof(*set), GFP_KERNEL);
 	if (!set)
 		return -ENOMEM;
-	set->new = info->attrs[DIODE_A_REPLACE] ? diode_config_default :
-						  diode->config;
+	/* Assigned from either without a temporary that would hold keys. */
+	if (info->attrs[DIODE_A_REPLACE])
+		set->new = diode_config_default;
+	else
+		set->new = diode->config;
 	ret = diode_take_attrs(info, &set->new);
 	if (!ret)
 		ret = diode_check_config(diode, info, &set->new);

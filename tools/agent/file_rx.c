@@ -411,6 +411,8 @@ static void verify_step(struct frx_part *p, size_t *budget)
 	p->hs = NULL;
 	if (memcmp(h, p->m.sha256, 32))
 		part_fail(p, "SHA-256 differs", &frx.failed_hash, true);
+	else if (delivered_before(&p->m))	/* while both were on their way */
+		part_drop(p, "delivered already, in another transfer", &frx.already);
 	else
 		part_deliver(p);
 }

@@ -28,18 +28,7 @@ wait_for() {
 }
 listening() { ip netns exec "$1" ss -ltn | grep -q "$2"; }
 
-ip netns add "$ns_tx" && ip netns add "$ns_rx" || exit 1
-ip -n "$ns_tx" link set lo up; ip -n "$ns_rx" link set lo up
-ip link add dab0 netns "$ns_tx" type veth peer name dab1 netns "$ns_rx"
-ip -n "$ns_tx" addr add 10.78.0.1/24 dev dab0; ip -n "$ns_rx" addr add 10.78.0.2/24 dev dab1
-ip -n "$ns_tx" link set dab0 up; ip -n "$ns_rx" link set dab1 up
-mac=$(ip -n "$ns_rx" -br link show dab1 | awk '{ print $3 }')
-ip -n "$ns_tx" neigh replace 10.78.0.2 lladdr "$mac" dev dab0 nud permanent
-ip netns exec "$ns_rx" nft -f - <<NFT
-table inet diode {
-	chain out { type filter hook output priority 0; oifname "dab1" drop; }
-}
-NFT
+ns_link "$ns_tx" "$ns_rx" dab 10.78.0 || exit 1
 
 # sink_run: the sink's "count ms" after loadgen sent COUNT into 127.0.0.1:1514
 sink_run() {

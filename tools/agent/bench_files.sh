@@ -30,18 +30,7 @@ ns_tx=dbf-tx-$$ ns_rx=dbf-rx-$$
 source "$here/ns_lib.sh"
 trap 'ns_end "$ns_tx" "$ns_rx"; rm -rf "$work"' EXIT
 
-ip netns add "$ns_tx" && ip netns add "$ns_rx" || exit 1
-ip -n "$ns_tx" link set lo up; ip -n "$ns_rx" link set lo up
-ip link add dbf0 netns "$ns_tx" type veth peer name dbf1 netns "$ns_rx"
-ip -n "$ns_tx" addr add 10.79.0.1/24 dev dbf0; ip -n "$ns_rx" addr add 10.79.0.2/24 dev dbf1
-ip -n "$ns_tx" link set dbf0 up; ip -n "$ns_rx" link set dbf1 up
-mac=$(ip -n "$ns_rx" -br link show dbf1 | awk '{ print $3 }')
-ip -n "$ns_tx" neigh replace 10.79.0.2 lladdr "$mac" dev dbf0 nud permanent
-ip netns exec "$ns_rx" nft -f - <<NFT
-table inet diode {
-	chain out { type filter hook output priority 0; oifname "dbf1" drop; }
-}
-NFT
+ns_link "$ns_tx" "$ns_rx" dbf 10.79.0 || exit 1
 
 json() { grep -o "\"$2\": [0-9.]*" "$1" | awk '{ print $2 }'; }	# json FILE KEY
 # cpu PID: its user + system time so far, in clock ticks

@@ -45,21 +45,10 @@ stat() {
 
 # The one-way link 10.78.0.1 -> 10.78.0.2 (everything going back dropped)
 # and an ordinary two-way one, 10.79.0.1 <-> 10.79.0.2, for the bridge.
-ip netns add "$ns_tx" && ip netns add "$ns_rx" || exit 1
-ip -n "$ns_tx" link set lo up; ip -n "$ns_rx" link set lo up
-ip link add dmb0 netns "$ns_tx" type veth peer name dmb1 netns "$ns_rx"
+ns_link "$ns_tx" "$ns_rx" dmb 10.78.0 || exit 1
 ip link add dmb2 netns "$ns_tx" type veth peer name dmb3 netns "$ns_rx"
-ip -n "$ns_tx" addr add 10.78.0.1/24 dev dmb0; ip -n "$ns_rx" addr add 10.78.0.2/24 dev dmb1
 ip -n "$ns_tx" addr add 10.79.0.1/24 dev dmb2; ip -n "$ns_rx" addr add 10.79.0.2/24 dev dmb3
-for d in dmb0 dmb2; do ip -n "$ns_tx" link set $d up; done
-for d in dmb1 dmb3; do ip -n "$ns_rx" link set $d up; done
-mac=$(ip -n "$ns_rx" -br link show dmb1 | awk '{ print $3 }')
-ip -n "$ns_tx" neigh replace 10.78.0.2 lladdr "$mac" dev dmb0 nud permanent
-ip netns exec "$ns_rx" nft -f - <<NFT
-table inet diode {
-	chain out { type filter hook output priority 0; oifname "dmb1" drop; }
-}
-NFT
+ip -n "$ns_tx" link set dmb2 up; ip -n "$ns_rx" link set dmb3 up
 
 # broker NS NAME [EXTRA]: mosquitto on 127.0.0.1:1883 without persistence
 # or a queue limit (by default mosquitto drops QoS 1 messages beyond 1000

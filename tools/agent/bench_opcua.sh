@@ -68,18 +68,7 @@ hwm() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
 
 # The one-way link 10.80.0.1 -> 10.80.0.2, everything going back dropped.
-ip netns add "$ns_tx" && ip netns add "$ns_rx" || exit 1
-ip -n "$ns_tx" link set lo up; ip -n "$ns_rx" link set lo up
-ip link add dob0 netns "$ns_tx" type veth peer name dob1 netns "$ns_rx"
-ip -n "$ns_tx" addr add 10.80.0.1/24 dev dob0; ip -n "$ns_rx" addr add 10.80.0.2/24 dev dob1
-ip -n "$ns_tx" link set dob0 up; ip -n "$ns_rx" link set dob1 up
-mac=$(ip -n "$ns_rx" -br link show dob1 | awk '{ print $3 }')
-ip -n "$ns_tx" neigh replace 10.80.0.2 lladdr "$mac" dev dob0 nud permanent
-ip netns exec "$ns_rx" nft -f - <<NFT
-table inet diode {
-	chain out { type filter hook output priority 0; oifname "dob1" drop; }
-}
-NFT
+ns_link "$ns_tx" "$ns_rx" dob 10.80.0 || exit 1
 
 cat >"$work/tx.conf" <<EOF
 [Channel]

@@ -49,23 +49,7 @@ fail() { echo "# FAIL: $*" >&2; exit 1; }
 expect_eq() { [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"; }
 
 # The link: 10.77.0.1 (tx) -> 10.77.0.2 (rx); nothing goes back.
-link() {
-	local mtu=${1:-1500}
-	ip netns add "$ns_tx" && ip netns add "$ns_rx" || return 1
-	ip -n "$ns_tx" link set lo up; ip -n "$ns_rx" link set lo up
-	ip link add dat0 netns "$ns_tx" mtu "$mtu" type veth peer name dat1 netns "$ns_rx" mtu "$mtu"
-	ip -n "$ns_tx" addr add 10.77.0.1/24 dev dat0
-	ip -n "$ns_rx" addr add 10.77.0.2/24 dev dat1
-	ip -n "$ns_tx" link set dat0 up; ip -n "$ns_rx" link set dat1 up
-	local mac; mac=$(ip -n "$ns_rx" -br link show dat1 | awk '{ print $3 }')
-	ip -n "$ns_tx" neigh replace 10.77.0.2 lladdr "$mac" dev dat0 nud permanent
-	ip netns exec "$ns_rx" nft -f - <<-NFT
-	table inet diode {
-		counter back {}
-		chain out { type filter hook output priority 0; oifname "dat1" counter name back drop; }
-	}
-	NFT
-}
+link() { ns_link "$ns_tx" "$ns_rx" dat 10.77.0 "${1:-1500}"; }
 
 # loss PERCENT: drop a random share of what arrives at the rx side.
 loss() {

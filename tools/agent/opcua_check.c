@@ -190,31 +190,6 @@ static int dump(const char *url)
 	return 0;
 }
 
-static UA_DataValue read_value(UA_Client *c, const UA_NodeId *id)
-{
-	UA_ReadValueId r;
-	UA_ReadRequest rq;
-	UA_ReadResponse rs;
-	UA_DataValue dv;
-
-	UA_ReadValueId_init(&r);
-	r.nodeId = *id;
-	r.attributeId = UA_ATTRIBUTEID_VALUE;
-	UA_ReadRequest_init(&rq);
-	rq.nodesToRead = &r;
-	rq.nodesToReadSize = 1;
-	rq.timestampsToReturn = UA_TIMESTAMPSTORETURN_BOTH;
-	rs = UA_Client_Service_read(c, rq);
-	UA_DataValue_init(&dv);
-	if (!rs.responseHeader.serviceResult && rs.resultsSize == 1)
-		UA_DataValue_copy(&rs.results[0], &dv);
-	else
-		dv.status = rs.responseHeader.serviceResult ? rs.responseHeader.serviceResult :
-			UA_STATUSCODE_BADUNEXPECTEDERROR;
-	UA_ReadResponse_clear(&rs);
-	return dv;
-}
-
 static int values(const char *url)
 {
 	UA_Client *c = connect_to(url);
@@ -224,7 +199,7 @@ static int values(const char *url)
 	if (!opcua_cmp_variables(c, &v, &n))
 		return 1;
 	for (i = 0; i < n; i++) {
-		UA_DataValue dv = read_value(c, &v[i]);
+		UA_DataValue dv = opcua_cmp_read(c, &v[i]);
 
 		waiting += dv.status == UA_STATUSCODE_BADWAITINGFORINITIALDATA;
 		uncertain += dv.status == UA_STATUSCODE_UNCERTAINLASTUSABLEVALUE;
@@ -240,7 +215,7 @@ static int read_one(const char *url, const char *node)
 {
 	UA_Client *c = connect_to(url);
 	UA_NodeId id = node_of(c, node);
-	UA_DataValue dv = read_value(c, &id);
+	UA_DataValue dv = opcua_cmp_read(c, &id);
 
 	printf("%s %" PRId64 "\n", UA_StatusCode_name(dv.status), dv.sourceTimestamp);
 	UA_DataValue_clear(&dv);

@@ -266,3 +266,30 @@ bool opcua_cmp_variables(UA_Client *c, UA_NodeId **out, size_t *n)
 	*out = vars;
 	return ok;
 }
+
+UA_DataValue opcua_cmp_read(UA_Client *c, const UA_NodeId *id)
+{
+	UA_ReadValueId r;
+	UA_ReadRequest rq;
+	UA_ReadResponse rs;
+	UA_DataValue dv;
+
+	UA_ReadValueId_init(&r);
+	r.nodeId = *id;
+	r.attributeId = UA_ATTRIBUTEID_VALUE;
+	UA_ReadRequest_init(&rq);
+	rq.nodesToRead = &r;
+	rq.nodesToReadSize = 1;
+	rq.timestampsToReturn = UA_TIMESTAMPSTORETURN_BOTH;
+	rs = UA_Client_Service_read(c, rq);
+	UA_DataValue_init(&dv);
+	if (rs.responseHeader.serviceResult || rs.resultsSize != 1) {
+		dv.hasStatus = true;
+		dv.status = rs.responseHeader.serviceResult ? rs.responseHeader.serviceResult :
+			UA_STATUSCODE_BADUNEXPECTEDERROR;
+	} else {
+		UA_DataValue_copy(&rs.results[0], &dv);
+	}
+	UA_ReadResponse_clear(&rs);
+	return dv;
+}

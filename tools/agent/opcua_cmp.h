@@ -40,4 +40,8 @@ bool opcua_cmp_describe(UA_Client *c, struct opcua_cmp_line **out, size_t *n);
  * (UA_Array_delete), or false. */
 bool opcua_cmp_variables(UA_Client *c, UA_NodeId **out, size_t *n);
 
+/* A variable's DataValue with both timestamps, or its status
+ * (UA_DataValue_clear it). */
+UA_DataValue opcua_cmp_read(UA_Client *c, const UA_NodeId *id);
+
 #endif

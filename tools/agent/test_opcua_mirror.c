@@ -184,34 +184,6 @@ static bool test_same_nodes(void)
 	return true;
 }
 
-/* A mirror variable's DataValue (both timestamps), or its status. */
-static UA_DataValue read_dv(UA_Client *c, const UA_NodeId *id)
-{
-	UA_ReadValueId r;
-	UA_ReadRequest rq;
-	UA_ReadResponse rs;
-	UA_DataValue dv;
-
-	UA_ReadValueId_init(&r);
-	r.nodeId = *id;
-	r.attributeId = UA_ATTRIBUTEID_VALUE;
-	UA_ReadRequest_init(&rq);
-	rq.nodesToRead = &r;
-	rq.nodesToReadSize = 1;
-	rq.timestampsToReturn = UA_TIMESTAMPSTORETURN_BOTH;
-	rs = UA_Client_Service_read(c, rq);
-	UA_DataValue_init(&dv);
-	if (rs.responseHeader.serviceResult || rs.resultsSize != 1) {
-		dv.hasStatus = true;
-		dv.status = rs.responseHeader.serviceResult ? rs.responseHeader.serviceResult :
-			UA_STATUSCODE_BADUNEXPECTEDERROR;
-	} else {
-		UA_DataValue_copy(&rs.results[0], &dv);
-	}
-	UA_ReadResponse_clear(&rs);
-	return dv;
-}
-
 /* The mirror's NodeId of link NodeId id. */
 static UA_NodeId on_mirror(const UA_NodeId *id)
 {
@@ -238,7 +210,7 @@ static bool test_values(void)
 	UA_UInt16 *back;
 
 	id = on_mirror(&model.nodes[model.n - 1].node);
-	got = read_dv(cli_mir, &id);
+	got = opcua_cmp_read(cli_mir, &id);
 	KTAP_EXPECT(got.hasStatus && got.status == UA_STATUSCODE_BADWAITINGFORINITIALDATA);
 	UA_DataValue_clear(&got);
 	UA_NodeId_clear(&id);
@@ -257,7 +229,7 @@ static bool test_values(void)
 		back[mirror.map[i]] = (UA_UInt16)i;
 	for (i = 0; i < n; i++) {
 		id = on_mirror(&v[i].node);
-		got = read_dv(cli_mir, &id);
+		got = opcua_cmp_read(cli_mir, &id);
 		UA_NodeId_clear(&id);
 		KTAP_EXPECT(!opcua_ns_variant(&got.value, back, mirror.nmap + 8));
 		if (!UA_equal(&got.value, &v[i].value.value, &UA_TYPES[UA_TYPES_VARIANT]) ||
@@ -305,7 +277,7 @@ static bool test_flip(void)
 
 		/* the next tick's status: the first read after it changed */
 		do {
-			s = read_dv(tx, &src);
+			s = opcua_cmp_read(tx, &src);
 			if (k == 0 || s.status != seen[0])
 				break;
 			UA_DataValue_clear(&s);
@@ -318,7 +290,7 @@ static bool test_flip(void)
 		KTAP_EXPECT(cross(&v, &d));
 		KTAP_EXPECT(opcua_mirror_value(&mirror, &d) == 0);
 		opcua_msg_clear(&d);
-		m = read_dv(cli_mir, &id);
+		m = opcua_cmp_read(cli_mir, &id);
 		KTAP_EXPECT(m.status == s.status && m.sourceTimestamp == s.sourceTimestamp);
 		seen[k] = s.status;
 		UA_DataValue_clear(&s);
@@ -345,10 +317,10 @@ static bool test_stale(void)
 			break;
 	KTAP_EXPECT(i < model.n);
 	id = on_mirror(&model.nodes[i].node);
-	before = read_dv(cli_mir, &id);
+	before = opcua_cmp_read(cli_mir, &id);
 	KTAP_EXPECT(before.status == UA_STATUSCODE_GOOD);
 	KTAP_EXPECT(opcua_mirror_stale(&mirror) >= NVARS / 2);
-	after = read_dv(cli_mir, &id);
+	after = opcua_cmp_read(cli_mir, &id);
 	KTAP_EXPECT(after.status == UA_STATUSCODE_UNCERTAINLASTUSABLEVALUE);
 	KTAP_EXPECT(UA_equal(&after.value, &before.value, &UA_TYPES[UA_TYPES_VARIANT]));
 	KTAP_EXPECT(after.sourceTimestamp == before.sourceTimestamp);
@@ -357,7 +329,7 @@ static bool test_stale(void)
 	/* turned once: a second silence changes nothing */
 	KTAP_EXPECT(opcua_mirror_stale(&mirror) == 0);
 
-	s = read_dv(tx, &src);
+	s = opcua_cmp_read(tx, &src);
 	opcua_msg_init(&v);
 	v.kind = OPCUA_MSG_VALUE;
 	v.node = model.nodes[i].node;
@@ -365,7 +337,7 @@ static bool test_stale(void)
 	KTAP_EXPECT(cross(&v, &d));
 	KTAP_EXPECT(opcua_mirror_value(&mirror, &d) == 0);
 	opcua_msg_clear(&d);
-	after = read_dv(cli_mir, &id);
+	after = opcua_cmp_read(cli_mir, &id);
 	KTAP_EXPECT(after.status == UA_STATUSCODE_GOOD && after.sourceTimestamp == s.sourceTimestamp);
 	UA_DataValue_clear(&after);
 	UA_DataValue_clear(&s);

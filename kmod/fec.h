@@ -28,19 +28,6 @@
 #define DIODE_FEC_SHARD_MAX (2 + DIODE_FEC_FRAME_MAX)
 
 /*
- * The start of a PARITY body, before the member offsets (one __be16 each)
- * and the parity shard.
- */
-struct diode_parity_desc {
-	__be64 base;		/* the lowest counter of the group */
-	u8 count;		/* members, 1 to K */
-	u8 parity;		/* M */
-	u8 index;		/* which parity shard this is, 0 to M - 1 */
-	u8 reserved;		/* 0 */
-	__be16 shard_len;	/* bytes of every shard of the group */
-} __packed;
-
-/*
  * How much larger than the largest DATA frame of its group a PARITY frame
  * is, with K members: its own header and tag, the descriptor, the offsets
  * and the length in front of every shard.

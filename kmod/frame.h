@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The wire format of a diode frame (docs/protocol.md, "Frame layout"): the
- * 12-byte header every frame starts with, the cleartext part of an ANNOUNCE,
+ * The wire format of a diode frame (docs/protocol.md, "Frames"): the 12-byte
+ * header every frame starts with, the cleartext part of an ANNOUNCE, the
+ * sealed bodies of the ANNOUNCE, the HEARTBEAT and the PARITY descriptor,
  * and the AES-GCM nonce built from the session salt and the counter.
  *
  * This file is pure logic on byte buffers, with no allocation and no kernel
@@ -65,10 +66,54 @@ struct diode_announce_clear {
 	__be64 created;		/* sender's clock, ns since the Unix epoch */
 } __packed;
 
+/*
+ * The sealed bodies. Unlike the header, they are read only once their frame
+ * has authenticated, and whoever reads one checks its values.
+ */
+
+/* The ANNOUNCE's: the parameters of the session it announces. */
+struct diode_announce_params {
+	__be32 heartbeat_ms;
+	u8 redundancy;
+	u8 fec_data;
+	u8 fec_parity;
+	u8 fec_interleave;
+} __packed;
+
+#define DIODE_ANNOUNCE_FRAME_LEN (DIODE_HEADER_LEN + DIODE_ANNOUNCE_CLEAR_LEN + \
+				  sizeof(struct diode_announce_params) + \
+				  DIODE_AUTHTAG_LEN)
+
+/* The HEARTBEAT's: the sender's view of its own side of the link. */
+struct diode_heartbeat {
+	__be64 tx_packets;
+	__be64 tx_dropped;
+	__be64 uptime_ms;
+} __packed;
+
+/*
+ * The start of a PARITY body, before the member offsets (one __be16 each)
+ * and the parity shard (fec.h).
+ */
+struct diode_parity_desc {
+	__be64 base;		/* the lowest counter of the group */
+	u8 count;		/* members, 1 to K */
+	u8 parity;		/* M */
+	u8 index;		/* which parity shard this is, 0 to M - 1 */
+	u8 reserved;		/* 0 */
+	__be16 shard_len;	/* bytes of every shard of the group */
+} __packed;
+
 static_assert(sizeof(struct diode_header) == DIODE_HEADER_LEN,
 	      "the header is 12 bytes on the wire");
 static_assert(sizeof(struct diode_announce_clear) == DIODE_ANNOUNCE_CLEAR_LEN,
 	      "the ANNOUNCE cleartext is 40 bytes on the wire");
+static_assert(DIODE_ANNOUNCE_FRAME_LEN == 76,
+	      "an ANNOUNCE is 76 bytes on the wire");
+static_assert(sizeof(struct diode_heartbeat) == 24,
+	      "the HEARTBEAT body is 24 bytes on the wire");
+static_assert(sizeof(struct diode_parity_desc) == 14,
+	      "the PARITY descriptor is 14 bytes on the wire");
 
 /*
  * Result of diode_frame_parse(). Checks run in this order and the first

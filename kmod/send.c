@@ -29,13 +29,6 @@ static void diode_tx_drop(struct diode_device *diode, struct sk_buff *skb)
 static void diode_seal(struct diode_device *diode, struct diode_session *session,
 		       struct sk_buff *skb, enum diode_frame_type type);
 
-/* The HEARTBEAT body: the sender's view of its own side of the link. */
-struct diode_heartbeat {
-	__be64 tx_packets;
-	__be64 tx_dropped;
-	__be64 uptime_ms;
-} __packed;
-
 static void diode_seal_finish(struct sk_buff *skb, int err)
 {
 	struct diode_device *diode = netdev_priv(skb->dev);

@@ -15,19 +15,6 @@
 
 struct diode_aead_slot;
 
-/* The encrypted body of an ANNOUNCE: the session's parameters. */
-struct diode_announce_params {
-	__be32 heartbeat_ms;
-	u8 redundancy;
-	u8 fec_data;
-	u8 fec_parity;
-	u8 fec_interleave;
-} __packed;
-
-#define DIODE_ANNOUNCE_FRAME_LEN (DIODE_HEADER_LEN + DIODE_ANNOUNCE_CLEAR_LEN + \
-				  sizeof(struct diode_announce_params) + \
-				  DIODE_AUTHTAG_LEN)
-
 struct diode_session {
 	struct kref ref;
 	struct rcu_head rcu;

@@ -5,135 +5,20 @@
  */
 #include <crypto/curve25519.h>
 #include <linux/net.h>
-#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include "compat.h"
 
+#include "crypt.h"
 #include "session.h"
-
-/* With @room bytes for the caller behind the IV. */
-static struct aead_request *diode_aead_request_alloc_room(struct crypto_aead *aead,
-							  u8 **iv,
-							  struct scatterlist **sg,
-							  size_t room, gfp_t gfp)
-{
-	size_t req_size = sizeof(struct aead_request) + crypto_aead_reqsize(aead);
-	size_t sg_off = ALIGN(req_size, __alignof__(struct scatterlist));
-	size_t iv_off = sg_off + sizeof(struct scatterlist);
-	struct aead_request *req;
-
-	req = kmalloc(iv_off + DIODE_NONCE_LEN + room, gfp);
-	if (!req)
-		return NULL;
-	aead_request_set_tfm(req, aead);
-	*sg = (struct scatterlist *)((u8 *)req + sg_off);
-	*iv = (u8 *)req + iv_off;
-	/* One entry, which each use points at its buffer with sg_set_buf(). */
-	sg_init_table(*sg, 1);
-	return req;
-}
-
-struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
-					      u8 **iv, struct scatterlist **sg,
-					      gfp_t gfp)
-{
-	return diode_aead_request_alloc_room(aead, iv, sg, 0, gfp);
-}
-
-/*
- * Each CPU keeps one request of each session ready for the data path: a
- * request that an async driver still holds keeps its slot busy, and the next
- * packet on that CPU takes one from the heap instead. The requests themselves
- * come from kmalloc, as a driver may map them for DMA.
- */
-struct diode_aead_slot {
-	unsigned long busy;
-	struct aead_request *req;
-	struct scatterlist *sg;
-	u8 *iv;
-	u8 *sealed;		/* a receiver's with FEC: see diode_aead_request_sealed() */
-};
-
-struct aead_request *diode_aead_request_get(struct diode_session *session,
-					    u8 **iv, struct scatterlist **sg,
-					    struct diode_aead_slot **slot)
-{
-	struct diode_aead_slot *mine;
-
-	DEBUG_NET_WARN_ON_ONCE(!in_softirq());
-	mine = this_cpu_ptr(session->aead_slots);
-	/* Pairs with the release in diode_aead_request_put(), which may run
-	 * on another CPU once an async driver is done with the request.
-	 */
-	if (!smp_load_acquire(&mine->busy)) {
-		mine->busy = 1;
-		*slot = mine;
-		*sg = mine->sg;
-		*iv = mine->iv;
-		/* A driver may have pointed the request at a child tfm. */
-		aead_request_set_tfm(mine->req, session->aead);
-		return mine->req;
-	}
-	*slot = NULL;
-	return diode_aead_request_alloc_room(session->aead, iv, sg,
-					     session->fec_rx ? DIODE_FEC_FRAME_MAX : 0,
-					     GFP_ATOMIC);
-}
-
-u8 *diode_aead_request_sealed(struct diode_aead_slot *slot, u8 *iv)
-{
-	return slot ? slot->sealed : iv + DIODE_NONCE_LEN;
-}
-
-void diode_aead_request_put(struct aead_request *req, struct diode_aead_slot *slot)
-{
-	if (slot)
-		smp_store_release(&slot->busy, 0);
-	else
-		kfree_sensitive(req);
-}
-
-static void diode_aead_slots_free(struct diode_session *session)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct diode_aead_slot *slot = per_cpu_ptr(session->aead_slots, cpu);
-
-		kfree(slot->sealed);
-		kfree_sensitive(slot->req);
-	}
-	free_percpu(session->aead_slots);
-}
-
-static int diode_aead_slots_alloc(struct diode_session *session)
-{
-	int cpu;
-
-	session->aead_slots = alloc_percpu(struct diode_aead_slot);
-	if (!session->aead_slots)
-		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
-		struct diode_aead_slot *slot = per_cpu_ptr(session->aead_slots, cpu);
-
-		slot->req = diode_aead_request_alloc(session->aead, &slot->iv,
-						     &slot->sg, GFP_KERNEL);
-		if (!slot->req) {
-			diode_aead_slots_free(session);
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
 
 static void diode_session_free_rcu(struct rcu_head *rcu)
 {
 	struct diode_session *session = container_of(rcu, struct diode_session, rcu);
 
-	diode_aead_slots_free(session);
+	diode_aead_slots_free(session->aead_slots);
 	crypto_free_aead(session->aead);
 	diode_fec_tx_free(session->fec_tx);
 	diode_fec_rx_free(session->fec_rx);
@@ -188,9 +73,11 @@ static struct diode_session *diode_session_alloc(const struct diode_static_keys 
 		ret = crypto_aead_setkey(session->aead, skeys.key, sizeof(skeys.key));
 	if (ret)
 		goto err_aead;
-	ret = diode_aead_slots_alloc(session);
-	if (ret)
+	session->aead_slots = diode_aead_slots_new(session->aead);
+	if (!session->aead_slots) {
+		ret = -ENOMEM;
 		goto err_aead;
+	}
 	memzero_explicit(&skeys, sizeof(skeys));
 	return session;
 
@@ -336,19 +223,10 @@ struct diode_session *diode_session_new_rx(const struct diode_static_keys *keys,
 
 int diode_session_fec_rx_init(struct diode_session *session)
 {
-	int cpu;
-
 	session->fec_rx = diode_fec_rx_new(&session->fec);
 	if (!session->fec_rx)
 		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
-		struct diode_aead_slot *slot = per_cpu_ptr(session->aead_slots, cpu);
-
-		slot->sealed = kmalloc(DIODE_FEC_FRAME_MAX, GFP_KERNEL);
-		if (!slot->sealed)
-			return -ENOMEM;
-	}
-	return 0;
+	return diode_aead_slots_keep_sealed(session->aead_slots);
 }
 
 int diode_session_set_params(struct diode_session *session,

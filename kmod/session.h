@@ -77,31 +77,4 @@ static inline struct diode_session *diode_session_get(struct diode_session *s)
 	return s;
 }
 
-/*
- * An AEAD request with the IV and one scatterlist entry behind it, in a single
- * allocation. Freed with kfree_sensitive().
- */
-struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
-					      u8 **iv, struct scatterlist **sg,
-					      gfp_t gfp);
-/*
- * The data path's request under @session, with bottom halves disabled: this
- * CPU's ready one if it is free (*@slot set), else one from the heap (*@slot
- * NULL). Given back with diode_aead_request_put(), on any CPU. What a used
- * request still holds (the nonce and, with the generic GCM template, GHASH
- * state) derives from the session's key, which the tfm holds as long as the
- * session lives: a ready request is reused as it is and wiped with the
- * session, one from the heap is wiped when it is freed.
- */
-struct aead_request *diode_aead_request_get(struct diode_session *session,
-					    u8 **iv, struct scatterlist **sg,
-					    struct diode_aead_slot **slot);
-void diode_aead_request_put(struct aead_request *req, struct diode_aead_slot *slot);
-/*
- * Of a receiver's request under a session with FEC: DIODE_FEC_FRAME_MAX bytes
- * that live as long as the request, where a frame waits in its sealed form
- * until it has authenticated and may be kept for repairs.
- */
-u8 *diode_aead_request_sealed(struct diode_aead_slot *slot, u8 *iv);
-
 #endif /* _DIODE_SESSION_H */

@@ -50,216 +50,6 @@ void diode_device_set_config(struct diode_device *diode,
 	write_sequnlock_bh(&diode->config_lock);
 }
 
-static struct diode_announce_params diode_session_params(struct diode_device *diode)
-{
-	const struct diode_config *config = &diode->config;
-
-	return (struct diode_announce_params) {
-		.heartbeat_ms = cpu_to_be32(config->heartbeat_ms),
-		.redundancy = config->redundancy,
-		.fec_data = config->fec_data,
-		.fec_parity = config->fec_data ? config->fec_parity : 0,
-		.fec_interleave = config->fec_data ? config->fec_interleave : 0,
-	};
-}
-
-/* A generic C fallback is many times slower than AES-NI: say which it is. */
-void diode_device_log_aead(struct diode_device *diode,
-			   const struct diode_session *session)
-{
-	if (diode->aead_logged)
-		return;
-	diode->aead_logged = true;
-	netdev_info(diode->dev, "AES-256-GCM by %s\n",
-		    crypto_aead_driver_name(session->aead));
-}
-
-static struct diode_session *diode_new_tx_session(struct diode_device *diode)
-{
-	struct diode_announce_params params = diode_session_params(diode);
-	struct diode_session *session;
-
-	session = diode_session_new_tx(&diode->config.keys, &params, diode->recent_tags);
-	if (IS_ERR(session))
-		return session;
-	session->rekey_kick = diode_rekey_kick(diode);
-	session->rekey_limit = diode->config.rekey_after_frames;
-	memmove(&diode->recent_tags[1], &diode->recent_tags[0],
-		sizeof(diode->recent_tags) - sizeof(diode->recent_tags[0]));
-	diode->recent_tags[0] = session->tag;
-	diode_device_log_aead(diode, session);
-	diode_stat_inc(diode->stats, DIODE_STAT_TX_SESSIONS);
-	return session;
-}
-
-static void diode_tx_replace(struct diode_device *diode,
-			     struct diode_session __rcu **slot,
-			     struct diode_session *session)
-{
-	diode_session_put(rcu_replace_pointer(*slot, session,
-					      lockdep_is_held(&diode->lock)));
-}
-
-/*
- * A sender starts a new session at once: at every start and whenever its
- * keys change. Without keys or while down it has none and drops what it is
- * given. Under @lock.
- */
-int diode_device_start_session(struct diode_device *diode)
-{
-	struct diode_session *session = NULL, *old;
-
-	if (diode->config.mode != DIODE_MODE_TX || !netif_running(diode->dev))
-		return 0;
-	if (diode->config.keys.ready) {
-		session = diode_new_tx_session(diode);
-		if (IS_ERR(session))
-			return PTR_ERR(session);
-	}
-	old = rcu_dereference_protected(diode->tx_session,
-					lockdep_is_held(&diode->lock));
-	if (old)
-		diode_session_get(old);
-	/* Its ANNOUNCE goes first, before any frame can be sealed under it:
-	 * a frame that overtook it would be of a session the receiver does
-	 * not know yet. The heartbeat sends it again at once.
-	 */
-	if (session)
-		diode_send_announce(diode, session);
-	diode_tx_replace(diode, &diode->tx_next, NULL);
-	diode_tx_replace(diode, &diode->tx_session, session);
-	if (old) {
-		/* As at a rekey: the frames of open groups get their parity. */
-		diode_send_fec_flush(diode, old);
-		diode_session_put(old);
-	}
-	diode->tx_started = jiffies;
-	if (session) {
-		mod_delayed_work(system_power_efficient_wq, &diode->heartbeat_work, 0);
-		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
-				 diode->config.rekey_after_time * HZ - diode_rekey_lead(diode));
-	}
-	return 0;
-}
-
-/*
- * Make before break: when the current session is old enough, or has sealed
- * enough frames (the data path kicks this work), prepare the next session
- * and announce it; one lead time later, switch to it.
- */
-static void diode_rekey_worker(struct work_struct *work)
-{
-	struct diode_device *diode = container_of(to_delayed_work(work),
-						  struct diode_device, rekey_work);
-	unsigned long lead = diode_rekey_lead(diode), now = jiffies, due;
-	struct diode_session *current_session, *next;
-
-	mutex_lock(&diode->lock);
-	current_session = rcu_dereference_protected(diode->tx_session,
-						    lockdep_is_held(&diode->lock));
-	next = rcu_dereference_protected(diode->tx_next,
-					 lockdep_is_held(&diode->lock));
-	if (diode->config.mode != DIODE_MODE_TX || !netif_running(diode->dev) ||
-	    !current_session)
-		goto out;
-
-	if (next) {
-		due = diode->tx_next_announced + lead;
-		/* Past its frame limit, the session gives way sooner. */
-		if (atomic64_read(&current_session->tx_counter) >=
-		    diode->config.rekey_after_frames &&
-		    time_before(diode->tx_next_announced + DIODE_REKEY_MIN_LEAD, due))
-			due = diode->tx_next_announced + DIODE_REKEY_MIN_LEAD;
-		if (time_before(now, due)) {
-			mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
-					 due - now);
-			goto out;
-		}
-		/* Its ANNOUNCE once more, right before its first frame: a
-		 * receiver that was down when it was announced learns it now
-		 * rather than a heartbeat later.
-		 */
-		diode_send_announce(diode, next);
-		rcu_assign_pointer(diode->tx_next, NULL);
-		diode_session_get(current_session);
-		diode_tx_replace(diode, &diode->tx_session, next);
-		/* Frames of the old session still in open groups get their
-		 * parity now: no heartbeat of that session will come.
-		 */
-		diode_send_fec_flush(diode, current_session);
-		diode_session_put(current_session);
-		diode->tx_started = now;
-		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
-				 diode->config.rekey_after_time * HZ - lead);
-		goto out;
-	}
-
-	due = diode->tx_started + diode->config.rekey_after_time * HZ - lead;
-	/* The limits may have changed since the session began. */
-	WRITE_ONCE(current_session->rekey_kick, diode_rekey_kick(diode));
-	WRITE_ONCE(current_session->rekey_limit, diode->config.rekey_after_frames);
-	if (time_before(now, due) &&
-	    atomic64_read(&current_session->tx_counter) < current_session->rekey_kick) {
-		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
-				 due - now);
-		goto out;
-	}
-	next = diode_new_tx_session(diode);
-	if (IS_ERR(next)) {
-		/* Keep sending on the current session; try again soon. */
-		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, HZ);
-		goto out;
-	}
-	rcu_assign_pointer(diode->tx_next, next);
-	diode->tx_next_announced = now;
-	mod_delayed_work(system_power_efficient_wq, &diode->heartbeat_work, 0);
-	mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, lead);
-out:
-	mutex_unlock(&diode->lock);
-}
-
-/* The previous session of a receiver is dropped a grace period after the
- * next one came into use: frames delayed on the link still find it.
- */
-static void diode_rx_retire_worker(struct work_struct *work)
-{
-	struct diode_device *diode = container_of(to_delayed_work(work),
-						  struct diode_device,
-						  rx_retire_work);
-	struct diode_session *old = NULL;
-	unsigned long now = jiffies;
-
-	/* A run that was already under way when the next session came into
-	 * use must not take the session that just became previous: that one
-	 * has its own grace period, and the run queued for it.
-	 */
-	spin_lock_bh(&diode->rx_lock);
-	if (!time_before(now, diode->rx_retire_at))
-		old = rcu_replace_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS], NULL,
-					  lockdep_is_held(&diode->rx_lock));
-	spin_unlock_bh(&diode->rx_lock);
-	diode_session_put(old);
-}
-
-void diode_device_stop_sessions(struct diode_device *diode)
-{
-	struct diode_session *old[DIODE_RX_SLOTS];
-	int slot;
-
-	/* What a receiver delivered stays refused when it learns a session again. */
-	diode_rx_mark_read(diode, &diode->rx_mark);
-
-	diode_tx_replace(diode, &diode->tx_next, NULL);
-	diode_tx_replace(diode, &diode->tx_session, NULL);
-	spin_lock_bh(&diode->rx_lock);
-	for (slot = 0; slot < DIODE_RX_SLOTS; slot++)
-		old[slot] = rcu_replace_pointer(diode->rx_sessions[slot], NULL,
-						lockdep_is_held(&diode->rx_lock));
-	spin_unlock_bh(&diode->rx_lock);
-	for (slot = 0; slot < DIODE_RX_SLOTS; slot++)
-		diode_session_put(old[slot]);
-}
-
 int diode_device_fit_mtu(struct diode_device *diode)
 {
 	unsigned int mtu = diode->dev->mtu, fec = 0;
@@ -307,14 +97,13 @@ static int diode_open(struct net_device *dev)
 	mutex_lock(&diode->lock);
 	ret = diode_link_open(diode);
 	if (!ret) {
-		ret = diode_device_start_session(diode);
+		ret = diode_session_start_tx(diode);
 		if (ret)
 			diode_link_close(diode);
 	}
 	/* A receiver kept its sessions while down. */
-	if (!ret && rcu_access_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS]))
-		mod_delayed_work(system_power_efficient_wq, &diode->rx_retire_work,
-				 DIODE_RX_GRACE);
+	if (!ret)
+		diode_session_resume_rx(diode);
 	/* A receiver has carrier once authentic frames arrive; a sender as
 	 * long as the device it sends on is up.
 	 */
@@ -347,7 +136,7 @@ static int diode_stop(struct net_device *dev)
 	 */
 	mutex_lock(&diode->lock);
 	if (diode->config.mode != DIODE_MODE_RX)
-		diode_device_stop_sessions(diode);
+		diode_session_stop_all(diode);
 	mutex_unlock(&diode->lock);
 	diode_emit_stop(diode);
 	return 0;
@@ -393,7 +182,7 @@ static void diode_uninit(struct net_device *dev)
 	diode_device_cancel_work(diode);
 	diode_rx_purge(diode);
 	mutex_lock(&diode->lock);
-	diode_device_stop_sessions(diode);
+	diode_session_stop_all(diode);
 	mutex_unlock(&diode->lock);
 	list_del_init(&diode->device_list);
 	gro_cells_destroy(&diode->gro_cells);
@@ -464,9 +253,9 @@ static void diode_setup(struct net_device *dev)
 	skb_queue_head_init(&diode->announce_queue);
 	skb_queue_head_init(&diode->held);
 	INIT_DELAYED_WORK(&diode->heartbeat_work, diode_heartbeat_worker);
-	INIT_DELAYED_WORK(&diode->rekey_work, diode_rekey_worker);
+	INIT_DELAYED_WORK(&diode->rekey_work, diode_session_rekey_worker);
 	INIT_WORK(&diode->announce_rx_work, diode_announce_rx_worker);
-	INIT_DELAYED_WORK(&diode->rx_retire_work, diode_rx_retire_worker);
+	INIT_DELAYED_WORK(&diode->rx_retire_work, diode_session_retire_worker);
 	INIT_DELAYED_WORK(&diode->carrier_work, diode_carrier_worker);
 }
 

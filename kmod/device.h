@@ -37,9 +37,6 @@ union diode_sockaddr {
 /* A receiver's sessions: the one before, the one in use, the one announced. */
 enum { DIODE_RX_PREVIOUS, DIODE_RX_CURRENT, DIODE_RX_NEXT, DIODE_RX_SLOTS };
 
-/* How long a receiver keeps the previous session once the next is in use. */
-#define DIODE_RX_GRACE (2 * HZ)
-
 /*
  * Every setting of a device, all that DIODE_CMD_SET_DEVICE changes
  * (uapi/diode.yaml documents each). A change builds a new one aside and
@@ -95,7 +92,9 @@ struct diode_device {
 	struct diode_pcpu_stats __percpu *stats;
 	bool aead_logged;			/* under @lock */
 
-	/* Sender: the session in use and the next one, announced ahead. */
+	/* Sender: the session in use and the next one, announced ahead
+	 * (session.c, as the receiver's sessions are).
+	 */
 	struct diode_session __rcu *tx_session;
 	struct diode_session __rcu *tx_next;
 	u16 recent_tags[DIODE_RECENT_TAGS];
@@ -149,28 +148,5 @@ void diode_device_set_config(struct diode_device *diode,
 
 /* Under rtnl: the MTU that fits the encapsulation and FEC settings. */
 int diode_device_fit_mtu(struct diode_device *diode);
-
-/* Under rtnl and @lock. */
-int diode_device_start_session(struct diode_device *diode);
-/* Under @lock: a device's first session logs which AES-GCM it uses. */
-void diode_device_log_aead(struct diode_device *diode,
-			   const struct diode_session *session);
-void diode_device_stop_sessions(struct diode_device *diode);
-
-/* The counter at which a sender prepares its next session: 7/8 of the limit. */
-static inline u64 diode_rekey_kick(const struct diode_device *diode)
-{
-	return diode->config.rekey_after_frames -
-	       diode->config.rekey_after_frames / 8;
-}
-
-/* The least time a next session is announced before it is used. */
-#define DIODE_REKEY_MIN_LEAD (HZ / 10)
-
-/* How long a next session is announced before it is used. */
-static inline unsigned long diode_rekey_lead(const struct diode_device *diode)
-{
-	return min_t(unsigned long, HZ, diode->config.rekey_after_time * HZ / 2);
-}
 
 #endif /* _DIODE_DEVICE_H */

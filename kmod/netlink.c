@@ -592,7 +592,7 @@ static int diode_commit_config(struct diode_device *diode,
 		goto err_config;
 	}
 	if (restart) {
-		ret = diode_device_start_session(diode);
+		ret = diode_session_start_tx(diode);
 		if (ret) {
 			GENL_SET_ERR_MSG(info, "cannot start a session with these keys");
 			goto err_mtu;
@@ -603,7 +603,7 @@ static int diode_commit_config(struct diode_device *diode,
 	 * its mode. Its mark stays: keys set again may be the same.
 	 */
 	if (old->mode == DIODE_MODE_RX && (keys_changed || mode_changed))
-		diode_device_stop_sessions(diode);
+		diode_session_stop_all(diode);
 	/* New limits apply from the next session on; the rekey timer looks
 	 * at them again now.
 	 */
@@ -630,7 +630,7 @@ err_config:
 static void diode_commit_rx_mark(struct diode_device *diode,
 				 const struct diode_rx_mark *mark)
 {
-	diode_device_stop_sessions(diode);
+	diode_session_stop_all(diode);
 	diode_rx_mark_raise(diode, mark);
 }
 
@@ -676,11 +676,11 @@ int diode_nl_reset_sessions_doit(struct sk_buff *skb, struct genl_info *info)
 	struct diode_device *diode = info->user_ptr[0];
 
 	if (diode->config.mode == DIODE_MODE_TX)
-		return diode_device_start_session(diode);
+		return diode_session_start_tx(diode);
 	/* The mark stays: a recording of a session forgotten here is still
 	 * refused.
 	 */
-	diode_device_stop_sessions(diode);
+	diode_session_stop_all(diode);
 	return 0;
 }
 

@@ -133,69 +133,6 @@ int diode_rx_mark_raise(struct diode_device *diode,
 	return 0;
 }
 
-/*
- * Under @rx_lock: the next session becomes current, the current one previous,
- * kept for a grace period for frames delayed on the link. Returns the session
- * that was previous, for the caller to put.
- */
-static struct diode_session *diode_rx_rotate(struct diode_device *diode,
-					     struct diode_session *next)
-{
-	struct diode_session __rcu **slots = diode->rx_sessions;
-	struct diode_session *retired;
-
-	retired = rcu_replace_pointer(slots[DIODE_RX_PREVIOUS],
-				      rcu_dereference_protected(slots[DIODE_RX_CURRENT],
-						lockdep_is_held(&diode->rx_lock)),
-				      lockdep_is_held(&diode->rx_lock));
-	rcu_assign_pointer(slots[DIODE_RX_CURRENT], next);
-	RCU_INIT_POINTER(slots[DIODE_RX_NEXT], NULL);
-	diode->rx_retire_at = jiffies + DIODE_RX_GRACE;
-	mod_delayed_work(system_power_efficient_wq, &diode->rx_retire_work,
-			 DIODE_RX_GRACE);
-	return retired;
-}
-
-/* The first authentic frame of the next session: the sender switched to it. */
-static void diode_rx_promote(struct diode_device *diode,
-			     struct diode_session *session)
-{
-	struct diode_session *retired = NULL;
-
-	spin_lock_bh(&diode->rx_lock);
-	if (rcu_access_pointer(diode->rx_sessions[DIODE_RX_NEXT]) == session)
-		retired = diode_rx_rotate(diode, session);
-	spin_unlock_bh(&diode->rx_lock);
-	diode_session_put(retired);
-}
-
-/*
- * A newly accepted session waits as the next one until its first frame
- * arrives. A sender announces a session only once it uses the one before:
- * a next session still waiting is in use by now and becomes current. The
- * first session of all is current at once.
- */
-static void diode_rx_install(struct diode_device *diode,
-			     struct diode_session *session)
-{
-	struct diode_session __rcu **slots = diode->rx_sessions;
-	struct diode_session *retired = NULL, *waiting;
-
-	spin_lock_bh(&diode->rx_lock);
-	waiting = rcu_dereference_protected(slots[DIODE_RX_NEXT],
-					    lockdep_is_held(&diode->rx_lock));
-	if (!rcu_access_pointer(slots[DIODE_RX_CURRENT])) {
-		rcu_assign_pointer(slots[DIODE_RX_CURRENT], session);
-		spin_unlock_bh(&diode->rx_lock);
-		return;
-	}
-	if (waiting)
-		retired = diode_rx_rotate(diode, waiting);
-	rcu_assign_pointer(slots[DIODE_RX_NEXT], session);
-	spin_unlock_bh(&diode->rx_lock);
-	diode_session_put(retired);
-}
-
 /* An authentic inner packet must be a whole IPv4 or IPv6 packet. */
 static bool diode_inner_valid(struct sk_buff *skb)
 {
@@ -370,7 +307,7 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 		diode_stat_add(diode->stats, DIODE_STAT_RX_LOST, lost);
 
 	if (unlikely(rcu_access_pointer(diode->rx_sessions[DIODE_RX_NEXT]) == session))
-		diode_rx_promote(diode, session);
+		diode_session_promote_rx(diode, session);
 	local_bh_disable();
 	diode_rx_alive(diode);
 	local_bh_enable();
@@ -722,9 +659,9 @@ static enum diode_stat diode_announce_process(struct diode_device *diode,
 	if (frame.created == diode->rx_mark.created)
 		diode_replay_start_at(session->replay, diode->rx_mark.counter);
 	diode_rx_mark_fold(&diode->rx_mark, frame.created, 0);
-	diode_device_log_aead(diode, session);
+	diode_session_log_aead(diode, session);
 	WRITE_ONCE(diode->rx_heartbeat, msecs_to_jiffies(session->heartbeat_ms));
-	diode_rx_install(diode, session);
+	diode_session_install_rx(diode, session);
 	local_bh_disable();
 	diode_rx_alive(diode);
 	local_bh_enable();

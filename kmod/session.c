@@ -1,7 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Creating sessions: the sender's from a fresh ephemeral key, the receiver's
- * from an ANNOUNCE. Both end in the same AES-256-GCM key and nonce salt.
+ * A session's life (docs/protocol.md, "Keys and sessions" and "Rekeying
+ * without feedback"), all of it here. Made: the sender's from a fresh
+ * ephemeral key, the receiver's from an ANNOUNCE, both ending in the same
+ * AES-256-GCM key and nonce salt. Used: a sender holds a current session
+ * and, ahead of a rekey, the next one, which it announces before it
+ * switches to it, make before break; a receiver holds the previous, the
+ * current and the next, and the first authentic frame under the next one
+ * rotates them. Ended: a receiver's previous session a grace period after
+ * that rotation, every session when the device stops them, and its keys
+ * once the last frame in flight is done with it.
  */
 #include <crypto/curve25519.h>
 #include <linux/net.h>
@@ -12,6 +20,9 @@
 #include "compat.h"
 
 #include "crypt.h"
+#include "device.h"
+#include "receive.h"
+#include "send.h"
 #include "session.h"
 
 static void diode_session_free_rcu(struct rcu_head *rcu)
@@ -265,4 +276,310 @@ int diode_session_open_announce(struct diode_session *session, u8 *frame,
 	if (!ret)
 		memcpy(params, frame + assoc_len, sizeof(*params));
 	return ret;
+}
+
+/* A generic C fallback is many times slower than AES-NI: say which it is. */
+void diode_session_log_aead(struct diode_device *diode,
+			    const struct diode_session *session)
+{
+	if (diode->aead_logged)
+		return;
+	diode->aead_logged = true;
+	netdev_info(diode->dev, "AES-256-GCM by %s\n",
+		    crypto_aead_driver_name(session->aead));
+}
+
+/* A sender's sessions: the one in use and, ahead of a rekey, the next. */
+
+/* The counter at which a sender prepares its next session: 7/8 of the limit. */
+static u64 diode_rekey_kick(const struct diode_device *diode)
+{
+	return diode->config.rekey_after_frames -
+	       diode->config.rekey_after_frames / 8;
+}
+
+/* The least time a next session is announced before it is used. */
+#define DIODE_REKEY_MIN_LEAD (HZ / 10)
+
+/* How long a next session is announced before it is used. */
+static unsigned long diode_rekey_lead(const struct diode_device *diode)
+{
+	return min_t(unsigned long, HZ, diode->config.rekey_after_time * HZ / 2);
+}
+
+static struct diode_announce_params diode_session_params(struct diode_device *diode)
+{
+	const struct diode_config *config = &diode->config;
+
+	return (struct diode_announce_params) {
+		.heartbeat_ms = cpu_to_be32(config->heartbeat_ms),
+		.redundancy = config->redundancy,
+		.fec_data = config->fec_data,
+		.fec_parity = config->fec_data ? config->fec_parity : 0,
+		.fec_interleave = config->fec_data ? config->fec_interleave : 0,
+	};
+}
+
+static struct diode_session *diode_session_next_tx(struct diode_device *diode)
+{
+	struct diode_announce_params params = diode_session_params(diode);
+	struct diode_session *session;
+
+	session = diode_session_new_tx(&diode->config.keys, &params, diode->recent_tags);
+	if (IS_ERR(session))
+		return session;
+	session->rekey_kick = diode_rekey_kick(diode);
+	session->rekey_limit = diode->config.rekey_after_frames;
+	memmove(&diode->recent_tags[1], &diode->recent_tags[0],
+		sizeof(diode->recent_tags) - sizeof(diode->recent_tags[0]));
+	diode->recent_tags[0] = session->tag;
+	diode_session_log_aead(diode, session);
+	diode_stat_inc(diode->stats, DIODE_STAT_TX_SESSIONS);
+	return session;
+}
+
+static void diode_session_replace_tx(struct diode_device *diode,
+				     struct diode_session __rcu **slot,
+				     struct diode_session *session)
+{
+	diode_session_put(rcu_replace_pointer(*slot, session,
+					      lockdep_is_held(&diode->lock)));
+}
+
+/*
+ * A sender starts a new session at once: at every start and whenever its
+ * keys change. Without keys or while down it has none and drops what it is
+ * given. Under @lock.
+ */
+int diode_session_start_tx(struct diode_device *diode)
+{
+	struct diode_session *session = NULL, *old;
+
+	if (diode->config.mode != DIODE_MODE_TX || !netif_running(diode->dev))
+		return 0;
+	if (diode->config.keys.ready) {
+		session = diode_session_next_tx(diode);
+		if (IS_ERR(session))
+			return PTR_ERR(session);
+	}
+	old = rcu_dereference_protected(diode->tx_session,
+					lockdep_is_held(&diode->lock));
+	if (old)
+		diode_session_get(old);
+	/* Its ANNOUNCE goes first, before any frame can be sealed under it:
+	 * a frame that overtook it would be of a session the receiver does
+	 * not know yet. The heartbeat sends it again at once.
+	 */
+	if (session)
+		diode_send_announce(diode, session);
+	diode_session_replace_tx(diode, &diode->tx_next, NULL);
+	diode_session_replace_tx(diode, &diode->tx_session, session);
+	if (old) {
+		/* As at a rekey: the frames of open groups get their parity. */
+		diode_send_fec_flush(diode, old);
+		diode_session_put(old);
+	}
+	diode->tx_started = jiffies;
+	if (session) {
+		mod_delayed_work(system_power_efficient_wq, &diode->heartbeat_work, 0);
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
+				 diode->config.rekey_after_time * HZ - diode_rekey_lead(diode));
+	}
+	return 0;
+}
+
+/*
+ * Make before break: when the current session is old enough, or has sealed
+ * enough frames (the data path kicks this work), prepare the next session
+ * and announce it; one lead time later, switch to it.
+ */
+void diode_session_rekey_worker(struct work_struct *work)
+{
+	struct diode_device *diode = container_of(to_delayed_work(work),
+						  struct diode_device, rekey_work);
+	unsigned long lead = diode_rekey_lead(diode), now = jiffies, due;
+	struct diode_session *current_session, *next;
+
+	mutex_lock(&diode->lock);
+	current_session = rcu_dereference_protected(diode->tx_session,
+						    lockdep_is_held(&diode->lock));
+	next = rcu_dereference_protected(diode->tx_next,
+					 lockdep_is_held(&diode->lock));
+	if (diode->config.mode != DIODE_MODE_TX || !netif_running(diode->dev) ||
+	    !current_session)
+		goto out;
+
+	if (next) {
+		due = diode->tx_next_announced + lead;
+		/* Past its frame limit, the session gives way sooner. */
+		if (atomic64_read(&current_session->tx_counter) >=
+		    diode->config.rekey_after_frames &&
+		    time_before(diode->tx_next_announced + DIODE_REKEY_MIN_LEAD, due))
+			due = diode->tx_next_announced + DIODE_REKEY_MIN_LEAD;
+		if (time_before(now, due)) {
+			mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
+					 due - now);
+			goto out;
+		}
+		/* Its ANNOUNCE once more, right before its first frame: a
+		 * receiver that was down when it was announced learns it now
+		 * rather than a heartbeat later.
+		 */
+		diode_send_announce(diode, next);
+		rcu_assign_pointer(diode->tx_next, NULL);
+		diode_session_get(current_session);
+		diode_session_replace_tx(diode, &diode->tx_session, next);
+		/* Frames of the old session still in open groups get their
+		 * parity now: no heartbeat of that session will come.
+		 */
+		diode_send_fec_flush(diode, current_session);
+		diode_session_put(current_session);
+		diode->tx_started = now;
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
+				 diode->config.rekey_after_time * HZ - lead);
+		goto out;
+	}
+
+	due = diode->tx_started + diode->config.rekey_after_time * HZ - lead;
+	/* The limits may have changed since the session began. */
+	WRITE_ONCE(current_session->rekey_kick, diode_rekey_kick(diode));
+	WRITE_ONCE(current_session->rekey_limit, diode->config.rekey_after_frames);
+	if (time_before(now, due) &&
+	    atomic64_read(&current_session->tx_counter) < current_session->rekey_kick) {
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work,
+				 due - now);
+		goto out;
+	}
+	next = diode_session_next_tx(diode);
+	if (IS_ERR(next)) {
+		/* Keep sending on the current session; try again soon. */
+		mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, HZ);
+		goto out;
+	}
+	rcu_assign_pointer(diode->tx_next, next);
+	diode->tx_next_announced = now;
+	mod_delayed_work(system_power_efficient_wq, &diode->heartbeat_work, 0);
+	mod_delayed_work(system_power_efficient_wq, &diode->rekey_work, lead);
+out:
+	mutex_unlock(&diode->lock);
+}
+
+/* A receiver's sessions: the previous, the current and the next. */
+
+/* How long a receiver keeps the previous session once the next is in use. */
+#define DIODE_RX_GRACE (2 * HZ)
+
+/*
+ * Under @rx_lock: the next session becomes current, the current one previous,
+ * kept for a grace period for frames delayed on the link. Returns the session
+ * that was previous, for the caller to put.
+ */
+static struct diode_session *diode_session_rotate_rx(struct diode_device *diode,
+						     struct diode_session *next)
+{
+	struct diode_session __rcu **slots = diode->rx_sessions;
+	struct diode_session *retired;
+
+	retired = rcu_replace_pointer(slots[DIODE_RX_PREVIOUS],
+				      rcu_dereference_protected(slots[DIODE_RX_CURRENT],
+						lockdep_is_held(&diode->rx_lock)),
+				      lockdep_is_held(&diode->rx_lock));
+	rcu_assign_pointer(slots[DIODE_RX_CURRENT], next);
+	RCU_INIT_POINTER(slots[DIODE_RX_NEXT], NULL);
+	diode->rx_retire_at = jiffies + DIODE_RX_GRACE;
+	mod_delayed_work(system_power_efficient_wq, &diode->rx_retire_work,
+			 DIODE_RX_GRACE);
+	return retired;
+}
+
+/* The first authentic frame of the next session: the sender switched to it. */
+void diode_session_promote_rx(struct diode_device *diode,
+			      struct diode_session *session)
+{
+	struct diode_session *retired = NULL;
+
+	spin_lock_bh(&diode->rx_lock);
+	if (rcu_access_pointer(diode->rx_sessions[DIODE_RX_NEXT]) == session)
+		retired = diode_session_rotate_rx(diode, session);
+	spin_unlock_bh(&diode->rx_lock);
+	diode_session_put(retired);
+}
+
+/*
+ * A newly accepted session waits as the next one until its first frame
+ * arrives. A sender announces a session only once it uses the one before:
+ * a next session still waiting is in use by now and becomes current. The
+ * first session of all is current at once.
+ */
+void diode_session_install_rx(struct diode_device *diode,
+			      struct diode_session *session)
+{
+	struct diode_session __rcu **slots = diode->rx_sessions;
+	struct diode_session *retired = NULL, *waiting;
+
+	spin_lock_bh(&diode->rx_lock);
+	waiting = rcu_dereference_protected(slots[DIODE_RX_NEXT],
+					    lockdep_is_held(&diode->rx_lock));
+	if (!rcu_access_pointer(slots[DIODE_RX_CURRENT])) {
+		rcu_assign_pointer(slots[DIODE_RX_CURRENT], session);
+		spin_unlock_bh(&diode->rx_lock);
+		return;
+	}
+	if (waiting)
+		retired = diode_session_rotate_rx(diode, waiting);
+	rcu_assign_pointer(slots[DIODE_RX_NEXT], session);
+	spin_unlock_bh(&diode->rx_lock);
+	diode_session_put(retired);
+}
+
+/* The previous session of a receiver is dropped a grace period after the
+ * next one came into use: frames delayed on the link still find it.
+ */
+void diode_session_retire_worker(struct work_struct *work)
+{
+	struct diode_device *diode = container_of(to_delayed_work(work),
+						  struct diode_device,
+						  rx_retire_work);
+	struct diode_session *old = NULL;
+	unsigned long now = jiffies;
+
+	/* A run that was already under way when the next session came into
+	 * use must not take the session that just became previous: that one
+	 * has its own grace period, and the run queued for it.
+	 */
+	spin_lock_bh(&diode->rx_lock);
+	if (!time_before(now, diode->rx_retire_at))
+		old = rcu_replace_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS], NULL,
+					  lockdep_is_held(&diode->rx_lock));
+	spin_unlock_bh(&diode->rx_lock);
+	diode_session_put(old);
+}
+
+/* Going down cancelled the retirement of the previous session: a grace
+ * period runs again from now.
+ */
+void diode_session_resume_rx(struct diode_device *diode)
+{
+	if (rcu_access_pointer(diode->rx_sessions[DIODE_RX_PREVIOUS]))
+		mod_delayed_work(system_power_efficient_wq, &diode->rx_retire_work,
+				 DIODE_RX_GRACE);
+}
+
+void diode_session_stop_all(struct diode_device *diode)
+{
+	struct diode_session *old[DIODE_RX_SLOTS];
+	int slot;
+
+	/* What a receiver delivered stays refused when it learns a session again. */
+	diode_rx_mark_read(diode, &diode->rx_mark);
+
+	diode_session_replace_tx(diode, &diode->tx_next, NULL);
+	diode_session_replace_tx(diode, &diode->tx_session, NULL);
+	spin_lock_bh(&diode->rx_lock);
+	for (slot = 0; slot < DIODE_RX_SLOTS; slot++)
+		old[slot] = rcu_replace_pointer(diode->rx_sessions[slot], NULL,
+						lockdep_is_held(&diode->rx_lock));
+	spin_unlock_bh(&diode->rx_lock);
+	for (slot = 0; slot < DIODE_RX_SLOTS; slot++)
+		diode_session_put(old[slot]);
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Sessions: one ephemeral X25519 key of the sender and the AEAD key under it. */
+/*
+ * Sessions: one ephemeral X25519 key of the sender and the AEAD key under it,
+ * and a device's sessions from the first to the last (session.c).
+ */
 #ifndef _DIODE_SESSION_H
 #define _DIODE_SESSION_H
 
@@ -7,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "fec.h"
 #include "frame.h"
@@ -14,6 +18,7 @@
 #include "replay.h"
 
 struct diode_aead_slot;
+struct diode_device;
 
 struct diode_session {
 	struct kref ref;
@@ -35,7 +40,8 @@ struct diode_session {
 	/* Sender: the last counter taken; 0 is the ANNOUNCE's. */
 	atomic64_t tx_counter;
 	/* Sender: the counters at which the next session is prepared, and
-	 * used as soon as the receiver has had a moment to learn it.
+	 * used as soon as the receiver has had a moment to learn it (the data
+	 * path kicks diode_session_rekey_worker() at either).
 	 */
 	u64 rekey_kick, rekey_limit;
 	/* Sender: the ANNOUNCE, sealed once and sent as is. */
@@ -76,5 +82,33 @@ static inline struct diode_session *diode_session_get(struct diode_session *s)
 	kref_get(&s->ref);
 	return s;
 }
+
+/* Under @diode->lock: a device's first session logs which AES-GCM it uses. */
+void diode_session_log_aead(struct diode_device *diode,
+			    const struct diode_session *session);
+
+/*
+ * Under rtnl and @diode->lock: a sender's new session, used at once; a
+ * receiver or a device that is down has nothing to start.
+ */
+int diode_session_start_tx(struct diode_device *diode);
+/* A sender's rekey, make before break: see docs/protocol.md. */
+void diode_session_rekey_worker(struct work_struct *work);
+
+/* Under @diode->lock: a receiver's newly accepted session. */
+void diode_session_install_rx(struct diode_device *diode,
+			      struct diode_session *session);
+/*
+ * An authentic frame under @session, which the data path found in the
+ * receiver's next slot: the sender switched to it.
+ */
+void diode_session_promote_rx(struct diode_device *diode,
+			      struct diode_session *session);
+void diode_session_retire_worker(struct work_struct *work);
+/* Under @diode->lock, as a receiver comes up with the sessions it kept. */
+void diode_session_resume_rx(struct diode_device *diode);
+
+/* Under @diode->lock: the device holds no session any more. */
+void diode_session_stop_all(struct diode_device *diode);
 
 #endif /* _DIODE_SESSION_H */

@@ -28,9 +28,10 @@
  *   DestMAC = 02:00:00:00:00:02
  *
  * Section names and keys are case-insensitive, white space around them and
- * around '=' is ignored and '#' starts a comment. A file is turned into the
- * struct set_args of one DIODE_CMD_SET_DEVICE request, and a device's
- * configuration back into a file. Nothing here talks to the kernel.
+ * around '=' is ignored and '#' starts a comment. The keys are those of
+ * settings.c. A file is turned into the struct device of one
+ * DIODE_CMD_SET_DEVICE request, and a device back into a file. Nothing here
+ * talks to the kernel.
  */
 #ifndef _DIODECTL_CONFIG_H
 #define _DIODECTL_CONFIG_H
@@ -38,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "device.h"
 #include "parse.h"
 
 /* The largest file read; a real one is well under 1 KiB. */
@@ -73,22 +75,23 @@ void config_text_free(struct config_text *t);
 
 /*
  * Parses the len bytes of text, which is changed in place and must have a
- * writable byte after them. Fills args (zeroed first) with what the file
+ * writable byte after them. Fills dev (zeroed first) with what the file
  * gives, and for setconf sets replace: the kernel returns every setting the
- * file leaves out to its default. ifname is left NULL. On failure returns -1 with *line the line at
+ * file leaves out to its default. ifname is left "". On failure returns -1 with *line the line at
  * fault (the section header or the last line for what is missing) and e the
  * reason, which never quotes a value that may be secret.
  */
 int config_parse(char *text, size_t len, enum config_kind kind,
-		 struct set_args *args, unsigned int *line,
+		 struct device *dev, unsigned int *line,
 		 struct parse_error *e);
 
 /*
- * Writes args as a configuration file: the settings fields gives, except
- * keys that are all zeros, addresses of family AF_UNSPEC, Lower when unset
- * and DestMAC when broadcast. [Peer] only when it has a line. Returns the
- * length, or -1 when size is too small.
+ * Writes dev as a configuration file: the settings it has, as each
+ * setting's format writes them (which leaves out keys that are all zeros,
+ * addresses of family AF_UNSPEC, Lower when unset and DestMAC when
+ * broadcast). [Peer] only when it has a line. Returns the length, or -1
+ * when size is too small.
  */
-int config_format(char *buf, size_t size, const struct set_args *args);
+int config_format(char *buf, size_t size, const struct device *dev);
 
 #endif /* _DIODECTL_CONFIG_H */

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -471,6 +472,21 @@ int parse_dest_mac(const char *word, uint8_t mac[ETH_ALEN],
 	return 0;
 }
 
+void format_time_ns(uint64_t ns, char text[FORMAT_TIME_SIZE])
+{
+	time_t seconds = ns / 1000000000;
+	struct tm tm;
+	size_t len;
+
+	if (!gmtime_r(&seconds, &tm) ||
+	    !(len = strftime(text, FORMAT_TIME_SIZE, "%Y-%m-%dT%H:%M:%S", &tm))) {
+		snprintf(text, FORMAT_TIME_SIZE, "%" PRIu64 "ns", ns);
+		return;
+	}
+	snprintf(text + len, FORMAT_TIME_SIZE - len, ".%09" PRIu64 "Z",
+		 ns % 1000000000);
+}
+
 void format_mac(const uint8_t mac[ETH_ALEN], char text[MAC_TEXT_SIZE])
 {
 	snprintf(text, MAC_TEXT_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x",
@@ -835,62 +851,11 @@ void text_write_safe(FILE *f, const char *s)
 	}
 }
 
-/* "none" removes a key; any other value names the file holding it. */
-static const char *key_path(const char *value)
-{
-	return strcmp(value, "none") ? value : NULL;
-}
-
-static int set_mode(const char *value, struct set_args *a,
-		    struct parse_error *e)
-{
-	return parse_mode(value, &a->mode, e);
-}
-
-static int set_private_key(const char *value, struct set_args *a,
-			   struct parse_error *e)
-{
-	(void)e;
-	a->private_key_path = key_path(value);
-	return 0;
-}
-
-static int set_peer(const char *value, struct set_args *a,
-		    struct parse_error *e)
-{
-	if (!strcmp(value, "none")) {
-		memset(a->peer_key, 0, sizeof(a->peer_key));
-		return 0;
-	}
-	if (key_from_base64(value, strlen(value), a->peer_key, e))
-		return parse_fail(e, "invalid peer key '%s' (expected 44 base64 characters, as printed by diodectl pubkey, or none)",
-				  value);
-	return 0;
-}
-
-static int set_preshared_key(const char *value, struct set_args *a,
-			     struct parse_error *e)
-{
-	(void)e;
-	a->preshared_key_path = key_path(value);
-	return 0;
-}
-
 void addr_set_none(struct diode_addr *addr)
 {
 	memset(addr, 0, sizeof(*addr));
 	addr->sa.sa_family = AF_UNSPEC;
 	addr->len = sizeof(struct sockaddr_in);
-}
-
-static int set_local(const char *value, struct set_args *a,
-		     struct parse_error *e)
-{
-	if (!strcmp(value, "none")) {
-		addr_set_none(&a->local);
-		return 0;
-	}
-	return parse_addr(value, &a->local, e);
 }
 
 static bool addr_is_unspecified(const struct diode_addr *addr)
@@ -908,199 +873,5 @@ int parse_remote(const char *word, struct diode_addr *addr,
 	if (addr_is_unspecified(addr))
 		return parse_fail(e, "invalid remote '%s' (an address is needed, not any)",
 				  word);
-	return 0;
-}
-
-static int set_remote(const char *value, struct set_args *a,
-		      struct parse_error *e)
-{
-	if (!strcmp(value, "none")) {
-		addr_set_none(&a->remote);
-		return 0;
-	}
-	return parse_remote(value, &a->remote, e);
-}
-
-static int set_replay_window(const char *value, struct set_args *a,
-			     struct parse_error *e)
-{
-	return parse_replay_window(value, &a->replay_window, e);
-}
-
-static int set_rekey_time(const char *value, struct set_args *a,
-			  struct parse_error *e)
-{
-	return parse_rekey_time(value, &a->rekey_after_time, e);
-}
-
-static int set_rekey_frames(const char *value, struct set_args *a,
-			    struct parse_error *e)
-{
-	return parse_rekey_frames(value, &a->rekey_after_frames, e);
-}
-
-static int set_max_session_age(const char *value, struct set_args *a,
-			       struct parse_error *e)
-{
-	return parse_max_session_age(value, &a->max_session_age, e);
-}
-
-static int set_heartbeat(const char *value, struct set_args *a,
-			 struct parse_error *e)
-{
-	return parse_heartbeat_interval(value, &a->heartbeat_interval, e);
-}
-
-static int set_redundancy(const char *value, struct set_args *a,
-			  struct parse_error *e)
-{
-	return parse_redundancy(value, &a->redundancy, e);
-}
-
-static int set_fec(const char *value, struct set_args *a,
-		   struct parse_error *e)
-{
-	return parse_fec(value, &a->fec_data, &a->fec_parity, e);
-}
-
-static int set_interleave(const char *value, struct set_args *a,
-			  struct parse_error *e)
-{
-	return parse_interleave(value, &a->interleave, e);
-}
-
-static int set_rate(const char *value, struct set_args *a,
-		    struct parse_error *e)
-{
-	return parse_rate(value, &a->rate, e);
-}
-
-static int set_encap(const char *value, struct set_args *a,
-		     struct parse_error *e)
-{
-	return parse_encap(value, &a->encap, e);
-}
-
-static int set_lower(const char *value, struct set_args *a,
-		     struct parse_error *e)
-{
-	return parse_lower(value, &a->lower_ifindex, a->lower_name, e);
-}
-
-static int set_ethertype(const char *value, struct set_args *a,
-			 struct parse_error *e)
-{
-	return parse_ethertype(value, &a->ethertype, e);
-}
-
-static int set_dest_mac(const char *value, struct set_args *a,
-			struct parse_error *e)
-{
-	return parse_dest_mac(value, a->dest_mac, e);
-}
-
-static int set_rx_mark(const char *value, struct set_args *a,
-		       struct parse_error *e)
-{
-	return parse_rx_mark(value, &a->rx_mark_created, &a->rx_mark_counter,
-			     e);
-}
-
-static const struct set_word {
-	const char *word;
-	enum set_field field;
-	int (*parse)(const char *value, struct set_args *a,
-		     struct parse_error *e);
-} set_words[] = {
-	{ "mode", SET_MODE, set_mode },
-	{ "private-key", SET_PRIVATE_KEY, set_private_key },
-	{ "peer", SET_PEER, set_peer },
-	{ "preshared-key", SET_PRESHARED_KEY, set_preshared_key },
-	{ "local", SET_LOCAL, set_local },
-	{ "remote", SET_REMOTE, set_remote },
-	{ "replay-window", SET_REPLAY_WINDOW, set_replay_window },
-	{ "rekey-after-time", SET_REKEY_TIME, set_rekey_time },
-	{ "rekey-after-frames", SET_REKEY_FRAMES, set_rekey_frames },
-	{ "max-session-age", SET_MAX_SESSION_AGE, set_max_session_age },
-	{ "heartbeat-interval", SET_HEARTBEAT, set_heartbeat },
-	{ "redundancy", SET_REDUNDANCY, set_redundancy },
-	{ "fec", SET_FEC, set_fec },
-	{ "interleave", SET_INTERLEAVE, set_interleave },
-	{ "rate", SET_RATE, set_rate },
-	{ "encap", SET_ENCAP, set_encap },
-	{ "lower", SET_LOWER, set_lower },
-	{ "ethertype", SET_ETHERTYPE, set_ethertype },
-	{ "dest-mac", SET_DEST_MAC, set_dest_mac },
-	{ "rx-mark", SET_RX_MARK, set_rx_mark },
-};
-
-#define SET_WORD_LIST "mode, private-key, peer, preshared-key, local, remote, " \
-		      "replay-window, rekey-after-time, rekey-after-frames, " \
-		      "max-session-age, heartbeat-interval, redundancy, fec, " \
-		      "interleave, rate, encap, lower, ethertype, dest-mac " \
-		      "or rx-mark"
-
-
-static const struct set_word *find_set_word(const char *word)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(set_words); i++) {
-		if (!strcmp(word, set_words[i].word))
-			return &set_words[i];
-	}
-	return NULL;
-}
-
-static bool reads_stdin(const char *path)
-{
-	return path && !strcmp(path, "-");
-}
-
-static int families_differ(const struct set_args *args, struct parse_error *e)
-{
-	char local[ADDR_TEXT_SIZE], remote[ADDR_TEXT_SIZE];
-
-	format_addr(&args->local, local);
-	format_addr(&args->remote, remote);
-	return parse_fail(e, "local %s and remote %s are not of the same address family (any is IPv4; [::] is IPv6)",
-			  local, remote);
-}
-
-int parse_set_args(int argc, char *const argv[], struct set_args *args,
-		   struct parse_error *e)
-{
-	const struct set_word *w;
-	int i;
-
-	memset(args, 0, sizeof(*args));
-	if (argc < 1)
-		return parse_fail(e, "a device name is needed (diodectl set DEV ...)");
-	if (parse_ifname(argv[0], e))
-		return -1;
-	args->ifname = argv[0];
-	for (i = 1; i < argc; i += 2) {
-		w = find_set_word(argv[i]);
-		if (!w)
-			return parse_fail(e, "unknown word '%s' (expected " SET_WORD_LIST ")",
-					  argv[i]);
-		if (args->fields & w->field)
-			return parse_fail(e, "'%s' is given twice", w->word);
-		if (i + 1 == argc)
-			return parse_fail(e, "'%s' needs a value", w->word);
-		if (w->parse(argv[i + 1], args, e))
-			return -1;
-		args->fields |= w->field;
-	}
-	if (!args->fields)
-		return parse_fail(e, "nothing to set (give at least one of " SET_WORD_LIST ")");
-	if ((args->fields & SET_LOCAL) && (args->fields & SET_REMOTE) &&
-	    args->local.sa.sa_family != AF_UNSPEC &&
-	    args->remote.sa.sa_family != AF_UNSPEC &&
-	    args->local.sa.sa_family != args->remote.sa.sa_family)
-		return families_differ(args, e);
-	if (reads_stdin(args->private_key_path) &&
-	    reads_stdin(args->preshared_key_path))
-		return parse_fail(e, "private-key and preshared-key cannot both be read from '-' (stdin)");
 	return 0;
 }

@@ -31,6 +31,9 @@
 /* "aa:bb:cc:dd:ee:ff" and the NUL. */
 #define MAC_TEXT_SIZE		18
 
+/* "2026-11-23T18:52:07.221568450Z" and the NUL, with room to spare. */
+#define FORMAT_TIME_SIZE	64
+
 /* "CREATED:COUNTER", two u64 in decimal, and the NUL. */
 #define RX_MARK_TEXT_SIZE	42
 
@@ -106,6 +109,8 @@ void format_addr(const struct diode_addr *addr, char text[ADDR_TEXT_SIZE]);
 /* As parse_rate() takes it, in the largest unit that keeps it whole. */
 void format_rate(uint64_t bits, char text[RATE_TEXT_SIZE]);
 void format_mac(const uint8_t mac[ETH_ALEN], char text[MAC_TEXT_SIZE]);
+/* ns since the epoch as RFC 3339 UTC, with all nine digits of the ns. */
+void format_time_ns(uint64_t ns, char text[FORMAT_TIME_SIZE]);
 void format_rx_mark(uint64_t created, uint64_t counter,
 		    char text[RX_MARK_TEXT_SIZE]);
 
@@ -143,75 +148,5 @@ void json_bool(struct json_writer *j, const char *key, bool value);
 void json_null(struct json_writer *j, const char *key);
 /* s for a terminal: bytes that are not printable ASCII become \xNN. */
 void text_write_safe(FILE *f, const char *s);
-
-/*
- * What one DIODE_CMD_SET_DEVICE request changes, from `diodectl set` or from
- * a configuration file; fields tells which parts are given.
- */
-enum set_field {
-	SET_MODE		= 1 << 0,
-	SET_PRIVATE_KEY		= 1 << 1,
-	SET_PEER		= 1 << 2,
-	SET_PRESHARED_KEY	= 1 << 3,
-	SET_LOCAL		= 1 << 4,
-	SET_REMOTE		= 1 << 5,
-	SET_REPLAY_WINDOW	= 1 << 6,
-	SET_REKEY_TIME		= 1 << 7,
-	SET_REKEY_FRAMES	= 1 << 8,
-	SET_MAX_SESSION_AGE	= 1 << 9,
-	SET_HEARTBEAT		= 1 << 10,
-	SET_REDUNDANCY		= 1 << 11,
-	SET_FEC			= 1 << 12,
-	SET_INTERLEAVE		= 1 << 13,
-	SET_RATE		= 1 << 14,
-	SET_ENCAP		= 1 << 15,
-	SET_LOWER		= 1 << 16,
-	SET_ETHERTYPE		= 1 << 17,
-	SET_DEST_MAC		= 1 << 18,
-	/* State, not configuration: `set` only, never a file. */
-	SET_RX_MARK		= 1 << 19,
-};
-
-struct set_args {
-	const char *ifname;
-	unsigned int fields;
-	/* setconf: what fields leaves out goes back to the kernel's default. */
-	bool replace;
-	uint8_t mode;
-	/* Files to read the secret keys from; NULL for "none" (remove). */
-	const char *private_key_path;
-	const char *preshared_key_path;
-	uint8_t private_key[DIODE_KEY_LEN];
-	uint8_t preshared_key[DIODE_KEY_LEN];
-	uint8_t peer_key[DIODE_KEY_LEN];
-	struct diode_addr local;
-	struct diode_addr remote;
-	uint32_t replay_window;
-	uint32_t rekey_after_time;
-	uint64_t rekey_after_frames;
-	uint32_t max_session_age;
-	uint32_t heartbeat_interval;
-	uint8_t redundancy;
-	/* fec_data 0 is FEC off, and then fec_parity is not sent. */
-	uint8_t fec_data;
-	uint8_t fec_parity;
-	uint8_t interleave;
-	uint64_t rate;
-	uint8_t encap;
-	/* 0 for none; the name is what a configuration file says. */
-	uint32_t lower_ifindex;
-	char lower_name[IFNAMSIZ];
-	uint16_t ethertype;
-	uint8_t dest_mac[ETH_ALEN];
-	uint64_t rx_mark_created;
-	uint64_t rx_mark_counter;
-};
-
-/*
- * argv: DEV and then pairs of WORD VALUE. Fills args, except the secret keys,
- * which the caller reads from their files once all words are known good.
- */
-int parse_set_args(int argc, char *const argv[], struct set_args *args,
-		   struct parse_error *e);
 
 #endif /* _DIODECTL_PARSE_H */

@@ -30,11 +30,12 @@ static int usage_error(const char *cmd, int argc)
 }
 
 static void warn_if_others_can_read(const struct config_text *t,
-				    const struct set_args *args,
+				    const struct device *dev,
 				    const char *context)
 {
 	if (!t->others_can_read ||
-	    !(args->fields & (SET_PRIVATE_KEY | SET_PRESHARED_KEY)))
+	    (!device_has(dev, DIODE_A_PRIVATE_KEY) &&
+	     !device_has(dev, DIODE_A_PRESHARED_KEY)))
 		return;
 	if (!strcmp(t->name, "stdin"))
 		print_error("%s: warning: the file on stdin holds secret keys and others can read it",
@@ -49,8 +50,8 @@ static int run_conf(const char *cmd, enum config_kind kind, int argc,
 {
 	char context[sizeof("setconf ") + IFNAMSIZ];
 	struct config_text t;
-	struct set_args args;
 	struct parse_error e;
+	struct device dev;
 	unsigned int line;
 	int ret = 1;
 
@@ -61,22 +62,22 @@ static int run_conf(const char *cmd, enum config_kind kind, int argc,
 		return 1;
 	}
 	snprintf(context, sizeof(context), "%s %s", cmd, argv[0]);
-	memset(&args, 0, sizeof(args));
+	memset(&dev, 0, sizeof(dev));
 	if (config_read(argv[1], &t, &e)) {
 		print_error("%s: %s", context, e.msg);
 		goto out;
 	}
-	if (config_parse(t.text, t.len, kind, &args, &line, &e)) {
+	if (config_parse(t.text, t.len, kind, &dev, &line, &e)) {
 		print_error("%s: %s:%u: %s", context, t.name, line, e.msg);
 		goto out;
 	}
-	warn_if_others_can_read(&t, &args, context);
+	warn_if_others_can_read(&t, &dev, context);
 	config_text_free(&t);
-	args.ifname = argv[0];
-	ret = set_send(&args, context);
+	strcpy(dev.ifname, argv[0]);
+	ret = set_apply(&dev, context);
 out:
 	config_text_free(&t);
-	sodium_memzero(&args, sizeof(args));
+	sodium_memzero(&dev, sizeof(dev));
 	return ret;
 }
 

@@ -18,6 +18,9 @@
 #include "config.h"
 #include "keys.h"
 
+/* The bit of struct device's present that an attribute sets. */
+#define HAS(attr)	(1ULL << (attr))
+
 /* RFC 7748, section 6.1. */
 #define ALICE_PRIVATE	"dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo="
 #define ALICE_PUBLIC	"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo="
@@ -79,7 +82,7 @@ static bool addr_text_is(const struct diode_addr *addr, const char *expected)
 
 /* Parses a copy of text; on failure leaves the line and message. */
 static int parse(const char *text, enum config_kind kind,
-		 struct set_args *args, unsigned int *line,
+		 struct device *args, unsigned int *line,
 		 struct parse_error *e)
 {
 	char *copy = strdup(text);
@@ -92,7 +95,7 @@ static int parse(const char *text, enum config_kind kind,
 }
 
 static bool parses(const char *text, enum config_kind kind,
-		   struct set_args *args)
+		   struct device *args)
 {
 	struct parse_error e;
 	unsigned int line;
@@ -106,17 +109,17 @@ static bool parses(const char *text, enum config_kind kind,
 
 static bool test_sender(void)
 {
-	struct set_args a;
+	struct device a;
 
 	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
-	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_LOCAL |
-				 SET_REPLAY_WINDOW | SET_REKEY_TIME |
-				 SET_REKEY_FRAMES | SET_MAX_SESSION_AGE |
-				 SET_PEER | SET_PRESHARED_KEY | SET_REMOTE));
-	KTAP_EXPECT(!a.ifname);
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_LOCAL) |
+				 HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
+				 HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE) |
+				 HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY) | HAS(DIODE_A_REMOTE)));
+	KTAP_EXPECT(!a.ifname[0]);
 	KTAP_EXPECT(a.mode == DIODE_MODE_TX);
 	KTAP_EXPECT(key_is(a.private_key, ALICE_PRIVATE));
-	KTAP_EXPECT(key_is(a.peer_key, BOB_PUBLIC));
+	KTAP_EXPECT(key_is(a.peer_public_key, BOB_PUBLIC));
 	KTAP_EXPECT(key_is(a.preshared_key, PSK));
 	KTAP_EXPECT(addr_text_is(&a.local, "192.0.2.1:51555"));
 	KTAP_EXPECT(addr_text_is(&a.remote, "192.0.2.2:4000"));
@@ -131,16 +134,16 @@ static bool test_sender(void)
 static bool test_eth_sender(void)
 {
 	static const uint8_t mac[ETH_ALEN] = { 2, 0, 0, 0, 0, 0x0a };
-	struct set_args a;
+	struct device a;
 
 	KTAP_EXPECT(parses(eth_sender, CONFIG_SET, &a));
-	KTAP_EXPECT(a.fields == (SET_MODE | SET_HEARTBEAT | SET_REDUNDANCY |
-				 SET_FEC | SET_INTERLEAVE | SET_RATE |
-				 SET_ENCAP | SET_LOWER | SET_ETHERTYPE |
-				 SET_PEER | SET_DEST_MAC));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_HEARTBEAT_INTERVAL) | HAS(DIODE_A_REDUNDANCY) |
+				 HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) |
+				 HAS(DIODE_A_ENCAP) | HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) |
+				 HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_DEST_MAC)));
 	KTAP_EXPECT(a.heartbeat_interval == 2000 && a.redundancy == 2);
 	KTAP_EXPECT(a.fec_data == 16 && a.fec_parity == 4 &&
-		    a.interleave == 4);
+		    a.fec_interleave == 4);
 	KTAP_EXPECT(a.rate == 100000000 && a.encap == DIODE_ENCAP_ETH);
 	KTAP_EXPECT(a.lower_ifindex == if_nametoindex("lo") &&
 		    !strcmp(a.lower_name, "lo"));
@@ -151,7 +154,7 @@ static bool test_eth_sender(void)
 
 static bool test_case_insensitive(void)
 {
-	struct set_args a;
+	struct device a;
 
 	KTAP_EXPECT(parses("[INTERFACE]\nmode = rx\nPRIVATEKEY = " ALICE_PRIVATE
 			   "\nlocal = any\nreplaywindow = 64\n"
@@ -159,10 +162,10 @@ static bool test_case_insensitive(void)
 			   "maxSessionAge = 0\n[peer]\npublickey = " BOB_PUBLIC
 			   "\nPRESHAREDKEY = " PSK "\n", CONFIG_SET, &a));
 	KTAP_EXPECT(a.mode == DIODE_MODE_RX);
-	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_LOCAL |
-				 SET_REPLAY_WINDOW | SET_REKEY_TIME |
-				 SET_REKEY_FRAMES | SET_MAX_SESSION_AGE |
-				 SET_PEER | SET_PRESHARED_KEY));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_LOCAL) |
+				 HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
+				 HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE) |
+				 HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY)));
 	KTAP_EXPECT(addr_text_is(&a.local, "0.0.0.0:51555"));
 	KTAP_EXPECT(a.replay_window == 64 && a.rekey_after_time == 1 &&
 		    a.rekey_after_frames == 1024 && !a.max_session_age);
@@ -172,10 +175,10 @@ static bool test_case_insensitive(void)
 			   "ethertype = 1536\n[peer]\ndestmac = "
 			   "ff:ff:ff:ff:ff:fe\npublickey = " BOB_PUBLIC "\n",
 			   CONFIG_ADD, &a));
-	KTAP_EXPECT(a.fields == (SET_HEARTBEAT | SET_REDUNDANCY | SET_FEC |
-				 SET_INTERLEAVE | SET_RATE | SET_ENCAP |
-				 SET_LOWER | SET_ETHERTYPE | SET_PEER |
-				 SET_DEST_MAC));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_HEARTBEAT_INTERVAL) | HAS(DIODE_A_REDUNDANCY) | HAS(DIODE_A_FEC_DATA) |
+				 HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) | HAS(DIODE_A_ENCAP) |
+				 HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) | HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				 HAS(DIODE_A_DEST_MAC)));
 	KTAP_EXPECT(!a.fec_data && !a.rate && !a.lower_ifindex &&
 		    a.ethertype == 0x0600 && a.dest_mac[5] == 0xfe);
 	return true;
@@ -183,7 +186,7 @@ static bool test_case_insensitive(void)
 
 static bool test_comments_and_spaces(void)
 {
-	struct set_args a;
+	struct device a;
 
 	/* A byte order mark, CRLF, tabs, comments, no newline at the end. */
 	KTAP_EXPECT(parses("\xef\xbb\xbf# comment\r\n"
@@ -196,11 +199,11 @@ static bool test_comments_and_spaces(void)
 			   "#PresharedKey = " PSK "\r\n"
 			   "PublicKey =" BOB_PUBLIC "#\r\n"
 			   "Remote = [2001:db8::2]", CONFIG_SET, &a));
-	KTAP_EXPECT(a.fields == (SET_MODE | SET_LOCAL | SET_PEER |
-				 SET_REMOTE));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_LOCAL) | HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				 HAS(DIODE_A_REMOTE)));
 	KTAP_EXPECT(addr_text_is(&a.local, "[2001:db8::1]:9"));
 	KTAP_EXPECT(addr_text_is(&a.remote, "[2001:db8::2]:51555"));
-	KTAP_EXPECT(key_is(a.peer_key, BOB_PUBLIC));
+	KTAP_EXPECT(key_is(a.peer_public_key, BOB_PUBLIC));
 	return true;
 }
 
@@ -208,7 +211,7 @@ static bool test_comments_and_spaces(void)
 static bool refused(enum config_kind kind, const char *text,
 		    unsigned int line, const char *needle)
 {
-	struct set_args a;
+	struct device a;
 	struct parse_error e;
 	unsigned int at;
 
@@ -376,7 +379,7 @@ static bool test_errors(void)
 static bool test_nul_byte(void)
 {
 	static const char text[] = "[Interface]\nMode = tx\nLo\0cal = any\n";
-	struct set_args a;
+	struct device a;
 	struct parse_error e;
 	unsigned int line;
 	char copy[sizeof(text)];
@@ -391,7 +394,7 @@ static bool test_nul_byte(void)
 /* A key misplaced anywhere never ends up in the message. */
 static bool secret_stays_out(const char *text, const char *secret)
 {
-	struct set_args a;
+	struct device a;
 	struct parse_error e;
 	unsigned int line;
 
@@ -431,13 +434,13 @@ static bool test_secrets_not_quoted(void)
  */
 static bool test_setconf_replaces(void)
 {
-	struct set_args a;
+	struct device a;
 
 	KTAP_EXPECT(parses(IFACE PEER, CONFIG_SET, &a));
 	KTAP_EXPECT(a.replace);
 	/* A receiver's mark is state: no file sets it. */
-	KTAP_EXPECT(a.fields == (SET_MODE | SET_PEER));
-	KTAP_EXPECT(key_is(a.peer_key, BOB_PUBLIC));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PEER_PUBLIC_KEY)));
+	KTAP_EXPECT(key_is(a.peer_public_key, BOB_PUBLIC));
 
 	/* What the file gives is sent. */
 	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
@@ -451,7 +454,7 @@ static bool test_setconf_replaces(void)
 		    a.max_session_age == 3600);
 	KTAP_EXPECT(parses(eth_sender, CONFIG_SET, &a));
 	KTAP_EXPECT(a.heartbeat_interval == 2000 && a.redundancy == 2 &&
-		    a.fec_data == 16 && a.fec_parity == 4 && a.interleave == 4);
+		    a.fec_data == 16 && a.fec_parity == 4 && a.fec_interleave == 4);
 	KTAP_EXPECT(a.rate == 100000000 && a.encap == DIODE_ENCAP_ETH &&
 		    !strcmp(a.lower_name, "lo") && a.ethertype == 0x88b6);
 	KTAP_EXPECT(a.dest_mac[0] == 2 && a.dest_mac[5] == 0x0a);
@@ -464,20 +467,20 @@ static bool test_setconf_replaces(void)
 
 static bool test_addconf_only_given(void)
 {
-	struct set_args a;
+	struct device a;
 
 	KTAP_EXPECT(parses("[Interface]\nRekeyAfterTime = 30\n", CONFIG_ADD,
 			   &a));
-	KTAP_EXPECT(a.fields == SET_REKEY_TIME && a.rekey_after_time == 30);
+	KTAP_EXPECT(a.present == HAS(DIODE_A_REKEY_AFTER_TIME) && a.rekey_after_time == 30);
 	KTAP_EXPECT(parses("[Interface]\n", CONFIG_ADD, &a));
-	KTAP_EXPECT(a.fields == 0);
+	KTAP_EXPECT(a.present == 0);
 	KTAP_EXPECT(parses("[Interface]\n[Peer]\nPublicKey = " ALICE_PUBLIC
 			   "\nPresharedKey = " PSK "\n", CONFIG_ADD, &a));
-	KTAP_EXPECT(a.fields == (SET_PEER | SET_PRESHARED_KEY));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY)));
 	return true;
 }
 
-static bool format_is(const struct set_args *a, const char *expected)
+static bool format_is(const struct device *a, const char *expected)
 {
 	char text[CONFIG_TEXT_SIZE];
 	int len = config_format(text, sizeof(text), a);
@@ -495,45 +498,45 @@ static bool format_is(const struct set_args *a, const char *expected)
  * settings, and for the others what the replace flag returns them to, the
  * kernel's defaults (uapi/diode.yaml): no keys, no addresses.
  */
-static void as_replaced(struct set_args *a)
+static void as_replaced(struct device *a)
 {
-	unsigned int absent = ~a->fields;
+	unsigned int absent = ~a->present;
 
-	if (absent & SET_LOCAL)
+	if (absent & HAS(DIODE_A_LOCAL))
 		addr_set_none(&a->local);
-	if (absent & SET_REMOTE)
+	if (absent & HAS(DIODE_A_REMOTE))
 		addr_set_none(&a->remote);
-	if (absent & SET_REPLAY_WINDOW)
+	if (absent & HAS(DIODE_A_REPLAY_WINDOW))
 		a->replay_window = DIODE_REPLAY_WINDOW_DEFAULT;
-	if (absent & SET_REKEY_TIME)
+	if (absent & HAS(DIODE_A_REKEY_AFTER_TIME))
 		a->rekey_after_time = DIODE_REKEY_TIME_DEFAULT;
-	if (absent & SET_REKEY_FRAMES)
+	if (absent & HAS(DIODE_A_REKEY_AFTER_FRAMES))
 		a->rekey_after_frames = DIODE_REKEY_FRAMES_DEFAULT;
-	if (absent & SET_MAX_SESSION_AGE)
+	if (absent & HAS(DIODE_A_MAX_SESSION_AGE))
 		a->max_session_age = DIODE_MAX_SESSION_AGE_DEFAULT;
-	if (absent & SET_HEARTBEAT)
+	if (absent & HAS(DIODE_A_HEARTBEAT_INTERVAL))
 		a->heartbeat_interval = DIODE_HEARTBEAT_MS_DEFAULT;
-	if (absent & SET_REDUNDANCY)
+	if (absent & HAS(DIODE_A_REDUNDANCY))
 		a->redundancy = 1;
-	if (absent & SET_INTERLEAVE)
-		a->interleave = 1;
-	if (absent & SET_ENCAP)
+	if (absent & HAS(DIODE_A_FEC_INTERLEAVE))
+		a->fec_interleave = 1;
+	if (absent & HAS(DIODE_A_ENCAP))
 		a->encap = DIODE_ENCAP_UDP;
-	if (absent & SET_ETHERTYPE)
+	if (absent & HAS(DIODE_A_ETHERTYPE))
 		a->ethertype = DIODE_ETHERTYPE_DEFAULT;
-	if (absent & SET_DEST_MAC)
+	if (absent & HAS(DIODE_A_DEST_MAC))
 		memset(a->dest_mac, 0xff, ETH_ALEN);
 	/* Keys, FEC, rate and lower device: zeros, as config_parse left them. */
-	a->fields |= SET_PRIVATE_KEY | SET_PRESHARED_KEY | SET_LOCAL |
-		     SET_REMOTE | SET_REPLAY_WINDOW | SET_REKEY_TIME |
-		     SET_REKEY_FRAMES | SET_MAX_SESSION_AGE | SET_HEARTBEAT |
-		     SET_REDUNDANCY | SET_FEC | SET_INTERLEAVE | SET_RATE |
-		     SET_ENCAP | SET_LOWER | SET_ETHERTYPE | SET_DEST_MAC;
+	a->present |= HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_PRESHARED_KEY) | HAS(DIODE_A_LOCAL) |
+		     HAS(DIODE_A_REMOTE) | HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
+		     HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE) | HAS(DIODE_A_HEARTBEAT_INTERVAL) |
+		     HAS(DIODE_A_REDUNDANCY) | HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) |
+		     HAS(DIODE_A_ENCAP) | HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) | HAS(DIODE_A_DEST_MAC);
 }
 
 static bool test_format(void)
 {
-	struct set_args a;
+	struct device a;
 
 	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
 	KTAP_EXPECT(format_is(&a,
@@ -595,14 +598,14 @@ static bool test_format(void)
 
 	/* A DestMAC alone makes a [Peer]. */
 	memset(&a, 0, sizeof(a));
-	a.fields = SET_MODE | SET_DEST_MAC;
+	a.present = HAS(DIODE_A_MODE) | HAS(DIODE_A_DEST_MAC);
 	memset(a.dest_mac, 0x11, ETH_ALEN);
 	KTAP_EXPECT(format_is(&a, "[Interface]\nMode = none\n\n[Peer]\n"
 				  "DestMAC = 11:11:11:11:11:11\n"));
 
 	/* No peer at all: no [Peer]. */
 	memset(&a, 0, sizeof(a));
-	a.fields = SET_MODE | SET_PEER | SET_PRESHARED_KEY;
+	a.present = HAS(DIODE_A_MODE) | HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY);
 	KTAP_EXPECT(format_is(&a, "[Interface]\nMode = none\n"));
 	return true;
 }
@@ -610,7 +613,7 @@ static bool test_format(void)
 static bool test_format_too_small(void)
 {
 	char text[100];
-	struct set_args a;
+	struct device a;
 	size_t i;
 
 	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
@@ -622,11 +625,11 @@ static bool test_format_too_small(void)
 	return true;
 }
 
-static bool args_equal(const struct set_args *a, const struct set_args *b)
+static bool args_equal(const struct device *a, const struct device *b)
 {
-	return a->fields == b->fields && a->mode == b->mode &&
+	return a->present == b->present && a->mode == b->mode &&
 	       !memcmp(a->private_key, b->private_key, DIODE_KEY_LEN) &&
-	       !memcmp(a->peer_key, b->peer_key, DIODE_KEY_LEN) &&
+	       !memcmp(a->peer_public_key, b->peer_public_key, DIODE_KEY_LEN) &&
 	       !memcmp(a->preshared_key, b->preshared_key, DIODE_KEY_LEN) &&
 	       a->local.len == b->local.len &&
 	       !memcmp(&a->local.sa, &b->local.sa, a->local.len) &&
@@ -639,7 +642,7 @@ static bool args_equal(const struct set_args *a, const struct set_args *b)
 	       a->heartbeat_interval == b->heartbeat_interval &&
 	       a->redundancy == b->redundancy && a->fec_data == b->fec_data &&
 	       (!a->fec_data || a->fec_parity == b->fec_parity) &&
-	       a->interleave == b->interleave && a->rate == b->rate &&
+	       a->fec_interleave == b->fec_interleave && a->rate == b->rate &&
 	       a->encap == b->encap && a->lower_ifindex == b->lower_ifindex &&
 	       !strcmp(a->lower_name, b->lower_name) &&
 	       a->ethertype == b->ethertype &&
@@ -650,7 +653,7 @@ static bool args_equal(const struct set_args *a, const struct set_args *b)
 static bool round_trips(const char *text)
 {
 	char printed[CONFIG_TEXT_SIZE], reprinted[CONFIG_TEXT_SIZE];
-	struct set_args first, second;
+	struct device first, second;
 
 	if (!parses(text, CONFIG_SET, &first))
 		return false;
@@ -703,19 +706,19 @@ static bool test_round_trip(void)
 /* The printed text of a parse of every key, in the order showconf uses. */
 static bool test_round_trip_every_setting(void)
 {
-	struct set_args a, b;
+	struct device a, b;
 	char text[CONFIG_TEXT_SIZE];
 	struct parse_error e;
 
 	memset(&a, 0, sizeof(a));
-	a.fields = SET_MODE | SET_PRIVATE_KEY | SET_PEER | SET_PRESHARED_KEY |
-		   SET_LOCAL | SET_REMOTE | SET_REPLAY_WINDOW | SET_REKEY_TIME |
-		   SET_REKEY_FRAMES | SET_MAX_SESSION_AGE | SET_HEARTBEAT |
-		   SET_REDUNDANCY | SET_FEC | SET_INTERLEAVE | SET_RATE |
-		   SET_ENCAP | SET_LOWER | SET_ETHERTYPE | SET_DEST_MAC;
+	a.present = HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY) |
+		   HAS(DIODE_A_LOCAL) | HAS(DIODE_A_REMOTE) | HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
+		   HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE) | HAS(DIODE_A_HEARTBEAT_INTERVAL) |
+		   HAS(DIODE_A_REDUNDANCY) | HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) |
+		   HAS(DIODE_A_ENCAP) | HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) | HAS(DIODE_A_DEST_MAC);
 	a.mode = DIODE_MODE_RX;
 	key_generate_private(a.private_key);
-	key_generate_private(a.peer_key);
+	key_generate_private(a.peer_public_key);
 	key_generate_preshared(a.preshared_key);
 	KTAP_EXPECT(!parse_addr("[2001:db8::1]:2", &a.local, &e));
 	KTAP_EXPECT(!parse_addr("[2001:db8::2]:3", &a.remote, &e));
@@ -727,7 +730,7 @@ static bool test_round_trip_every_setting(void)
 	a.redundancy = DIODE_REDUNDANCY_MAX;
 	a.fec_data = DIODE_FEC_DATA_MAX;
 	a.fec_parity = DIODE_FEC_PARITY_MAX;
-	a.interleave = DIODE_FEC_INTERLEAVE_MAX;
+	a.fec_interleave = DIODE_FEC_INTERLEAVE_MAX;
 	a.rate = UINT64_MAX;
 	a.encap = DIODE_ENCAP_ETH;
 	a.lower_ifindex = if_nametoindex("lo");
@@ -758,7 +761,7 @@ static bool test_read_file(void)
 	char path[] = "/tmp/diodectl-config-XXXXXX";
 	struct config_text t;
 	struct parse_error e;
-	struct set_args a;
+	struct device a;
 	unsigned int line;
 	char *big;
 	int fd;
@@ -815,7 +818,7 @@ static bool test_read_stdin(void)
 	char path[] = "/tmp/diodectl-config-XXXXXX";
 	struct config_text t;
 	struct parse_error e;
-	struct set_args a;
+	struct device a;
 	unsigned int line;
 	int fd, saved;
 	bool ok;

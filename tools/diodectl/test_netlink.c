@@ -15,10 +15,13 @@
 
 #include "../../selftests/unit/ktap.h"
 #include "config.h"
-#include "genl.h"
-#include "set.h"
+#include "ipc.h"
+#include "settings.h"
+#include "monitor.h"
 #include "show.h"
-#include "showconf.h"
+
+/* The bit of struct device's present that an attribute sets. */
+#define HAS(attr)	(1ULL << (attr))
 
 #define TEST_FAMILY	0x1234
 
@@ -46,13 +49,13 @@ static bool attr_is(const struct nlattr *attr, const void *payload,
 	       !memcmp(mnl_attr_get_payload(attr), payload, len);
 }
 
-static bool fill_set_args(struct set_args *args, const char *const *words,
+static bool fill_set_args(struct device *args, const char *const *words,
 			  size_t n)
 {
 	struct parse_error e;
 
-	if (parse_set_args(n, (char *const *)words, args, &e)) {
-		ktap_diag("parse_set_args: %s", e.msg);
+	if (settings_from_words(n, (char *const *)words, args, &e)) {
+		ktap_diag("settings_from_words: %s", e.msg);
 		return false;
 	}
 	return true;
@@ -92,15 +95,15 @@ static bool test_set_request_all(void)
 		"replay-window", "4096", "rekey-after-time", "604800",
 		"rekey-after-frames", "4294967296", "max-session-age", "0",
 	};
-	char buf[SET_REQUEST_SIZE];
+	char buf[IPC_SET_REQUEST_SIZE];
 	const struct genlmsghdr *genl;
-	struct set_args args;
+	struct device args;
 	struct nlmsghdr *nlh;
 	struct attrs attrs = { 0 };
 
 	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
 	memset(args.preshared_key, 0xaa, DIODE_KEY_LEN);
-	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	nlh = ipc_build_set(buf, TEST_FAMILY, &args);
 	KTAP_EXPECT(nlh->nlmsg_len <= sizeof(buf));
 	KTAP_EXPECT(nlh->nlmsg_type == TEST_FAMILY);
 	KTAP_EXPECT(nlh->nlmsg_flags == (NLM_F_REQUEST | NLM_F_ACK));
@@ -113,7 +116,7 @@ static bool test_set_request_all(void)
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_IFNAME], "diode0", 7));
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_MODE],
 			    &(uint8_t){ DIODE_MODE_RX }, 1));
-	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PEER_PUBLIC_KEY], args.peer_key,
+	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PEER_PUBLIC_KEY], args.peer_public_key,
 			    DIODE_KEY_LEN));
 	/* "none": 32 zero bytes remove the key. */
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_PRIVATE_KEY],
@@ -140,13 +143,13 @@ static bool test_set_request_some(void)
 	static const char *const words[] = {
 		"d", "mode", "tx", "remote", "192.0.2.9:7",
 	};
-	char buf[SET_REQUEST_SIZE];
-	struct set_args args;
+	char buf[IPC_SET_REQUEST_SIZE];
+	struct device args;
 	struct nlmsghdr *nlh;
 	struct attrs attrs = { 0 };
 
 	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
-	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	nlh = ipc_build_set(buf, TEST_FAMILY, &args);
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb,
 		       &attrs);
 	KTAP_EXPECT(attrs.count == 3);
@@ -166,13 +169,13 @@ static bool test_set_request_link(void)
 		"dest-mac", "02:00:5e:10:00:01",
 	};
 	static const uint8_t mac[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01 };
-	char buf[SET_REQUEST_SIZE];
-	struct set_args args;
+	char buf[IPC_SET_REQUEST_SIZE];
+	struct device args;
 	struct nlmsghdr *nlh;
 	struct attrs attrs = { 0 };
 
 	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
-	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	nlh = ipc_build_set(buf, TEST_FAMILY, &args);
 	KTAP_EXPECT(nlh->nlmsg_len <= sizeof(buf));
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb,
 		       &attrs);
@@ -202,14 +205,14 @@ static bool test_set_request_rx_mark(void)
 	static const char *const words[] = {
 		"diode0", "rx-mark", "1700000000123456789:18446744073709551615",
 	};
-	char buf[SET_REQUEST_SIZE];
-	struct set_args args;
+	char buf[IPC_SET_REQUEST_SIZE];
+	struct device args;
 	struct nlmsghdr *nlh;
 	struct attrs attrs = { 0 }, mark = { 0 };
 	const struct nlattr *nest;
 
 	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
-	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	nlh = ipc_build_set(buf, TEST_FAMILY, &args);
 	KTAP_EXPECT(nlh->nlmsg_len <= sizeof(buf));
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb,
 		       &attrs);
@@ -232,13 +235,13 @@ static bool test_set_request_off(void)
 	static const char *const words[] = {
 		"diode0", "fec", "off", "rate", "none", "lower", "none",
 	};
-	char buf[SET_REQUEST_SIZE];
-	struct set_args args;
+	char buf[IPC_SET_REQUEST_SIZE];
+	struct device args;
 	struct nlmsghdr *nlh;
 	struct attrs attrs = { 0 };
 
 	KTAP_EXPECT(fill_set_args(&args, words, ARRAY_SIZE(words)));
-	nlh = set_build_request(buf, TEST_FAMILY, &args);
+	nlh = ipc_build_set(buf, TEST_FAMILY, &args);
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb,
 		       &attrs);
 	KTAP_EXPECT(attrs.count == 4);
@@ -253,7 +256,7 @@ static bool test_set_request_off(void)
 /* A reply as the kernel would send it, with padding and a future attribute. */
 static struct nlmsghdr *build_reply(char *buf, const char *ifname)
 {
-	struct nlmsghdr *nlh = genl_msg_start(buf, TEST_FAMILY,
+	struct nlmsghdr *nlh = ipc_msg_start(buf, TEST_FAMILY,
 					      DIODE_CMD_GET_DEVICE, 0);
 	struct sockaddr_in6 local = {
 		.sin6_family = AF_INET6,
@@ -331,7 +334,7 @@ static struct nlmsghdr *build_reply(char *buf, const char *ifname)
 	return nlh;
 }
 
-static char *render(const struct device_info *dev, bool json)
+static char *render(const struct device *dev, bool json)
 {
 	struct json_writer j;
 	char *text = NULL;
@@ -341,16 +344,16 @@ static char *render(const struct device_info *dev, bool json)
 	if (json) {
 		json_init(&j, f);
 		json_open(&j, NULL, '[');
-		device_print_json(&j, dev);
+		show_device_json(&j, dev);
 		json_close(&j, ']');
 	} else {
-		device_print_text(f, dev);
+		show_device_text(f, dev);
 	}
 	fclose(f);
 	return text;
 }
 
-static bool text_is(const struct device_info *dev, bool json,
+static bool text_is(const struct device *dev, bool json,
 		    const char *expected)
 {
 	char *text = render(dev, json);
@@ -364,10 +367,10 @@ static bool text_is(const struct device_info *dev, bool json,
 
 static bool test_reply_text(void)
 {
-	char buf[GENL_RECV_SIZE];
-	struct device_info dev;
+	char buf[IPC_RECV_SIZE];
+	struct device dev;
 
-	KTAP_EXPECT(!device_parse(build_reply(buf, "diode0"), &dev));
+	KTAP_EXPECT(!ipc_parse_device(build_reply(buf, "diode0"), &dev));
 	KTAP_EXPECT(dev.ifindex == 5 && dev.n_sessions == 2 &&
 		    dev.n_stats == 13);
 	KTAP_EXPECT(text_is(&dev, false,
@@ -416,10 +419,10 @@ static bool test_reply_text(void)
 
 static bool test_reply_json(void)
 {
-	char buf[GENL_RECV_SIZE];
-	struct device_info dev;
+	char buf[IPC_RECV_SIZE];
+	struct device dev;
 
-	KTAP_EXPECT(!device_parse(build_reply(buf, "d\"\\\x01"), &dev));
+	KTAP_EXPECT(!ipc_parse_device(build_reply(buf, "d\"\\\x01"), &dev));
 	KTAP_EXPECT(text_is(&dev, true,
 		"[\n"
 		"  {\n"
@@ -491,16 +494,16 @@ static bool test_reply_minimal(void)
 {
 	char buf[512];
 	struct nlmsghdr *nlh;
-	struct device_info dev;
+	struct device dev;
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	char *json;
 	bool ok;
 
-	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode1");
 	mnl_attr_put_u8(nlh, DIODE_A_MODE, DIODE_MODE_NONE);
 	mnl_attr_put(nlh, DIODE_A_REMOTE, sizeof(unspec), &unspec);
-	KTAP_EXPECT(!device_parse(nlh, &dev));
+	KTAP_EXPECT(!ipc_parse_device(nlh, &dev));
 	KTAP_EXPECT(text_is(&dev, false,
 			    "interface: diode1\n  mode: none\n"));
 	/* A module older than the link settings: null, not made up. */
@@ -530,9 +533,9 @@ static bool test_reply_link_off(void)
 {
 	char buf[512];
 	struct nlmsghdr *nlh;
-	struct device_info dev;
+	struct device dev;
 
-	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode2");
 	mnl_attr_put_u8(nlh, DIODE_A_FEC_DATA, 0);
 	mnl_attr_put_u8(nlh, DIODE_A_FEC_PARITY, 4);
@@ -540,7 +543,7 @@ static bool test_reply_link_off(void)
 	mnl_attr_put_u8(nlh, DIODE_A_ENCAP, DIODE_ENCAP_MAX + 1);
 	mnl_attr_put_u32(nlh, DIODE_A_LOWER_IFINDEX, 0x7ffffff0);
 	mnl_attr_put_u8(nlh, DIODE_A_CARRIER, 0);
-	KTAP_EXPECT(!device_parse(nlh, &dev));
+	KTAP_EXPECT(!ipc_parse_device(nlh, &dev));
 	KTAP_EXPECT(text_is(&dev, false,
 		"interface: diode2\n"
 		"  fec: off\n"
@@ -589,7 +592,7 @@ static bool reply_rejected(uint16_t type, const void *payload, size_t len);
 static struct nlmsghdr *build_rx_reply(char *buf, uint64_t created,
 				       uint64_t counter)
 {
-	struct nlmsghdr *nlh = genl_msg_start(buf, TEST_FAMILY,
+	struct nlmsghdr *nlh = ipc_msg_start(buf, TEST_FAMILY,
 					      DIODE_CMD_GET_DEVICE, 0);
 	struct nlattr *nest;
 
@@ -604,7 +607,7 @@ static struct nlmsghdr *build_rx_reply(char *buf, uint64_t created,
 	return nlh;
 }
 
-static bool field_is(const struct device_info *dev, const char *field,
+static bool field_is(const struct device *dev, const char *field,
 		     int ret, const char *expected)
 {
 	struct parse_error e = { "" };
@@ -613,7 +616,7 @@ static bool field_is(const struct device_info *dev, const char *field,
 	FILE *f = open_memstream(&text, &size);
 	bool ok;
 
-	ok = device_print_field(f, dev, field, &e) == ret;
+	ok = show_device_field(f, dev, field, &e) == ret;
 	fclose(f);
 	ok = ok && !strcmp(ret ? e.msg : text, expected);
 	if (!ok)
@@ -626,10 +629,10 @@ static bool field_is(const struct device_info *dev, const char *field,
 
 static bool test_reply_rx_mark(void)
 {
-	char buf[GENL_RECV_SIZE], stats[512];
-	struct device_info dev;
+	char buf[IPC_RECV_SIZE], stats[512];
+	struct device dev;
 
-	KTAP_EXPECT(!device_parse(build_rx_reply(buf, 1700000000123456789ULL,
+	KTAP_EXPECT(!ipc_parse_device(build_rx_reply(buf, 1700000000123456789ULL,
 						 42), &dev));
 	KTAP_EXPECT(dev.rx_mark_created == 1700000000123456789ULL &&
 		    dev.rx_mark_counter == 42);
@@ -678,17 +681,17 @@ static bool test_reply_rx_mark(void)
 	KTAP_EXPECT(field_is(&dev, "mode", 0, "rx\n"));
 
 	/* A new receiver's mark. */
-	KTAP_EXPECT(!device_parse(build_rx_reply(buf, 0, 0), &dev));
+	KTAP_EXPECT(!ipc_parse_device(build_rx_reply(buf, 0, 0), &dev));
 	KTAP_EXPECT(text_is(&dev, false,
 		"interface: diode3\n  mode: rx\n  rx mark: none\n"));
 	KTAP_EXPECT(field_is(&dev, "rx-mark", 0, "0:0\n"));
-	KTAP_EXPECT(!device_parse(build_rx_reply(buf, UINT64_MAX, UINT64_MAX),
+	KTAP_EXPECT(!ipc_parse_device(build_rx_reply(buf, UINT64_MAX, UINT64_MAX),
 				  &dev));
 	KTAP_EXPECT(field_is(&dev, "rx-mark", 0,
 			     "18446744073709551615:18446744073709551615\n"));
 
 	/* A sender has none; an older module sends none. */
-	KTAP_EXPECT(!device_parse(build_reply(buf, "diode0"), &dev));
+	KTAP_EXPECT(!ipc_parse_device(build_reply(buf, "diode0"), &dev));
 	KTAP_EXPECT(field_is(&dev, "rx-mark", -1,
 			     "no rx-mark: only a receiver (mode rx) has one, and this device is in mode tx"));
 	KTAP_EXPECT(field_is(&dev, "mode", 0, "tx\n"));
@@ -726,10 +729,10 @@ static bool rx_mark_rejected(int omit, size_t counter_len)
 	char buf[512];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
-	struct device_info dev;
+	struct device dev;
 	uint8_t bytes[16] = { 0 };
 
-	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode3");
 	nest = mnl_attr_nest_start(nlh, DIODE_A_RX_MARK);
 	if (omit != DIODE_RX_MARK_A_CREATED)
@@ -738,7 +741,7 @@ static bool rx_mark_rejected(int omit, size_t counter_len)
 		mnl_attr_put(nlh, DIODE_RX_MARK_A_COUNTER, counter_len, bytes);
 	mnl_attr_nest_end(nlh, nest);
 	errno = 0;
-	return device_parse(nlh, &dev) && errno == EBADMSG;
+	return ipc_parse_device(nlh, &dev) && errno == EBADMSG;
 }
 
 static bool test_reply_rx_mark_malformed(void)
@@ -760,13 +763,13 @@ static bool reply_rejected(uint16_t type, const void *payload, size_t len)
 {
 	char buf[512];
 	struct nlmsghdr *nlh;
-	struct device_info dev;
+	struct device dev;
 
-	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
 	mnl_attr_put(nlh, type, len, payload);
 	errno = 0;
-	return device_parse(nlh, &dev) && errno == EBADMSG;
+	return ipc_parse_device(nlh, &dev) && errno == EBADMSG;
 }
 
 static bool test_reply_malformed(void)
@@ -777,7 +780,7 @@ static bool test_reply_malformed(void)
 	char buf[512];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
-	struct device_info dev;
+	struct device dev;
 
 	KTAP_EXPECT(reply_rejected(DIODE_A_PUBLIC_KEY, bytes, 31));
 	KTAP_EXPECT(reply_rejected(DIODE_A_PEER_PUBLIC_KEY, bytes, 33));
@@ -807,29 +810,29 @@ static bool test_reply_malformed(void)
 	KTAP_EXPECT(reply_rejected(DIODE_A_REMOTE, &in, sizeof(in)));
 
 	/* No interface name. */
-	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_u8(nlh, DIODE_A_MODE, DIODE_MODE_TX);
-	KTAP_EXPECT(device_parse(nlh, &dev));
+	KTAP_EXPECT(ipc_parse_device(nlh, &dev));
 
 	/* A counter that is not a u64. */
-	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
 	nest = mnl_attr_nest_start(nlh, DIODE_A_STATS);
 	mnl_attr_put_u32(nlh, DIODE_STAT_TX_PACKETS, 1);
 	mnl_attr_nest_end(nlh, nest);
-	KTAP_EXPECT(device_parse(nlh, &dev));
+	KTAP_EXPECT(ipc_parse_device(nlh, &dev));
 
 	/* A session that is no nest. */
-	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
 	nest = mnl_attr_nest_start(nlh, DIODE_A_SESSIONS);
 	mnl_attr_put(nlh, 0, 2, "xx");
 	mnl_attr_nest_end(nlh, nest);
-	KTAP_EXPECT(device_parse(nlh, &dev));
+	KTAP_EXPECT(ipc_parse_device(nlh, &dev));
 
 	/* Only a header. */
 	nlh = mnl_nlmsg_put_header(buf);
-	KTAP_EXPECT(device_parse(nlh, &dev));
+	KTAP_EXPECT(ipc_parse_device(nlh, &dev));
 	return true;
 }
 
@@ -842,7 +845,7 @@ static struct nlmsghdr *build_error(char *buf, int error, bool capped,
 	struct nlmsghdr *request;
 	struct nlmsgerr *err;
 
-	request = genl_msg_start(request_buf, TEST_FAMILY,
+	request = ipc_msg_start(request_buf, TEST_FAMILY,
 				 DIODE_CMD_SET_DEVICE, NLM_F_ACK);
 	mnl_attr_put_u32(request, DIODE_A_REPLAY_WINDOW, 100);
 	nlh->nlmsg_type = NLMSG_ERROR;
@@ -872,32 +875,32 @@ static bool test_error_status(void)
 	struct nlmsghdr *nlh;
 
 	nlh = build_error(buf, -EINVAL, true, msg);
-	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == -EINVAL);
+	KTAP_EXPECT(ipc_msg_status(nlh, extack, sizeof(extack)) == -EINVAL);
 	KTAP_EXPECT(!strcmp(extack, msg));
 
 	nlh = build_error(buf, -EINVAL, false, msg);
-	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == -EINVAL);
+	KTAP_EXPECT(ipc_msg_status(nlh, extack, sizeof(extack)) == -EINVAL);
 	KTAP_EXPECT(!strcmp(extack, msg));
 
 	nlh = build_error(buf, -ENODEV, true, NULL);
-	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == -ENODEV);
+	KTAP_EXPECT(ipc_msg_status(nlh, extack, sizeof(extack)) == -ENODEV);
 	KTAP_EXPECT(!extack[0]);
 
 	/* An ack may carry a warning. */
 	nlh = build_error(buf, 0, true, "careful");
-	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == 0);
+	KTAP_EXPECT(ipc_msg_status(nlh, extack, sizeof(extack)) == 0);
 	KTAP_EXPECT(!strcmp(extack, "careful"));
 
 	/* A message longer than the buffer is cut, not overflowed. */
 	nlh = build_error(buf, -EINVAL, true, msg);
-	KTAP_EXPECT(genl_msg_status(nlh, extack, 7) == -EINVAL);
+	KTAP_EXPECT(ipc_msg_status(nlh, extack, 7) == -EINVAL);
 	KTAP_EXPECT(!strcmp(extack, "replay"));
 
 	/* Truncated: no room for struct nlmsgerr. */
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = NLMSG_ERROR;
 	mnl_nlmsg_put_extra_header(nlh, 4);
-	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == -EBADMSG);
+	KTAP_EXPECT(ipc_msg_status(nlh, extack, sizeof(extack)) == -EBADMSG);
 	return true;
 }
 
@@ -909,16 +912,16 @@ static bool test_done_status(void)
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = NLMSG_DONE;
-	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == 0);
+	KTAP_EXPECT(ipc_msg_status(nlh, extack, sizeof(extack)) == 0);
 
 	status = mnl_nlmsg_put_extra_header(nlh, sizeof(*status));
 	*status = 0;
-	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) == 0);
+	KTAP_EXPECT(ipc_msg_status(nlh, extack, sizeof(extack)) == 0);
 
 	*status = -EMSGSIZE;
 	nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
 	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "dump failed");
-	KTAP_EXPECT(genl_msg_status(nlh, extack, sizeof(extack)) ==
+	KTAP_EXPECT(ipc_msg_status(nlh, extack, sizeof(extack)) ==
 		    -EMSGSIZE);
 	KTAP_EXPECT(!strcmp(extack, "dump failed"));
 	return true;
@@ -930,7 +933,7 @@ static bool test_done_status(void)
 #define PSK		"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
 
 static bool parse_config(const char *text, enum config_kind kind,
-			 struct set_args *args)
+			 struct device *args)
 {
 	char *copy = strdup(text);
 	struct parse_error e;
@@ -944,10 +947,10 @@ static bool parse_config(const char *text, enum config_kind kind,
 	return !ret;
 }
 
-static struct nlmsghdr *request_attrs(char *buf, const struct set_args *args,
+static struct nlmsghdr *request_attrs(char *buf, const struct device *args,
 				      struct attrs *attrs)
 {
-	struct nlmsghdr *nlh = set_build_request(buf, TEST_FAMILY, args);
+	struct nlmsghdr *nlh = ipc_build_set(buf, TEST_FAMILY, args);
 
 	memset(attrs, 0, sizeof(*attrs));
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), collect_attr_cb, attrs);
@@ -969,15 +972,15 @@ static bool key_attr_is(const struct nlattr *attr, const char *base64)
  */
 static bool test_setconf_request_replaces(void)
 {
-	char buf[SET_REQUEST_SIZE];
+	char buf[IPC_SET_REQUEST_SIZE];
 	const struct genlmsghdr *genl;
-	struct set_args args;
+	struct device args;
 	struct nlmsghdr *nlh;
 	struct attrs attrs;
 
 	KTAP_EXPECT(parse_config("[Interface]\nMode = rx\n[Peer]\nPublicKey = "
 				 BOB_PUBLIC "\n", CONFIG_SET, &args));
-	args.ifname = "diode0";
+	strcpy(args.ifname, "diode0");
 	nlh = request_attrs(buf, &args, &attrs);
 	genl = mnl_nlmsg_get_payload(nlh);
 	KTAP_EXPECT(genl->cmd == DIODE_CMD_SET_DEVICE);
@@ -996,7 +999,7 @@ static bool test_setconf_request_replaces(void)
 	/* addconf changes only what the file gives. */
 	KTAP_EXPECT(parse_config("[Interface]\nMode = rx\n[Peer]\nPublicKey = "
 				 BOB_PUBLIC "\n", CONFIG_ADD, &args));
-	args.ifname = "diode0";
+	strcpy(args.ifname, "diode0");
 	request_attrs(buf, &args, &attrs);
 	KTAP_EXPECT(attrs.count == 3 && !attrs.tb[DIODE_A_REPLACE]);
 	sodium_memzero(buf, sizeof(buf));
@@ -1005,14 +1008,14 @@ static bool test_setconf_request_replaces(void)
 
 static bool test_addconf_request(void)
 {
-	char buf[SET_REQUEST_SIZE];
-	struct set_args args;
+	char buf[IPC_SET_REQUEST_SIZE];
+	struct device args;
 	struct attrs attrs;
 
 	KTAP_EXPECT(parse_config("[Interface]\nMaxSessionAge = 600\n"
 				 "[Peer]\nPublicKey = " BOB_PUBLIC "\n"
 				 "PresharedKey = " PSK "\n", CONFIG_ADD, &args));
-	args.ifname = "d";
+	strcpy(args.ifname, "d");
 	request_attrs(buf, &args, &attrs);
 	KTAP_EXPECT(attrs.count == 4);
 	KTAP_EXPECT(attr_is(attrs.tb[DIODE_A_IFNAME], "d", 2));
@@ -1040,12 +1043,15 @@ static bool only_ifname(const struct nlmsghdr *nlh, uint8_t cmd)
 
 static bool test_reset_and_secrets_requests(void)
 {
-	char buf[256];
+	char buf[IPC_REQUEST_SIZE];
 
-	KTAP_EXPECT(only_ifname(reset_build_request(buf, TEST_FAMILY, "diode7"),
+	KTAP_EXPECT(only_ifname(ipc_build_request(buf, TEST_FAMILY,
+						  DIODE_CMD_RESET_SESSIONS,
+						  NLM_F_ACK, "diode7"),
 				DIODE_CMD_RESET_SESSIONS));
-	KTAP_EXPECT(only_ifname(secrets_build_request(buf, TEST_FAMILY,
-						      "diode7"),
+	KTAP_EXPECT(only_ifname(ipc_build_request(buf, TEST_FAMILY,
+						  DIODE_CMD_GET_SECRETS,
+						  NLM_F_ACK, "diode7"),
 				DIODE_CMD_GET_SECRETS));
 	return true;
 }
@@ -1053,7 +1059,7 @@ static bool test_reset_and_secrets_requests(void)
 static struct nlmsghdr *secrets_reply(char *buf, bool private_key,
 				      size_t psk_len)
 {
-	struct nlmsghdr *nlh = genl_msg_start(buf, TEST_FAMILY,
+	struct nlmsghdr *nlh = ipc_msg_start(buf, TEST_FAMILY,
 					      DIODE_CMD_GET_SECRETS, 0);
 	uint8_t key[DIODE_KEY_LEN + 1];
 
@@ -1070,33 +1076,33 @@ static struct nlmsghdr *secrets_reply(char *buf, bool private_key,
 
 static bool test_secrets_reply(void)
 {
-	struct secrets secrets;
+	struct device secrets = { 0 };
 	char buf[512];
 	uint8_t key[DIODE_KEY_LEN];
 
-	KTAP_EXPECT(!secrets_parse(secrets_reply(buf, true, DIODE_KEY_LEN),
-				   &secrets));
-	KTAP_EXPECT(secrets.present == (1u << DIODE_A_PRIVATE_KEY |
-					1u << DIODE_A_PRESHARED_KEY));
+	KTAP_EXPECT(!ipc_parse_secrets(secrets_reply(buf, true, DIODE_KEY_LEN),
+				       &secrets));
+	KTAP_EXPECT(secrets.present == (HAS(DIODE_A_PRIVATE_KEY) |
+					HAS(DIODE_A_PRESHARED_KEY)));
 	memset(key, 0x11, sizeof(key));
 	KTAP_EXPECT(!memcmp(secrets.private_key, key, DIODE_KEY_LEN));
 	memset(key, 0x22, sizeof(key));
 	KTAP_EXPECT(!memcmp(secrets.preshared_key, key, DIODE_KEY_LEN));
 
-	KTAP_EXPECT(!secrets_parse(secrets_reply(buf, false, 0), &secrets));
+	KTAP_EXPECT(!ipc_parse_secrets(secrets_reply(buf, false, 0), &secrets));
 	KTAP_EXPECT(!secrets.present && key_is_zero(secrets.private_key));
 
 	errno = 0;
-	KTAP_EXPECT(secrets_parse(secrets_reply(buf, true, DIODE_KEY_LEN + 1),
-				  &secrets) && errno == EBADMSG);
+	KTAP_EXPECT(ipc_parse_secrets(secrets_reply(buf, true,
+						    DIODE_KEY_LEN + 1),
+				      &secrets) && errno == EBADMSG);
 	/* Nothing of a rejected reply is kept. */
 	KTAP_EXPECT(!secrets.present && key_is_zero(secrets.private_key));
 	return true;
 }
 
 /* A receiver as GET_DEVICE and GET_SECRETS describe it. */
-static void receiver_reply(char *buf, struct device_info *dev,
-			   struct secrets *secrets, bool with_peer)
+static void receiver_reply(char *buf, struct device *dev, bool with_peer)
 {
 	struct sockaddr_in6 local = {
 		.sin6_family = AF_INET6,
@@ -1107,7 +1113,7 @@ static void receiver_reply(char *buf, struct device_info *dev,
 	uint8_t key[DIODE_KEY_LEN];
 
 	inet_pton(AF_INET6, "2001:db8::2", &local.sin6_addr);
-	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_u32(nlh, DIODE_A_IFINDEX, 3);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
 	mnl_attr_put_u8(nlh, DIODE_A_MODE, DIODE_MODE_RX);
@@ -1136,13 +1142,24 @@ static void receiver_reply(char *buf, struct device_info *dev,
 	mnl_attr_put(nlh, DIODE_A_DEST_MAC, ETH_ALEN,
 		     (uint8_t[ETH_ALEN]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff });
 	mnl_attr_put_u8(nlh, DIODE_A_CARRIER, 1);
-	device_parse(nlh, dev);
+	ipc_parse_device(nlh, dev);
+}
 
-	memset(secrets, 0, sizeof(*secrets));
-	key_from_base64(ALICE_PRIVATE, 44, secrets->private_key, &e);
-	key_from_base64(PSK, 44, secrets->preshared_key, &e);
-	secrets->present = 1u << DIODE_A_PRIVATE_KEY |
-			   1u << DIODE_A_PRESHARED_KEY;
+/* And its keys, as GET_SECRETS adds them. */
+static void receiver_secrets(char *buf, struct device *dev)
+{
+	struct parse_error e;
+	struct nlmsghdr *nlh;
+	uint8_t key[DIODE_KEY_LEN];
+
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_SECRETS, 0);
+	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
+	key_from_base64(ALICE_PRIVATE, 44, key, &e);
+	mnl_attr_put(nlh, DIODE_A_PRIVATE_KEY, sizeof(key), key);
+	key_from_base64(PSK, 44, key, &e);
+	mnl_attr_put(nlh, DIODE_A_PRESHARED_KEY, sizeof(key), key);
+	ipc_parse_secrets(nlh, dev);
+	sodium_memzero(key, sizeof(key));
 }
 
 static const char receiver_config[] =
@@ -1169,15 +1186,13 @@ static const char receiver_config[] =
 
 static bool test_showconf_text(void)
 {
-	char buf[2048], text[CONFIG_TEXT_SIZE];
-	struct device_info dev;
-	struct secrets secrets;
-	struct set_args args;
+	char buf[2048], keys[512], text[CONFIG_TEXT_SIZE];
+	struct device dev;
 	int len;
 
-	receiver_reply(buf, &dev, &secrets, true);
-	config_from_device(&dev, &secrets, &args);
-	len = config_format(text, sizeof(text), &args);
+	receiver_reply(buf, &dev, true);
+	receiver_secrets(keys, &dev);
+	len = config_format(text, sizeof(text), &dev);
 	KTAP_EXPECT(len == (int)strlen(receiver_config));
 	if (strcmp(text, receiver_config)) {
 		ktap_diag("got:\n%s", text);
@@ -1212,15 +1227,11 @@ static bool test_showconf_text(void)
 static bool test_showconf_partial(void)
 {
 	char buf[2048], text[CONFIG_TEXT_SIZE];
-	struct device_info dev;
-	struct secrets secrets;
-	struct set_args args;
+	struct device dev;
 
-	receiver_reply(buf, &dev, &secrets, false);
-	memset(&secrets, 0, sizeof(secrets));
-	config_from_device(&dev, &secrets, &args);
-	KTAP_EXPECT(!(args.fields & SET_PEER));
-	KTAP_EXPECT(config_format(text, sizeof(text), &args) > 0);
+	receiver_reply(buf, &dev, false);
+	KTAP_EXPECT(!(dev.present & HAS(DIODE_A_PEER_PUBLIC_KEY)));
+	KTAP_EXPECT(config_format(text, sizeof(text), &dev) > 0);
 	KTAP_EXPECT(!strcmp(text,
 		"[Interface]\n"
 		"Mode = rx\n"
@@ -1246,11 +1257,10 @@ static bool test_showconf_partial(void)
  */
 static bool test_showconf_setconf_round_trip(void)
 {
-	char reply[2048], text[CONFIG_TEXT_SIZE], buf[SET_REQUEST_SIZE];
+	char reply[2048], keys[512], text[CONFIG_TEXT_SIZE];
+	char buf[IPC_SET_REQUEST_SIZE];
 	struct attrs request, device;
-	struct device_info dev;
-	struct secrets secrets;
-	struct set_args args;
+	struct device dev, args;
 	struct nlmsghdr *nlh;
 	static const int same[] = {
 		DIODE_A_MODE, DIODE_A_PEER_PUBLIC_KEY, DIODE_A_LOCAL,
@@ -1264,11 +1274,11 @@ static bool test_showconf_setconf_round_trip(void)
 	const struct nlattr *a, *b;
 	size_t i;
 
-	receiver_reply(reply, &dev, &secrets, true);
-	config_from_device(&dev, &secrets, &args);
-	KTAP_EXPECT(config_format(text, sizeof(text), &args) > 0);
+	receiver_reply(reply, &dev, true);
+	receiver_secrets(keys, &dev);
+	KTAP_EXPECT(config_format(text, sizeof(text), &dev) > 0);
 	KTAP_EXPECT(parse_config(text, CONFIG_SET, &args));
-	args.ifname = "diode0";
+	strcpy(args.ifname, "diode0");
 	request_attrs(buf, &args, &request);
 
 	nlh = (struct nlmsghdr *)reply;
@@ -1285,9 +1295,9 @@ static bool test_showconf_setconf_round_trip(void)
 		}
 	}
 	KTAP_EXPECT(attr_is(request.tb[DIODE_A_PRIVATE_KEY],
-			    secrets.private_key, DIODE_KEY_LEN));
+			    dev.private_key, DIODE_KEY_LEN));
 	KTAP_EXPECT(attr_is(request.tb[DIODE_A_PRESHARED_KEY],
-			    secrets.preshared_key, DIODE_KEY_LEN));
+			    dev.preshared_key, DIODE_KEY_LEN));
 	/*
 	 * No remote on a receiver, and the default broadcast DestMAC: the
 	 * file leaves them out, and the replace flag returns them to that.
@@ -1303,7 +1313,7 @@ static bool test_showconf_setconf_round_trip(void)
 static struct nlmsghdr *link_event(char *buf, const char *ifname,
 				   int carrier)
 {
-	struct nlmsghdr *nlh = genl_msg_start(buf, TEST_FAMILY,
+	struct nlmsghdr *nlh = ipc_msg_start(buf, TEST_FAMILY,
 					      DIODE_CMD_LINK_EVENT, 0);
 
 	/* A notification: no request flag, sequence number nor port. */
@@ -1323,7 +1333,7 @@ static bool event_prints(const struct nlmsghdr *nlh, const char *expected)
 	FILE *f;
 	bool ok;
 
-	if (link_event_parse(nlh, &event) != 1)
+	if (ipc_parse_link_event(nlh, &event) != 1)
 		return false;
 	f = open_memstream(&text, &size);
 	link_event_print(f, &event);
@@ -1347,30 +1357,30 @@ static bool test_link_events(void)
 				 "diode0: carrier off\n"));
 	KTAP_EXPECT(event_prints(link_event(buf, "d\x1b", 1),
 				 "d\\x1b: carrier on\n"));
-	KTAP_EXPECT(link_event_parse(link_event(buf, "diode0", 1), &event) ==
+	KTAP_EXPECT(ipc_parse_link_event(link_event(buf, "diode0", 1), &event) ==
 		    1 && !strcmp(event.ifname, "diode0") && event.carrier);
 	/* Another command of the family is no event. */
-	nlh = genl_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
+	nlh = ipc_msg_start(buf, TEST_FAMILY, DIODE_CMD_GET_DEVICE, 0);
 	mnl_attr_put_strz(nlh, DIODE_A_IFNAME, "diode0");
-	KTAP_EXPECT(link_event_parse(nlh, &event) == 0);
+	KTAP_EXPECT(ipc_parse_link_event(nlh, &event) == 0);
 	/* No carrier, a carrier of the wrong size, a name too long. */
 	errno = 0;
-	KTAP_EXPECT(link_event_parse(link_event(buf, "diode0", -1), &event) ==
+	KTAP_EXPECT(ipc_parse_link_event(link_event(buf, "diode0", -1), &event) ==
 		    -1 && errno == EBADMSG);
 	nlh = link_event(buf, "diode0", -1);
 	mnl_attr_put_u32(nlh, DIODE_A_CARRIER, 1);
-	KTAP_EXPECT(link_event_parse(nlh, &event) == -1);
-	KTAP_EXPECT(link_event_parse(link_event(buf, "abcdefghijklmnop", 1),
+	KTAP_EXPECT(ipc_parse_link_event(nlh, &event) == -1);
+	KTAP_EXPECT(ipc_parse_link_event(link_event(buf, "abcdefghijklmnop", 1),
 				     &event) == -1);
 	nlh = mnl_nlmsg_put_header(buf);
-	KTAP_EXPECT(link_event_parse(nlh, &event) == -1);
+	KTAP_EXPECT(ipc_parse_link_event(nlh, &event) == -1);
 	return true;
 }
 
 /* The controller's answer about the family, with its multicast groups. */
 static struct nlmsghdr *family_reply(char *buf, bool monitor)
 {
-	struct nlmsghdr *nlh = genl_msg_start(buf, GENL_ID_CTRL,
+	struct nlmsghdr *nlh = ipc_msg_start(buf, GENL_ID_CTRL,
 					      CTRL_CMD_NEWFAMILY, 0);
 	struct nlattr *groups, *group;
 
@@ -1394,14 +1404,14 @@ static struct nlmsghdr *family_reply(char *buf, bool monitor)
 
 static bool test_family_groups(void)
 {
-	struct genl g = { 0 };
+	struct ipc g = { 0 };
 	char buf[512];
 
-	KTAP_EXPECT(genl_parse_family(family_reply(buf, true), &g) ==
+	KTAP_EXPECT(ipc_parse_family(family_reply(buf, true), &g) ==
 		    MNL_CB_OK);
 	KTAP_EXPECT(g.family == 0x25 && g.monitor_group == 12);
 	memset(&g, 0, sizeof(g));
-	KTAP_EXPECT(genl_parse_family(family_reply(buf, false), &g) ==
+	KTAP_EXPECT(ipc_parse_family(family_reply(buf, false), &g) ==
 		    MNL_CB_OK);
 	KTAP_EXPECT(g.family == 0x25 && g.monitor_group == 0);
 	return true;

@@ -14,6 +14,10 @@
 #include "../../selftests/unit/ktap.h"
 #include "keys.h"
 #include "parse.h"
+#include "settings.h"
+
+/* The bit of struct device's present that an attribute sets. */
+#define HAS(attr)	(1ULL << (attr))
 
 /* RFC 7748, section 6.1: Alice's and Bob's key pairs. */
 static const char alice_private[] = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=";
@@ -1051,7 +1055,7 @@ static bool test_dest_mac(void)
 	return true;
 }
 
-static int parse_words(struct set_args *args, struct parse_error *e, ...)
+static int parse_words(struct device *args, struct parse_error *e, ...)
 {
 	char *argv[32];
 	int argc = 0;
@@ -1061,12 +1065,12 @@ static int parse_words(struct set_args *args, struct parse_error *e, ...)
 	while ((argv[argc] = va_arg(ap, char *)))
 		argc++;
 	va_end(ap);
-	return parse_set_args(argc, argv, args, e);
+	return settings_from_words(argc, argv, args, e);
 }
 
 static bool test_set_args(void)
 {
-	struct set_args a;
+	struct device a;
 	struct parse_error e;
 	uint8_t alice[DIODE_KEY_LEN];
 
@@ -1078,17 +1082,17 @@ static bool test_set_args(void)
 				 "replay-window", "1024", "rekey-after-time", "30",
 				 "rekey-after-frames", "2048",
 				 "max-session-age", "86400", NULL));
-	KTAP_EXPECT(a.fields == (SET_MODE | SET_PRIVATE_KEY | SET_PEER |
-				 SET_PRESHARED_KEY | SET_LOCAL | SET_REMOTE |
-				 SET_REPLAY_WINDOW | SET_REKEY_TIME |
-				 SET_REKEY_FRAMES | SET_MAX_SESSION_AGE));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				 HAS(DIODE_A_PRESHARED_KEY) | HAS(DIODE_A_LOCAL) | HAS(DIODE_A_REMOTE) |
+				 HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
+				 HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE)));
 	KTAP_EXPECT(a.rekey_after_time == 30 && a.rekey_after_frames == 2048 &&
 		    a.max_session_age == 86400);
 	KTAP_EXPECT(!strcmp(a.ifname, "diode0"));
 	KTAP_EXPECT(a.mode == DIODE_MODE_TX);
-	KTAP_EXPECT(!strcmp(a.private_key_path, "/etc/diode/private"));
-	KTAP_EXPECT(!strcmp(a.preshared_key_path, "-"));
-	KTAP_EXPECT(!memcmp(a.peer_key, alice, DIODE_KEY_LEN));
+	KTAP_EXPECT(!strcmp(a.private_key_file, "/etc/diode/private"));
+	KTAP_EXPECT(!strcmp(a.preshared_key_file, "-"));
+	KTAP_EXPECT(!memcmp(a.peer_public_key, alice, DIODE_KEY_LEN));
 	KTAP_EXPECT(a.local.sa.sa_family == AF_INET6 &&
 		    ntohs(a.local.in6.sin6_port) == 4000);
 	KTAP_EXPECT(a.remote.sa.sa_family == AF_INET6 &&
@@ -1101,23 +1105,23 @@ static bool test_set_args(void)
 	KTAP_EXPECT(a.local.sa.sa_family == AF_UNSPEC && a.local.len == 16);
 	KTAP_EXPECT(a.remote.sa.sa_family == AF_INET6);
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "remote", "none", NULL));
-	KTAP_EXPECT(a.fields == SET_REMOTE && a.remote.sa.sa_family == AF_UNSPEC &&
+	KTAP_EXPECT(a.present == HAS(DIODE_A_REMOTE) && a.remote.sa.sa_family == AF_UNSPEC &&
 		    a.remote.len == 16);
 
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "peer", "none",
 				 "preshared-key", "none", "private-key",
 				 "none", NULL));
-	KTAP_EXPECT(key_is_zero(a.peer_key));
-	KTAP_EXPECT(!a.preshared_key_path && !a.private_key_path);
-	KTAP_EXPECT(a.fields == (SET_PEER | SET_PRESHARED_KEY |
-				 SET_PRIVATE_KEY));
+	KTAP_EXPECT(key_is_zero(a.peer_public_key));
+	KTAP_EXPECT(!a.preshared_key_file && !a.private_key_file);
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY) |
+				 HAS(DIODE_A_PRIVATE_KEY)));
 	return true;
 }
 
 static bool test_set_args_link(void)
 {
 	static const uint8_t mac[ETH_ALEN] = { 2, 0, 0, 0, 0, 2 };
-	struct set_args a;
+	struct device a;
 	struct parse_error e;
 
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "heartbeat-interval", "2s",
@@ -1126,12 +1130,12 @@ static bool test_set_args_link(void)
 				 "encap", "eth", "lower", "lo",
 				 "ethertype", "0x88b6",
 				 "dest-mac", "02:00:00:00:00:02", NULL));
-	KTAP_EXPECT(a.fields == (SET_HEARTBEAT | SET_REDUNDANCY | SET_FEC |
-				 SET_INTERLEAVE | SET_RATE | SET_ENCAP |
-				 SET_LOWER | SET_ETHERTYPE | SET_DEST_MAC));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_HEARTBEAT_INTERVAL) | HAS(DIODE_A_REDUNDANCY) | HAS(DIODE_A_FEC_DATA) |
+				 HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) | HAS(DIODE_A_ENCAP) |
+				 HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) | HAS(DIODE_A_DEST_MAC)));
 	KTAP_EXPECT(a.heartbeat_interval == 2000 && a.redundancy == 3);
 	KTAP_EXPECT(a.fec_data == 16 && a.fec_parity == 4 &&
-		    a.interleave == 4);
+		    a.fec_interleave == 4);
 	KTAP_EXPECT(a.rate == 100000000 && a.encap == DIODE_ENCAP_ETH);
 	KTAP_EXPECT(a.lower_ifindex == if_nametoindex("lo") &&
 		    !strcmp(a.lower_name, "lo"));
@@ -1140,14 +1144,14 @@ static bool test_set_args_link(void)
 
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "fec", "off", "rate", "none",
 				 "lower", "none", "encap", "udp", NULL));
-	KTAP_EXPECT(a.fields == (SET_FEC | SET_RATE | SET_LOWER | SET_ENCAP));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_RATE) | HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ENCAP)));
 	KTAP_EXPECT(a.fec_data == 0 && a.rate == 0 && a.lower_ifindex == 0 &&
 		    a.encap == DIODE_ENCAP_UDP);
 
 	/* A receiver's mark, with other words or alone. */
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "mode", "rx", "rx-mark",
 				 "1700000000123456789:42", NULL));
-	KTAP_EXPECT(a.fields == (SET_MODE | SET_RX_MARK));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_RX_MARK)));
 	KTAP_EXPECT(a.rx_mark_created == 1700000000123456789ULL &&
 		    a.rx_mark_counter == 42);
 	return true;
@@ -1155,7 +1159,7 @@ static bool test_set_args_link(void)
 
 static bool set_rejected(const char *needle, ...)
 {
-	struct set_args a;
+	struct device a;
 	struct parse_error e;
 	char *argv[32];
 	int argc = 0;
@@ -1165,7 +1169,7 @@ static bool set_rejected(const char *needle, ...)
 	while ((argv[argc] = va_arg(ap, char *)))
 		argc++;
 	va_end(ap);
-	if (!parse_set_args(argc, argv, &a, &e)) {
+	if (!settings_from_words(argc, argv, &a, &e)) {
 		ktap_diag("accepted, expected an error with '%s'", needle);
 		return false;
 	}

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sodium.h>
-
 #include "settings.h"
 
 static void *field(struct device *dev, const struct setting *s)

@@ -112,10 +112,15 @@ static bool test_sender(void)
 	struct device a;
 
 	KTAP_EXPECT(parses(sender, CONFIG_SET, &a));
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_LOCAL) |
-				 HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
-				 HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE) |
-				 HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY) | HAS(DIODE_A_REMOTE)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) |
+				  HAS(DIODE_A_LOCAL) |
+				  HAS(DIODE_A_REPLAY_WINDOW) |
+				  HAS(DIODE_A_REKEY_AFTER_TIME) |
+				  HAS(DIODE_A_REKEY_AFTER_FRAMES) |
+				  HAS(DIODE_A_MAX_SESSION_AGE) |
+				  HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				  HAS(DIODE_A_PRESHARED_KEY) |
+				  HAS(DIODE_A_REMOTE)));
 	KTAP_EXPECT(!a.ifname[0]);
 	KTAP_EXPECT(a.mode == DIODE_MODE_TX);
 	KTAP_EXPECT(key_is(a.private_key, ALICE_PRIVATE));
@@ -137,10 +142,16 @@ static bool test_eth_sender(void)
 	struct device a;
 
 	KTAP_EXPECT(parses(eth_sender, CONFIG_SET, &a));
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_HEARTBEAT_INTERVAL) | HAS(DIODE_A_REDUNDANCY) |
-				 HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) |
-				 HAS(DIODE_A_ENCAP) | HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) |
-				 HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_DEST_MAC)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) |
+				  HAS(DIODE_A_HEARTBEAT_INTERVAL) |
+				  HAS(DIODE_A_REDUNDANCY) |
+				  HAS(DIODE_A_FEC_DATA) |
+				  HAS(DIODE_A_FEC_INTERLEAVE) |
+				  HAS(DIODE_A_RATE) | HAS(DIODE_A_ENCAP) |
+				  HAS(DIODE_A_LOWER_IFINDEX) |
+				  HAS(DIODE_A_ETHERTYPE) |
+				  HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				  HAS(DIODE_A_DEST_MAC)));
 	KTAP_EXPECT(a.heartbeat_interval == 2000 && a.redundancy == 2);
 	KTAP_EXPECT(a.fec_data == 16 && a.fec_parity == 4 &&
 		    a.fec_interleave == 4);
@@ -162,10 +173,14 @@ static bool test_case_insensitive(void)
 			   "maxSessionAge = 0\n[peer]\npublickey = " BOB_PUBLIC
 			   "\nPRESHAREDKEY = " PSK "\n", CONFIG_SET, &a));
 	KTAP_EXPECT(a.mode == DIODE_MODE_RX);
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_LOCAL) |
-				 HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
-				 HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE) |
-				 HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) |
+				  HAS(DIODE_A_LOCAL) |
+				  HAS(DIODE_A_REPLAY_WINDOW) |
+				  HAS(DIODE_A_REKEY_AFTER_TIME) |
+				  HAS(DIODE_A_REKEY_AFTER_FRAMES) |
+				  HAS(DIODE_A_MAX_SESSION_AGE) |
+				  HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				  HAS(DIODE_A_PRESHARED_KEY)));
 	KTAP_EXPECT(addr_text_is(&a.local, "0.0.0.0:51555"));
 	KTAP_EXPECT(a.replay_window == 64 && a.rekey_after_time == 1 &&
 		    a.rekey_after_frames == 1024 && !a.max_session_age);
@@ -175,10 +190,15 @@ static bool test_case_insensitive(void)
 			   "ethertype = 1536\n[peer]\ndestmac = "
 			   "ff:ff:ff:ff:ff:fe\npublickey = " BOB_PUBLIC "\n",
 			   CONFIG_ADD, &a));
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_HEARTBEAT_INTERVAL) | HAS(DIODE_A_REDUNDANCY) | HAS(DIODE_A_FEC_DATA) |
-				 HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) | HAS(DIODE_A_ENCAP) |
-				 HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) | HAS(DIODE_A_PEER_PUBLIC_KEY) |
-				 HAS(DIODE_A_DEST_MAC)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_HEARTBEAT_INTERVAL) |
+				  HAS(DIODE_A_REDUNDANCY) |
+				  HAS(DIODE_A_FEC_DATA) |
+				  HAS(DIODE_A_FEC_INTERLEAVE) |
+				  HAS(DIODE_A_RATE) | HAS(DIODE_A_ENCAP) |
+				  HAS(DIODE_A_LOWER_IFINDEX) |
+				  HAS(DIODE_A_ETHERTYPE) |
+				  HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				  HAS(DIODE_A_DEST_MAC)));
 	KTAP_EXPECT(!a.fec_data && !a.rate && !a.lower_ifindex &&
 		    a.ethertype == 0x0600 && a.dest_mac[5] == 0xfe);
 	return true;
@@ -199,8 +219,9 @@ static bool test_comments_and_spaces(void)
 			   "#PresharedKey = " PSK "\r\n"
 			   "PublicKey =" BOB_PUBLIC "#\r\n"
 			   "Remote = [2001:db8::2]", CONFIG_SET, &a));
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_LOCAL) | HAS(DIODE_A_PEER_PUBLIC_KEY) |
-				 HAS(DIODE_A_REMOTE)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_LOCAL) |
+				  HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				  HAS(DIODE_A_REMOTE)));
 	KTAP_EXPECT(addr_text_is(&a.local, "[2001:db8::1]:9"));
 	KTAP_EXPECT(addr_text_is(&a.remote, "[2001:db8::2]:51555"));
 	KTAP_EXPECT(key_is(a.peer_public_key, BOB_PUBLIC));
@@ -439,7 +460,8 @@ static bool test_setconf_replaces(void)
 	KTAP_EXPECT(parses(IFACE PEER, CONFIG_SET, &a));
 	KTAP_EXPECT(a.replace);
 	/* A receiver's mark is state: no file sets it. */
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PEER_PUBLIC_KEY)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) |
+				  HAS(DIODE_A_PEER_PUBLIC_KEY)));
 	KTAP_EXPECT(key_is(a.peer_public_key, BOB_PUBLIC));
 
 	/* What the file gives is sent. */
@@ -471,12 +493,14 @@ static bool test_addconf_only_given(void)
 
 	KTAP_EXPECT(parses("[Interface]\nRekeyAfterTime = 30\n", CONFIG_ADD,
 			   &a));
-	KTAP_EXPECT(a.present == HAS(DIODE_A_REKEY_AFTER_TIME) && a.rekey_after_time == 30);
+	KTAP_EXPECT(a.present == HAS(DIODE_A_REKEY_AFTER_TIME) &&
+		    a.rekey_after_time == 30);
 	KTAP_EXPECT(parses("[Interface]\n", CONFIG_ADD, &a));
 	KTAP_EXPECT(a.present == 0);
 	KTAP_EXPECT(parses("[Interface]\n[Peer]\nPublicKey = " ALICE_PUBLIC
 			   "\nPresharedKey = " PSK "\n", CONFIG_ADD, &a));
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				  HAS(DIODE_A_PRESHARED_KEY)));
 	return true;
 }
 
@@ -527,11 +551,17 @@ static void as_replaced(struct device *a)
 	if (absent & HAS(DIODE_A_DEST_MAC))
 		memset(a->dest_mac, 0xff, ETH_ALEN);
 	/* Keys, FEC, rate and lower device: zeros, as config_parse left them. */
-	a->present |= HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_PRESHARED_KEY) | HAS(DIODE_A_LOCAL) |
-		     HAS(DIODE_A_REMOTE) | HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
-		     HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE) | HAS(DIODE_A_HEARTBEAT_INTERVAL) |
-		     HAS(DIODE_A_REDUNDANCY) | HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) |
-		     HAS(DIODE_A_ENCAP) | HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) | HAS(DIODE_A_DEST_MAC);
+	a->present |= HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_PRESHARED_KEY) |
+		      HAS(DIODE_A_LOCAL) | HAS(DIODE_A_REMOTE) |
+		      HAS(DIODE_A_REPLAY_WINDOW) |
+		      HAS(DIODE_A_REKEY_AFTER_TIME) |
+		      HAS(DIODE_A_REKEY_AFTER_FRAMES) |
+		      HAS(DIODE_A_MAX_SESSION_AGE) |
+		      HAS(DIODE_A_HEARTBEAT_INTERVAL) |
+		      HAS(DIODE_A_REDUNDANCY) | HAS(DIODE_A_FEC_DATA) |
+		      HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) |
+		      HAS(DIODE_A_ENCAP) | HAS(DIODE_A_LOWER_IFINDEX) |
+		      HAS(DIODE_A_ETHERTYPE) | HAS(DIODE_A_DEST_MAC);
 }
 
 static bool test_format(void)
@@ -605,7 +635,8 @@ static bool test_format(void)
 
 	/* No peer at all: no [Peer]. */
 	memset(&a, 0, sizeof(a));
-	a.present = HAS(DIODE_A_MODE) | HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY);
+	a.present = HAS(DIODE_A_MODE) | HAS(DIODE_A_PEER_PUBLIC_KEY) |
+		    HAS(DIODE_A_PRESHARED_KEY);
 	KTAP_EXPECT(format_is(&a, "[Interface]\nMode = none\n"));
 	return true;
 }
@@ -711,11 +742,17 @@ static bool test_round_trip_every_setting(void)
 	struct parse_error e;
 
 	memset(&a, 0, sizeof(a));
-	a.present = HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY) |
-		   HAS(DIODE_A_LOCAL) | HAS(DIODE_A_REMOTE) | HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
-		   HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE) | HAS(DIODE_A_HEARTBEAT_INTERVAL) |
-		   HAS(DIODE_A_REDUNDANCY) | HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) |
-		   HAS(DIODE_A_ENCAP) | HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) | HAS(DIODE_A_DEST_MAC);
+	a.present = HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) |
+		    HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY) |
+		    HAS(DIODE_A_LOCAL) | HAS(DIODE_A_REMOTE) |
+		    HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
+		    HAS(DIODE_A_REKEY_AFTER_FRAMES) |
+		    HAS(DIODE_A_MAX_SESSION_AGE) |
+		    HAS(DIODE_A_HEARTBEAT_INTERVAL) | HAS(DIODE_A_REDUNDANCY) |
+		    HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_FEC_INTERLEAVE) |
+		    HAS(DIODE_A_RATE) | HAS(DIODE_A_ENCAP) |
+		    HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) |
+		    HAS(DIODE_A_DEST_MAC);
 	a.mode = DIODE_MODE_RX;
 	key_generate_private(a.private_key);
 	key_generate_private(a.peer_public_key);

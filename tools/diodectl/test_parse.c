@@ -1082,10 +1082,14 @@ static bool test_set_args(void)
 				 "replay-window", "1024", "rekey-after-time", "30",
 				 "rekey-after-frames", "2048",
 				 "max-session-age", "86400", NULL));
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) | HAS(DIODE_A_PEER_PUBLIC_KEY) |
-				 HAS(DIODE_A_PRESHARED_KEY) | HAS(DIODE_A_LOCAL) | HAS(DIODE_A_REMOTE) |
-				 HAS(DIODE_A_REPLAY_WINDOW) | HAS(DIODE_A_REKEY_AFTER_TIME) |
-				 HAS(DIODE_A_REKEY_AFTER_FRAMES) | HAS(DIODE_A_MAX_SESSION_AGE)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_MODE) | HAS(DIODE_A_PRIVATE_KEY) |
+				  HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				  HAS(DIODE_A_PRESHARED_KEY) |
+				  HAS(DIODE_A_LOCAL) | HAS(DIODE_A_REMOTE) |
+				  HAS(DIODE_A_REPLAY_WINDOW) |
+				  HAS(DIODE_A_REKEY_AFTER_TIME) |
+				  HAS(DIODE_A_REKEY_AFTER_FRAMES) |
+				  HAS(DIODE_A_MAX_SESSION_AGE)));
 	KTAP_EXPECT(a.rekey_after_time == 30 && a.rekey_after_frames == 2048 &&
 		    a.max_session_age == 86400);
 	KTAP_EXPECT(!strcmp(a.ifname, "diode0"));
@@ -1105,16 +1109,17 @@ static bool test_set_args(void)
 	KTAP_EXPECT(a.local.sa.sa_family == AF_UNSPEC && a.local.len == 16);
 	KTAP_EXPECT(a.remote.sa.sa_family == AF_INET6);
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "remote", "none", NULL));
-	KTAP_EXPECT(a.present == HAS(DIODE_A_REMOTE) && a.remote.sa.sa_family == AF_UNSPEC &&
-		    a.remote.len == 16);
+	KTAP_EXPECT(a.present == HAS(DIODE_A_REMOTE) &&
+		    a.remote.sa.sa_family == AF_UNSPEC && a.remote.len == 16);
 
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "peer", "none",
 				 "preshared-key", "none", "private-key",
 				 "none", NULL));
 	KTAP_EXPECT(key_is_zero(a.peer_public_key));
 	KTAP_EXPECT(!a.preshared_key_file && !a.private_key_file);
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_PEER_PUBLIC_KEY) | HAS(DIODE_A_PRESHARED_KEY) |
-				 HAS(DIODE_A_PRIVATE_KEY)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_PEER_PUBLIC_KEY) |
+				  HAS(DIODE_A_PRESHARED_KEY) |
+				  HAS(DIODE_A_PRIVATE_KEY)));
 	return true;
 }
 
@@ -1130,9 +1135,14 @@ static bool test_set_args_link(void)
 				 "encap", "eth", "lower", "lo",
 				 "ethertype", "0x88b6",
 				 "dest-mac", "02:00:00:00:00:02", NULL));
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_HEARTBEAT_INTERVAL) | HAS(DIODE_A_REDUNDANCY) | HAS(DIODE_A_FEC_DATA) |
-				 HAS(DIODE_A_FEC_INTERLEAVE) | HAS(DIODE_A_RATE) | HAS(DIODE_A_ENCAP) |
-				 HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ETHERTYPE) | HAS(DIODE_A_DEST_MAC)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_HEARTBEAT_INTERVAL) |
+				  HAS(DIODE_A_REDUNDANCY) |
+				  HAS(DIODE_A_FEC_DATA) |
+				  HAS(DIODE_A_FEC_INTERLEAVE) |
+				  HAS(DIODE_A_RATE) | HAS(DIODE_A_ENCAP) |
+				  HAS(DIODE_A_LOWER_IFINDEX) |
+				  HAS(DIODE_A_ETHERTYPE) |
+				  HAS(DIODE_A_DEST_MAC)));
 	KTAP_EXPECT(a.heartbeat_interval == 2000 && a.redundancy == 3);
 	KTAP_EXPECT(a.fec_data == 16 && a.fec_parity == 4 &&
 		    a.fec_interleave == 4);
@@ -1144,7 +1154,9 @@ static bool test_set_args_link(void)
 
 	KTAP_EXPECT(!parse_words(&a, &e, "diode0", "fec", "off", "rate", "none",
 				 "lower", "none", "encap", "udp", NULL));
-	KTAP_EXPECT(a.present == (HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_RATE) | HAS(DIODE_A_LOWER_IFINDEX) | HAS(DIODE_A_ENCAP)));
+	KTAP_EXPECT(a.present == (HAS(DIODE_A_FEC_DATA) | HAS(DIODE_A_RATE) |
+				  HAS(DIODE_A_LOWER_IFINDEX) |
+				  HAS(DIODE_A_ENCAP)));
 	KTAP_EXPECT(a.fec_data == 0 && a.rate == 0 && a.lower_ifindex == 0 &&
 		    a.encap == DIODE_ENCAP_UDP);
 

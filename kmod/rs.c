@@ -100,34 +100,59 @@ u8 diode_rs_mul(u8 a, u8 b)
 	return diode_rs_product[a][b];
 }
 
-/* @dst[0..len) ^= @factor * @src[0..len); @simd: between simd_begin and _end */
+/* @dst[0..len) ^= @factor * @src[0..len); @simd: from diode_rs_simd_begin() */
 static void diode_rs_row_addmul(u8 *dst, const u8 *src, unsigned int len,
-				u8 factor, bool simd)
+				u8 factor, enum diode_rs_simd simd)
 {
 	const u8 *product = diode_rs_product[factor];
-	unsigned int j = 0;
+	unsigned int j = 0, n;
 
 	if (!factor)
 		return;
-	if (simd && len >= 16) {
-		j = len & ~15u;
-		diode_rs_simd_addmul(dst, src, j / 16, diode_rs_nibbles[factor]);
+	if (simd >= DIODE_RS_SIMD_AVX2 && len >= 32) {
+		j = len & ~31u;
+		diode_rs_avx2_addmul(dst, src, j / 32, diode_rs_nibbles[factor]);
+	}
+	if (simd >= DIODE_RS_SIMD_SSSE3 && len - j >= 16) {
+		n = (len - j) / 16;
+		diode_rs_simd_addmul(dst + j, src + j, n, diode_rs_nibbles[factor]);
+		j += 16 * n;
 	}
 	for (; j < len; j++)
 		dst[j] ^= product[src[j]];
 }
 
+/*
+ * Row by row, each member's row read once for every four shards where the
+ * CPU has AVX2 (see rs_simd.h), then once for each shard left.
+ */
 void diode_rs_encode(unsigned int m, unsigned int k, const u8 *rows,
 		     size_t stride, unsigned int len, u8 *const *shard)
 {
-	bool simd = diode_rs_simd_begin();
-	unsigned int i, n;
+	enum diode_rs_simd simd = diode_rs_simd_begin();
+	unsigned int wide = simd >= DIODE_RS_SIMD_AVX2 ? len & ~31u : 0;
+	unsigned int i, n, j;
 
-	for (i = 0; i < m; i++) {
+	for (i = 0; i < m; i++)
 		memset(shard[i], 0, len);
-		for (n = 0; n < k; n++)
-			diode_rs_row_addmul(shard[i], rows + n * stride, len,
-					    diode_rs_unit[m][k - 1 - n][i], simd);
+	for (n = 0; n < k; n++) {
+		const u8 *row = rows + n * stride, *unit = diode_rs_unit[m][k - 1 - n];
+
+		for (i = 0; wide && i + 4 <= m; i += 4) {
+			u8 *const dst[4] = { shard[i], shard[i + 1], shard[i + 2],
+					     shard[i + 3] };
+			const u8 *const tables[4] = {
+				diode_rs_nibbles[unit[i]], diode_rs_nibbles[unit[i + 1]],
+				diode_rs_nibbles[unit[i + 2]], diode_rs_nibbles[unit[i + 3]]
+			};
+
+			diode_rs_avx2_addmul4(dst, row, wide / 32, tables);
+			for (j = 0; j < 4; j++)
+				diode_rs_row_addmul(shard[i + j] + wide, row + wide,
+						    len - wide, unit[i + j], simd);
+		}
+		for (; i < m; i++)
+			diode_rs_row_addmul(shard[i], row, len, unit[i], simd);
 	}
 	if (simd)
 		diode_rs_simd_end();
@@ -149,7 +174,7 @@ bool diode_rs_solve(unsigned int m, unsigned int k, unsigned int len,
 	u8 inv[DIODE_FEC_PARITY_MAX][DIODE_FEC_PARITY_MAX];
 	unsigned int missing[DIODE_FEC_PARITY_MAX], held[DIODE_FEC_PARITY_MAX];
 	unsigned int e = 0, h = 0, i, n, r, c, pivot;
-	bool simd;
+	enum diode_rs_simd simd;
 	u8 f;
 
 	for (n = 0; n < k; n++) {

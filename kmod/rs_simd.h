@@ -1,28 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The row operation of rs.c, dst ^= f * src over GF(2^8), sixteen bytes at a
- * time with SSSE3 on x86-64: f * x is f * (x & 15) ^ f * (x & 0xf0), and
- * PSHUFB looks both halves up in two 16-byte tables at once. A parity shard
- * of a full-size frame costs about one instruction per byte this way instead
- * of six through the product table. Elsewhere, or where the FPU cannot be
- * used (an interrupt that came in while it was), rs.c keeps the table.
+ * The row operation of rs.c, dst ^= f * src over GF(2^8), many bytes at a
+ * time on x86-64: f * x is f * (x & 15) ^ f * (x & 0xf0), and PSHUFB looks
+ * both halves up in two 16-byte tables at once, sixteen bytes with SSSE3,
+ * thirty-two with AVX2. With AVX2 the sender's parity shards are also done
+ * four at a time, so that each member's row is loaded and split into
+ * nibbles once for four shards instead of once for each. Elsewhere, or
+ * where the FPU cannot be used (an interrupt that came in while it was),
+ * rs.c keeps the product table.
  */
 #ifndef _DIODE_RS_SIMD_H
 #define _DIODE_RS_SIMD_H
 
 #include <linux/types.h>
 
+/* What the caller may use until diode_rs_simd_end(), each level all below it. */
+enum diode_rs_simd {
+	DIODE_RS_SIMD_NONE,
+	DIODE_RS_SIMD_SSSE3,	/* diode_rs_simd_addmul() */
+	DIODE_RS_SIMD_AVX2,	/* diode_rs_avx2_addmul(), _addmul4() */
+};
+
 #ifdef CONFIG_X86_64
 #include <asm/cpufeature.h>
 #include <asm/fpu/api.h>
 
-/* Whether the caller may use diode_rs_simd_addmul() until diode_rs_simd_end(). */
-static inline bool diode_rs_simd_begin(void)
+static inline enum diode_rs_simd diode_rs_simd_begin(void)
 {
 	if (!boot_cpu_has(X86_FEATURE_SSSE3) || !irq_fpu_usable())
-		return false;
+		return DIODE_RS_SIMD_NONE;
 	kernel_fpu_begin();
-	return true;
+	if (boot_cpu_has(X86_FEATURE_AVX2) &&
+	    cpu_has_xfeatures(XFEATURE_MASK_SSE | XFEATURE_MASK_YMM, NULL))
+		return DIODE_RS_SIMD_AVX2;
+	return DIODE_RS_SIMD_SSSE3;
 }
 
 static inline void diode_rs_simd_end(void)
@@ -37,9 +48,17 @@ static inline void diode_rs_simd_end(void)
  */
 #ifdef __SSE__
 #define DIODE_RS_XMM_CLOBBERS , "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"
+#define DIODE_RS_YMM_CLOBBERS DIODE_RS_XMM_CLOBBERS, "xmm8", "xmm9", "xmm10", \
+	"xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
 #else
 #define DIODE_RS_XMM_CLOBBERS
+#define DIODE_RS_YMM_CLOBBERS
 #endif
+
+static const u8 diode_rs_low_nibbles[32] __aligned(32) = {
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+	15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15
+};
 
 /*
  * dst ^= f * src over @blocks (at least one) blocks of 16 bytes; @tables:
@@ -48,10 +67,6 @@ static inline void diode_rs_simd_end(void)
 static inline void diode_rs_simd_addmul(u8 *dst, const u8 *src,
 					unsigned long blocks, const u8 *tables)
 {
-	static const u8 low_nibbles[16] __aligned(16) = {
-		15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15
-	};
-
 	asm volatile("movdqu (%[tables]), %%xmm6\n\t"
 		     "movdqu 16(%[tables]), %%xmm7\n\t"
 		     "movdqa (%[mask]), %%xmm5\n"
@@ -74,13 +89,87 @@ static inline void diode_rs_simd_addmul(u8 *dst, const u8 *src,
 		     "dec %[blocks]\n\t"
 		     "jnz 1b"
 		     : [src] "+r" (src), [dst] "+r" (dst), [blocks] "+r" (blocks)
-		     : [tables] "r" (tables), [mask] "r" (low_nibbles)
+		     : [tables] "r" (tables), [mask] "r" (diode_rs_low_nibbles)
 		     : "memory", "cc" DIODE_RS_XMM_CLOBBERS);
 }
-#else
-static inline bool diode_rs_simd_begin(void)
+
+/*
+ * The loops below run an offset from -32 * @blocks up to 0 against
+ * pointers to the ends of the rows, so that one register walks them all.
+ */
+#define DIODE_RS_AVX2_SPLIT						\
+	"vmovdqu (%[src],%[off]), %%ymm0\n\t"				\
+	"vpsrlw $4, %%ymm0, %%ymm1\n\t"				\
+	"vpand %%ymm7, %%ymm0, %%ymm0\n\t"				\
+	"vpand %%ymm7, %%ymm1, %%ymm1\n\t"
+#define DIODE_RS_AVX2_ADD(dst, low, high)				\
+	"vpshufb %%ymm0, %%" low ", %%ymm2\n\t"			\
+	"vpshufb %%ymm1, %%" high ", %%ymm3\n\t"			\
+	"vpxor %%ymm3, %%ymm2, %%ymm2\n\t"				\
+	"vpxor (%[" dst "],%[off]), %%ymm2, %%ymm2\n\t"		\
+	"vmovdqu %%ymm2, (%[" dst "],%[off])\n\t"
+#define DIODE_RS_AVX2_LOOP_END						\
+	"add $32, %[off]\n\t"						\
+	"jnz 1b\n\t"							\
+	"vzeroupper"
+
+/* diode_rs_simd_addmul() over @blocks (at least one) blocks of 32 bytes. */
+static inline void diode_rs_avx2_addmul(u8 *dst, const u8 *src,
+					unsigned long blocks, const u8 *tables)
 {
-	return false;
+	long off = -32 * (long)blocks;
+
+	asm volatile("vbroadcasti128 (%[t0]), %%ymm8\n\t"
+		     "vbroadcasti128 16(%[t0]), %%ymm9\n\t"
+		     "vmovdqa %[mask], %%ymm7\n"
+		     "1:\n\t"
+		     DIODE_RS_AVX2_SPLIT
+		     DIODE_RS_AVX2_ADD("d0", "ymm8", "ymm9")
+		     DIODE_RS_AVX2_LOOP_END
+		     : [off] "+r" (off)
+		     : [src] "r" (src - off), [d0] "r" (dst - off),
+		       [t0] "r" (tables), [mask] "m" (diode_rs_low_nibbles)
+		     : "memory", "cc" DIODE_RS_YMM_CLOBBERS);
+}
+
+/*
+ * @dst[i] ^= f_i * src for i = 0..3 over @blocks (at least one) blocks of
+ * 32 bytes; @tables[i] as for diode_rs_simd_addmul(), of f_i.
+ */
+static inline void diode_rs_avx2_addmul4(u8 *const *dst, const u8 *src,
+					 unsigned long blocks,
+					 const u8 *const *tables)
+{
+	long off = -32 * (long)blocks;
+
+	asm volatile("vbroadcasti128 (%[t0]), %%ymm8\n\t"
+		     "vbroadcasti128 16(%[t0]), %%ymm9\n\t"
+		     "vbroadcasti128 (%[t1]), %%ymm10\n\t"
+		     "vbroadcasti128 16(%[t1]), %%ymm11\n\t"
+		     "vbroadcasti128 (%[t2]), %%ymm12\n\t"
+		     "vbroadcasti128 16(%[t2]), %%ymm13\n\t"
+		     "vbroadcasti128 (%[t3]), %%ymm14\n\t"
+		     "vbroadcasti128 16(%[t3]), %%ymm15\n\t"
+		     "vmovdqa %[mask], %%ymm7\n"
+		     "1:\n\t"
+		     DIODE_RS_AVX2_SPLIT
+		     DIODE_RS_AVX2_ADD("d0", "ymm8", "ymm9")
+		     DIODE_RS_AVX2_ADD("d1", "ymm10", "ymm11")
+		     DIODE_RS_AVX2_ADD("d2", "ymm12", "ymm13")
+		     DIODE_RS_AVX2_ADD("d3", "ymm14", "ymm15")
+		     DIODE_RS_AVX2_LOOP_END
+		     : [off] "+r" (off)
+		     : [src] "r" (src - off), [d0] "r" (dst[0] - off),
+		       [d1] "r" (dst[1] - off), [d2] "r" (dst[2] - off),
+		       [d3] "r" (dst[3] - off), [t0] "r" (tables[0]),
+		       [t1] "r" (tables[1]), [t2] "r" (tables[2]),
+		       [t3] "r" (tables[3]), [mask] "m" (diode_rs_low_nibbles)
+		     : "memory", "cc" DIODE_RS_YMM_CLOBBERS);
+}
+#else
+static inline enum diode_rs_simd diode_rs_simd_begin(void)
+{
+	return DIODE_RS_SIMD_NONE;
 }
 
 static inline void diode_rs_simd_end(void)
@@ -89,6 +178,17 @@ static inline void diode_rs_simd_end(void)
 
 static inline void diode_rs_simd_addmul(u8 *dst, const u8 *src,
 					unsigned long blocks, const u8 *tables)
+{
+}
+
+static inline void diode_rs_avx2_addmul(u8 *dst, const u8 *src,
+					unsigned long blocks, const u8 *tables)
+{
+}
+
+static inline void diode_rs_avx2_addmul4(u8 *const *dst, const u8 *src,
+					 unsigned long blocks,
+					 const u8 *const *tables)
 {
 }
 #endif

@@ -9,21 +9,18 @@
 #include "compat.h"
 
 #include "crypt.h"
-#include "fec.h"
 #include "session.h"
 
-/* With @room bytes for the caller behind the IV. */
-static struct aead_request *diode_aead_request_alloc_room(struct crypto_aead *aead,
-							  u8 **iv,
-							  struct scatterlist **sg,
-							  size_t room, gfp_t gfp)
+struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
+					      u8 **iv, struct scatterlist **sg,
+					      gfp_t gfp)
 {
 	size_t req_size = sizeof(struct aead_request) + crypto_aead_reqsize(aead);
 	size_t sg_off = ALIGN(req_size, __alignof__(struct scatterlist));
 	size_t iv_off = sg_off + sizeof(struct scatterlist);
 	struct aead_request *req;
 
-	req = kmalloc(iv_off + DIODE_NONCE_LEN + room, gfp);
+	req = kmalloc(iv_off + DIODE_NONCE_LEN, gfp);
 	if (!req)
 		return NULL;
 	aead_request_set_tfm(req, aead);
@@ -32,13 +29,6 @@ static struct aead_request *diode_aead_request_alloc_room(struct crypto_aead *ae
 	/* One entry, which each use points at its buffer with sg_set_buf(). */
 	sg_init_table(*sg, 1);
 	return req;
-}
-
-struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
-					      u8 **iv, struct scatterlist **sg,
-					      gfp_t gfp)
-{
-	return diode_aead_request_alloc_room(aead, iv, sg, 0, gfp);
 }
 
 /*
@@ -52,7 +42,6 @@ struct diode_aead_slot {
 	struct aead_request *req;
 	struct scatterlist *sg;
 	u8 *iv;
-	u8 *sealed;		/* a receiver's with FEC: see diode_aead_request_sealed() */
 };
 
 struct aead_request *diode_aead_request_get(struct diode_session *session,
@@ -76,14 +65,7 @@ struct aead_request *diode_aead_request_get(struct diode_session *session,
 		return mine->req;
 	}
 	*slot = NULL;
-	return diode_aead_request_alloc_room(session->aead, iv, sg,
-					     session->fec_rx ? DIODE_FEC_FRAME_MAX : 0,
-					     GFP_ATOMIC);
-}
-
-u8 *diode_aead_request_sealed(struct diode_aead_slot *slot, u8 *iv)
-{
-	return slot ? slot->sealed : iv + DIODE_NONCE_LEN;
+	return diode_aead_request_alloc(session->aead, iv, sg, GFP_ATOMIC);
 }
 
 void diode_aead_request_put(struct aead_request *req, struct diode_aead_slot *slot)
@@ -101,7 +83,6 @@ void diode_aead_slots_free(struct diode_aead_slot __percpu *slots)
 	for_each_possible_cpu(cpu) {
 		struct diode_aead_slot *slot = per_cpu_ptr(slots, cpu);
 
-		kfree(slot->sealed);
 		kfree_sensitive(slot->req);
 	}
 	free_percpu(slots);
@@ -126,18 +107,4 @@ struct diode_aead_slot __percpu *diode_aead_slots_new(struct crypto_aead *aead)
 		}
 	}
 	return slots;
-}
-
-int diode_aead_slots_keep_sealed(struct diode_aead_slot __percpu *slots)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct diode_aead_slot *slot = per_cpu_ptr(slots, cpu);
-
-		slot->sealed = kmalloc(DIODE_FEC_FRAME_MAX, GFP_KERNEL);
-		if (!slot->sealed)
-			return -ENOMEM;
-	}
-	return 0;
 }

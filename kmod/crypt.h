@@ -24,12 +24,6 @@ struct aead_request *diode_aead_request_alloc(struct crypto_aead *aead,
 struct diode_aead_slot __percpu *diode_aead_slots_new(struct crypto_aead *aead);
 /* Wipes the requests: they may still hold what derives from the key. */
 void diode_aead_slots_free(struct diode_aead_slot __percpu *slots);
-/*
- * A receiver's slots under FEC: room with each request for a frame in its
- * sealed form (see diode_aead_request_sealed()). What was allocated before
- * a failure goes with diode_aead_slots_free().
- */
-int diode_aead_slots_keep_sealed(struct diode_aead_slot __percpu *slots);
 
 /*
  * The data path's request under @session, with bottom halves disabled: this
@@ -44,12 +38,6 @@ struct aead_request *diode_aead_request_get(struct diode_session *session,
 					    u8 **iv, struct scatterlist **sg,
 					    struct diode_aead_slot **slot);
 void diode_aead_request_put(struct aead_request *req, struct diode_aead_slot *slot);
-/*
- * Of a receiver's request under a session with FEC: DIODE_FEC_FRAME_MAX bytes
- * that live as long as the request, where a frame waits in its sealed form
- * until it has authenticated and may be kept for repairs.
- */
-u8 *diode_aead_request_sealed(struct diode_aead_slot *slot, u8 *iv);
 
 struct diode_skb_cb {
 	struct diode_session *session;	/* holds a reference */
@@ -57,7 +45,7 @@ struct diode_skb_cb {
 	struct diode_aead_slot *req_slot;	/* see diode_aead_request_get() */
 	u64 counter;
 	/* A receiver's DATA frame under FEC: its sealed copy, kept for
-	 * repairs once it has authenticated (see diode_aead_request_sealed()).
+	 * repairs once it has authenticated (see diode_fec_rx_stage()).
 	 */
 	u8 *sealed;
 	u8 type;			/* enum diode_frame_type */

@@ -6,8 +6,10 @@
  */
 #include <linux/bitops.h>
 #include <linux/log2.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/rslib.h>
 #include <linux/slab.h>
 
@@ -272,10 +274,16 @@ void diode_fec_tx_flush(struct diode_fec_tx *fec, struct sk_buff_head *parity)
 
 /* The receiver. */
 
-/* An authentic member, as its shard: length, then the sealed frame. */
+/*
+ * An authentic member, as its shard: length, then the sealed frame, in a
+ * buffer of DIODE_FEC_SHARD_MAX bytes. A frame is copied once, into a spare
+ * buffer before it is opened in place (diode_fec_rx_stage()); if it
+ * authenticates, that buffer takes the place of the slot's, which becomes
+ * the spare. A frame that does not authenticate changes no slot.
+ */
 struct diode_fec_slot {
 	u64 counter;			/* 0: empty */
-	u8 shard[DIODE_FEC_SHARD_MAX];
+	u8 *shard;
 };
 
 struct diode_fec_rx_group {
@@ -295,6 +303,12 @@ struct diode_fec_rx {
 	u64 clock;
 	u32 nslots;			/* a power of two */
 	struct diode_fec_slot *slots;
+	/* Each CPU's spare buffer, or NULL: a frame staged while another
+	 * still holds it (asynchronous crypto) gets one from the heap, and
+	 * a buffer given back to a CPU that has a spare goes to the heap.
+	 * Buffers: one per slot and per CPU, and one per frame being opened.
+	 */
+	u8 * __percpu *spare;
 	u8 *parity;
 	u8 *scratch;			/* DIODE_FEC_PARITY_MAX shards, for repairs */
 	unsigned int ngroups;
@@ -319,10 +333,11 @@ struct diode_fec_rx *diode_fec_rx_new(const struct diode_fec_config *config)
 	 */
 	fec->nslots = roundup_pow_of_two(2 * (k + m) * d);
 	fec->slots = kvcalloc(fec->nslots, sizeof(*fec->slots), GFP_KERNEL);
+	fec->spare = alloc_percpu(u8 *);
 	fec->parity = kvmalloc_array(ngroups * m, DIODE_FEC_SHARD_MAX, GFP_KERNEL);
 	fec->scratch = kvmalloc_array(DIODE_FEC_PARITY_MAX, DIODE_FEC_SHARD_MAX,
 				      GFP_KERNEL);
-	if (!fec->slots || !fec->parity || !fec->scratch) {
+	if (!fec->slots || !fec->spare || !fec->parity || !fec->scratch) {
 		diode_fec_rx_free(fec);
 		return NULL;
 	}
@@ -338,8 +353,18 @@ struct diode_fec_rx *diode_fec_rx_new(const struct diode_fec_config *config)
 
 void diode_fec_rx_free(struct diode_fec_rx *fec)
 {
+	unsigned int i;
+	int cpu;
+
 	if (!fec)
 		return;
+	if (fec->spare) {
+		for_each_possible_cpu(cpu)
+			kfree(*per_cpu_ptr(fec->spare, cpu));
+		free_percpu(fec->spare);
+	}
+	for (i = 0; fec->slots && i < fec->nslots; i++)
+		kfree(fec->slots[i].shard);
 	kvfree(fec->scratch);
 	kvfree(fec->parity);
 	kvfree(fec->slots);
@@ -352,21 +377,42 @@ static struct diode_fec_slot *diode_fec_slot(struct diode_fec_rx *fec,
 	return &fec->slots[counter & (fec->nslots - 1)];
 }
 
-void diode_fec_rx_store(struct diode_fec_rx *fec, u64 counter, const u8 *frame,
-			unsigned int len)
+u8 *diode_fec_rx_stage(struct diode_fec_rx *fec, const u8 *frame,
+		       unsigned int len)
+{
+	u8 *shard;
+
+	if (len > DIODE_FEC_FRAME_MAX)
+		return NULL;
+	shard = this_cpu_xchg(*fec->spare, NULL);
+	if (!shard) {
+		shard = kmalloc(DIODE_FEC_SHARD_MAX, GFP_ATOMIC);
+		if (!shard)
+			return NULL;
+	}
+	put_unaligned_be16(len, shard);
+	memcpy(shard + 2, frame, len);
+	return shard;
+}
+
+void diode_fec_rx_unstage(struct diode_fec_rx *fec, u8 *shard)
+{
+	if (shard && this_cpu_cmpxchg(*fec->spare, NULL, shard))
+		kfree(shard);
+}
+
+void diode_fec_rx_store(struct diode_fec_rx *fec, u64 counter, u8 *shard)
 {
 	struct diode_fec_slot *slot;
 
-	if (len > DIODE_FEC_FRAME_MAX)
-		return;
 	spin_lock_bh(&fec->lock);
 	slot = diode_fec_slot(fec, counter);
 	if (slot->counter < counter) {
 		slot->counter = counter;
-		put_unaligned_be16(len, slot->shard);
-		memcpy(slot->shard + 2, frame, len);
+		swap(slot->shard, shard);
 	}
 	spin_unlock_bh(&fec->lock);
+	diode_fec_rx_unstage(fec, shard);
 }
 
 /* Under @fec->lock: @g's parity shards held and whether it is finished. */

@@ -65,11 +65,20 @@ struct diode_fec_rx;
 struct diode_fec_rx *diode_fec_rx_new(const struct diode_fec_config *config);
 void diode_fec_rx_free(struct diode_fec_rx *fec);
 /*
- * Keeps a DATA frame that authenticated, as it was sealed, for later repair.
- * It takes its place in the store from an older frame, never from a newer.
+ * A DATA frame about to be opened in place: its sealed bytes as a shard, in
+ * a buffer of the receiver's, or NULL (too long for FEC, or no memory). The
+ * caller gives it to diode_fec_rx_store() or diode_fec_rx_unstage().
  */
-void diode_fec_rx_store(struct diode_fec_rx *fec, u64 counter, const u8 *frame,
-			unsigned int len);
+u8 *diode_fec_rx_stage(struct diode_fec_rx *fec, const u8 *frame,
+		       unsigned int len);
+/*
+ * The frame of a staged shard authenticated and is new: the shard takes
+ * its place in the store from an older frame, never from a newer, without
+ * a copy. The store gives a buffer back for the next frame to stage.
+ */
+void diode_fec_rx_store(struct diode_fec_rx *fec, u64 counter, u8 *shard);
+/* The frame of a staged shard will not be kept. */
+void diode_fec_rx_unstage(struct diode_fec_rx *fec, u8 *shard);
 /*
  * Whether the receiver already took the frame of @counter: a repair never
  * rebuilds those. Called under the store's lock.

@@ -281,8 +281,9 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	unsigned int len;
 	u64 lost;
 
+	diode_aead_request_put(cb->req, cb->req_slot);
 	if (err) {
-		diode_aead_request_put(cb->req, cb->req_slot);
+		diode_fec_rx_unstage(session->fec_rx, cb->sealed);
 		diode_rx_drop(diode, skb, err == -EBADMSG ? DIODE_STAT_RX_UNAUTHENTIC :
 						     DIODE_STAT_RX_DROPPED);
 		goto out;
@@ -295,9 +296,10 @@ static void diode_open_finish(struct sk_buff *skb, int err)
 	/* Only now, authentic and new, may the frame take a place in the
 	 * store of FEC, from which no unverified frame can push it.
 	 */
-	if (cb->sealed && verdict == DIODE_REPLAY_NEW)
-		diode_fec_rx_store(session->fec_rx, counter, cb->sealed, skb->len);
-	diode_aead_request_put(cb->req, cb->req_slot);
+	if (verdict == DIODE_REPLAY_NEW && cb->sealed)
+		diode_fec_rx_store(session->fec_rx, counter, cb->sealed);
+	else
+		diode_fec_rx_unstage(session->fec_rx, cb->sealed);
 	if (verdict != DIODE_REPLAY_NEW) {
 		diode_rx_drop(diode, skb, verdict == DIODE_REPLAY_DUPLICATE ?
 				   DIODE_STAT_RX_DUPLICATE : DIODE_STAT_RX_REPLAYED);
@@ -475,11 +477,9 @@ static void diode_sealed_receive(struct diode_device *diode, struct sk_buff *skb
 		goto put;
 	}
 	cb->sealed = NULL;
-	if (session->fec_rx && frame->type == DIODE_FRAME_DATA &&
-	    skb->len <= DIODE_FEC_FRAME_MAX) {
-		cb->sealed = diode_aead_request_sealed(cb->req_slot, iv);
-		memcpy(cb->sealed, skb->data, skb->len);
-	}
+	if (session->fec_rx && frame->type == DIODE_FRAME_DATA)
+		cb->sealed = diode_fec_rx_stage(session->fec_rx, skb->data,
+						skb->len);
 	diode_nonce(iv, session->salt4, counter);
 	sg_set_buf(sg, skb->data, skb->len);
 	aead_request_set_callback(cb->req, 0, diode_open_done, skb);

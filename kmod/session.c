@@ -235,9 +235,7 @@ struct diode_session *diode_session_new_rx(const struct diode_static_keys *keys,
 int diode_session_fec_rx_init(struct diode_session *session)
 {
 	session->fec_rx = diode_fec_rx_new(&session->fec);
-	if (!session->fec_rx)
-		return -ENOMEM;
-	return diode_aead_slots_keep_sealed(session->aead_slots);
+	return session->fec_rx ? 0 : -ENOMEM;
 }
 
 int diode_session_set_params(struct diode_session *session,

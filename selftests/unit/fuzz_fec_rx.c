@@ -11,8 +11,10 @@
  * counter), lost or delivered; the sender's PARITY bodies delivered, lost,
  * held back and delivered later; lost frames delivered late; counters
  * skipped (a group's offsets are 16 bits); groups flushed. A delivered DATA
- * frame is stored and announced as arrived, as the receive path does; so is
- * a rebuilt frame that is exactly one the sender sent, and not yet had.
+ * frame is staged, stored and announced as arrived, as the receive path
+ * does (in hostile mode after a forgery of it that is staged and given
+ * back, as one that fails authentication is); so is a rebuilt frame that
+ * is exactly one the sender sent, and not yet had.
  *
  * In hostile mode, PARITY bodies may also be damaged, or made up from the
  * input: a descriptor around the live counters with any count, M, index,
@@ -101,6 +103,17 @@ static bool have(void *arg, u64 counter)
 	return s && s->had;
 }
 
+/* An authentic new DATA frame, as the receive path keeps it. */
+static void keep(struct harness *h, const struct sent *s)
+{
+	u8 *shard = diode_fec_rx_stage(h->rx, s->frame, s->len);
+
+	if (!shard != (s->len > DIODE_FEC_FRAME_MAX))
+		abort();
+	if (shard)
+		diode_fec_rx_store(h->rx, s->counter, shard);
+}
+
 static void take_rebuilt(struct harness *h, struct sk_buff_head *rebuilt)
 {
 	struct sk_buff *skb;
@@ -121,7 +134,7 @@ static void take_rebuilt(struct harness *h, struct sk_buff_head *rebuilt)
 		/* What authentication and the replay window would let in. */
 		if (s && !s->had) {
 			s->had = true;
-			diode_fec_rx_store(h->rx, s->counter, s->frame, s->len);
+			keep(h, s);
 		}
 		kfree_skb(skb);
 	}
@@ -210,7 +223,15 @@ static void deliver_data(struct harness *h, struct sent *s)
 		return;
 	s->delivered = true;
 	s->had = true;
-	diode_fec_rx_store(h->rx, s->counter, s->frame, s->len);
+	if (h->hostile && s->len && s->len <= DIODE_FEC_FRAME_MAX) {
+		u8 forged[DIODE_FEC_FRAME_MAX];
+
+		memcpy(forged, s->frame, s->len);
+		forged[s->len - 1] ^= 1;
+		diode_fec_rx_unstage(h->rx, diode_fec_rx_stage(h->rx, forged,
+								s->len));
+	}
+	keep(h, s);
 	__skb_queue_head_init(&rebuilt);
 	diode_fec_rx_arrived(h->rx, s->counter, &rebuilt, have, h);
 	take_rebuilt(h, &rebuilt);

@@ -9,6 +9,12 @@ typedef unsigned int gfp_t;
 #define GFP_KERNEL	0x1u
 #define GFP_ATOMIC	0x2u
 
+static inline void *kmalloc(size_t size, gfp_t gfp)
+{
+	(void)gfp;
+	return malloc(size);
+}
+
 static inline void *kzalloc(size_t size, gfp_t gfp)
 {
 	(void)gfp;

@@ -430,12 +430,15 @@ static void diode_fec_rx_group_set(struct diode_fec_rx *fec,
 /*
  * Under @fec->lock: rebuild the members of @g that never arrived and that
  * the receiver does not have yet, if the parity shards held are enough.
- * Work is bounded by the group's size (see diode_rs_solve()).
+ * Parity shard @fresh, if it is one held (< M), is read at @fresh_shard
+ * rather than from the group. Work is bounded by the group's size (see
+ * diode_rs_solve()).
  */
 static void diode_fec_rx_repair(struct diode_fec_rx *fec,
 				struct diode_fec_rx_group *g,
 				struct sk_buff_head *rebuilt,
-				diode_fec_have_t *have, void *arg)
+				diode_fec_have_t *have, void *arg,
+				unsigned int fresh, const u8 *fresh_shard)
 {
 	unsigned int m = fec->config.parity, len = g->shard_len;
 	struct diode_rs_row rows[DIODE_FEC_DATA_MAX];
@@ -466,8 +469,8 @@ static void diode_fec_rx_repair(struct diode_fec_rx *fec,
 		return;
 	}
 	for (i = 0; i < m; i++)
-		parity[i] = g->have & BIT(i) ?
-			    g->parity + i * DIODE_FEC_SHARD_MAX : NULL;
+		parity[i] = !(g->have & BIT(i)) ? NULL : i == fresh ? fresh_shard :
+			    g->parity + i * DIODE_FEC_SHARD_MAX;
 	for (n = 0; n < g->count; n++) {
 		if (!(wanted & BIT(n)))
 			continue;
@@ -549,7 +552,8 @@ void diode_fec_rx_arrived(struct diode_fec_rx *fec, u64 counter,
 			continue;
 		for (n = 0; n < g->count; n++) {
 			if (g->base + g->offsets[n] == counter) {
-				diode_fec_rx_repair(fec, g, rebuilt, have, arg);
+				diode_fec_rx_repair(fec, g, rebuilt, have, arg,
+						    DIODE_FEC_PARITY_MAX, NULL);
 				break;
 			}
 		}
@@ -580,10 +584,16 @@ int diode_fec_rx_parity(struct diode_fec_rx *fec, const u8 *body,
 	g = diode_fec_rx_group(fec, desc, body + sizeof(*desc));
 	g->last_used = ++fec->clock;
 	if (!g->done && g->shard_len == shard_len && !(g->have & BIT(desc->index))) {
-		memcpy(g->parity + desc->index * DIODE_FEC_SHARD_MAX,
-		       body + desc_len, shard_len);
+		/* Read where it lies, and kept only if the group still waits:
+		 * when nothing was lost, the group's first parity finds it
+		 * whole and the rest are not needed.
+		 */
 		diode_fec_rx_group_set(fec, g, g->have | BIT(desc->index), false);
-		diode_fec_rx_repair(fec, g, rebuilt, have, arg);
+		diode_fec_rx_repair(fec, g, rebuilt, have, arg, desc->index,
+				    body + desc_len);
+		if (!g->done)
+			memcpy(g->parity + desc->index * DIODE_FEC_SHARD_MAX,
+			       body + desc_len, shard_len);
 	}
 	spin_unlock_bh(&fec->lock);
 	return 0;

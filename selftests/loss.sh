@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Surviving a lossy one-way link: forward error correction recovers exactly
-# the frames the link lost, also when parity overtakes the frames it
-# covers, corrupted parity never produces a packet, losses
-# are counted exactly, repetition is suppressed, heartbeats drive the
-# receiver's carrier, the pacer holds its rate, and Ethernet encapsulation
-# works with no IP address on the link.
+# the frames the link lost, also when a group needs all its parity or
+# parity overtakes the frames it covers, corrupted parity never produces a
+# packet, losses are counted exactly, repetition is suppressed, heartbeats
+# drive the receiver's carrier, the pacer holds its rate, and Ethernet
+# encapsulation works with no IP address on the link.
 source "$(dirname "$0")/lib.sh"
 
 diode_install_module || exit $KSFT_FAIL
@@ -116,6 +116,13 @@ test_fec_interleaving_spreads_bursts() {
 	# Bursts of 4 consecutive DATA frames: more than 2 parities can repair
 	# in one group, but interleaved over 4 groups each loses one.
 	expect_fec_repairs 60 fec 8/2 interleave 4 -- numgen inc mod 64 "<" 4
+}
+
+test_fec_repairs_with_every_parity() {
+	# Two DATA frames in eight never arrive: every group of 8 loses two and
+	# needs both its parities, so the receiver keeps the first until the
+	# second comes.
+	expect_fec_repairs 200 fec 8/2 interleave 1 -- numgen inc mod 8 "<" 2
 }
 
 test_fec_repairs_when_parity_comes_first() {
@@ -425,7 +432,7 @@ test_encap_eth_without_ip() {
 }
 
 ktap_run fec_recovers_lost_frames fec_interleaving_spreads_bursts \
-	fec_repairs_when_parity_comes_first corrupted_parity_is_dropped \
+	fec_repairs_with_every_parity fec_repairs_when_parity_comes_first corrupted_parity_is_dropped \
 	forged_data_cannot_evict_fec_members fec_flushed_when_session_replaced \
 	lost_frames_counted_exactly repetition_suppressed carrier_follows_heartbeats pacing_holds_rate \
 	encap_eth_without_ip

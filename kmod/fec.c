@@ -568,12 +568,18 @@ int diode_fec_rx_parity(struct diode_fec_rx *fec, const u8 *body,
 	const struct diode_parity_desc *desc = (const void *)body;
 	unsigned int desc_len, shard_len;
 	struct diode_fec_rx_group *g;
+	u64 base;
 
 	if (len < sizeof(*desc))
 		return -EINVAL;
 	desc_len = sizeof(*desc) + 2 * desc->count;
 	shard_len = be16_to_cpu(desc->shard_len);
-	if (!desc->count || desc->count > fec->config.data ||
+	base = be64_to_cpu(desc->base);
+	/* Members are DATA frames: no counter 0, none past the counter space
+	 * (an empty store slot reads as counter 0).
+	 */
+	if (!base || base > U64_MAX - U16_MAX ||
+	    !desc->count || desc->count > fec->config.data ||
 	    desc->parity != fec->config.parity ||
 	    desc->index >= fec->config.parity || desc->reserved ||
 	    shard_len < 2 + DIODE_FRAME_MIN_LEN || shard_len > DIODE_FEC_SHARD_MAX ||

@@ -171,7 +171,9 @@ static bool parity_valid(const struct harness *h, const u8 *body,
 	if (len < DESC_LEN)
 		return false;
 	shard_len = be16_to_cpu(desc->shard_len);
-	return desc->count >= 1 && desc->count <= h->config.data &&
+	return be64_to_cpu(desc->base) >= 1 &&
+	       be64_to_cpu(desc->base) <= U64_MAX - U16_MAX &&
+	       desc->count >= 1 && desc->count <= h->config.data &&
 	       desc->parity == h->config.parity &&
 	       desc->index < h->config.parity && !desc->reserved &&
 	       shard_len >= 2 + DIODE_FRAME_MIN_LEN &&

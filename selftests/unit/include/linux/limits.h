@@ -4,5 +4,6 @@
 #define _DIODE_SHIM_LIMITS_H
 
 #define U16_MAX	((u16)~0U)
+#define U64_MAX	((u64)~0ULL)
 
 #endif

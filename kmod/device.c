@@ -268,6 +268,13 @@ static int diode_newlink(struct net *src_net, struct net_device *dev)
 	ret = register_netdevice(dev);
 	if (ret)
 		return ret;
+	/* What crosses a one-way link is datagrams, which GRO merges only for
+	 * a socket that asks, yet each pays GRO's look-ups (a socket lookup
+	 * for UDP once a tunnel socket exists): off unless the user turns it
+	 * on. The stack forces it on at registration, so it is cleared here.
+	 */
+	dev->wanted_features &= ~NETIF_F_GRO;
+	netdev_update_features(dev);
 	list_add(&diode->device_list, &diode_devices);
 	return 0;
 }

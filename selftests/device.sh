@@ -30,6 +30,18 @@ test_mtu() {
 	expect_eq "mtu at creation" 9000 "$(ip netns exec "$ns" cat /sys/class/net/diode1/mtu)"
 }
 
+# Datagrams, what a one-way link carries, gain nothing from GRO: off until the
+# user turns it on.
+test_gro_off_until_turned_on() {
+	local ns; ns=$(netns_add dev)
+	ip -n "$ns" link add diode0 type diode
+	expect_eq "GRO at creation" "generic-receive-offload: off" \
+		"$(ip netns exec "$ns" ethtool -k diode0 | grep '^generic-receive-offload:')"
+	ip netns exec "$ns" ethtool -K diode0 gro on
+	expect_eq "GRO turned on" "generic-receive-offload: on" \
+		"$(ip netns exec "$ns" ethtool -k diode0 | grep '^generic-receive-offload:')"
+}
+
 test_rename() {
 	local ns; ns=$(netns_add dev)
 	ip -n "$ns" link add diode0 type diode
@@ -72,4 +84,4 @@ test_counts_drops_without_peer() {
 	[ "$dropped" -ge 3 ] || fail "tx_dropped is $dropped, expected at least 3"
 }
 
-ktap_run create_delete mtu rename move_netns many_devices counts_drops_without_peer
+ktap_run create_delete mtu gro_off_until_turned_on rename move_netns many_devices counts_drops_without_peer

@@ -54,6 +54,14 @@ tx_frames() {
 			END { if (found != 5) exit 1; print n }'
 }
 
+# GRO is off by default; turned on, delivery goes through the GRO cells.
+test_stream_with_gro_on() {
+	diode_link 4
+	ip netns exec "$RX" ethtool -K diode0 gro on
+	stream 4 2000
+	expect_no_reverse_traffic
+}
+
 test_stream_ipv4_in_ipv4() {
 	diode_link 4
 	stream 4 2000
@@ -577,6 +585,7 @@ test_inner_nat_ipv4_in_ipv4() {
 }
 
 ktap_run stream_ipv4_in_ipv6 stream_ipv6_in_ipv4 stream_ipv4_in_ipv4 stream_ipv6_in_ipv6 \
+	stream_with_gro_on \
 	gso_segmentation checksums_right_beyond_receiver tcp_retransmissions_intact \
 	bit_flips replayed_frames link_duplication reordering \
 	wrong_peer_key_on_receiver wrong_private_key_on_receiver \

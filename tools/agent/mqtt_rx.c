@@ -50,25 +50,27 @@ static uint32_t rx_max_record(void)
 	return MQTT_MAX_RECORD;
 }
 
-static void rx_push(const uint8_t *rec, uint32_t len)
+/* false when the record was dropped (counted) */
+static bool rx_push(const uint8_t *rec, uint32_t len)
 {
 	struct rx_out *o;
 
 	if (rx.len == chan_cf.queue || rx.bytes + len > QUEUE_BYTES_MAX) {
 		rx.dropped_queue++;
-		return;
+		return false;
 	}
 	o = &rx.q[(rx.head + rx.len) % chan_cf.queue];
 	o->rec = malloc(len);
 	if (!o->rec) {
 		rx.dropped_queue++;
-		return;
+		return false;
 	}
 	memcpy(o->rec, rec, len);
 	o->len = len;
 	o->queued_ms = mqtt_clock_ms();
 	rx.len++;
 	rx.bytes += len;
+	return true;
 }
 
 static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
@@ -89,15 +91,18 @@ static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
 		return;
 	}
 	v = mqtt_state_put(&rx.st, rec, len, false, mqtt_clock_ms(), &e);
-	if (v == MQTT_STATE_SAME) {
+	if (v == MQTT_STATE_SAME && !e->unsent) {
 		rx.unchanged++;
 	} else if (v == MQTT_STATE_STALE) {
 		rx.stale++;
-	} else if (v == MQTT_STATE_CHANGED) {
+	} else if (v == MQTT_STATE_CHANGED || v == MQTT_STATE_SAME) {
+		/* a change, or one a full queue dropped: the table holds it
+		 * either way, so a copy would be SAME and never published.
+		 * The record, not the entry: its age is as of now. */
 		rx.changes++;
 		rx.tombstones += e->tombstone;
-		rx.dirty = true;
-		rx_push(e->rec, e->len);
+		rx.dirty |= v == MQTT_STATE_CHANGED;
+		e->unsent = !rx_push(rec, len);
 	} else {
 		rx.state_full++;
 		rx_push(rec, len);
@@ -190,6 +195,9 @@ static void rx_flush(void)
 		if (!e->tombstone &&
 		    rx_publish(e->rec, e->len, now > e->since_ms ? now - e->since_ms : 0))
 			return;
+		/* a tombstone is not re-asserted, and the queue before may
+		 * have published what it deletes */
+		e->unsent &= e->tombstone;
 		rx.reasserted += !e->tombstone;
 		rx.reassert--;
 	}

@@ -272,6 +272,7 @@ int mqtt_state_put(struct mqtt_state *s, const uint8_t *rec, size_t len,
 	mqtt_msg_set_stamp(e->rec, e->stamp);
 	e->since_ms = e->heard_ms = now_ms;
 	e->hash = h;
+	e->unsent = false;
 	s->bytes += len;
 	if (e->stamp > s->last_stamp)
 		s->last_stamp = e->stamp;

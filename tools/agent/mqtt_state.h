@@ -46,6 +46,7 @@ struct mqtt_state_entry {
 	uint64_t since_ms;	/* this content stored */
 	uint64_t heard_ms;	/* last confirmed: by the OT broker (tx), the link (rx) */
 	uint64_t hash;
+	bool unsent;		/* rx: this content not yet queued for the broker */
 };
 
 struct mqtt_carousel {

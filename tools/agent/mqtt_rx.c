@@ -314,8 +314,37 @@ static void rx_status(FILE *f)
 		rx.state_full, rx.st.n, rx.st.bytes, rx.reasserted, rx.status_published);
 }
 
+/*
+ * The queue dies with the process, and a re-assertion under way with it:
+ * the topics whose content they held leave the table before it is saved,
+ * so that their next copy is a change, published then. Kept, the copy
+ * would compare SAME and the broker, which has our session, would never
+ * have it. No older copy comes after a restart: the link's datagrams
+ * went with the socket.
+ */
+static void rx_forget_unsent(void)
+{
+	struct mqtt_state_entry *e;
+	struct mqtt_msg m;
+	size_t i;
+
+	for (i = 0; i < rx.len; i++) {
+		const struct rx_out *o = &rx.q[(rx.head + i) % chan_cf.queue];
+
+		if (!mqtt_msg_decode(o->rec, o->len, &m) && m.retain &&
+		    (e = mqtt_state_find(&rx.st, m.topic, m.topic_len)))
+			e->unsent = true;
+	}
+	for (i = 0; i < rx.reassert && i < rx.st.n; i++)
+		rx.st.e[i].unsent |= !rx.st.e[i].tombstone;
+	for (i = rx.st.n; i-- > 0;)
+		if (rx.st.e[i].unsent)
+			mqtt_state_remove(&rx.st, &rx.st.e[i]);
+}
+
 static void rx_stop(void)
 {
+	rx_forget_unsent();
 	while (rx.len) {
 		free(rx.q[rx.head].rec);
 		rx.head = (rx.head + 1) % chan_cf.queue;

@@ -594,7 +594,7 @@ static void fz_rx_start(void)
 }
 
 /* As the channel stops: drain while connected, commit, stop. Datagrams
- * on their way are lost with the socket. */
+ * on their way and the broker connection go with the process. */
 static void fz_rx_restart(void)
 {
 	int i;
@@ -605,6 +605,7 @@ static void fz_rx_restart(void)
 	mqtt_rx_proto.rx_commit();
 	mqtt_rx_proto.stop();
 	m.nlink = 0;
+	m.up = false;	/* the broker keeps the session, not the connection */
 	fz_rx_start();
 }
 

@@ -238,6 +238,9 @@ int mqtt_state_put(struct mqtt_state *s, const uint8_t *rec, size_t len,
 		if (!stamp) {
 			e->stamp = m.stamp;
 			mqtt_msg_set_stamp(e->rec, m.stamp);
+			/* the file refuses an entry stamped above the last */
+			if (m.stamp > s->last_stamp)
+				s->last_stamp = m.stamp;
 		}
 		e->heard_ms = now_ms;
 		*out = e;

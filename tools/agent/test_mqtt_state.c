@@ -293,6 +293,8 @@ static bool test_rebase(void)
 	KTAP_EXPECT(s.epoch == 0xbbb && s.last_stamp == 0 && find(&s, 2)->stamp == 0);
 	KTAP_EXPECT(mqtt_state_put(&s, rec, mk(1, "A", 1, 0), false, 0, &e) ==
 		    MQTT_STATE_SAME);
+	/* a stamp taken from a copy counts, or the file would not load */
+	KTAP_EXPECT(e->stamp == 1 && s.last_stamp == 1);
 	KTAP_EXPECT(mqtt_state_put(&s, rec, mk(2, "B2", 2, 0), false, 0, &e) ==
 		    MQTT_STATE_CHANGED);
 	KTAP_EXPECT(mqtt_state_put(&s, rec, mk(2, "B", 1, 0), false, 0, &e) ==

@@ -604,6 +604,7 @@ static void rx_down(bool clean)
 		save(now_ms);
 	opcua_table_free(&rx.t);
 	opcua_mirror_free(&rx.m);
+	free(rx.unswept);
 	memset(&rx, 0, sizeof(rx));
 }
 

@@ -47,6 +47,9 @@ static struct {
 	uint64_t records, malformed, copies, older, values, values_waiting, silences, stale, gone;
 	/* the last model summary; passes heard whole; what the sweep removed */
 	uint64_t model_pass, model_nodes, passes_whole, swept, swept_nodes;
+	/* the node records the sweep under way removed from the mirror */
+	uint8_t **unswept;
+	size_t nunswept;
 } rx;
 
 static uint32_t rx_max_record(void)
@@ -82,6 +85,10 @@ static void apply(const uint8_t *rec, uint32_t len)
 	case OPCUA_MSG_GONE:
 		rc = opcua_mirror_gone(&rx.m, &m);
 		rx.gone += rc == 0;
+		/* a node that comes back reads BadWaitingForInitialData: its
+		 * value, the same, is not a copy of what the mirror has */
+		if (rc == 0)
+			opcua_table_value_unapplied(&rx.t, rec);
 		break;
 	case OPCUA_MSG_MODEL:
 		/* counted as a pass where it is heard (rx_deliver), not here:
@@ -274,12 +281,22 @@ static void rx_start(void)
 static void swept(void *ctx, const uint8_t *rec, uint32_t len)
 {
 	struct opcua_msg m;
+	uint8_t **p;
 
 	(void)ctx;
 	rx.swept++;
 	if (rec[1] != OPCUA_MSG_NODE || opcua_msg_decode(rec, len, &m))
 		return;
-	rx.swept_nodes += opcua_mirror_gone(&rx.m, &m) == 0;
+	if (opcua_mirror_gone(&rx.m, &m) == 0) {
+		rx.swept_nodes++;
+		/* its value held is to apply again, as after a tombstone, once
+		 * the sweep no longer moves the table's entries */
+		if (!(p = realloc(rx.unswept, (rx.nunswept + 1) * sizeof(*p))) ||
+		    !(p[rx.nunswept] = malloc(len)))
+			chan_die("malloc");
+		rx.unswept = p;
+		memcpy(rx.unswept[rx.nunswept++], rec, len);
+	}
 	opcua_msg_clear(&m);
 }
 
@@ -294,6 +311,10 @@ static void summary(const struct opcua_msg *m)
 		return;
 	rx.passes_whole++;
 	opcua_table_sweep(&rx.t, swept, NULL);
+	while (rx.nunswept) {
+		opcua_table_value_unapplied(&rx.t, rx.unswept[--rx.nunswept]);
+		free(rx.unswept[rx.nunswept]);
+	}
 }
 
 static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)
@@ -385,6 +406,7 @@ static void rx_stop(void)
 	pthread_join(rx.thread, NULL);
 	save(chan_now_ms());
 	opcua_table_free(&rx.t);
+	free(rx.unswept);
 	UA_Server_run_shutdown(rx.srv);
 	opcua_mirror_free(&rx.m);
 	UA_Server_delete(rx.srv);

@@ -14,35 +14,38 @@
 #define HDR		12
 #define SUM		crypto_generichash_BYTES
 
-/* A record's key: its table's number and its NodeId's bytes. */
-static uint64_t key_hash(const uint8_t *rec)
+/* A key: its table's number and its NodeId's bytes. */
+static uint64_t key_hash(enum opcua_msg_table tb, const uint8_t *k, size_t klen)
 {
-	const uint8_t *k;
-	size_t klen, i;
-	uint64_t h = 14695981039346656037ull ^ opcua_msg_key(rec, &k, &klen);
+	uint64_t h = 14695981039346656037ull ^ tb;
+	size_t i;
 
 	for (i = 0; i < klen; i++)
 		h = (h ^ k[i]) * 1099511628211ull;
 	return h;
 }
 
-static bool same_key(const uint8_t *a, const uint8_t *b)
+static size_t *slot_of_key(struct opcua_table *t, enum opcua_msg_table tb, const uint8_t *k,
+			   size_t klen)
 {
-	const uint8_t *ka, *kb;
-	size_t la, lb;
+	size_t i = key_hash(tb, k, klen) & (t->nslots - 1);
+	const uint8_t *hk;
+	size_t hlen;
 
 	/* the namespace table's and the model's keys are empty, and NULL */
-	return opcua_msg_key(a, &ka, &la) == opcua_msg_key(b, &kb, &lb) && la == lb &&
-	       (!la || !memcmp(ka, kb, la));
+	while (t->slots[i] && !(opcua_msg_key(t->e[t->slots[i] - 1].rec, &hk, &hlen) == tb &&
+				hlen == klen && (!klen || !memcmp(hk, k, klen))))
+		i = (i + 1) & (t->nslots - 1);
+	return &t->slots[i];
 }
 
 static size_t *slot_of(struct opcua_table *t, const uint8_t *rec)
 {
-	size_t i = key_hash(rec) & (t->nslots - 1);
+	const uint8_t *k;
+	size_t klen;
+	enum opcua_msg_table tb = opcua_msg_key(rec, &k, &klen);
 
-	while (t->slots[i] && !same_key(t->e[t->slots[i] - 1].rec, rec))
-		i = (i + 1) & (t->nslots - 1);
-	return &t->slots[i];
+	return slot_of_key(t, tb, k, klen);
 }
 
 /* Room for one more key, the index at most half full. */
@@ -185,6 +188,19 @@ void opcua_table_applied(struct opcua_table *t, const uint8_t *rec)
 	s = slot_of(t, rec);
 	if (*s)
 		t->e[*s - 1].applied = t->gen;
+}
+
+void opcua_table_value_unapplied(struct opcua_table *t, const uint8_t *rec)
+{
+	const uint8_t *k;
+	size_t klen, *s;
+
+	if (!t->nslots)
+		return;
+	opcua_msg_key(rec, &k, &klen);
+	s = slot_of_key(t, OPCUA_MSG_T_VALUES, k, klen);
+	if (*s)
+		t->e[*s - 1].applied = 0;
 }
 
 void opcua_table_init(struct opcua_table *t)

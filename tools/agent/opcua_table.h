@@ -73,6 +73,12 @@ enum opcua_table_put_rc {
 enum opcua_table_put_rc opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len);
 void opcua_table_applied(struct opcua_table *t, const uint8_t *rec);
 /*
+ * The mirror removed the node of rec (a tombstone, or a node record the
+ * sweep removed): the value held of that node is to apply again when it
+ * comes, to the node added anew.
+ */
+void opcua_table_value_unapplied(struct opcua_table *t, const uint8_t *rec);
+/*
  * A model summary heard: the table id and the pass number it carries.
  * True when it ends a pass heard whole, and the sweep is due.
  */

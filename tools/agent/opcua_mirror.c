@@ -79,6 +79,22 @@ static bool map_of(const struct opcua_mirror *m, uint32_t table, const UA_UInt16
 	return false;
 }
 
+int opcua_mirror_current_id(const struct opcua_mirror *m, const struct opcua_msg *rec,
+			    UA_NodeId *out)
+{
+	const UA_UInt16 *map;
+	size_t nmap, i;
+
+	if (!map_of(m, rec->table, &map, &nmap) || rec->node.namespaceIndex >= nmap)
+		return -1;
+	for (i = 0; i < m->nmap && m->map[i] != map[rec->node.namespaceIndex]; i++)
+		;
+	if (i == m->nmap || UA_NodeId_copy(&rec->node, out))
+		return -1;
+	out->namespaceIndex = (UA_UInt16)i;
+	return 0;
+}
+
 /* The record's NodeIds in the server's indexes: 0, or -1. */
 static int remap(const struct opcua_mirror *m, struct opcua_msg *rec)
 {

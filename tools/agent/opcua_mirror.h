@@ -62,6 +62,11 @@ int opcua_mirror_value(struct opcua_mirror *m, const struct opcua_msg *rec);
  * remapped through its table's map, the current one or one kept): 0 gone
  * or never there, 1 unmapped, -1 refused by the server. */
 int opcua_mirror_gone(struct opcua_mirror *m, const struct opcua_msg *rec);
+/* The NodeId of rec, a record of the mirror's link table or of one kept,
+ * in the indexes of the mirror's table (through the server's): 0, or -1
+ * when a table lacks its namespace. */
+int opcua_mirror_current_id(const struct opcua_mirror *m, const struct opcua_msg *rec,
+			    UA_NodeId *out);
 /*
  * The link fell silent: every variable whose value is not Bad reads
  * Uncertain_LastUsableValue, its value and timestamps kept, until its

@@ -47,8 +47,11 @@ static struct {
 	uint64_t records, malformed, copies, older, values, values_waiting, silences, stale, gone;
 	/* the last model summary; passes heard whole; what the sweep removed */
 	uint64_t model_pass, model_nodes, passes_whole, swept, swept_nodes;
-	/* the node records the sweep under way removed from the mirror */
-	uint8_t **unswept;
+	/* the node records the sweep under way removed from the table */
+	struct opcua_swept {
+		uint8_t *rec;
+		uint32_t len;
+	} *unswept;
 	size_t nunswept;
 } rx;
 
@@ -276,28 +279,66 @@ static void rx_start(void)
 		chan_die("pthread_create");
 }
 
-/* A record the sweep removes from the table: a node leaves the mirror
- * with it (a tombstone or a value leaves nothing behind). */
+/* A node record the sweep removes from the table: kept, for the mirror
+ * once the sweep no longer moves the table's entries (a tombstone or a
+ * value leaves nothing behind). */
 static void swept(void *ctx, const uint8_t *rec, uint32_t len)
 {
-	struct opcua_msg m;
-	uint8_t **p;
+	struct opcua_swept *p;
 
 	(void)ctx;
 	rx.swept++;
-	if (rec[1] != OPCUA_MSG_NODE || opcua_msg_decode(rec, len, &m))
+	if (rec[1] != OPCUA_MSG_NODE)
 		return;
-	if (opcua_mirror_gone(&rx.m, &m) == 0) {
-		rx.swept_nodes++;
-		/* its value held is to apply again, as after a tombstone, once
-		 * the sweep no longer moves the table's entries */
-		if (!(p = realloc(rx.unswept, (rx.nunswept + 1) * sizeof(*p))) ||
-		    !(p[rx.nunswept] = malloc(len)))
-			chan_die("malloc");
-		rx.unswept = p;
-		memcpy(rx.unswept[rx.nunswept++], rec, len);
+	if (!(p = realloc(rx.unswept, (rx.nunswept + 1) * sizeof(*p))) ||
+	    !(p[rx.nunswept].rec = malloc(len)))
+		chan_die("malloc");
+	rx.unswept = p;
+	memcpy(p[rx.nunswept].rec, rec, len);
+	p[rx.nunswept++].len = len;
+}
+
+/*
+ * Whether the node of m, a record of a link table before the mirror's,
+ * is the node of a record of the mirror's table: the tx restarted with
+ * its namespaces in another order, and the same node has another key.
+ */
+static bool owned_now(const struct opcua_msg *m)
+{
+	UA_ByteString key = UA_BYTESTRING_NULL;
+	const struct opcua_entry *e;
+	bool owned;
+	UA_NodeId id;
+
+	if (m->table == rx.m.table || opcua_mirror_current_id(&rx.m, m, &id))
+		return false;
+	if (UA_encodeBinary(&id, &UA_TYPES[UA_TYPES_NODEID], &key))
+		chan_die("malloc");
+	e = opcua_table_find(&rx.t, OPCUA_MSG_T_NODES, key.data, key.length);
+	owned = e && e->rec[1] == OPCUA_MSG_NODE && opcua_msg_table_id(e->rec) == rx.m.table;
+	UA_ByteString_clear(&key);
+	UA_NodeId_clear(&id);
+	return owned;
+}
+
+/* The nodes of the records swept leave the mirror, and their values are
+ * to apply again when they come back, as after a tombstone. */
+static void unswept(void)
+{
+	struct opcua_msg m;
+	uint8_t *rec;
+
+	while (rx.nunswept) {
+		rec = rx.unswept[--rx.nunswept].rec;
+		if (!opcua_msg_decode(rec, rx.unswept[rx.nunswept].len, &m)) {
+			if (!owned_now(&m) && opcua_mirror_gone(&rx.m, &m) == 0) {
+				rx.swept_nodes++;
+				opcua_table_value_unapplied(&rx.t, rec);
+			}
+			opcua_msg_clear(&m);
+		}
+		free(rec);
 	}
-	opcua_msg_clear(&m);
 }
 
 /* A model summary: a pass of the carousel begins, and the one before it
@@ -311,10 +352,7 @@ static void summary(const struct opcua_msg *m)
 		return;
 	rx.passes_whole++;
 	opcua_table_sweep(&rx.t, swept, NULL);
-	while (rx.nunswept) {
-		opcua_table_value_unapplied(&rx.t, rx.unswept[--rx.nunswept]);
-		free(rx.unswept[rx.nunswept]);
-	}
+	unswept();
 }
 
 static void rx_deliver(uint64_t seq, const uint8_t *rec, uint32_t len)

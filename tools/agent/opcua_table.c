@@ -203,6 +203,17 @@ void opcua_table_value_unapplied(struct opcua_table *t, const uint8_t *rec)
 		t->e[*s - 1].applied = 0;
 }
 
+const struct opcua_entry *opcua_table_find(struct opcua_table *t, enum opcua_msg_table tb,
+					   const uint8_t *key, size_t klen)
+{
+	size_t *s;
+
+	if (!t->nslots)
+		return NULL;
+	s = slot_of_key(t, tb, key, klen);
+	return *s ? &t->e[*s - 1] : NULL;
+}
+
 void opcua_table_init(struct opcua_table *t)
 {
 	memset(t, 0, sizeof(*t));

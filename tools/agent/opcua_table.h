@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opcua_msg.h"
+
 struct opcua_entry {
 	uint8_t *rec;
 	uint32_t len;
@@ -72,6 +74,10 @@ enum opcua_table_put_rc {
 /* A record opcua_msg_decode accepted, against the one held of its key. */
 enum opcua_table_put_rc opcua_table_put(struct opcua_table *t, const uint8_t *rec, size_t len);
 void opcua_table_applied(struct opcua_table *t, const uint8_t *rec);
+/* The record held of a key (OPCUA_MSG_T_* and the NodeId's bytes), or
+ * NULL. */
+const struct opcua_entry *opcua_table_find(struct opcua_table *t, enum opcua_msg_table tb,
+					   const uint8_t *key, size_t klen);
 /*
  * The mirror removed the node of rec (a tombstone, or a node record the
  * sweep removed): the value held of that node is to apply again when it

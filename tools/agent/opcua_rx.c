@@ -299,41 +299,45 @@ static void swept(void *ctx, const uint8_t *rec, uint32_t len)
 }
 
 /*
- * Whether the node of m, a record of a link table before the mirror's,
- * is the node of a record of the mirror's table: the tx restarted with
- * its namespaces in another order, and the same node has another key.
+ * The record held of the key that names, in the mirror's link table, the
+ * node of m, a record of a table before it: the tx restarted with its
+ * namespaces in another order, and the same node has another key. NULL
+ * when there is none.
  */
-static bool owned_now(const struct opcua_msg *m)
+static struct opcua_entry *now_held(const struct opcua_msg *m, enum opcua_msg_table tb)
 {
 	UA_ByteString key = UA_BYTESTRING_NULL;
-	const struct opcua_entry *e;
-	bool owned;
+	struct opcua_entry *e;
 	UA_NodeId id;
 
 	if (m->table == rx.m.table || opcua_mirror_current_id(&rx.m, m, &id))
-		return false;
+		return NULL;
 	if (UA_encodeBinary(&id, &UA_TYPES[UA_TYPES_NODEID], &key))
 		chan_die("malloc");
-	e = opcua_table_find(&rx.t, OPCUA_MSG_T_NODES, key.data, key.length);
-	owned = e && e->rec[1] == OPCUA_MSG_NODE && opcua_msg_table_id(e->rec) == rx.m.table;
+	e = opcua_table_find(&rx.t, tb, key.data, key.length);
 	UA_ByteString_clear(&key);
 	UA_NodeId_clear(&id);
-	return owned;
+	return e && opcua_msg_table_id(e->rec) == rx.m.table ? e : NULL;
 }
 
-/* The nodes of the records swept leave the mirror, and their values are
- * to apply again when they come back, as after a tombstone. */
+/* The nodes of the records swept leave the mirror, unless a record of
+ * the mirror's table names them, and their values, under either key,
+ * are to apply again when they come back, as after a tombstone. */
 static void unswept(void)
 {
+	struct opcua_entry *e;
 	struct opcua_msg m;
 	uint8_t *rec;
 
 	while (rx.nunswept) {
 		rec = rx.unswept[--rx.nunswept].rec;
 		if (!opcua_msg_decode(rec, rx.unswept[rx.nunswept].len, &m)) {
-			if (!owned_now(&m) && opcua_mirror_gone(&rx.m, &m) == 0) {
+			e = now_held(&m, OPCUA_MSG_T_NODES);
+			if (!(e && e->rec[1] == OPCUA_MSG_NODE) && opcua_mirror_gone(&rx.m, &m) == 0) {
 				rx.swept_nodes++;
 				opcua_table_value_unapplied(&rx.t, rec);
+				if ((e = now_held(&m, OPCUA_MSG_T_VALUES)))
+					e->applied = 0;
 			}
 			opcua_msg_clear(&m);
 		}

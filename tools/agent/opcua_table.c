@@ -203,8 +203,8 @@ void opcua_table_value_unapplied(struct opcua_table *t, const uint8_t *rec)
 		t->e[*s - 1].applied = 0;
 }
 
-const struct opcua_entry *opcua_table_find(struct opcua_table *t, enum opcua_msg_table tb,
-					   const uint8_t *key, size_t klen)
+struct opcua_entry *opcua_table_find(struct opcua_table *t, enum opcua_msg_table tb,
+				     const uint8_t *key, size_t klen)
 {
 	size_t *s;
 

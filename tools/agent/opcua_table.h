@@ -76,8 +76,8 @@ enum opcua_table_put_rc opcua_table_put(struct opcua_table *t, const uint8_t *re
 void opcua_table_applied(struct opcua_table *t, const uint8_t *rec);
 /* The record held of a key (OPCUA_MSG_T_* and the NodeId's bytes), or
  * NULL. */
-const struct opcua_entry *opcua_table_find(struct opcua_table *t, enum opcua_msg_table tb,
-					   const uint8_t *key, size_t klen);
+struct opcua_entry *opcua_table_find(struct opcua_table *t, enum opcua_msg_table tb,
+				     const uint8_t *key, size_t klen);
 /*
  * The mirror removed the node of rec (a tombstone, or a node record the
  * sweep removed): the value held of that node is to apply again when it

@@ -230,6 +230,7 @@ static void retry(struct opcua_mirror *m)
 int opcua_mirror_node(struct opcua_mirror *m, struct opcua_msg *rec)
 {
 	struct opcua_msg *w;
+	size_t i;
 	int rc;
 
 	if (rec->table != m->table || remap(m, rec)) {
@@ -239,6 +240,14 @@ int opcua_mirror_node(struct opcua_mirror *m, struct opcua_msg *rec)
 	}
 	rc = add(m, rec);
 	if (rc == 1) {
+		/* the carousel's next copy replaces the one waiting */
+		for (i = 0; i < m->nwaiting; i++)
+			if (UA_NodeId_equal(&m->waiting[i].node, &rec->node)) {
+				opcua_msg_clear(&m->waiting[i]);
+				m->waiting[i] = *rec;
+				opcua_msg_init(rec);
+				return 1;
+			}
 		w = realloc(m->waiting, (m->nwaiting + 1) * sizeof(*w));
 		if (!w) {
 			opcua_msg_clear(rec);

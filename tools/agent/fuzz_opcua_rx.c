@@ -687,7 +687,7 @@ static bool take(const uint8_t **d, size_t *n, uint8_t *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t op, a, b, c, raw[256];
+	uint8_t op, a, b, c, raw[sizeof(hist[0])];
 	char p[128];
 	int i;
 
@@ -707,6 +707,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rx_up();
 	tx_start(0, 0);
 	while (take(&data, &size, &op) && take(&data, &size, &a)) {
+		/* the next byte, also the next operation's: ops stay short */
 		b = size ? data[0] : 0;
 		switch (op % 12) {
 		case 0:
@@ -727,7 +728,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				deliver(hist[(nhist - 1 - a) % HIST], hist_len[(nhist - 1 - a) % HIST]);
 			break;
 		case 4:	/* corrupt */
-			if (nhist && take(&data, &size, &b) && take(&data, &size, &c)) {
+			if (nhist && take(&data, &size, &b)) {
 				size_t h = (nhist - 1) % HIST, len = hist_len[h];
 
 				memcpy(raw, hist[h], len);

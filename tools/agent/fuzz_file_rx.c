@@ -18,6 +18,7 @@
  * The areas are on tmpfs, so that the rx's syncs cost nothing.
  */
 #include "file_rx.c"
+#include "fuzz_input.h"
 
 #include <ftw.h>
 
@@ -97,16 +98,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * go to the descriptor, not to this stream */
 	stderr = fopen("/dev/null", "w");
 	return 0;
-}
-
-static bool take(const uint8_t **d, size_t *n, uint8_t *b)
-{
-	if (!*n)
-		return false;
-	*b = **d;
-	(*d)++;
-	(*n)--;
-	return true;
 }
 
 static void model_init(struct model *m, const uint8_t h[4])
@@ -365,7 +356,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	delivered = 0;
 	rx_start();
-	while (take(&data, &size, &op)) {
+	while (fuzz_take(&data, &size, &op)) {
 		struct model *m = &models[(op >> 3) % MODELS];
 		uint32_t n = file_nchunks(m->size, CHUNK), c;
 
@@ -380,7 +371,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			send_meta(m, FILE_F_HISTORY, 0);
 			break;
 		case 3:		/* one chunk, or an index past the end */
-			if (take(&data, &size, &arg))
+			if (fuzz_take(&data, &size, &arg))
 				send_chunk(m, arg % (n + 2), false);
 			break;
 		case 4:		/* every chunk, in order or backwards */
@@ -388,7 +379,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				send_chunk(m, op & 0x20 ? n - 1 - c : c, false);
 			break;
 		case 5:		/* a chunk whose data is not the file's */
-			if (take(&data, &size, &arg) && n)
+			if (fuzz_take(&data, &size, &arg) && n)
 				send_chunk(m, arg % n, true);
 			break;
 		case 6:		/* time passes; or the agent is restarted */
@@ -400,7 +391,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		case 7:		/* a record of any bytes */
-			if (take(&data, &size, &arg)) {
+			if (fuzz_take(&data, &size, &arg)) {
 				size_t len = arg < size ? arg : size;
 
 				memcpy(rec, data, len);

@@ -45,6 +45,7 @@
  */
 #define mqtt_clock_ms fz_clock_ms
 #include "mqtt_rx.c"
+#include "fuzz_input.h"
 
 #include <unistd.h>
 
@@ -667,16 +668,6 @@ static void fz_deliver_bad(uint64_t seq, const uint8_t *rec, uint32_t len)
 	fz_deliver(seq, rec, len);
 }
 
-static bool take(const uint8_t **d, size_t *n, uint8_t *b)
-{
-	if (!*n)
-		return false;
-	*b = **d;
-	(*d)++;
-	(*n)--;
-	return true;
-}
-
 /* A clean pass: the broker there, every entry of the tx delivered, the
  * queue flushed; then what the broker holds is what the tx holds. */
 static void fz_converge(void)
@@ -752,7 +743,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[128];
 	uint8_t cfg, op, arg;
 
-	if (!take(&data, &size, &cfg))
+	if (!fuzz_take(&data, &size, &cfg))
 		return 0;
 	chan_cf.mqtt.qos = cfg & 1;
 	chan_cf.mqtt.version = cfg & 2 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5;
@@ -765,7 +756,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unlink(path);
 	fz_rx_start();
 	mqtt_rx_proto.epoch(0, m.epoch, 1);
-	while (take(&data, &size, &op)) {
+	while (fuzz_take(&data, &size, &op)) {
 		unsigned hi = op >> 4, t = hi % NTOPICS;
 		uint32_t ver;
 		struct fz_rec r;
@@ -795,7 +786,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fz_send_entry(t);
 			break;
 		case 4:		/* the link delivers one, or a copy of it */
-			if (take(&data, &size, &arg) && m.nlink)
+			if (fuzz_take(&data, &size, &arg) && m.nlink)
 				fz_link_deliver(arg % m.nlink, hi & 1);
 			break;
 		case 5:		/* all, in order or backwards */
@@ -803,7 +794,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fz_link_deliver(hi & 1 ? m.nlink - 1 : 0, false);
 			break;
 		case 6:		/* the link loses one */
-			if (take(&data, &size, &arg) && m.nlink)
+			if (fuzz_take(&data, &size, &arg) && m.nlink)
 				fz_link_drop(arg % m.nlink);
 			break;
 		case 7: {	/* time passes */
@@ -849,7 +840,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fz_tx_restart(hi & 1);
 			break;
 		case 15:	/* a record of any bytes, or a valid one corrupted */
-			if (!take(&data, &size, &arg))
+			if (!fuzz_take(&data, &size, &arg))
 				break;
 			if (hi & 1) {
 				if ((ver = fz_new_ver(t, hi & 2, false, arg))) {

@@ -34,6 +34,7 @@
  * checks that assume only the tx speaks (origin, bounds, the last pass).
  */
 #include "opcua_rx.c"
+#include "fuzz_input.h"
 
 #include <unistd.h>
 
@@ -675,16 +676,6 @@ static void forge(const uint8_t *rec, size_t len)
 	checking = false;
 }
 
-static bool take(const uint8_t **d, size_t *n, uint8_t *b)
-{
-	if (!*n)
-		return false;
-	*b = **d;
-	(*d)++;
-	(*n)--;
-	return true;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t op, a, b, c, raw[sizeof(hist[0])];
@@ -706,7 +697,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tx.live[i] = true;
 	rx_up();
 	tx_start(0, 0);
-	while (take(&data, &size, &op) && take(&data, &size, &a)) {
+	while (fuzz_take(&data, &size, &op) && fuzz_take(&data, &size, &a)) {
 		/* the next byte, also the next operation's: ops stay short */
 		b = size ? data[0] : 0;
 		switch (op % 12) {
@@ -728,7 +719,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				deliver(hist[(nhist - 1 - a) % HIST], hist_len[(nhist - 1 - a) % HIST]);
 			break;
 		case 4:	/* corrupt */
-			if (nhist && take(&data, &size, &b)) {
+			if (nhist && fuzz_take(&data, &size, &b)) {
 				size_t h = (nhist - 1) % HIST, len = hist_len[h];
 
 				memcpy(raw, hist[h], len);
